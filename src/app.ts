@@ -1,0 +1,125 @@
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { run, type RunnerHandle } from "@grammyjs/runner";
+import type { UserFromGetMe } from "grammy/types";
+import { type CreateBotOptions, createBot, type EriktiBot } from "./bot";
+import { registerCommands } from "./bot/commands";
+import type { BotDeps } from "./bot/context";
+import { createWebhookServer } from "./bot/webhook";
+import type { Config } from "./config";
+import { type DatabaseHandle, openDatabase } from "./db/client";
+import { RegionDirectory } from "./domain/regions";
+import { createI18n } from "./i18n";
+import { createLogger, type Logger } from "./logger";
+
+/** Updates the bot asks Telegram for. */
+export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
+
+export interface App {
+  bot: EriktiBot;
+  database: DatabaseHandle;
+  deps: BotDeps;
+  /** The webhook server, when BOT_MODE=webhook. */
+  server?: Server;
+  /** Finishes updates in flight, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Known bot identity (skips getMe): the playground and tests pass it. */
+  botInfo?: UserFromGetMe;
+  /** Long-polling timeout in seconds (tests shorten it). */
+  pollTimeout?: number;
+  /** An already open (and migrated or not) database instead of the configured one; closed on stop. */
+  database?: DatabaseHandle;
+  onHandled?: CreateBotOptions["onHandled"];
+}
+
+export async function openDeps(
+  config: Config,
+  logger: Logger,
+  opened?: DatabaseHandle,
+): Promise<{ database: DatabaseHandle; deps: BotDeps }> {
+  const database =
+    opened ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : join(config.dataDir, "pglite"),
+    }));
+  try {
+    await database.migrate();
+    const [regions, i18n] = await Promise.all([RegionDirectory.load(database.db), createI18n()]);
+    return { database, deps: { db: database.db, i18n, regions, logger, adminIds: new Set(config.adminIds) } };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Starts the bot in the configured mode: long polling (runner) or webhook. The playground calls it too. */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
+  if (!config.botToken) throw new Error("startApp needs a bot token (the playground provides its own)");
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const { database, deps } = await openDeps(config, logger, options.database);
+  const bot = createBot(deps, {
+    token: config.botToken,
+    apiRoot: config.apiRoot,
+    botInfo: options.botInfo,
+    onHandled: options.onHandled,
+  });
+  try {
+    await bot.init();
+    await registerCommands(bot.api, deps.i18n);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  if (config.mode === "webhook" && config.webhook) {
+    const { url, secret, host, port } = config.webhook;
+    const server = createWebhookServer({
+      bot,
+      path: new URL(url).pathname,
+      secret,
+      healthy: () => database.ping(),
+      logger,
+    });
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+    await bot.api.setWebhook(url, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
+    logger.info({ url, port }, "webhook server listening");
+    return {
+      bot,
+      database,
+      deps,
+      server,
+      async stop() {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await database.close();
+      },
+    };
+  }
+
+  await bot.api.deleteWebhook();
+  const runner: RunnerHandle = run(bot, {
+    runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES], timeout: options.pollTimeout ?? 30 } },
+  });
+  logger.info({ username: bot.botInfo.username }, "bot started (long polling)");
+  return {
+    bot,
+    database,
+    deps,
+    async stop() {
+      await runner.stop();
+      await bot.inflight.idle();
+      // Confirm what was handled, so the next start does not receive it again (as grammY's bot.stop does).
+      const last = bot.inflight.lastUpdateId;
+      if (last !== undefined) {
+        await bot.api.getUpdates({ offset: last + 1, limit: 1, timeout: 0 }).catch((error: unknown) => {
+          logger.warn({ err: error }, "could not confirm the last update");
+        });
+      }
+      await database.close();
+    },
+  };
+}

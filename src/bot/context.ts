@@ -1,0 +1,35 @@
+import type { Conversation, ConversationFlavor } from "@grammyjs/conversations";
+import type { Context } from "grammy";
+import type { Logger } from "pino";
+import type { Config } from "../config";
+import type { Database } from "../db/client";
+import type { RegionDirectory } from "../domain/regions";
+import type { User } from "../domain/users";
+import type { I18n, Locale, Translate } from "../i18n";
+
+export interface BotDeps {
+  db: Database;
+  i18n: I18n;
+  regions: RegionDirectory;
+  logger: Logger;
+  adminIds: ReadonlySet<number>;
+}
+
+export interface EriktiFlavor {
+  deps: BotDeps;
+  /** The stored user (undefined only for updates without a sender). */
+  user: User | undefined;
+  /** The locale to answer in: the stored choice, else Telegram's language_code, else Kazakh. */
+  locale: Locale;
+  /** True when the locale is neither stored nor known from Telegram, so the bot should ask. */
+  localeUnknown: boolean;
+  t: Translate;
+}
+
+/** Context inside conversations (no ctx.conversation there). */
+export type InnerContext = Context & EriktiFlavor;
+/** Context of the outside middleware tree. */
+export type BotContext = ConversationFlavor<InnerContext>;
+export type BotConversation = Conversation<BotContext, InnerContext>;
+
+export type { Config };

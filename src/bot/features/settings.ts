@@ -1,0 +1,162 @@
+import { Composer, InlineKeyboard } from "grammy";
+import { isCategory } from "../../domain/categories";
+import {
+  clearLocation,
+  findUser,
+  giveConsent,
+  hasConsent,
+  isValidPoint,
+  setInterests,
+  setLocation,
+  setRegion,
+  type User,
+  withdrawConsent,
+} from "../../domain/users";
+import { formatDate } from "../../i18n/format";
+import { cb, cbPattern } from "../callback-data";
+import type { BotContext } from "../context";
+import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
+
+function settingsText(ctx: BotContext, user: User): string {
+  const { t, locale } = ctx;
+  const region = ctx.deps.regions.get(user.regionCode);
+  return t("settings.title", {
+    language: t(`language.${locale}`),
+    region: region ? ctx.deps.regions.name(region, locale) : t("settings.not_set"),
+    interests: user.interests.length ? categoryList(t, user.interests) : t("settings.not_set"),
+    location: user.locationAt ? t("settings.location_set") : t("settings.not_set"),
+    consent: user.consentAt ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) }) : t("settings.consent_off"),
+  });
+}
+
+function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
+  const { t } = ctx;
+  const kb = new InlineKeyboard()
+    .text(t("settings.btn_language"), cb("s", "lang"))
+    .text(t("settings.btn_region"), cb("s", "region"))
+    .row()
+    .text(t("settings.btn_interests"), cb("s", "int"))
+    .text(t("settings.btn_location"), cb("s", "loc"))
+    .row();
+  if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
+  kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
+  return kb.row().text(t("common.back"), cb("m", "home"));
+}
+
+/** Re-reads the user so the screen shows what is stored, then edits the message in place (or sends one). */
+async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<void> {
+  const user = (await findUser(ctx.deps.db, ctx.from!.id))!;
+  const options = { reply_markup: settingsKeyboard(ctx, user) };
+  if (mode === "edit") await ctx.editMessageText(settingsText(ctx, user), options);
+  else await ctx.reply(settingsText(ctx, user), options);
+}
+
+/** Changes that need consent answer with an alert instead of failing. */
+async function requireConsent(ctx: BotContext): Promise<boolean> {
+  if (hasConsent(ctx.user)) return true;
+  await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
+  return false;
+}
+
+export const settingsFeature = new Composer<BotContext>();
+
+settingsFeature.command("settings", (ctx) => showSettings(ctx, "reply"));
+settingsFeature.callbackQuery(cbPattern("m", "settings"), async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await showSettings(ctx, "edit");
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "region"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  const kb = regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r").row().text(ctx.t("common.back"), cb("m", "settings"));
+  await ctx.editMessageText(ctx.t("settings.region_prompt"), { reply_markup: kb });
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
+  const region = ctx.deps.regions.get(ctx.match[1]);
+  if (!region) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!(await requireConsent(ctx))) return;
+  await setRegion(ctx.deps.db, ctx.from.id, region.code);
+  await ctx.answerCallbackQuery({ text: ctx.t("settings.saved") });
+  await showSettings(ctx, "edit");
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "int"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(ctx.t("settings.interests_prompt"), {
+    reply_markup: interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")),
+  });
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "i", 1), async (ctx) => {
+  const category = ctx.match[1];
+  if (!isCategory(category)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!(await requireConsent(ctx))) return;
+  const current = ctx.user!.interests;
+  const next = current.includes(category) ? current.filter((c) => c !== category) : [...current, category];
+  const saved = await setInterests(ctx.deps.db, ctx.from.id, next);
+  await ctx.answerCallbackQuery({ text: ctx.t("onboarding.interests_count", { count: saved.interests.length }) });
+  await ctx.editMessageReplyMarkup({
+    reply_markup: interestsKeyboard(ctx.t, saved.interests, "s", ctx.t("common.done")),
+  });
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "idone"), async (ctx) => {
+  await ctx.answerCallbackQuery({ text: ctx.t("settings.saved") });
+  await showSettings(ctx, "edit");
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "loc"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await ctx.reply(ctx.t("settings.location_prompt"), {
+    reply_markup: {
+      keyboard: [[{ text: ctx.t("onboarding.location_share"), request_location: true }]],
+      resize_keyboard: true,
+      one_time_keyboard: true,
+    },
+  });
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "locdel"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await clearLocation(ctx.deps.db, ctx.from.id);
+  await ctx.answerCallbackQuery({ text: ctx.t("settings.location_removed") });
+  await showSettings(ctx, "edit");
+});
+
+/** A location sent outside a conversation updates the stored one (with consent). */
+settingsFeature.on("message:location", async (ctx) => {
+  const { latitude, longitude } = ctx.message.location;
+  if (!hasConsent(ctx.user)) return ctx.reply(ctx.t("settings.consent_required"), { reply_markup: { remove_keyboard: true } });
+  if (!isValidPoint({ latitude, longitude })) return ctx.reply(ctx.t("settings.location_invalid"));
+  await setLocation(ctx.deps.db, ctx.from.id, { latitude, longitude });
+  await ctx.reply(ctx.t("settings.location_saved"), { reply_markup: { remove_keyboard: true } });
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
+  if (!hasConsent(ctx.user)) {
+    await giveConsent(ctx.deps.db, ctx.from.id, {
+      firstName: ctx.from.first_name,
+      lastName: ctx.from.last_name,
+      username: ctx.from.username,
+    });
+    await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_given") });
+    return showSettings(ctx, "edit");
+  }
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(ctx.t("settings.consent_withdraw_confirm"), {
+    reply_markup: new InlineKeyboard()
+      .text(ctx.t("settings.btn_confirm_withdraw"), cb("s", "cw"))
+      .row()
+      .text(ctx.t("common.back"), cb("m", "settings")),
+  });
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {
+  await withdrawConsent(ctx.deps.db, ctx.from.id);
+  await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_withdrawn") });
+  await showSettings(ctx, "edit");
+});

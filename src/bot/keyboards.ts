@@ -1,0 +1,55 @@
+import { InlineKeyboard, Keyboard } from "grammy";
+import { CATEGORIES, CATEGORY_ICONS } from "../domain/categories";
+import type { RegionDirectory } from "../domain/regions";
+import type { Locale, Translate } from "../i18n";
+import { cb } from "./callback-data";
+
+export function languageKeyboard(t: Translate): InlineKeyboard {
+  return new InlineKeyboard().text(t("language.kk"), cb("lang", "kk")).text(t("language.ru"), cb("lang", "ru"));
+}
+
+/** Two regions a row; the callback carries `<feature>:<action>:<code>`. */
+export function regionKeyboard(regions: RegionDirectory, locale: Locale, feature: string, action: string): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  regions.all.forEach((region, i) => {
+    kb.text(regions.name(region, locale), cb(feature, action, region.code));
+    if (i % 2 === 1) kb.row();
+  });
+  return kb;
+}
+
+/** Multi-select of categories: a ✅ marks the chosen ones; the last row finishes. */
+export function interestsKeyboard(
+  t: Translate,
+  selected: readonly string[],
+  feature: string,
+  doneLabel: string,
+): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  CATEGORIES.forEach((category, i) => {
+    const mark = selected.includes(category) ? "✅ " : `${CATEGORY_ICONS[category]} `;
+    kb.text(mark + t(`categories.${category}`), cb(feature, "i", category));
+    if (i % 2 === 1) kb.row();
+  });
+  return kb.row().text(doneLabel, cb(feature, "idone"));
+}
+
+export function categoryList(t: Translate, interests: readonly string[]): string {
+  return interests.map((c) => t(`categories.${c}`)).join(", ");
+}
+
+export function locationRequestKeyboard(t: Translate, skipLabel: string): Keyboard {
+  return new Keyboard().requestLocation(t("onboarding.location_share")).row().text(skipLabel).resized().oneTime();
+}
+
+export function mainMenuKeyboard(t: Translate): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t("menu.nearby"), cb("m", "nearby"))
+    .text(t("menu.marathons"), cb("m", "marathons"))
+    .row()
+    .text(t("menu.my_actions"), cb("m", "mine"))
+    .text(t("menu.hours"), cb("m", "hours"))
+    .row()
+    .text(t("menu.settings"), cb("m", "settings"))
+    .text(t("menu.help"), cb("m", "help"));
+}

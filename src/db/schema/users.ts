@@ -1,0 +1,39 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, doublePrecision, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { regions } from "./regions";
+
+export const USER_ROLES = ["volunteer", "organizer", "coordinator", "admin"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/**
+ * A Telegram user. Without consent (consent_at is null) only the id, the language and the
+ * onboarding mark are kept: every other personal column stays null.
+ */
+export const users = pgTable(
+  "users",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey(),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    username: text("username"),
+    language: text("language"),
+    regionCode: text("region_code").references(() => regions.code),
+    interests: text("interests").array().notNull().default(sql`'{}'::text[]`),
+    consentAt: timestamp("consent_at", { withTimezone: true }),
+    latitude: doublePrecision("latitude"),
+    longitude: doublePrecision("longitude"),
+    locationAt: timestamp("location_at", { withTimezone: true }),
+    role: text("role").$type<UserRole>().notNull().default("volunteer"),
+    onboardedAt: timestamp("onboarded_at", { withTimezone: true }),
+    blockedAt: timestamp("blocked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("users_language_check", sql`${t.language} in ('kk', 'ru')`),
+    check("users_role_check", sql`${t.role} in ('volunteer', 'organizer', 'coordinator', 'admin')`),
+    index("users_region_idx").on(t.regionCode),
+  ],
+);
+
+export type User = typeof users.$inferSelect;

@@ -1,0 +1,185 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { type User, type UserRole, users } from "../db/schema";
+import { type Category, isCategory } from "./categories";
+
+export type { User };
+export type Language = "kk" | "ru";
+
+export interface TelegramProfile {
+  firstName: string;
+  lastName?: string;
+  username?: string;
+}
+
+export interface GeoPoint {
+  latitude: number;
+  longitude: number;
+}
+
+export class DomainError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+    this.name = "DomainError";
+  }
+}
+
+export function isValidPoint(p: GeoPoint): boolean {
+  return (
+    Number.isFinite(p.latitude) &&
+    Number.isFinite(p.longitude) &&
+    Math.abs(p.latitude) <= 90 &&
+    Math.abs(p.longitude) <= 180
+  );
+}
+
+export function hasConsent(user: Pick<User, "consentAt"> | undefined): boolean {
+  return Boolean(user?.consentAt);
+}
+
+export async function findUser(db: Database, id: number): Promise<User | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+/**
+ * Returns the user, creating the row on first contact. The national-admin role follows ADMIN_IDS both ways;
+ * a user who writes again is no longer considered to have blocked the bot. Writes only when something changed.
+ */
+export async function touchUser(db: Database, id: number, isAdmin: boolean): Promise<User> {
+  const existing = await findUser(db, id);
+  if (!existing) {
+    const [created] = await db
+      .insert(users)
+      .values({ id, role: isAdmin ? "admin" : "volunteer" })
+      .onConflictDoNothing()
+      .returning();
+    return created ?? (await findUser(db, id))!;
+  }
+  const role: UserRole = isAdmin ? "admin" : existing.role === "admin" ? "volunteer" : existing.role;
+  if (role === existing.role && existing.blockedAt === null) return existing;
+  const [updated] = await db
+    .update(users)
+    .set({ role, blockedAt: null, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  return updated!;
+}
+
+export async function setLanguage(db: Database, id: number, language: Language): Promise<void> {
+  await db.update(users).set({ language, updatedAt: new Date() }).where(eq(users.id, id));
+}
+
+export interface OnboardingAnswers {
+  language: Language;
+  regionCode: string;
+  interests: Category[];
+  consent: boolean;
+  profile: TelegramProfile;
+  location?: GeoPoint;
+}
+
+/** Finishes onboarding. Without consent nothing personal is kept: only the id, the language and the mark. */
+export async function completeOnboarding(db: Database, id: number, answers: OnboardingAnswers): Promise<User> {
+  const now = new Date();
+  const personal = answers.consent
+    ? {
+        firstName: answers.profile.firstName,
+        lastName: answers.profile.lastName ?? null,
+        username: answers.profile.username ?? null,
+        regionCode: answers.regionCode,
+        interests: answers.interests.filter(isCategory),
+        consentAt: now,
+        ...locationColumns(answers.location, now),
+      }
+    : erasedPersonalData();
+  const [row] = await db
+    .update(users)
+    .set({ language: answers.language, onboardedAt: now, updatedAt: now, ...personal })
+    .where(eq(users.id, id))
+    .returning();
+  if (!row) throw new DomainError("user_not_found");
+  return row;
+}
+
+function locationColumns(location: GeoPoint | undefined, now: Date) {
+  if (!location || !isValidPoint(location)) return { latitude: null, longitude: null, locationAt: null };
+  return { latitude: location.latitude, longitude: location.longitude, locationAt: now };
+}
+
+function erasedPersonalData() {
+  return {
+    firstName: null,
+    lastName: null,
+    username: null,
+    regionCode: null,
+    interests: [] as string[],
+    consentAt: null,
+    latitude: null,
+    longitude: null,
+    locationAt: null,
+  };
+}
+
+/** Consent given later (from settings): the Telegram profile may now be kept. */
+export async function giveConsent(db: Database, id: number, profile: TelegramProfile): Promise<User> {
+  const now = new Date();
+  const [row] = await db
+    .update(users)
+    .set({
+      consentAt: now,
+      firstName: profile.firstName,
+      lastName: profile.lastName ?? null,
+      username: profile.username ?? null,
+      updatedAt: now,
+    })
+    .where(eq(users.id, id))
+    .returning();
+  if (!row) throw new DomainError("user_not_found");
+  return row;
+}
+
+/** Withdrawing consent erases every personal column at once. */
+export async function withdrawConsent(db: Database, id: number): Promise<void> {
+  await db
+    .update(users)
+    .set({ ...erasedPersonalData(), updatedAt: new Date() })
+    .where(eq(users.id, id));
+}
+
+async function updatePersonal(db: Database, id: number, values: Partial<typeof users.$inferInsert>): Promise<User> {
+  const user = await findUser(db, id);
+  if (!user) throw new DomainError("user_not_found");
+  if (!hasConsent(user)) throw new DomainError("consent_required");
+  const [row] = await db
+    .update(users)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  return row!;
+}
+
+export function setRegion(db: Database, id: number, regionCode: string): Promise<User> {
+  return updatePersonal(db, id, { regionCode });
+}
+
+export function setInterests(db: Database, id: number, interests: readonly string[]): Promise<User> {
+  return updatePersonal(db, id, { interests: [...new Set(interests.filter(isCategory))] });
+}
+
+export function setLocation(db: Database, id: number, point: GeoPoint): Promise<User> {
+  if (!isValidPoint(point)) throw new DomainError("invalid_location");
+  return updatePersonal(db, id, locationColumns(point, new Date()));
+}
+
+export function clearLocation(db: Database, id: number): Promise<User> {
+  return updatePersonal(db, id, { latitude: null, longitude: null, locationAt: null });
+}
+
+/** Telegram told us (my_chat_member) that the user blocked or unblocked the bot. */
+export async function markBlocked(db: Database, id: number, blocked: boolean): Promise<void> {
+  await db
+    .update(users)
+    .set({ blockedAt: blocked ? new Date() : null, updatedAt: new Date() })
+    .where(eq(users.id, id));
+}

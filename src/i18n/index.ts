@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import i18next, { type TFunction } from "i18next";
+import { escapeHtml } from "../bot/html";
+
+export const LOCALES = ["kk", "ru"] as const;
+export type Locale = (typeof LOCALES)[number];
+export type Translate = TFunction;
+
+export const LOCALES_DIR = fileURLToPath(new URL("../../locales", import.meta.url));
+
+export function isLocale(value: unknown): value is Locale {
+  return value === "kk" || value === "ru";
+}
+
+/** Telegram's language_code → our locale, or undefined when we must ask. */
+export function localeFromTelegram(code: string | undefined): Locale | undefined {
+  const base = code?.toLowerCase().split(/[-_]/)[0];
+  return isLocale(base) ? base : undefined;
+}
+
+/** Reads locales/<lng>/<file>.json; each file becomes the top-level key named after it (t("menu.title")). */
+export function readLocaleResources(dir = LOCALES_DIR): Record<Locale, Record<string, unknown>> {
+  const resources = {} as Record<Locale, Record<string, unknown>>;
+  for (const locale of LOCALES) {
+    const bundle: Record<string, unknown> = {};
+    for (const file of readdirSync(join(dir, locale)).filter((f) => f.endsWith(".json")).sort()) {
+      bundle[file.slice(0, -".json".length)] = JSON.parse(readFileSync(join(dir, locale, file), "utf8"));
+    }
+    resources[locale] = bundle;
+  }
+  return resources;
+}
+
+export interface I18n {
+  t(locale: Locale): Translate;
+}
+
+export async function createI18n(): Promise<I18n> {
+  const resources = readLocaleResources();
+  const instance = i18next.createInstance();
+  await instance.init({
+    resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: resources[l] }])),
+    lng: "kk",
+    fallbackLng: false,
+    supportedLngs: [...LOCALES],
+    initAsync: false,
+    returnNull: false,
+    // Values are escaped for Telegram HTML: user text can never inject markup.
+    interpolation: { escapeValue: true, escape: escapeHtml },
+  });
+  const fixed = { kk: instance.getFixedT("kk"), ru: instance.getFixedT("ru") } as Record<Locale, Translate>;
+  return { t: (locale) => fixed[locale] };
+}

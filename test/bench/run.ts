@@ -1,0 +1,177 @@
+/**
+ * npm run bench — updates handled per second through the whole stack (fake Bot API → runner → middleware →
+ * database → reply), for a returning user pressing a main-menu button, on PGlite and on PostgreSQL, beside a
+ * bare grammY bot that only answers the button (the ceiling).
+ *
+ * BENCH_DATABASE_URL (or TEST_DATABASE_URL) names the PostgreSQL server; a fresh database is created there.
+ */
+import { run } from "@grammyjs/runner";
+import { Bot } from "grammy";
+import { startApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import type { DatabaseHandle } from "../../src/db/client";
+import { completeOnboarding, touchUser } from "../../src/domain/users";
+import { createLogger } from "../../src/logger";
+import { testDatabases } from "../support/db";
+import { BotApiEmulator } from "../support/fake-telegram";
+
+const USERS = Number(process.env.BENCH_USERS ?? 200);
+const PRESSES = Number(process.env.BENCH_PRESSES ?? 4000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+process.env.TEST_DATABASE_URL ??= process.env.BENCH_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
+
+interface Measurement {
+  throughput: number;
+  p50: number;
+  p95: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Presses a menu button PRESSES times across USERS chats; latency is push → handled. */
+async function measure(emulator: BotApiEmulator, handled: (cb: (id: number) => void) => void, menus: Map<number, number>) {
+  const pushedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let done = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  handled((id) => {
+    const at = pushedAt.get(id);
+    if (at === undefined) return;
+    latencies.push(performance.now() - at);
+    if (++done === PRESSES) finish();
+  });
+  const userIds = [...menus.keys()];
+  const started = performance.now();
+  for (let i = 0; i < PRESSES; i++) {
+    const userId = userIds[i % userIds.length]!;
+    const update = emulator.pressButton(userId, menus.get(userId)!, "m:hours");
+    pushedAt.set(update.update_id, performance.now());
+    // Telegram delivers in batches of up to 100; let the loop breathe between them.
+    if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+  }
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { throughput: PRESSES / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+async function benchErikti(database: DatabaseHandle): Promise<Measurement[]> {
+  const emulator = await BotApiEmulator.start();
+  let listener: (id: number) => void = () => {};
+  const app = await startApp(loadConfig({ BOT_TOKEN: emulator.token, TELEGRAM_API_ROOT: emulator.apiRoot }), {
+    database,
+    botInfo: emulator.botInfo,
+    pollTimeout: 1,
+    logger: createLogger("silent"),
+    onHandled: (id) => listener(id),
+  });
+  const menus = new Map<number, number>();
+  for (let i = 0; i < USERS; i++) {
+    const id = 8_000_000_000 + i;
+    emulator.addUser({ id, first_name: `Volunteer ${i}`, language_code: i % 2 ? "kk" : "ru" });
+    await touchUser(database.db, id, false);
+    await completeOnboarding(database.db, id, {
+      language: i % 2 ? "kk" : "ru",
+      regionCode: "almaty",
+      interests: ["ecology"],
+      consent: true,
+      profile: { firstName: `Volunteer ${i}` },
+    });
+    emulator.sendText(id, "/start"); // returning user: the main menu
+  }
+  await waitFor(() => [...Array(USERS).keys()].every((i) => emulator.lastBotMessage(8_000_000_000 + i)?.reply_markup));
+  for (let i = 0; i < USERS; i++) menus.set(8_000_000_000 + i, emulator.lastBotMessage(8_000_000_000 + i)!.message_id);
+  const results: Measurement[] = [];
+  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus));
+  const rejected = emulator.failed().length;
+  await app.stop();
+  await emulator.close();
+  if (rejected) throw new Error(`${rejected} requests were rejected by the fake Bot API`);
+  return results;
+}
+
+async function benchBareGrammy(): Promise<Measurement[]> {
+  const emulator = await BotApiEmulator.start();
+  const bot = new Bot(emulator.token, { client: { apiRoot: emulator.apiRoot }, botInfo: emulator.botInfo as never });
+  let listener: (id: number) => void = () => {};
+  bot.use(async (ctx, next) => {
+    await next();
+    listener(ctx.update.update_id);
+  });
+  bot.on("callback_query", (ctx) => ctx.answerCallbackQuery());
+  bot.command("start", (ctx) => ctx.reply("menu", { reply_markup: { inline_keyboard: [[{ text: "x", callback_data: "m:hours" }]] } }));
+  const runner = run(bot, { runner: { fetch: { timeout: 1 } } });
+  const menus = new Map<number, number>();
+  for (let i = 0; i < USERS; i++) {
+    emulator.addUser({ id: 9_000_000_000 + i, first_name: `U${i}` });
+    emulator.sendText(9_000_000_000 + i, "/start");
+  }
+  await waitFor(() => [...Array(USERS).keys()].every((i) => emulator.lastBotMessage(9_000_000_000 + i)));
+  for (let i = 0; i < USERS; i++) menus.set(9_000_000_000 + i, emulator.lastBotMessage(9_000_000_000 + i)!.message_id);
+  const results: Measurement[] = [];
+  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus));
+  await runner.stop();
+  await emulator.close();
+  return results;
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("warm-up did not finish");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function row(name: string, database: string, results: Measurement[], ceiling?: number): string {
+  const throughput = median(results.map((r) => r.throughput));
+  const cells = [
+    name,
+    database,
+    `${USERS} users, ${PRESSES} presses × ${ROUNDS}`,
+    `${throughput.toFixed(0)} updates/s`,
+    `${median(results.map((r) => r.p50)).toFixed(1)} ms`,
+    `${median(results.map((r) => r.p95)).toFixed(1)} ms`,
+    ceiling ? `${((throughput / ceiling) * 100).toFixed(0)}% of bare grammY` : "ceiling",
+  ];
+  return `| ${cells.join(" | ")} |`;
+}
+
+async function main() {
+  console.log(`Node ${process.version}, ${new Date().toISOString()}`);
+  const rows: string[] = [];
+  const bare = await benchBareGrammy();
+  const ceiling = median(bare.map((r) => r.throughput));
+  rows.push(row("bare grammY (answers the button)", "—", bare));
+  for (const kind of testDatabases) {
+    let database: DatabaseHandle;
+    try {
+      database = await kind.open();
+    } catch (error) {
+      rows.push(`| Erikti main menu | ${kind.name} | skipped: ${(error as Error).message} | | | | |`);
+      continue;
+    }
+    try {
+      rows.push(row("Erikti main menu (returning user)", kind.name, await benchErikti(database), ceiling));
+    } finally {
+      await database.close();
+    }
+  }
+  console.log("\n| what | database | load | median throughput | p50 latency | p95 latency | vs baseline |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const line of rows) console.log(line);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { type DatabaseHandle, openDatabase } from "../../src/db/client";
+
+export interface TestDatabaseKind {
+  name: "pglite" | "postgres";
+  /** A fresh, migrated database of its own; close() also drops it. */
+  open(): Promise<DatabaseHandle>;
+}
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
+  const name = `erikti_t_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const handle = await openDatabase({ url: target.toString(), max: 20 });
+  await handle.migrate();
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 5 });
+    },
+  };
+}
+
+/** PGlite always; the real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export const testDatabases: TestDatabaseKind[] = [
+  {
+    name: "pglite",
+    async open() {
+      const handle = await openDatabase({});
+      await handle.migrate();
+      return handle;
+    },
+  },
+  ...(serverUrl ? [{ name: "postgres" as const, open: () => openFreshPostgres(serverUrl) }] : []),
+];
+
+export const postgresUrl = serverUrl;

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { cb, cbPattern, parseCb } from "../../src/bot/callback-data";
+
+describe("callback data codec", () => {
+  it("round-trips and stays within 64 bytes", () => {
+    const data = cb("s", "r", "north_kazakhstan");
+    expect(data).toBe("s:r:north_kazakhstan");
+    expect(parseCb(data, "s", "r")).toEqual(["north_kazakhstan"]);
+    expect(cbPattern("s", "r", 1).exec(data)?.[1]).toBe("north_kazakhstan");
+  });
+
+  it("refuses to build data Telegram would reject", () => {
+    expect(() => cb("a", "x".repeat(41))).toThrow();
+    expect(() => cb("a", "b", "ж")).toThrow();
+    expect(() => cb("a", "b", "c:d")).toThrow();
+  });
+
+  it("treats tampered data as no match", () => {
+    expect(parseCb("s:r:../../etc", "s", "r")).toBeUndefined();
+    expect(parseCb("s:x:1", "s", "r")).toBeUndefined();
+    expect(parseCb(undefined, "s", "r")).toBeUndefined();
+    expect(cbPattern("s", "r", 1).test("s:r:1:2")).toBe(false);
+  });
+});

@@ -1,0 +1,64 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a configuration error");
+}
+
+describe("config", () => {
+  it("runs the playground on the embedded database when nothing is set", () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe("playground");
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe("./data");
+  });
+
+  it("reads polling, API root, PostgreSQL and admins", () => {
+    const config = loadConfig({
+      BOT_TOKEN: "123:abc-DEF_1",
+      TELEGRAM_API_ROOT: "http://127.0.0.1:8081/",
+      DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
+      ADMIN_IDS: "5000000001, 42",
+    });
+    expect(config).toMatchObject({
+      mode: "polling",
+      apiRoot: "http://127.0.0.1:8081",
+      databaseUrl: "postgres://postgres@127.0.0.1:5432/test",
+      adminIds: [5000000001, 42],
+    });
+  });
+
+  it("names every bad variable", () => {
+    const problems = problemsOf({ BOT_TOKEN: "nope", PORT: "eighty", DATABASE_URL: "mysql://x", ADMIN_IDS: "1,abc" });
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["ADMIN_IDS", "BOT_TOKEN", "DATABASE_URL", "PORT"]);
+  });
+
+  it("requires the webhook settings in webhook mode and checks the secret's alphabet", () => {
+    expect(problemsOf({ BOT_TOKEN: "1:a", BOT_MODE: "webhook" }).map((p) => p.split(" ")[0])).toEqual([
+      "WEBHOOK_URL",
+      "WEBHOOK_SECRET",
+    ]);
+    expect(
+      problemsOf({ BOT_TOKEN: "1:a", BOT_MODE: "webhook", WEBHOOK_URL: "https://x.kz/tg", WEBHOOK_SECRET: "a b" })[0],
+    ).toMatch(/^WEBHOOK_SECRET /);
+    expect(problemsOf({ BOT_MODE: "sometimes" })[0]).toMatch(/^BOT_MODE /);
+  });
+
+  it("exits non-zero with one clear line and no stack trace", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...process.env, BOT_TOKEN: "not-a-token", DATABASE_URL: "" },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      "Configuration error: BOT_TOKEN must look like 123456:ABC-DEF… (from @BotFather)",
+    );
+  });
+});
