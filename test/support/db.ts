@@ -10,7 +10,7 @@ export interface TestDatabaseKind {
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 
-async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
+export async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
   const name = `erikti_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
@@ -18,9 +18,12 @@ async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
   target.pathname = `/${name}`;
   const handle = await openDatabase({ url: target.toString(), max: 20 });
   await handle.migrate();
+  let closed = false;
   return {
     ...handle,
     async close() {
+      if (closed) return;
+      closed = true;
       await handle.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end({ timeout: 5 });
@@ -29,15 +32,14 @@ async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
 }
 
 /** PGlite always; the real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export async function openFreshPglite(): Promise<DatabaseHandle> {
+  const handle = await openDatabase({});
+  await handle.migrate();
+  return handle;
+}
+
 export const testDatabases: TestDatabaseKind[] = [
-  {
-    name: "pglite",
-    async open() {
-      const handle = await openDatabase({});
-      await handle.migrate();
-      return handle;
-    },
-  },
+  { name: "pglite", open: openFreshPglite },
   ...(serverUrl ? [{ name: "postgres" as const, open: () => openFreshPostgres(serverUrl) }] : []),
 ];
 
