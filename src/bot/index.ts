@@ -1,6 +1,6 @@
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type BotConfig, GrammyError, HttpError } from "grammy";
+import { Bot, type BotConfig, type BotError, GrammyError, HttpError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, InnerContext } from "./context";
 import { databaseConversationStorage } from "./conversations/storage";
@@ -13,6 +13,7 @@ import { membershipFeature } from "./features/membership";
 import { menuFeature } from "./features/menu";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
+import { localeFromTelegram } from "../i18n";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { userAndLocale } from "./middleware/user";
@@ -33,6 +34,25 @@ export function chatKey(ctx: { chat?: { id: number }; from?: { id: number } }): 
   return (ctx.chat?.id ?? ctx.from?.id)?.toString();
 }
 
+/** Logs the failure with the update id and tells the user, in their language, that something went wrong. */
+async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): Promise<void> {
+  const detail =
+    error instanceof GrammyError
+      ? { method: error.method, description: error.description }
+      : error instanceof HttpError
+        ? { http: String(error.error) }
+        : { err: error };
+  deps.logger.error({ updateId: ctx.update.update_id, userId: ctx.from?.id, ...detail }, "update failed");
+  try {
+    // ctx.t is missing when the failure came before the user was loaded (e.g. the database is down).
+    const t = ctx.t ?? deps.i18n.t(localeFromTelegram(ctx.from?.language_code) ?? "kk");
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
+    if (ctx.chat) await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
+  } catch (apologyError) {
+    deps.logger.warn({ err: apologyError }, "could not apologize");
+  }
+}
+
 export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   const config: BotConfig<BotContext> = { client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined };
   if (options.botInfo) config.botInfo = options.botInfo;
@@ -42,40 +62,27 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   const inflight = new InflightUpdates(options.onHandled);
   bot.inflight = inflight;
   bot.use(inflight.middleware);
-  bot.use(sequentialize(chatKey));
-  bot.use(userAndLocale(deps) as never);
-  bot.use(membershipFeature);
-  bot.use(
+  // Inside the in-flight count, so an update counts as handled only once its apology (if any) is sent.
+  const app = bot.errorBoundary((error) => apologize(deps, error));
+  app.use(sequentialize(chatKey));
+  app.use(userAndLocale(deps) as never);
+  app.use(membershipFeature);
+  app.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "key", adapter: databaseConversationStorage(deps.db), getStorageKey: chatKey },
       plugins: [userAndLocale(deps)],
     }),
   );
-  bot.use(cancelFeature);
-  bot.use(createConversation(onboarding, ONBOARDING));
+  app.use(cancelFeature);
+  app.use(createConversation(onboarding, ONBOARDING));
 
-  bot.use(startFeature);
-  bot.use(languageFeature);
-  bot.use(menuFeature);
-  bot.use(settingsFeature);
-  bot.use(helpFeature);
-  bot.use(fallbackFeature);
+  app.use(startFeature);
+  app.use(languageFeature);
+  app.use(menuFeature);
+  app.use(settingsFeature);
+  app.use(helpFeature);
+  app.use(fallbackFeature);
 
-  bot.catch(async ({ ctx, error }) => {
-    const detail =
-      error instanceof GrammyError
-        ? { method: error.method, description: error.description }
-        : error instanceof HttpError
-          ? { http: String(error.error) }
-          : { err: error };
-    deps.logger.error({ updateId: ctx.update.update_id, userId: ctx.from?.id, ...detail }, "update failed");
-    try {
-      const t = ctx.t ?? deps.i18n.t("kk");
-      if (ctx.chat) await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
-    } catch (apologyError) {
-      deps.logger.warn({ err: apologyError }, "could not apologize");
-    }
-  });
+  bot.catch((error) => apologize(deps, error));
   return bot;
 }

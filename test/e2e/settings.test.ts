@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client";
+import { completeOnboarding, findUser, touchUser } from "../../src/domain/users";
+import { testDatabases } from "../support/db";
+import { BotApiEmulator } from "../support/fake-telegram";
+import { type Harness, startHarness } from "../support/harness";
+
+describe.each(testDatabases)("menu, settings and unexpected input on $name", (kind) => {
+  let database: DatabaseHandle;
+  let emulator: BotApiEmulator;
+  let h: Harness;
+  beforeAll(async () => {
+    database = await kind.open();
+    emulator = await BotApiEmulator.start();
+    h = await startHarness(database, { emulator });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await emulator.close();
+    await database.close();
+  });
+
+  async function onboarded(id: number, language: "kk" | "ru", consent: boolean) {
+    emulator.addUser({ id, first_name: "Самал", language_code: language });
+    await touchUser(database.db, id, false);
+    await completeOnboarding(database.db, id, {
+      language,
+      regionCode: "almaty",
+      interests: ["ecology"],
+      consent,
+      location: { latitude: 43.2, longitude: 76.9 },
+      profile: { firstName: "Самал" },
+    });
+  }
+  const last = (id: number) => emulator.lastBotMessage(id)!;
+  const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));
+  const press = (id: number, data: string) => h.send(() => emulator.pressButton(id, last(id).message_id, data));
+  const toast = (update: { callback_query?: { id: string } }) =>
+    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)
+      ?.params.text;
+
+  for (const [language, texts] of [
+    ["kk", { settings: "Баптаулар", region: "Өңір: Астана", withdrawn: "Келісім кері қайтарылды", soon: "жақында ашылады", unknown: "түсінбедім", sticker: "өңдей алмаймын", command: "Мұндай команда жоқ" }],
+    ["ru", { settings: "Настройки", region: "Регион: Астана", withdrawn: "Согласие отозвано", soon: "скоро появится", unknown: "не понял", sticker: "не обрабатываю", command: "Такой команды нет" }],
+  ] as const) {
+    it(`changes region, interests, location and consent from /settings (${language})`, async () => {
+      const id = language === "kk" ? 6001 : 6002;
+      await onboarded(id, language, true);
+      await say(id, "/settings");
+      expect(last(id).text).toContain(texts.settings);
+      await press(id, "s:region");
+      expect(last(id).reply_markup.inline_keyboard.flat()).toHaveLength(21); // 20 regions + back
+      await press(id, "s:r:astana");
+      expect(last(id).text).toContain(texts.region);
+      await press(id, "s:int");
+      await press(id, "s:i:animals");
+      await press(id, "s:i:ecology");
+      await press(id, "s:idone");
+      expect((await findUser(database.db, id))!.interests).toEqual(["animals"]);
+      await press(id, "s:locdel");
+      expect((await findUser(database.db, id))!.latitude).toBeNull();
+      await h.send(() => emulator.sendLocation(id, 51.17, 71.45));
+      expect((await findUser(database.db, id))!.latitude).toBe(51.17);
+      await say(id, "/settings");
+      await press(id, "s:consent");
+      await press(id, "s:cw");
+      expect(last(id).text).toContain(language === "kk" ? "берілмеген" : "не дано");
+      const user = await findUser(database.db, id);
+      expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
+      const refused = await press(id, "s:region");
+      expect(toast(refused)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      await press(id, "s:consent");
+      expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
+      expect(emulator.failed()).toEqual([]);
+      void texts.withdrawn;
+    });
+
+    it(`answers sections not built yet, stale buttons and unexpected input politely (${language})`, async () => {
+      const id = language === "kk" ? 6003 : 6004;
+      await onboarded(id, language, false);
+      await say(id, "/menu");
+      expect(toast(await press(id, "m:nearby"))).toContain(texts.soon);
+      expect(toast(await press(id, "zz:top"))).toBeTruthy();
+      await say(id, "hello there");
+      expect(last(id).text).toContain(texts.unknown);
+      await h.send(() => emulator.sendSticker(id));
+      expect(last(id).text).toContain(texts.sticker);
+      await h.send(() => emulator.sendPhoto(id, "a photo"));
+      expect(last(id).text).toContain(texts.sticker);
+      await say(id, "/nosuchcommand");
+      expect(last(id).text).toContain(texts.command);
+      await h.send(() => emulator.sendLocation(id, 43.2, 76.9)); // no consent: explained, not stored
+      expect((await findUser(database.db, id))!.latitude).toBeNull();
+      await say(id, "/language");
+      await press(id, language === "kk" ? "lang:ru" : "lang:kk");
+      expect((await findUser(database.db, id))!.language).toBe(language === "kk" ? "ru" : "kk");
+      expect(emulator.failed()).toEqual([]);
+    });
+  }
+
+  it("apologizes in the user's language when something breaks, without a stack trace", async () => {
+    const own = await kind.open();
+    const broken = await startHarness(own); // its own fake Telegram, so two bots never poll one server
+    broken.emulator.addUser({ id: 6010, first_name: "Ая", language_code: "ru" });
+    await own.close(); // the database goes away under the running bot
+    await broken.send(() => broken.emulator.sendText(6010, "/start"));
+    expect(broken.emulator.lastBotMessage(6010)!.text).toBe("Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.");
+    expect(broken.emulator.failed()).toEqual([]);
+    await broken.stop();
+  });
+});
