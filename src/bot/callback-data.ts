@@ -2,7 +2,7 @@
  * Callback data codec: "<feature>:<action>[:<arg>…]", ASCII only, at most 64 bytes (Telegram's limit).
  * Parsing never throws: anything unexpected is treated as a stale button by the caller.
  */
-const PART = /^[A-Za-z0-9_.-]{1,40}$/;
+const PART = /^[A-Za-z0-9_.-]{1,56}$/;
 export const MAX_CALLBACK_BYTES = 64;
 
 export function cb(...parts: Array<string | number>): string {
@@ -24,6 +24,6 @@ export function parseCb(data: string | undefined, feature: string, action: strin
 
 /** A RegExp for grammY's callbackQuery(): exactly `feature:action` with `argCount` arguments. */
 export function cbPattern(feature: string, action: string, argCount = 0): RegExp {
-  const arg = "([A-Za-z0-9_.-]{1,40})";
+  const arg = "([A-Za-z0-9_.-]{1,56})";
   return new RegExp(`^${feature}:${action}${`:${arg}`.repeat(argCount)}$`);
 }

@@ -4,7 +4,12 @@ import { Bot, type BotConfig, type BotError, GrammyError, HttpError } from "gram
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, InnerContext } from "./context";
 import { databaseConversationStorage } from "./conversations/storage";
-import { ONBOARDING, onboarding } from "./conversations/onboarding";
+import { createOnboarding, ONBOARDING } from "./conversations/onboarding";
+import { actionDeepLink, actionsConversations, actionsFeature } from "./features/actions";
+import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
+import { marathonsConversations, marathonsFeature } from "./features/marathons";
+import { placeholdersFeature } from "./features/placeholders";
+import { remindersConversations, remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { fallbackFeature } from "./features/fallback";
 import { helpFeature } from "./features/help";
@@ -73,14 +78,21 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
       plugins: [userAndLocale(deps)],
     }),
   );
+  const deepLinks = [actionDeepLink, verifyDeepLink];
   app.use(cancelFeature);
-  app.use(createConversation(onboarding, ONBOARDING));
+  app.use(createConversation(createOnboarding(deepLinks), ONBOARDING));
+  app.use(...actionsConversations, ...marathonsConversations, ...hoursConversations, ...remindersConversations);
 
-  app.use(startFeature);
+  app.use(startFeature(deepLinks));
   app.use(languageFeature);
   app.use(menuFeature);
+  app.use(actionsFeature);
+  app.use(marathonsFeature);
+  app.use(hoursFeature);
+  app.use(remindersFeature);
   app.use(settingsFeature);
   app.use(helpFeature);
+  app.use(placeholdersFeature);
   app.use(fallbackFeature);
 
   bot.catch((error) => apologize(deps, error));

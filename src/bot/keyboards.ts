@@ -4,8 +4,10 @@ import type { RegionDirectory } from "../domain/regions";
 import type { Locale, Translate } from "../i18n";
 import { cb } from "./callback-data";
 
-export function languageKeyboard(t: Translate): InlineKeyboard {
-  return new InlineKeyboard().text(t("language.kk"), cb("lang", "kk")).text(t("language.ru"), cb("lang", "ru"));
+export function languageKeyboard(t: Translate, deepLinkPayload?: string): InlineKeyboard {
+  const fits = deepLinkPayload && Buffer.byteLength(`lang:kk:${deepLinkPayload}`) <= 64;
+  const data = (locale: string) => (fits ? cb("lang", locale, deepLinkPayload) : cb("lang", locale));
+  return new InlineKeyboard().text(t("language.kk"), data("kk")).text(t("language.ru"), data("ru"));
 }
 
 /** Two regions a row; the callback carries `<feature>:<action>:<code>`. */

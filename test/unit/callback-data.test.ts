@@ -10,7 +10,8 @@ describe("callback data codec", () => {
   });
 
   it("refuses to build data Telegram would reject", () => {
-    expect(() => cb("a", "x".repeat(41))).toThrow();
+    expect(() => cb("a", "x".repeat(57))).toThrow();
+    expect(() => cb("ab", "x".repeat(31), "y".repeat(31))).toThrow(); // 64 bytes exceeded
     expect(() => cb("a", "b", "ж")).toThrow();
     expect(() => cb("a", "b", "c:d")).toThrow();
   });

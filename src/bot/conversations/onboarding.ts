@@ -2,6 +2,7 @@ import { InlineKeyboard } from "grammy";
 import { type Category, isCategory } from "../../domain/categories";
 import { completeOnboarding, type GeoPoint, isValidPoint } from "../../domain/users";
 import { cb, cbPattern } from "../callback-data";
+import { type DeepLink, matchDeepLink } from "../deep-links";
 import type { BotConversation, InnerContext } from "../context";
 import { categoryList, interestsKeyboard, locationRequestKeyboard, mainMenuKeyboard, regionKeyboard } from "../keyboards";
 
@@ -15,8 +16,20 @@ function hint(key: string) {
   };
 }
 
-/** Region → interests → consent → optional location. Every side effect outside ctx goes through external(). */
-export async function onboarding(conversation: BotConversation, ctx: InnerContext): Promise<void> {
+/**
+ * Region → interests → consent → optional location. Every side effect outside ctx goes through external().
+ * A deep-link payload the user came with is offered as a "continue" button at the end.
+ */
+export function createOnboarding(deepLinks: readonly DeepLink[]) {
+  return (conversation: BotConversation, ctx: InnerContext, payload?: string) =>
+    onboarding(conversation, ctx, matchDeepLink(deepLinks, payload));
+}
+
+async function onboarding(
+  conversation: BotConversation,
+  ctx: InnerContext,
+  deepLink: ReturnType<typeof matchDeepLink>,
+): Promise<void> {
   const { t, locale } = ctx;
   const { regions } = ctx.deps;
   const userId = ctx.from!.id;
@@ -118,5 +131,7 @@ export async function onboarding(conversation: BotConversation, ctx: InnerContex
   await ctx.reply(t(location ? "onboarding.done_with_location" : "onboarding.done"), {
     reply_markup: { remove_keyboard: true },
   });
-  await ctx.reply(t("menu.title"), { reply_markup: mainMenuKeyboard(t) });
+  const next = deepLink?.link.continueButton?.(t, deepLink.arg);
+  const menu = mainMenuKeyboard(t);
+  await ctx.reply(t("menu.title"), { reply_markup: next ? new InlineKeyboard().text(next.text, next.data).row().append(menu) : menu });
 }

@@ -8,9 +8,6 @@ export async function showMainMenu(ctx: BotContext, greeting?: string): Promise<
   await ctx.reply(text, { reply_markup: mainMenuKeyboard(ctx.t) });
 }
 
-/** Sections that later issues fill in; until then the button says so politely. */
-const NOT_BUILT_YET = ["nearby", "marathons", "mine", "hours"] as const;
-
 export const menuFeature = new Composer<BotContext>();
 
 menuFeature.command("menu", (ctx) => showMainMenu(ctx));
@@ -19,9 +16,3 @@ menuFeature.callbackQuery(cbPattern("m", "home"), async (ctx) => {
   await ctx.answerCallbackQuery();
   await ctx.editMessageText(ctx.t("menu.title"), { reply_markup: mainMenuKeyboard(ctx.t) });
 });
-
-for (const section of NOT_BUILT_YET) {
-  menuFeature.callbackQuery(cbPattern("m", section), (ctx) =>
-    ctx.answerCallbackQuery({ text: ctx.t("menu.soon"), show_alert: true }),
-  );
-}

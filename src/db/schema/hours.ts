@@ -1,0 +1,59 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, date, index, integer, numeric, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { actions } from "./actions";
+import { users } from "./users";
+
+export const HOUR_SOURCES = ["attendance", "self"] as const;
+export const HOUR_STATUSES = ["pending", "confirmed", "rejected"] as const;
+export type HourSource = (typeof HOUR_SOURCES)[number];
+export type HourStatus = (typeof HOUR_STATUSES)[number];
+
+/**
+ * Volunteer hours: attendance confirmed by an organizer (confirmed at once), or self-reported (pending until an
+ * organizer decides). Attendance is credited at most once per action and user.
+ */
+export const hourEntries = pgTable(
+  "hour_entries",
+  {
+    id: serial("id").primaryKey(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id),
+    source: text("source").$type<HourSource>().notNull(),
+    actionId: integer("action_id").references(() => actions.id),
+    /** Free-form organization for self-reports without an action. */
+    organizationName: text("organization_name"),
+    category: text("category"),
+    activityDate: date("activity_date", { mode: "string" }).notNull(),
+    hours: numeric("hours", { precision: 4, scale: 1, mode: "number" }).notNull(),
+    note: text("note"),
+    status: text("status").$type<HourStatus>().notNull(),
+    decidedBy: bigint("decided_by", { mode: "number" }).references(() => users.id),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("hour_entries_user_idx").on(t.userId, t.activityDate),
+    uniqueIndex("hour_entries_attendance_once").on(t.actionId, t.userId).where(sql`${t.source} = 'attendance'`),
+    check("hour_entries_hours_check", sql`${t.hours} >= 0.5 and ${t.hours} <= 24`),
+    check("hour_entries_source_check", sql`${t.source} in ('attendance', 'self')`),
+    check("hour_entries_status_check", sql`${t.status} in ('pending', 'confirmed', 'rejected')`),
+  ],
+);
+
+/** An exported volunteer book; its code lets a university or employer verify it (/verify CODE). */
+export const volunteerBooks = pgTable("volunteer_books", {
+  code: text("code").primaryKey(),
+  userId: bigint("user_id", { mode: "number" })
+    .notNull()
+    .references(() => users.id),
+  periodFrom: date("period_from", { mode: "string" }).notNull(),
+  periodTo: date("period_to", { mode: "string" }).notNull(),
+  totalHours: numeric("total_hours", { precision: 7, scale: 1, mode: "number" }).notNull(),
+  entries: integer("entries").notNull(),
+  holderName: text("holder_name").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type HourEntry = typeof hourEntries.$inferSelect;
+export type VolunteerBook = typeof volunteerBooks.$inferSelect;

@@ -1,0 +1,42 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, index, integer, numeric, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
+import { marathons } from "./actions";
+import { users } from "./users";
+
+export const marathonParticipants = pgTable(
+  "marathon_participants",
+  {
+    marathonId: integer("marathon_id")
+      .notNull()
+      .references(() => marathons.id),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.marathonId, t.userId] })],
+);
+
+/** A good deed reported in a marathon; the photo stays on Telegram's servers (file_id). */
+export const marathonDeeds = pgTable(
+  "marathon_deeds",
+  {
+    id: serial("id").primaryKey(),
+    marathonId: integer("marathon_id")
+      .notNull()
+      .references(() => marathons.id),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id),
+    text: text("text").notNull(),
+    photoFileId: text("photo_file_id"),
+    hours: numeric("hours", { precision: 4, scale: 1, mode: "number" }).notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("marathon_deeds_marathon_user_idx").on(t.marathonId, t.userId),
+    check("marathon_deeds_text_check", sql`char_length(${t.text}) between 1 and 1000`),
+  ],
+);
+
+export type MarathonDeed = typeof marathonDeeds.$inferSelect;

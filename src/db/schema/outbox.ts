@@ -1,0 +1,43 @@
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, check, index, integer, jsonb, pgTable, smallint, text, timestamp } from "drizzle-orm/pg-core";
+
+export const OUTBOX_STATES = ["pending", "sending", "sent", "dead"] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+/** Lower goes first. */
+export const PRIORITY = { urgent: 0, normal: 1 } as const;
+
+/**
+ * Every message that is not a direct reply goes through here: durable, idempotent (one row per key), claimed by
+ * dispatchers with FOR UPDATE SKIP LOCKED.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    chatId: bigint("chat_id", { mode: "number" }).notNull(),
+    /** 'message' | 'document' | 'copy' */
+    kind: text("kind").notNull().default("message"),
+    payload: jsonb("payload").notNull(),
+    priority: smallint("priority").notNull().default(1),
+    notBefore: timestamp("not_before", { withTimezone: true }).notNull().defaultNow(),
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    attempts: integer("attempts").notNull().default(0),
+    state: text("state").$type<OutboxState>().notNull().default("pending"),
+    /** While 'sending': when the claim expires and another dispatcher may take the row (crash safety). */
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    lastError: text("last_error"),
+    /** Set for broadcast items: which broadcast they belong to (progress and reports). */
+    batch: text("batch"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("outbox_due_idx").on(t.priority, t.notBefore, t.id).where(sql`${t.state} = 'pending'`),
+    index("outbox_sending_idx").on(t.lockedUntil).where(sql`${t.state} = 'sending'`),
+    index("outbox_batch_idx").on(t.batch, t.state),
+    check("outbox_state_check", sql`${t.state} in ('pending', 'sending', 'sent', 'dead')`),
+  ],
+);
+
+export type OutboxRow = typeof outbox.$inferSelect;
