@@ -15,6 +15,9 @@ import * as schema from "./schema";
 /** One drizzle type for both drivers: domain code never knows which one it talks to. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** A database or an open transaction: domain functions that may join a caller's transaction take this. */
+export type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
+
 export interface DatabaseHandle {
   db: Database;
   kind: "pglite" | "postgres";
