@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { type User, type UserRole, users } from "../db/schema";
+import { browseStates, type User, type UserRole, users } from "../db/schema";
 import { type Category, isCategory } from "./categories";
 
 export type { User };
@@ -139,12 +139,18 @@ export async function giveConsent(db: Database, id: number, profile: TelegramPro
   return row;
 }
 
-/** Withdrawing consent erases every personal column at once. */
+/** Withdrawing consent erases every personal column at once, and the search point of a browse session. */
 export async function withdrawConsent(db: Database, id: number): Promise<void> {
-  await db
-    .update(users)
-    .set({ ...erasedPersonalData(), updatedAt: new Date() })
-    .where(eq(users.id, id));
+  await db.transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({ ...erasedPersonalData(), updatedAt: new Date() })
+      .where(eq(users.id, id));
+    await tx
+      .update(browseStates)
+      .set({ latitude: null, longitude: null, originAt: null })
+      .where(eq(browseStates.userId, id));
+  });
 }
 
 async function updatePersonal(db: Database, id: number, values: Partial<typeof users.$inferInsert>): Promise<User> {

@@ -3,7 +3,7 @@ import { cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 
 /** Menu sections not built yet say so politely; installed after the features, so a built one takes precedence. */
-const SECTIONS = ["nearby", "marathons", "mine", "hours"] as const;
+const SECTIONS = ["hours"] as const;
 
 export const placeholdersFeature = new Composer<BotContext>();
 

@@ -6,3 +6,4 @@ export * from "./marathons";
 export * from "./hours";
 export * from "./clubs";
 export * from "./outbox";
+export * from "./browse";

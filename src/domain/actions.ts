@@ -1,0 +1,220 @@
+import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { type BrowseState, actions, browseStates, organizations } from "../db/schema";
+import type { Action } from "../db/schema";
+import { type Category, isCategory } from "./categories";
+import type { GeoPoint } from "./users";
+
+export const PERIODS = ["all", "today", "weekend", "week", "month"] as const;
+export type Period = (typeof PERIODS)[number];
+
+export function isPeriod(value: unknown): value is Period {
+  return typeof value === "string" && (PERIODS as readonly string[]).includes(value);
+}
+
+export interface NearbyQuery {
+  latitude: number;
+  longitude: number;
+  category?: Category;
+  period?: Period;
+  limit: number;
+  offset: number;
+  now?: Date;
+}
+
+export interface NearbyAction {
+  id: number;
+  title: string;
+  category: string;
+  startsAt: Date;
+  endsAt: Date;
+  capacity: number;
+  participantsCount: number;
+  spotsLeft: number;
+  distanceMeters: number;
+  address: string;
+  organizationName: string | null;
+}
+
+export type ActionCard = Action & { organizationName: string | null; spotsLeft: number };
+
+/** Kazakhstan has been on UTC+5 all year since 2024-03-01 (Asia/Almaty, no daylight saving). */
+const ALMATY_OFFSET_MS = 5 * 3600_000;
+const DAY_MS = 86_400_000;
+
+/** Local midnight (Asia/Almaty) of the day `now` falls on, `days` days later, as a UTC instant. */
+function localMidnight(now: Date, days = 0): Date {
+  const local = now.getTime() + ALMATY_OFFSET_MS;
+  return new Date(local - (local % DAY_MS) + days * DAY_MS - ALMATY_OFFSET_MS);
+}
+
+/**
+ * The window of start times a period covers, from `now`: today; this weekend (Saturday and Sunday, the coming one
+ * on weekdays); this week (until Sunday ends); this month. `until` is exclusive.
+ */
+export function periodWindow(period: Period, now: Date): { from: Date; until?: Date } {
+  const weekday = new Date(now.getTime() + ALMATY_OFFSET_MS).getUTCDay(); // 0 = Sunday
+  const daysToMonday = weekday === 0 ? 1 : 8 - weekday;
+  switch (period) {
+    case "all":
+      return { from: now };
+    case "today":
+      return { from: now, until: localMidnight(now, 1) };
+    case "week":
+      return { from: now, until: localMidnight(now, daysToMonday) };
+    case "weekend": {
+      const saturday = localMidnight(now, weekday === 0 ? -1 : 6 - weekday);
+      return { from: saturday > now ? saturday : now, until: localMidnight(now, daysToMonday) };
+    }
+    case "month": {
+      const local = new Date(now.getTime() + ALMATY_OFFSET_MS);
+      const firstOfNext = Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 1) - ALMATY_OFFSET_MS;
+      return { from: now, until: new Date(firstOfNext) };
+    }
+  }
+}
+
+/**
+ * Upcoming published actions, nearest first. A KNN scan of the GiST index actions_geo_idx (cube's `<->` on
+ * ll_to_earth) finds how far the first offset+limit actions reach; the actions within that distance (the same index,
+ * through earth_box) are then ordered by distance and id, so actions at one venue page without repeats or gaps.
+ * Full actions are listed too (they offer a waitlist).
+ */
+export async function findNearbyActions(db: Database, q: NearbyQuery): Promise<NearbyAction[]> {
+  const rows = await nearbyActionsQuery(db, q);
+  return rows.map((r) => ({ ...r, spotsLeft: Math.max(0, r.capacity - r.participantsCount) }));
+}
+
+/** The query behind findNearbyActions, unexecuted (for EXPLAIN in tests and benchmarks). */
+export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
+  const window = periodWindow(q.period ?? "all", q.now ?? new Date());
+  const origin = sql`ll_to_earth(${q.latitude}::float8, ${q.longitude}::float8)`;
+  const point = sql`ll_to_earth(${actions.latitude}, ${actions.longitude})`;
+  const distance = sql<number>`earth_distance(${point}, ${origin})`;
+  const filters = and(
+    eq(actions.status, "published"),
+    gt(actions.startsAt, window.from),
+    window.until ? lt(actions.startsAt, window.until) : undefined,
+    q.category ? eq(actions.category, q.category) : undefined,
+  );
+  const nearest = db.$with("nearest").as(
+    db
+      .select({ distance: distance.as("distance") })
+      .from(actions)
+      .where(filters)
+      .orderBy(sql`${point} <-> ${origin}`)
+      .limit(q.offset + q.limit),
+  );
+  const reach = sql`(select max(${nearest.distance}) from ${nearest})`;
+  return db
+    .with(nearest)
+    .select({
+      id: actions.id,
+      title: actions.title,
+      category: actions.category,
+      startsAt: actions.startsAt,
+      endsAt: actions.endsAt,
+      capacity: actions.capacity,
+      participantsCount: actions.participantsCount,
+      distanceMeters: distance.mapWith(Number),
+      address: actions.address,
+      organizationName: organizations.name,
+    })
+    .from(actions)
+    .leftJoin(organizations, eq(organizations.id, actions.organizationId))
+    .where(and(filters, sql`earth_box(${origin}, ${reach}) @> ${point}`, sql`${distance} <= ${reach}`))
+    .orderBy(distance, asc(actions.id))
+    .limit(q.limit)
+    .offset(q.offset);
+}
+
+export async function getActionCard(db: Database, id: number): Promise<ActionCard | undefined> {
+  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
+  const [row] = await db
+    .select({ action: actions, organizationName: organizations.name })
+    .from(actions)
+    .leftJoin(organizations, eq(organizations.id, actions.organizationId))
+    .where(eq(actions.id, id))
+    .limit(1);
+  if (!row || row.action.status === "draft") return undefined;
+  return {
+    ...row.action,
+    organizationName: row.organizationName,
+    spotsLeft: Math.max(0, row.action.capacity - row.action.participantsCount),
+  };
+}
+
+// ----- browse state: the search session of one user ---------------------------------------------
+
+/** A shared location counts as a search origin this long after the bot asked for one. */
+export const LOCATION_REQUEST_TTL_MS = 10 * 60_000;
+/** The search origin is remembered for a session of this length, then asked again. */
+export const ORIGIN_TTL_MS = 6 * 3600_000;
+
+export interface Browse {
+  origin?: GeoPoint;
+  category?: Category;
+  period: Period;
+  page: number;
+  awaitingLocation: boolean;
+}
+
+function toBrowse(row: BrowseState | undefined, now: Date): Browse {
+  const originFresh = row?.originAt && now.getTime() - row.originAt.getTime() < ORIGIN_TTL_MS;
+  return {
+    origin:
+      originFresh && row.latitude !== null && row.longitude !== null
+        ? { latitude: row.latitude, longitude: row.longitude }
+        : undefined,
+    category: isCategory(row?.category) ? row.category : undefined,
+    period: isPeriod(row?.period) ? row.period : "all",
+    page: row?.page ?? 0,
+    awaitingLocation: Boolean(
+      row?.awaitingLocationAt && now.getTime() - row.awaitingLocationAt.getTime() < LOCATION_REQUEST_TTL_MS,
+    ),
+  };
+}
+
+export async function getBrowse(db: Database, userId: number, now = new Date()): Promise<Browse> {
+  const [row] = await db.select().from(browseStates).where(eq(browseStates.userId, userId)).limit(1);
+  return toBrowse(row, now);
+}
+
+export interface BrowseChange {
+  origin?: GeoPoint;
+  category?: Category | null;
+  period?: Period;
+  page?: number;
+  awaitingLocation?: boolean;
+}
+
+/** Applies a change to the session (creating it) and returns the new state. */
+export async function updateBrowse(db: Database, userId: number, change: BrowseChange, now = new Date()): Promise<Browse> {
+  const values: Partial<typeof browseStates.$inferInsert> = { updatedAt: now };
+  if (change.origin) Object.assign(values, { ...change.origin, originAt: now });
+  if (change.category !== undefined) values.category = change.category;
+  if (change.period !== undefined) values.period = change.period;
+  if (change.page !== undefined) values.page = Math.max(0, change.page);
+  if (change.awaitingLocation !== undefined) values.awaitingLocationAt = change.awaitingLocation ? now : null;
+  const [row] = await db
+    .insert(browseStates)
+    .values({ userId, ...values })
+    .onConflictDoUpdate({ target: browseStates.userId, set: values })
+    .returning();
+  return toBrowse(row, now);
+}
+
+/** Consumes a pending location request: true when the bot asked for a location recently (and now stops waiting). */
+export async function takeLocationRequest(db: Database, userId: number, now = new Date()): Promise<boolean> {
+  const taken = await db
+    .update(browseStates)
+    .set({ awaitingLocationAt: null, updatedAt: now })
+    .where(
+      and(
+        eq(browseStates.userId, userId),
+        gte(browseStates.awaitingLocationAt, new Date(now.getTime() - LOCATION_REQUEST_TTL_MS)),
+      ),
+    )
+    .returning({ userId: browseStates.userId });
+  return taken.length > 0;
+}

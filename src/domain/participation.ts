@@ -1,0 +1,217 @@
+import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { Database, Executor } from "../db/client";
+import { actions, type ActionStatus, participations, users } from "../db/schema";
+import { enqueue } from "../delivery/outbox";
+
+export type JoinResult =
+  | { status: "joined" }
+  | { status: "waitlisted"; position: number }
+  | { status: "refused"; reason: "not_found" | "cancelled" | "past" | "already_joined" | "already_waitlisted" | "paused" };
+
+export type LeaveResult =
+  | { status: "left"; promotedUserId?: number }
+  | { status: "refused"; reason: "not_found" | "not_joined" | "started" };
+
+export type Standing = { status: "joined" } | { status: "waitlisted"; position: number };
+
+export interface MyAction {
+  id: number;
+  title: string;
+  category: string;
+  startsAt: Date;
+  endsAt: Date;
+  actionStatus: ActionStatus;
+  status: "joined" | "waitlisted";
+  /** 1-based place in the waitlist; only when waitlisted. */
+  position?: number;
+}
+
+const nextQueuedSeq = sql`nextval(pg_get_serial_sequence('participations', 'queued_seq'))`;
+
+/** Locks the action row: every join and leave of one action is decided one at a time. */
+async function lockAction(tx: Executor, actionId: number) {
+  if (!Number.isSafeInteger(actionId) || actionId <= 0 || actionId > 2_147_483_647) return undefined;
+  const [action] = await tx
+    .select({
+      id: actions.id,
+      title: actions.title,
+      status: actions.status,
+      startsAt: actions.startsAt,
+      capacity: actions.capacity,
+      participantsCount: actions.participantsCount,
+    })
+    .from(actions)
+    .where(eq(actions.id, actionId))
+    .for("update");
+  return action && action.status !== "draft" ? action : undefined;
+}
+
+async function waitlistPosition(db: Executor, actionId: number, queuedSeq: number): Promise<number> {
+  const [row] = await db
+    .select({ position: sql<number>`count(*)`.mapWith(Number) })
+    .from(participations)
+    .where(
+      and(
+        eq(participations.actionId, actionId),
+        eq(participations.status, "waitlisted"),
+        lte(participations.queuedSeq, queuedSeq),
+      ),
+    );
+  return row!.position;
+}
+
+/**
+ * Joins the action, or puts the user on its waitlist when it is full. Decided under the action's row lock, so the
+ * number joined never exceeds the capacity and waitlist order is the order in which joins were decided.
+ */
+export async function joinAction(db: Database, actionId: number, userId: number, now = new Date()): Promise<JoinResult> {
+  return db.transaction(async (tx) => {
+    const action = await lockAction(tx, actionId);
+    if (!action) return { status: "refused", reason: "not_found" };
+    if (action.status === "cancelled") return { status: "refused", reason: "cancelled" };
+    if (action.startsAt <= now) return { status: "refused", reason: "past" };
+    const [user] = await tx.select({ pausedAt: users.pausedAt }).from(users).where(eq(users.id, userId));
+    if (!user) return { status: "refused", reason: "not_found" };
+    if (user.pausedAt) return { status: "refused", reason: "paused" };
+
+    const [current] = await tx
+      .select({ status: participations.status })
+      .from(participations)
+      .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+    if (current?.status === "joined") return { status: "refused", reason: "already_joined" };
+    if (current?.status === "waitlisted") return { status: "refused", reason: "already_waitlisted" };
+
+    const status = action.participantsCount < action.capacity ? "joined" : "waitlisted";
+    // A re-join after leaving goes to the back of the queue: a fresh queued_seq.
+    const [row] = await tx
+      .insert(participations)
+      .values({ actionId, userId, status })
+      .onConflictDoUpdate({
+        target: [participations.actionId, participations.userId],
+        set: { status, queuedSeq: nextQueuedSeq, attendance: null, updatedAt: now },
+      })
+      .returning({ queuedSeq: participations.queuedSeq });
+    if (status === "waitlisted") return { status, position: await waitlistPosition(tx, actionId, row!.queuedSeq) };
+    await tx
+      .update(actions)
+      .set({ participantsCount: sql`${actions.participantsCount} + 1`, updatedAt: now })
+      .where(eq(actions.id, actionId));
+    return { status };
+  });
+}
+
+/**
+ * Leaves the action (or its waitlist). A joined user's spot goes, in the same transaction, to the first user on the
+ * waitlist, whose notice is enqueued in the outbox then too: a crash can lose neither the promotion nor the notice.
+ */
+export async function leaveAction(db: Database, actionId: number, userId: number, now = new Date()): Promise<LeaveResult> {
+  return db.transaction(async (tx) => {
+    const action = await lockAction(tx, actionId);
+    if (!action) return { status: "refused", reason: "not_found" };
+    if (action.startsAt <= now) return { status: "refused", reason: "started" };
+
+    const [current] = await tx
+      .select({ status: participations.status })
+      .from(participations)
+      .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+    if (current?.status !== "joined" && current?.status !== "waitlisted") return { status: "refused", reason: "not_joined" };
+    await tx
+      .update(participations)
+      .set({ status: "left", updatedAt: now })
+      .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+    if (current.status === "waitlisted") return { status: "left" };
+
+    const [next] = action.status === "published"
+      ? await tx
+          .select({ userId: participations.userId, queuedSeq: participations.queuedSeq, language: users.language })
+          .from(participations)
+          .innerJoin(users, eq(users.id, participations.userId))
+          .where(and(eq(participations.actionId, actionId), eq(participations.status, "waitlisted")))
+          .orderBy(asc(participations.queuedSeq))
+          .limit(1)
+      : [];
+    if (!next) {
+      await tx
+        .update(actions)
+        .set({ participantsCount: sql`${actions.participantsCount} - 1`, updatedAt: now })
+        .where(eq(actions.id, actionId));
+      return { status: "left" };
+    }
+    await tx
+      .update(participations)
+      .set({ status: "joined", updatedAt: now })
+      .where(and(eq(participations.actionId, actionId), eq(participations.userId, next.userId)));
+    await enqueue(tx, {
+      chatId: next.userId,
+      idempotencyKey: `promoted:${actionId}:${next.userId}:${next.queuedSeq}`,
+      content: {
+        template: "actions.promoted_notice",
+        params: { title: action.title },
+        locale: next.language === "ru" ? "ru" : "kk",
+      },
+    });
+    return { status: "left", promotedUserId: next.userId };
+  });
+}
+
+/** Where the user stands in an action: joined, waitlisted (with position), or nowhere. */
+export async function standingIn(db: Database, actionId: number, userId: number): Promise<Standing | undefined> {
+  const [row] = await db
+    .select({ status: participations.status, queuedSeq: participations.queuedSeq })
+    .from(participations)
+    .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+  if (row?.status === "joined") return { status: "joined" };
+  if (row?.status === "waitlisted") return { status: "waitlisted", position: await waitlistPosition(db, actionId, row.queuedSeq) };
+  return undefined;
+}
+
+const PAST_LIMIT = 20;
+
+/**
+ * The user's actions: upcoming (not yet ended; joined or waitlisted, soonest first) and past (joined, latest first,
+ * the last few).
+ */
+export async function myActions(db: Database, userId: number, now = new Date()): Promise<{ upcoming: MyAction[]; past: MyAction[] }> {
+  const position = sql<number>`(
+    select count(*) from participations w
+    where w.action_id = ${participations.actionId} and w.status = 'waitlisted' and w.queued_seq <= ${participations.queuedSeq}
+  )`.mapWith(Number);
+  const columns = {
+    id: actions.id,
+    title: actions.title,
+    category: actions.category,
+    startsAt: actions.startsAt,
+    endsAt: actions.endsAt,
+    actionStatus: actions.status,
+    status: participations.status,
+    position,
+  };
+  const base = () =>
+    db.select(columns).from(participations).innerJoin(actions, eq(actions.id, participations.actionId));
+  const [upcoming, past] = await Promise.all([
+    base()
+      .where(
+        and(
+          eq(participations.userId, userId),
+          inArray(participations.status, ["joined", "waitlisted"]),
+          gt(actions.endsAt, now),
+        ),
+      )
+      .orderBy(asc(actions.startsAt), asc(actions.id)),
+    base()
+      .where(and(eq(participations.userId, userId), eq(participations.status, "joined"), lte(actions.endsAt, now)))
+      .orderBy(desc(actions.startsAt), desc(actions.id))
+      .limit(PAST_LIMIT),
+  ]);
+  const shape = (r: (typeof upcoming)[number]): MyAction => ({
+    id: r.id,
+    title: r.title,
+    category: r.category,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    actionStatus: r.actionStatus,
+    status: r.status === "waitlisted" ? "waitlisted" : "joined",
+    ...(r.status === "waitlisted" ? { position: r.position } : {}),
+  });
+  return { upcoming: upcoming.map(shape), past: past.map(shape) };
+}

@@ -1,0 +1,229 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client";
+import { actions, organizations } from "../../src/db/schema";
+import {
+  findNearbyActions,
+  getActionCard,
+  getBrowse,
+  nearbyActionsQuery,
+  periodWindow,
+  takeLocationRequest,
+  updateBrowse,
+} from "../../src/domain/actions";
+import { buildIcs } from "../../src/domain/ics";
+import { touchUser } from "../../src/domain/users";
+import { testDatabases } from "../support/db";
+
+const ALMATY = { latitude: 43.238, longitude: 76.9452 };
+/** Wednesday 11 March 2026, 10:00 in Almaty (UTC+5). */
+const NOW = new Date("2026-03-11T05:00:00Z");
+const local = (iso: string) => new Date(`${iso}+05:00`);
+
+function rowsOf(result: unknown): Array<Record<string, unknown>> {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<Record<string, unknown>>;
+}
+
+describe("periods in Asia/Almaty", () => {
+  it("cut today, this weekend, this week and this month at local midnight", () => {
+    expect(periodWindow("all", NOW)).toEqual({ from: NOW });
+    expect(periodWindow("today", NOW).until).toEqual(local("2026-03-12T00:00"));
+    expect(periodWindow("weekend", NOW)).toEqual({ from: local("2026-03-14T00:00"), until: local("2026-03-16T00:00") });
+    expect(periodWindow("week", NOW).until).toEqual(local("2026-03-16T00:00"));
+    expect(periodWindow("month", NOW).until).toEqual(local("2026-04-01T00:00"));
+    // At 01:00 on Sunday in Almaty it is still Saturday in UTC: the weekend must not jump to the next one.
+    const sundayNight = local("2026-03-15T01:00");
+    expect(periodWindow("weekend", sundayNight)).toEqual({ from: sundayNight, until: local("2026-03-16T00:00") });
+    expect(periodWindow("week", sundayNight).until).toEqual(local("2026-03-16T00:00"));
+    expect(periodWindow("today", sundayNight).until).toEqual(local("2026-03-16T00:00"));
+    const saturday = local("2026-03-14T12:00");
+    expect(periodWindow("weekend", saturday)).toEqual({ from: saturday, until: local("2026-03-16T00:00") });
+    const mondayEarly = local("2026-03-16T00:30"); // still Sunday in UTC
+    expect(periodWindow("weekend", mondayEarly)).toEqual({ from: local("2026-03-21T00:00"), until: local("2026-03-23T00:00") });
+    expect(periodWindow("month", local("2026-12-31T23:00")).until).toEqual(local("2027-01-01T00:00"));
+  });
+});
+
+describe("calendar file (RFC 5545)", () => {
+  it("has UTC times, escaped text and lines folded at 75 octets without splitting a letter", () => {
+    const ics = buildIcs(
+      {
+        id: 42,
+        title: "Сенбілік; <Таза>, & \"Көк\" — ".repeat(4),
+        description: "Line one\nLine two",
+        address: "Алматы, Абай 10",
+        latitude: 43.238,
+        longitude: 76.9452,
+        startsAt: local("2026-03-14T10:00"),
+        endsAt: local("2026-03-14T13:30"),
+        organizer: "Жасыл Ел",
+      },
+      NOW,
+    );
+    expect(ics.endsWith("END:VCALENDAR\r\n")).toBe(true);
+    expect(ics).toContain("DTSTART:20260314T050000Z\r\n");
+    expect(ics).toContain("DTEND:20260314T083000Z\r\n");
+    expect(ics).toContain("DTSTAMP:20260311T050000Z\r\n");
+    expect(ics).toContain("GEO:43.238000;76.945200\r\n");
+    expect(ics).toContain("LOCATION:Алматы\\, Абай 10\r\n");
+    const lines = ics.split("\r\n");
+    expect(lines.every((line) => Buffer.byteLength(line) <= 75)).toBe(true);
+    expect(lines.some((line) => line.startsWith(" "))).toBe(true);
+    const unfolded = ics.replace(/\r\n /g, "");
+    expect(unfolded).toContain(`SUMMARY:${"Сенбілік\\; <Таза>\\, & \"Көк\" — ".repeat(4)}\r\n`);
+    expect(unfolded).toContain("DESCRIPTION:Line one\\nLine two\\n\\nЖасыл Ел\r\n");
+    expect(ics).not.toContain("\uFFFD");
+  });
+});
+
+describe.each(testDatabases)("nearby actions on $name", (kind) => {
+  let database: DatabaseHandle;
+  let orgId: number;
+  const ids: Record<string, number> = {};
+
+  async function add(key: string, values: Partial<typeof actions.$inferInsert> & { km?: number }) {
+    const { km = 1, ...rest } = values;
+    const startsAt = rest.startsAt ?? local("2026-03-20T10:00");
+    const [row] = await database.db
+      .insert(actions)
+      .values({
+        organizationId: orgId,
+        title: key,
+        category: "ecology",
+        address: `Address ${key}`,
+        // Due north of the origin: one degree of latitude is about 111.2 km.
+        latitude: ALMATY.latitude + km / 111.2,
+        longitude: ALMATY.longitude,
+        capacity: 10,
+        ...rest,
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 3 * 3600_000),
+      })
+      .returning({ id: actions.id });
+    ids[key] = row!.id;
+  }
+
+  beforeAll(async () => {
+    database = await kind.open();
+    const [org] = await database.db.insert(organizations).values({ name: "Жасыл Ел & <Co>" }).returning();
+    orgId = org!.id;
+    await add("near", { km: 0.5 });
+    await add("mid", { km: 3, category: "animals", participantsCount: 10 });
+    await add("far", { km: 12 });
+    await add("farther", { km: 40, category: "animals" });
+    await add("cancelled", { km: 0.1, status: "cancelled" });
+    await add("draft", { km: 0.2, status: "draft" });
+    await add("past", { km: 0.3, startsAt: local("2026-03-10T10:00") });
+    await add("started", { km: 0.4, startsAt: local("2026-03-11T09:00") });
+    // Period boundaries around the weekend of 14–15 March 2026 (all 20 km away).
+    await add("today_evening", { km: 20, startsAt: local("2026-03-11T18:00") });
+    await add("friday_late", { km: 20, startsAt: local("2026-03-13T23:30") });
+    await add("saturday_early", { km: 20, startsAt: local("2026-03-14T00:30") });
+    await add("sunday_late", { km: 20, startsAt: local("2026-03-15T23:30") });
+    await add("monday_early", { km: 20, startsAt: local("2026-03-16T00:30") });
+    await add("march_last", { km: 20, startsAt: local("2026-03-31T23:00") });
+    await add("april_first", { km: 20, startsAt: local("2026-04-01T00:30") });
+  });
+  afterAll(() => database.close());
+
+  const titles = (rows: Array<{ title: string }>) => rows.map((r) => r.title);
+  const search = (extra: Partial<Parameters<typeof findNearbyActions>[1]> = {}) =>
+    findNearbyActions(database.db, { ...ALMATY, limit: 50, offset: 0, now: NOW, ...extra });
+
+  it("lists upcoming published actions nearest first, full ones included, with distance and organizer", async () => {
+    const rows = await search();
+    expect(titles(rows).slice(0, 4)).toEqual(["near", "mid", "far", "today_evening"]);
+    expect(titles(rows)).not.toContain("cancelled");
+    expect(titles(rows)).not.toContain("draft");
+    expect(titles(rows)).not.toContain("past");
+    expect(titles(rows)).not.toContain("started");
+    expect(titles(rows).at(-1)).toBe("farther");
+    expect(rows).toHaveLength(11);
+    const near = rows[0]!;
+    expect(near.distanceMeters).toBeGreaterThan(450);
+    expect(near.distanceMeters).toBeLessThan(550);
+    expect(near).toMatchObject({ organizationName: "Жасыл Ел & <Co>", spotsLeft: 10, capacity: 10, address: "Address near" });
+    expect(near.startsAt).toBeInstanceOf(Date);
+    expect(rows[1]).toMatchObject({ title: "mid", spotsLeft: 0, participantsCount: 10 });
+  });
+
+  it("filters by category", async () => {
+    expect(titles(await search({ category: "animals" }))).toEqual(["mid", "farther"]);
+    expect(await search({ category: "health" })).toEqual([]);
+  });
+
+  it("filters by period, with weekend boundaries in Asia/Almaty", async () => {
+    const boundaryTitles = async (period: "today" | "weekend" | "week" | "month") =>
+      titles(await search({ period, latitude: ALMATY.latitude + 20 / 111.2 })).filter((t) => t !== "far" && t !== "near" && t !== "mid");
+    expect(await boundaryTitles("today")).toEqual(["today_evening"]);
+    expect((await boundaryTitles("weekend")).sort()).toEqual(["saturday_early", "sunday_late"]);
+    expect((await boundaryTitles("week")).sort()).toEqual(["friday_late", "saturday_early", "sunday_late", "today_evening"]);
+    const month = await boundaryTitles("month");
+    expect(month).toContain("march_last");
+    expect(month).toContain("monday_early");
+    expect(month).not.toContain("april_first");
+    // Seen from Sunday 01:00 local (still Saturday in UTC), the weekend is the current one.
+    const sunday = await search({ period: "weekend", now: local("2026-03-15T01:00") });
+    expect(titles(sunday)).toEqual(["sunday_late"]);
+  });
+
+  it("pages without gaps or repeats", async () => {
+    const all = titles(await search());
+    const pages = [];
+    for (let offset = 0; offset < all.length + 5; offset += 5) pages.push(...titles(await search({ limit: 5, offset })));
+    expect(pages).toEqual(all);
+    expect(await search({ limit: 5, offset: 100 })).toEqual([]);
+  });
+
+  it("reads a card with its organizer; drafts and bad ids are not found", async () => {
+    expect(await getActionCard(database.db, ids.mid!)).toMatchObject({ title: "mid", organizationName: "Жасыл Ел & <Co>", spotsLeft: 0 });
+    expect(await getActionCard(database.db, ids.cancelled!)).toMatchObject({ status: "cancelled" });
+    expect(await getActionCard(database.db, ids.draft!)).toBeUndefined();
+    expect(await getActionCard(database.db, 987_654)).toBeUndefined();
+    expect(await getActionCard(database.db, 2 ** 40)).toBeUndefined();
+  });
+
+  it("uses the GiST index actions_geo_idx (KNN order, then the box), never a scan and sort", async () => {
+    const spread = Array.from({ length: 3000 }, (_, i) => ({
+      organizationId: orgId,
+      title: `filler ${i}`,
+      category: i % 2 ? "social" : "education",
+      latitude: 40.5 + ((i * 37) % 1000) / 200,
+      longitude: 51 + ((i * 53) % 1000) / 40,
+      capacity: 20,
+      startsAt: new Date(NOW.getTime() + (1 + (i % 60)) * 86_400_000),
+      endsAt: new Date(NOW.getTime() + (1 + (i % 60)) * 86_400_000 + 7_200_000),
+    }));
+    for (let i = 0; i < spread.length; i += 500) await database.db.insert(actions).values(spread.slice(i, i + 500));
+    await database.db.execute(sql`analyze actions`);
+    for (const q of [
+      { ...ALMATY, limit: 6, offset: 0, now: NOW },
+      { ...ALMATY, limit: 6, offset: 5, now: NOW, category: "social" as const, period: "month" as const },
+    ]) {
+      const query = nearbyActionsQuery(database.db, q);
+      const plan = rowsOf(await database.db.execute(sql`explain select * from ${query} as q`))
+        .map((r) => String(Object.values(r)[0]))
+        .join("\n");
+      expect(plan, plan).toMatch(/Index Scan using actions_geo_idx[^\n]*\n\s*Order By: .*<->/);
+      expect(plan, plan).not.toMatch(/Seq Scan on actions/);
+    }
+    expect(titles(await search({ limit: 2 }))).toEqual(["near", "mid"]);
+  });
+
+  it("keeps the browse session: origin, filters, page and a short-lived location request", async () => {
+    const userId = 3_000_000_001;
+    await touchUser(database.db, userId, false);
+    expect(await getBrowse(database.db, userId)).toEqual({ period: "all", page: 0, awaitingLocation: false });
+    expect(await takeLocationRequest(database.db, userId)).toBe(false);
+    await updateBrowse(database.db, userId, { awaitingLocation: true, category: "animals", period: "week" }, NOW);
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 11 * 60_000))).toBe(false);
+    await updateBrowse(database.db, userId, { awaitingLocation: true }, NOW);
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 60_000))).toBe(true);
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 61_000))).toBe(false);
+    const browse = await updateBrowse(database.db, userId, { origin: ALMATY, page: 2 }, NOW);
+    expect(browse).toEqual({ origin: ALMATY, category: "animals", period: "week", page: 2, awaitingLocation: false });
+    expect((await getBrowse(database.db, userId, new Date(NOW.getTime() + 7 * 3600_000))).origin).toBeUndefined();
+    await updateBrowse(database.db, userId, { category: null }, NOW);
+    expect((await getBrowse(database.db, userId, NOW)).category).toBeUndefined();
+  });
+});

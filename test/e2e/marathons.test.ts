@@ -1,0 +1,218 @@
+import { eq } from "drizzle-orm";
+import type { Message, Update } from "grammy/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client";
+import { marathonDeeds, marathons } from "../../src/db/schema";
+import { joinMarathon, reportDeed } from "../../src/domain/marathons";
+import { completeOnboarding, touchUser, withdrawConsent } from "../../src/domain/users";
+import { testDatabases } from "../support/db";
+import { BotApiEmulator } from "../support/fake-telegram";
+import { type Harness, startHarness } from "../support/harness";
+
+const DAY = 86_400_000;
+const TRICKY_NAME = '<b>Ayan & "Co"</b>';
+
+describe.each(testDatabases)("marathons end to end on $name", (kind) => {
+  let database: DatabaseHandle;
+  let emulator: BotApiEmulator;
+  let h: Harness;
+  let national: number;
+  let almaty: number;
+  let astana: number;
+
+  beforeAll(async () => {
+    database = await kind.open();
+    emulator = await BotApiEmulator.start();
+    h = await startHarness(database, { emulator });
+    const now = Date.now();
+    const rows = await database.db
+      .insert(marathons)
+      .values([
+        {
+          code: "good-deeds",
+          titleKk: "Игі істер марафоны",
+          titleRu: "Марафон добрых дел",
+          descriptionKk: "Күн сайын жақсылық жасаңыз <3 & бөлісіңіз",
+          descriptionRu: "Делайте добро каждый день <3 & делитесь",
+          startsAt: new Date(now - DAY),
+          endsAt: new Date(now + 30 * DAY),
+        },
+        { code: "almaty", titleKk: "Жасыл Алматы", titleRu: "Зелёный Алматы", regionCode: "almaty", startsAt: new Date(now - DAY), endsAt: new Date(now + DAY) },
+        { code: "astana", titleKk: "Қарлы Астана", titleRu: "Снежная Астана", regionCode: "astana", startsAt: new Date(now - DAY), endsAt: new Date(now + DAY) },
+      ])
+      .returning({ id: marathons.id, code: marathons.code });
+    [national, almaty, astana] = rows.map((r) => r.id) as [number, number, number];
+
+    // Others on the board: a name that would break HTML, and one who withdrew consent (shown anonymously).
+    for (const [id, name, region, deeds] of [
+      [8101, TRICKY_NAME, "shymkent", 3],
+      [8102, "Ерлан", "almaty", 1],
+    ] as const) {
+      await volunteer(id, "ru", true, name, region);
+      await joinMarathon(database.db, national, id);
+      for (let i = 0; i < deeds; i++) await reportDeed(database.db, { marathonId: national, userId: id, text: `Дело ${i}`, hours: 1 });
+    }
+    await withdrawConsent(database.db, 8102);
+  });
+  afterAll(async () => {
+    await h.stop();
+    await emulator.close();
+    await database.close();
+  });
+
+  async function volunteer(id: number, language: "kk" | "ru", consent: boolean, firstName: string, regionCode = "almaty") {
+    emulator.addUser({ id, first_name: firstName, language_code: language });
+    await touchUser(database.db, id, false);
+    await completeOnboarding(database.db, id, { language, regionCode, interests: [], consent, profile: { firstName } });
+  }
+  const last = (id: number) => emulator.lastBotMessage(id)!;
+  const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));
+  const press = (id: number, data: string) => h.send(() => emulator.pressButton(id, last(id).message_id, data));
+  const toast = (update: Update) =>
+    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)
+      ?.params.text as string | undefined;
+  const buttons = (id: number): string[] => (last(id).reply_markup?.inline_keyboard ?? []).flat().map((b: { callback_data: string }) => b.callback_data);
+  const largestPhoto = (update: Update) =>
+    (update.message as Message).photo!.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a)).file_id;
+  const deedsOf = (userId: number) => database.db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(marathonDeeds.id);
+
+  for (const [language, texts] of [
+    [
+      "kk",
+      {
+        list: "Марафондар", title: "Игі істер марафоны", regional: "Жасыл Алматы", notJoined: "әлі қатыспайсыз", joined: "марафонға қосылдыңыз",
+        prompt: "Қандай игі іс", photoNeedsText: "Фотосурет қабылданды", tooLong: "Мәтін тым ұзын: 1001", hoursPrompt: "Қанша сағат",
+        hoursHint: "0,5-тен 24-ке дейін", confirm: "Тексеріңіз", saved: "Игі ісіңіз сақталды", firstBadge: "Алғашқы қадам", photoPrompt: "Фотосурет қосасыз ба",
+        progress: ["Игі істер: 2", "Сағаттар: 3,5", "Алғашқы қадам", "Жақсылық жолында"], anonymous: "Ерікті №", you: "сіз", regionName: "Алматы",
+        unavailable: "қолжетімсіз", cancelled: "Тоқтатылды", discarded: "ештеңе сақталмады",
+      },
+    ],
+    [
+      "ru",
+      {
+        list: "Марафоны", title: "Марафон добрых дел", regional: "Зелёный Алматы", notJoined: "пока не участвуете", joined: "присоединились к марафону",
+        prompt: "какое доброе дело", photoNeedsText: "Фото принято", tooLong: "слишком длинный: 1001", hoursPrompt: "Сколько часов",
+        hoursHint: "от 0,5 до 24", confirm: "Проверьте", saved: "Доброе дело сохранено", firstBadge: "Первый шаг", photoPrompt: "Добавите фото",
+        progress: ["Добрых дел: 2", "Часов: 3,5", "Первый шаг", "На пути добра"], anonymous: "Волонтёр №", you: "вы", regionName: "Алматы",
+        unavailable: "недоступен", cancelled: "Отменено", discarded: "ничего не сохранено",
+      },
+    ],
+  ] as const) {
+    it(`joins, reports deeds with and without a photo, shows progress, leaderboard and regions (${language})`, async () => {
+      const id = language === "kk" ? 8001 : 8002;
+      const name = language === "kk" ? "Айгерім <i>&</i>" : "Дана & <Ko>";
+      await volunteer(id, language, true, name);
+
+      await say(id, "/marathons");
+      expect(last(id).text).toContain(texts.list);
+      const listed = last(id).reply_markup.inline_keyboard.flat().map((b: { text: string }) => b.text);
+      expect(listed).toEqual([texts.title, texts.regional, expect.any(String)]); // national first; no Astana; back
+
+      await press(id, `mr:o:${national}`);
+      expect(last(id).text).toContain(texts.title);
+      expect(last(id).text).toContain("&lt;3 &amp;"); // the description is escaped
+      expect(last(id).text).toContain(texts.notJoined);
+      expect(toast(await press(id, `mr:j:${national}`))).toContain(texts.joined);
+      expect(buttons(id)).toContain(`mr:d:${national}`);
+
+      // Deed 1: a photo without a caption, then a text too long, then the text; hours typed.
+      await press(id, `mr:d:${national}`);
+      expect(last(id).text).toContain(texts.prompt);
+      const photo = await h.send(() => emulator.sendPhoto(id));
+      expect(last(id).text).toContain(texts.photoNeedsText);
+      await say(id, "x".repeat(1001));
+      expect(last(id).text).toContain(texts.tooLong);
+      await say(id, "Қарттарға азық-түлік <жеткіздім> & көмектестім");
+      expect(last(id).text).toContain(texts.hoursPrompt);
+      await say(id, "100");
+      expect(last(id).text).toContain(texts.hoursHint);
+      await say(id, "1,5");
+      expect(last(id).text).toContain(texts.confirm);
+      expect(last(id).text).toContain("&lt;жеткіздім&gt; &amp; көмектестім");
+      await press(id, "mrd:save");
+      expect(last(id).text).toContain(texts.saved);
+      expect(last(id).text).toContain(texts.firstBadge);
+      const [first] = await deedsOf(id);
+      expect(first).toMatchObject({ marathonId: national, text: "Қарттарға азық-түлік <жеткіздім> & көмектестім", hours: 1.5 });
+      expect(first!.photoFileId).toBe(largestPhoto(photo));
+
+      // Deed 2: in Russian a photo whose caption is the text; in Kazakh text, then "no photo"; hours by button.
+      await press(id, `mr:d:${national}`);
+      if (language === "ru") {
+        const captioned = await h.send(() => emulator.sendPhoto(id, "Убрали двор"));
+        expect(last(id).text).toContain(texts.hoursPrompt);
+        await press(id, "mrd:h:2");
+        await press(id, "mrd:save");
+        expect((await deedsOf(id))[1]).toMatchObject({ text: "Убрали двор", photoFileId: largestPhoto(captioned), hours: 2 });
+      } else {
+        await say(id, "Ағаш отырғыздым");
+        expect(last(id).text).toContain(texts.photoPrompt);
+        await press(id, "mrd:nophoto");
+        expect(last(id).text).toContain(texts.hoursPrompt);
+        await press(id, "mrd:h:2");
+        await press(id, "mrd:save");
+        expect((await deedsOf(id))[1]).toMatchObject({ text: "Ағаш отырғыздым", photoFileId: null, hours: 2 });
+      }
+      expect(last(id).text).toContain(texts.saved);
+      expect(last(id).text).not.toContain(texts.firstBadge);
+
+      await press(id, `mr:o:${national}`);
+      await press(id, `mr:p:${national}`);
+      for (const part of texts.progress) expect(last(id).text).toContain(part);
+
+      await press(id, `mr:o:${national}`);
+      await press(id, `mr:l:${national}`);
+      const board = last(id).text!;
+      expect(board).toContain("&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt; — 3");
+      expect(board).toContain(texts.anonymous);
+      expect(board).toContain(texts.you);
+      expect(board).not.toContain("Ерлан");
+
+      await press(id, `mr:o:${national}`);
+      await press(id, `mr:r:${national}`);
+      expect(last(id).text).toContain(texts.regionName);
+      expect(last(id).text).toContain("Шымкент");
+      expect(emulator.failed()).toEqual([]);
+    });
+
+    it(`refuses without consent, stale or foreign ids, and lets /cancel leave a report (${language})`, async () => {
+      const id = language === "kk" ? 8003 : 8004;
+      await volunteer(id, language, false, "Без согласия");
+      await say(id, "/menu");
+      await press(id, "m:marathons");
+      expect(last(id).text).toContain(texts.list);
+      expect(buttons(id)).toEqual([`mr:o:${national}`, "m:home"]); // no region without consent: national only
+      await press(id, `mr:o:${national}`);
+      const refused = await press(id, `mr:j:${national}`);
+      expect(toast(refused)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      for (const data of [`mr:o:${astana}`, "mr:o:999999", "mr:o:1.5", "mr:l:abc", `mr:d:${almaty}`]) {
+        expect(toast(await press(id, data)), data).toContain(texts.unavailable);
+      }
+
+      const member = language === "kk" ? 8005 : 8006;
+      await volunteer(member, language, true, "Асель");
+      await say(member, "/marathons");
+      await press(member, `mr:o:${almaty}`);
+      await press(member, `mr:j:${almaty}`);
+      // A photo at the photo step, no hours, then discarded: nothing is stored.
+      await press(member, `mr:d:${almaty}`);
+      await say(member, "Кітап сыйладым");
+      await h.send(() => emulator.sendPhoto(member));
+      expect(last(member).text).toContain(texts.hoursPrompt);
+      await press(member, "mrd:nohours");
+      expect(last(member).text).toContain(texts.confirm);
+      await press(member, "mrd:drop");
+      expect(last(member).text).toContain(texts.discarded);
+
+      await press(member, `mr:d:${almaty}`);
+      await say(member, "/marathons"); // a command is not a deed
+      expect(last(member).text).toContain("/cancel");
+      await say(member, "/cancel");
+      expect(last(member).text).toContain(texts.cancelled);
+      await say(member, "/marathons");
+      expect(last(member).text).toContain(texts.list);
+      expect(await deedsOf(member)).toEqual([]);
+      expect(emulator.failed()).toEqual([]);
+    });
+  }
+});
