@@ -8,7 +8,6 @@ import { createOnboarding, ONBOARDING } from "./conversations/onboarding";
 import { actionDeepLink, actionsConversations, actionsFeature } from "./features/actions";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
-import { placeholdersFeature } from "./features/placeholders";
 import { remindersConversations, remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { fallbackFeature } from "./features/fallback";
@@ -92,7 +91,6 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(remindersFeature);
   app.use(settingsFeature);
   app.use(helpFeature);
-  app.use(placeholdersFeature);
   app.use(fallbackFeature);
 
   bot.catch((error) => apologize(deps, error));

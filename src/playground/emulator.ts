@@ -873,6 +873,11 @@ export class BotApiEmulator extends EventEmitter {
   lastSeq(): number {
     return this.calls.at(-1)?.seq ?? 0;
   }
+  /** Long polls the server is holding open right now. */
+  pendingPolls(): number {
+    return this.waiters.size;
+  }
+
   pendingUpdates(): number {
     return this.queue.length;
   }

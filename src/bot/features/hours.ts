@@ -1,15 +1,503 @@
-import { Composer, type Middleware } from "grammy";
-import type { BotContext } from "../context";
+import { createConversation } from "@grammyjs/conversations";
+import { Composer, GrammyError, InlineKeyboard, InputFile, type Middleware } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
+import {
+  type ConfirmedEntry,
+  HoursError,
+  hoursSummary,
+  isIsoDay,
+  isValidHours,
+  localDay,
+  MAX_NOTE_LENGTH,
+  MAX_ORGANIZATION_LENGTH,
+  pastJoinedActions,
+  remainingHoursOn,
+  reportableDays,
+  reportHours,
+  shiftDay,
+} from "../../domain/hours";
+import { renderVolunteerBookPdf } from "../../domain/pdf/volunteer-book";
+import { hasConsent } from "../../domain/users";
+import {
+  BOOK_PERIODS,
+  dottedDay,
+  findVolunteerBook,
+  isBookPeriod,
+  issueVolunteerBook,
+  volunteerBookCsv,
+  type VolunteerBook,
+} from "../../domain/volunteer-book";
+import type { Locale, Translate } from "../../i18n";
+import { formatDate } from "../../i18n/format";
+import { cb, cbPattern } from "../callback-data";
+import type { BotContext, BotConversation, InnerContext } from "../context";
+import { type DeepLink, deepLinkUrl } from "../deep-links";
 
-/** Placeholder: filled in by the hours work. */
+export const HOURS_LOG = "hoursLog";
+const VERIFY_PREFIX = "v";
+
+// ----- formatting -------------------------------------------------------------------------------------------------
+
+const INTL_LOCALE: Record<Locale, string> = { kk: "kk-KZ", ru: "ru-RU" };
+
+function formatHours(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(INTL_LOCALE[locale], { maximumFractionDigits: 1 }).format(value);
+}
+
+/** "2,5 часа" / "2,5 сағат". */
+function amount(t: Translate, locale: Locale, value: number): string {
+  return t("hours.amount", { count: value, hours: formatHours(value, locale) });
+}
+
+/** A calendar day ("YYYY-MM-DD", already Asia/Almaty) in words; noon UTC is the same day there. */
+function dayInWords(day: string, locale: Locale): string {
+  return formatDate(new Date(`${day}T12:00:00Z`), locale);
+}
+
+function monthInWords(month: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { month: "long", year: "numeric", timeZone: "UTC" }).format(
+    new Date(`${month}-15T00:00:00Z`),
+  );
+}
+
+/** Plain text (a button, a PDF): i18next would HTML-escape the values otherwise. */
+const plain = { interpolation: { escapeValue: false } } as const;
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Editing to the same text is refused by Telegram ("message is not modified"): harmless, so ignored. */
+async function editOrIgnore(ctx: BotContext, text: string, replyMarkup: InlineKeyboardMarkup): Promise<void> {
+  try {
+    await ctx.editMessageText(text, { reply_markup: replyMarkup });
+  } catch (error) {
+    if (!(error instanceof GrammyError && error.description.includes("message is not modified"))) throw error;
+  }
+}
+
+// ----- /hours -----------------------------------------------------------------------------------------------------
+
+const MONTHS_SHOWN = 12;
+
+async function hoursScreen(ctx: BotContext): Promise<{ text: string; keyboard: InlineKeyboard }> {
+  const { t, locale } = ctx;
+  const summary = await hoursSummary(ctx.deps.db, ctx.from!.id);
+  const keyboard = new InlineKeyboard()
+    .text(t("hours.btn_log"), cb("h", "log"))
+    .row()
+    .text(t("hours.btn_book"), cb("h", "book"))
+    .row()
+    .text(t("common.back"), cb("m", "home"));
+  if (summary.confirmed === 0 && summary.pending === 0) return { text: t("hours.empty"), keyboard };
+
+  const line = (name: string, totals: { confirmed: number; pending: number }) => {
+    const confirmed = amount(t, locale, totals.confirmed);
+    const pending = amount(t, locale, totals.pending);
+    if (totals.pending === 0) return t("hours.line", { name, confirmed });
+    return t(totals.confirmed === 0 ? "hours.line_pending_only" : "hours.line_pending", { name, confirmed, pending });
+  };
+  const parts = [
+    t("hours.summary", { confirmed: amount(t, locale, summary.confirmed), pending: amount(t, locale, summary.pending) }),
+    [
+      t("hours.by_category"),
+      ...summary.byCategory.map((c) =>
+        line(`${isCategory(c.category) ? CATEGORY_ICONS[c.category] : "✨"} ${t(`categories.${c.category}`)}`, c),
+      ),
+    ].join("\n"),
+    [t("hours.by_month"), ...summary.byMonth.slice(0, MONTHS_SHOWN).map((m) => line(monthInWords(m.month, locale), m))].join("\n"),
+  ];
+  return { text: parts.join("\n\n"), keyboard };
+}
+
+/** Hours belong to a profile: strangers are sent to /start first. */
+async function requireOnboarded(ctx: BotContext): Promise<boolean> {
+  if (ctx.user?.onboardedAt) return true;
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
+  else await ctx.reply(ctx.t("common.start_first"));
+  return false;
+}
+
+/** The book carries the holder's name, which is kept only with consent. */
+async function requireConsent(ctx: BotContext): Promise<boolean> {
+  if (hasConsent(ctx.user)) return true;
+  await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
+  return false;
+}
+
+// ----- the volunteer book -----------------------------------------------------------------------------------------
+
+function periodKeyboard(t: Translate): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  for (const period of BOOK_PERIODS) kb.text(t(`hours.period_${period}`), cb("h", "bp", period)).row();
+  return kb.text(t("common.back"), cb("m", "hours"));
+}
+
+function entryTitle(entry: ConfirmedEntry): string {
+  if (entry.action && entry.organization) return `${entry.organization} — ${entry.action}`;
+  return entry.action ?? entry.organization ?? "—";
+}
+
+async function sendVolunteerBook(ctx: BotContext, book: VolunteerBook, entries: ConfirmedEntry[]): Promise<void> {
+  const { t, locale } = ctx;
+  const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
+  const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
+  const categoryName = (category: string | null) => (category ? t(`categories.${category}`) : "—");
+
+  const pdf = await renderVolunteerBookPdf({
+    title: t("hours.pdf_title"),
+    author: book.holderName,
+    facts: [
+      [t("hours.pdf_holder"), book.holderName],
+      [t("hours.pdf_period"), period],
+      [t("hours.pdf_issued"), formatDate(book.createdAt, locale)],
+    ],
+    columns: [t("hours.pdf_col_date"), t("hours.pdf_col_what"), t("hours.pdf_col_category"), t("hours.pdf_col_hours")],
+    rows: entries.map((e) => [dottedDay(e.date), entryTitle(e), categoryName(e.category), formatHours(e.hours, locale)]),
+    total: [t("hours.pdf_total"), formatHours(book.totalHours, locale)],
+    code: [t("hours.pdf_code"), book.code],
+    verification: [
+      t("hours.pdf_verify_bot", { bot: ctx.me.username, code: book.code, ...plain }),
+      t("hours.pdf_verify_link", { link, ...plain }),
+      t("hours.pdf_note"),
+    ],
+  });
+  const csv = volunteerBookCsv(entries, book.totalHours, {
+    date: t("hours.pdf_col_date"),
+    organization: t("hours.csv_col_organization"),
+    action: t("hours.csv_col_action"),
+    category: t("hours.pdf_col_category"),
+    hours: t("hours.pdf_col_hours"),
+    total: t("hours.pdf_total"),
+    categoryName,
+  });
+
+  await ctx.replyWithDocument(new InputFile(pdf, `erikti-book-${book.code}.pdf`), {
+    caption: t("hours.book_caption", {
+      period,
+      amount: amount(t, locale, book.totalHours),
+      entries: t("hours.entries", { count: book.entries }),
+      code: book.code,
+      link,
+    }),
+  });
+  await ctx.replyWithDocument(new InputFile(csv, `erikti-book-${book.code}.csv`), { caption: t("hours.csv_caption") });
+}
+
+// ----- /verify ----------------------------------------------------------------------------------------------------
+
+/** Anyone (a university, an employer, a stranger who never used the bot) may check a code. */
+async function showVerification(ctx: BotContext, input: string): Promise<void> {
+  const { t, locale } = ctx;
+  const typed = input.trim();
+  if (!typed) {
+    await ctx.reply(t("hours.verify_usage"));
+    return;
+  }
+  const book = await findVolunteerBook(ctx.deps.db, typed);
+  if (!book) {
+    await ctx.reply(t("hours.verify_unknown", { code: shorten(typed, 24) }));
+    return;
+  }
+  await ctx.reply(
+    t("hours.verify_ok", {
+      code: book.code,
+      name: book.holderName,
+      from: dayInWords(book.periodFrom, locale),
+      to: dayInWords(book.periodTo, locale),
+      amount: amount(t, locale, book.totalHours),
+      count: book.entries,
+      issued: formatDate(book.createdAt, locale),
+    }),
+  );
+}
+
+export const verifyDeepLink: DeepLink = {
+  prefix: VERIFY_PREFIX,
+  needsOnboarding: false,
+  open: showVerification,
+};
+
+// ----- self-reported hours: a conversation ------------------------------------------------------------------------
+
+/** Answers input that does not fit the step: a stale button gets a toast, anything else the hint. */
+function hint(key: string, params?: Record<string, unknown>) {
+  return async (ctx: InnerContext) => {
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+    else await ctx.reply(ctx.t(key, params));
+  };
+}
+
+/** "12.03.2026" (also 12/03/2026, 12-03-2026, 1.3.2026) → "2026-03-12"; undefined when it is not a real day. */
+function parseTypedDay(text: string): string | undefined {
+  const match = /^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$/.exec(text);
+  if (!match) return undefined;
+  const day = `${match[3]}-${match[2]!.padStart(2, "0")}-${match[1]!.padStart(2, "0")}`;
+  return isIsoDay(day) ? day : undefined;
+}
+
+/** "2,5", "2.5", "3" → a number; undefined for anything else. */
+function parseTypedHours(text: string): number | undefined {
+  const match = /^\s*(\d{1,2})(?:[.,](\d))?\s*$/.exec(text);
+  if (!match) return undefined;
+  const hours = Number(`${match[1]}.${match[2] ?? "0"}`);
+  return isValidHours(hours) ? hours : undefined;
+}
+
+interface Target {
+  actionId?: number;
+  organizationName?: string;
+  category?: string;
+  /** What the user sees: the action's title or the organization. */
+  what: string;
+  /** The action's day, offered as a date button. */
+  actionDay?: string;
+}
+
+async function logHours(conversation: BotConversation, ctx: InnerContext): Promise<void> {
+  const { t, locale } = ctx;
+  const { db } = ctx.deps;
+  const userId = ctx.from!.id;
+  const now = new Date(await conversation.now());
+  const { earliest, latest: today } = reportableDays(now);
+  const joined = await conversation.external(() => pastJoinedActions(db, userId, now));
+
+  // 1. An action the user joined, or another organization
+  let target: Target | undefined;
+  if (joined.length > 0) {
+    const kb = new InlineKeyboard();
+    for (const action of joined) {
+      const label = `${shorten(action.title, 40)} · ${dottedDay(localDay(new Date(action.startsAt)))}`;
+      kb.text(label, cb("hl", "a", action.id)).row();
+    }
+    kb.text(t("hours.btn_other_org"), cb("hl", "org"));
+    await ctx.reply(t("hours.log_source_prompt"), { reply_markup: kb });
+    for (;;) {
+      const pick = await conversation.waitForCallbackQuery([cbPattern("hl", "a", 1), cbPattern("hl", "org")], {
+        otherwise: hint("hours.log_source_hint"),
+      });
+      if (pick.match[1] === undefined) {
+        await pick.answerCallbackQuery();
+        await pick.editMessageText(t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
+        break;
+      }
+      // Only the actions offered here: an id from elsewhere is a stale or forged button.
+      const action = joined.find((a) => String(a.id) === pick.match[1]);
+      if (!action) {
+        await pick.answerCallbackQuery({ text: t("common.stale_button") });
+        continue;
+      }
+      await pick.answerCallbackQuery();
+      await pick.editMessageText(t("hours.log_source_chosen", { title: action.title }));
+      target = { actionId: action.id, what: action.title, actionDay: localDay(new Date(action.startsAt)) };
+      break;
+    }
+  } else {
+    await ctx.reply(t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
+  }
+
+  if (!target) {
+    let organizationName: string;
+    for (;;) {
+      const reply = await conversation.waitFor("message:text", {
+        otherwise: hint("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }),
+      });
+      organizationName = reply.message.text.trim().replace(/\s+/g, " ");
+      if (organizationName && !organizationName.startsWith("/") && organizationName.length <= MAX_ORGANIZATION_LENGTH) break;
+      await reply.reply(t("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }));
+    }
+    const kb = new InlineKeyboard();
+    CATEGORIES.forEach((category, i) => {
+      kb.text(`${CATEGORY_ICONS[category]} ${t(`categories.${category}`)}`, cb("hl", "c", category));
+      if (i % 2 === 1) kb.row();
+    });
+    kb.row().text(t("hours.btn_skip"), cb("hl", "cskip"));
+    await ctx.reply(t("hours.log_category_prompt", { name: organizationName }), { reply_markup: kb });
+    let category: string | undefined;
+    for (;;) {
+      const pick = await conversation.waitForCallbackQuery([cbPattern("hl", "c", 1), cbPattern("hl", "cskip")], {
+        otherwise: hint("hours.log_category_hint"),
+      });
+      const chosen = pick.match[1];
+      if (chosen !== undefined && !isCategory(chosen)) {
+        await pick.answerCallbackQuery({ text: t("common.stale_button") });
+        continue;
+      }
+      category = chosen;
+      await pick.answerCallbackQuery();
+      await pick.editMessageText(
+        t("hours.log_org_chosen", { name: organizationName, category: chosen ? t(`categories.${chosen}`) : "—" }),
+      );
+      break;
+    }
+    target = { organizationName, category, what: organizationName };
+  }
+
+  // 2. The day: today, yesterday, the action's day, or typed
+  const yesterday = shiftDay(today, { days: -1 });
+  const example = dottedDay(yesterday);
+  const dayKb = new InlineKeyboard().text(t("hours.btn_today"), cb("hl", "d", today)).text(t("hours.btn_yesterday"), cb("hl", "d", yesterday));
+  if (target.actionDay && target.actionDay < yesterday && target.actionDay >= earliest) {
+    dayKb.row().text(t("hours.btn_action_day", { date: dottedDay(target.actionDay), ...plain }), cb("hl", "d", target.actionDay));
+  }
+  await ctx.reply(t("hours.log_date_prompt", { example }), { reply_markup: dayKb });
+  let day: string;
+  let remaining: number;
+  for (;;) {
+    const answer = await conversation.waitFor(["callback_query:data", "message:text"], {
+      otherwise: hint("hours.log_date_hint", { example }),
+    });
+    let picked: string | undefined;
+    if (answer.callbackQuery) {
+      picked = /^hl:d:(\d{4}-\d{2}-\d{2})$/.exec(answer.callbackQuery.data ?? "")?.[1];
+      if (!picked || !isIsoDay(picked)) {
+        await answer.answerCallbackQuery({ text: t("common.stale_button") });
+        continue;
+      }
+    } else {
+      picked = parseTypedDay(answer.message!.text!);
+      if (!picked) {
+        await answer.reply(t("hours.log_date_hint", { example }));
+        continue;
+      }
+    }
+    const pickedDay = picked;
+    const problem =
+      pickedDay > today
+        ? t("hours.log_date_future")
+        : pickedDay < earliest
+          ? t("hours.log_date_too_old", { date: dayInWords(earliest, locale) })
+          : undefined;
+    remaining = problem ? 0 : await conversation.external(() => remainingHoursOn(db, userId, pickedDay));
+    const refusal = problem ?? (remaining < 0.5 ? t("hours.log_day_full", { date: dayInWords(pickedDay, locale) }) : undefined);
+    if (answer.callbackQuery) await answer.answerCallbackQuery(refusal ? { text: refusal, show_alert: true } : undefined);
+    if (refusal) {
+      if (!answer.callbackQuery) await answer.reply(refusal);
+      continue;
+    }
+    if (answer.callbackQuery) await answer.editMessageText(t("hours.log_date_chosen", { date: dayInWords(pickedDay, locale) }));
+    day = pickedDay;
+    break;
+  }
+
+  // 3. How many hours
+  await ctx.reply(t("hours.log_hours_prompt"));
+  let hours: number;
+  for (;;) {
+    const reply = await conversation.waitFor("message:text", { otherwise: hint("hours.log_hours_hint") });
+    const typed = parseTypedHours(reply.message.text);
+    if (typed === undefined) {
+      await reply.reply(t("hours.log_hours_hint"));
+      continue;
+    }
+    if (typed > remaining) {
+      await reply.reply(t("hours.log_hours_limit", { date: dayInWords(day, locale), amount: amount(t, locale, remaining) }));
+      continue;
+    }
+    hours = typed;
+    break;
+  }
+
+  // 4. An optional note
+  await ctx.reply(t("hours.log_note_prompt", { max: MAX_NOTE_LENGTH }), {
+    reply_markup: new InlineKeyboard().text(t("hours.btn_skip"), cb("hl", "nskip")),
+  });
+  let note: string | undefined;
+  for (;;) {
+    const answer = await conversation.waitFor(["callback_query:data", "message:text"], {
+      otherwise: hint("hours.log_note_hint", { max: MAX_NOTE_LENGTH }),
+    });
+    if (answer.callbackQuery) {
+      if (answer.callbackQuery.data !== cb("hl", "nskip")) {
+        await answer.answerCallbackQuery({ text: t("common.stale_button") });
+        continue;
+      }
+      await answer.answerCallbackQuery();
+      await answer.editMessageReplyMarkup();
+      break;
+    }
+    const text = answer.message!.text!.trim();
+    if (text && !text.startsWith("/") && text.length <= MAX_NOTE_LENGTH) {
+      note = text;
+      break;
+    }
+    await answer.reply(t("hours.log_note_hint", { max: MAX_NOTE_LENGTH }));
+  }
+
+  // 5. Save (the domain checks everything again: the daily limit may have changed meanwhile)
+  const report = { userId, actionId: target.actionId, organizationName: target.organizationName, category: target.category, date: day, hours, note };
+  const outcome = await conversation.external(async () => {
+    try {
+      await reportHours(db, report);
+      return { ok: true as const };
+    } catch (error) {
+      if (error instanceof HoursError) return { ok: false as const, code: error.code, remaining: error.remaining ?? 0 };
+      throw error;
+    }
+  });
+  const back = new InlineKeyboard().text(t("hours.btn_to_hours"), cb("m", "hours"));
+  if (outcome.ok) {
+    await ctx.reply(t("hours.log_saved", { amount: amount(t, locale, hours), date: dayInWords(day, locale), what: target.what }), {
+      reply_markup: back,
+    });
+    return;
+  }
+  const known = ["daily_limit", "already_reported", "not_participant"];
+  await ctx.reply(
+    t(known.includes(outcome.code) ? `hours.error_${outcome.code}` : "hours.error_generic", {
+      amount: amount(t, locale, outcome.remaining),
+    }),
+    { reply_markup: back },
+  );
+}
+
+// ----- wiring -----------------------------------------------------------------------------------------------------
+
 export const hoursFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const hoursConversations: Middleware<BotContext>[] = [];
+export const hoursConversations: Middleware<BotContext>[] = [createConversation<BotContext, InnerContext>(logHours, HOURS_LOG)];
 
-export const verifyDeepLink: import("../deep-links").DeepLink = {
-  prefix: "v",
-  needsOnboarding: false,
-  async open(ctx) {
-    await ctx.reply(ctx.t("menu.soon"));
-  },
-};
+hoursFeature.command("hours", async (ctx) => {
+  if (!(await requireOnboarded(ctx))) return;
+  const screen = await hoursScreen(ctx);
+  await ctx.reply(screen.text, { reply_markup: screen.keyboard });
+});
+
+hoursFeature.callbackQuery(cbPattern("m", "hours"), async (ctx) => {
+  if (!(await requireOnboarded(ctx))) return;
+  await ctx.answerCallbackQuery();
+  const screen = await hoursScreen(ctx);
+  await editOrIgnore(ctx, screen.text, screen.keyboard);
+});
+
+hoursFeature.callbackQuery(cbPattern("h", "log"), async (ctx) => {
+  if (!(await requireOnboarded(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await ctx.conversation.enter(HOURS_LOG);
+});
+
+hoursFeature.callbackQuery(cbPattern("h", "book"), async (ctx) => {
+  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await editOrIgnore(ctx, ctx.t("hours.book_prompt"), periodKeyboard(ctx.t));
+});
+
+hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {
+  const period = ctx.match[1];
+  if (!isBookPeriod(period)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
+  const result = await issueVolunteerBook(ctx.deps.db, ctx.from.id, period);
+  if (result.status === "empty") {
+    const { from, to } = result.range;
+    return ctx.answerCallbackQuery({
+      text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
+      show_alert: true,
+    });
+  }
+  await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
+  await ctx.replyWithChatAction("upload_document");
+  await sendVolunteerBook(ctx, result.book, result.entries);
+});
+
+hoursFeature.command("verify", (ctx) => showVerification(ctx, ctx.match));

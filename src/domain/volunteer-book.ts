@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { users, type VolunteerBook, volunteerBooks } from "../db/schema";
+import { type ConfirmedEntry, confirmedEntries, firstConfirmedDay, localDay, shiftDay } from "./hours";
+import { DomainError, hasConsent } from "./users";
+
+export type { VolunteerBook };
+
+export const BOOK_PERIODS = ["semester", "year", "12m", "all"] as const;
+export type BookPeriod = (typeof BOOK_PERIODS)[number];
+
+export function isBookPeriod(value: unknown): value is BookPeriod {
+  return typeof value === "string" && (BOOK_PERIODS as readonly string[]).includes(value);
+}
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/**
+ * The days a period covers, for "today" in Asia/Almaty. Semesters run Sep 1–Jan 31 and Feb 1–Jun 30; in the summer
+ * break "this semester" is the spring one just finished.
+ */
+export function periodRange(period: Exclude<BookPeriod, "all">, today: string): DayRange {
+  const year = Number(today.slice(0, 4));
+  const month = Number(today.slice(5, 7));
+  switch (period) {
+    case "semester":
+      if (month >= 9) return { from: `${year}-09-01`, to: `${year + 1}-01-31` };
+      if (month === 1) return { from: `${year - 1}-09-01`, to: `${year}-01-31` };
+      return { from: `${year}-02-01`, to: `${year}-06-30` };
+    case "year":
+      return { from: `${year}-01-01`, to: `${year}-12-31` };
+    case "12m":
+      return { from: shiftDay(today, { years: -1, days: 1 }), to: today };
+  }
+}
+
+// Unambiguous when read aloud or typed: no 0/O, 1/I. 32 symbols, so a random byte maps without bias (5 bits each).
+const CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+export const CODE_LENGTH = 10;
+const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
+
+export function newBookCode(): string {
+  return [...randomBytes(CODE_LENGTH)].map((byte) => CODE_ALPHABET[byte & 31]).join("");
+}
+
+/** A code as people type it (lower case, spaces, dashes) → the stored form, or undefined when it cannot be one. */
+export function normalizeBookCode(input: string): string | undefined {
+  const code = input.toUpperCase().replace(/[\s-]/g, "");
+  return CODE_PATTERN.test(code) ? code : undefined;
+}
+
+export type IssueResult =
+  | { status: "issued"; book: VolunteerBook; entries: ConfirmedEntry[] }
+  | { status: "empty"; range: DayRange };
+
+/**
+ * Issues a volunteer book of the user's confirmed hours for a period and records it under a new verification code.
+ * The holder's name is a snapshot, so it needs consent (without it no name is stored).
+ */
+export async function issueVolunteerBook(db: Database, userId: number, period: BookPeriod, now = new Date()): Promise<IssueResult> {
+  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  if (!user) throw new DomainError("user_not_found");
+  if (!hasConsent(user)) throw new DomainError("consent_required");
+  const today = localDay(now);
+  const range = period === "all" ? { from: (await firstConfirmedDay(db, userId)) ?? today, to: today } : periodRange(period, today);
+  const entries = await confirmedEntries(db, userId, range.from, range.to);
+  if (entries.length === 0) return { status: "empty", range };
+
+  const holderName = [user.firstName, user.lastName].filter(Boolean).join(" ") || (user.username ? `@${user.username}` : String(user.id));
+  const totalHours = Math.round(entries.reduce((sum, e) => sum + e.hours * 10, 0)) / 10;
+  for (;;) {
+    const [book] = await db
+      .insert(volunteerBooks)
+      .values({ code: newBookCode(), userId, periodFrom: range.from, periodTo: range.to, totalHours, entries: entries.length, holderName })
+      .onConflictDoNothing()
+      .returning();
+    if (book) return { status: "issued", book, entries };
+  }
+}
+
+export async function findVolunteerBook(db: Database, code: string): Promise<VolunteerBook | undefined> {
+  const normalized = normalizeBookCode(code);
+  if (!normalized) return undefined;
+  const [book] = await db.select().from(volunteerBooks).where(eq(volunteerBooks.code, normalized));
+  return book;
+}
+
+// ----- CSV --------------------------------------------------------------------------------------------------------
+
+export interface CsvLabels {
+  date: string;
+  organization: string;
+  action: string;
+  category: string;
+  hours: string;
+  total: string;
+  categoryName(category: string | null): string;
+}
+
+/** "2026-03-12" → "12.03.2026", as Excel in the kk/ru locales reads a date. */
+export function dottedDay(day: string): string {
+  return day.split("-").reverse().join(".");
+}
+
+/** Decimal comma, matching the semicolon-separated CSV that Excel opens in the kk/ru locales. */
+export function decimalComma(value: number): string {
+  return String(Math.round(value * 10) / 10).replace(".", ",");
+}
+
+function csvField(value: string): string {
+  // A leading = + - @ would run as a formula in a spreadsheet; a quote mark keeps it text.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** UTF-8 with a BOM (so Excel reads Cyrillic right), semicolon-separated, CRLF lines, a header and a total row. */
+export function volunteerBookCsv(entries: readonly ConfirmedEntry[], total: number, labels: CsvLabels): Buffer {
+  const rows = [
+    [labels.date, labels.organization, labels.action, labels.category, labels.hours],
+    ...entries.map((e) => [dottedDay(e.date), e.organization ?? "", e.action ?? "", labels.categoryName(e.category), decimalComma(e.hours)]),
+    [labels.total, "", "", "", decimalComma(total)],
+  ];
+  const text = rows.map((row) => row.map(csvField).join(";")).join("\r\n") + "\r\n";
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]);
+}
