@@ -75,14 +75,22 @@ export function periodWindow(period: Period, now: Date): { from: Date; until?: D
 }
 
 /**
- * Upcoming published actions, nearest first. A KNN scan of the GiST index actions_geo_idx (cube's `<->` on
- * ll_to_earth) finds how far the first offset+limit actions reach; the actions within that distance (the same index,
- * through earth_box) are then ordered by distance and id, so actions at one venue page without repeats or gaps.
- * Full actions are listed too (they offer a waitlist).
+ * Actions sharing the exact distance (one venue) beyond the page boundary that a single KNN scan still orders
+ * deterministically: the scan fetches this many more rows, which are then ordered by (distance, id) in memory.
+ */
+const TIE_SLACK = 25;
+
+/**
+ * Upcoming published actions, nearest first: one KNN scan of the GiST index actions_geo_idx (cube's `<->` on
+ * ll_to_earth), which stops after offset + limit + TIE_SLACK rows. Ordering those by (distance, id) makes paging
+ * stable for actions at one venue, without a second index pass. Full actions are listed too (they offer a waitlist).
  */
 export async function findNearbyActions(db: Database, q: NearbyQuery): Promise<NearbyAction[]> {
   const rows = await nearbyActionsQuery(db, q);
-  return rows.map((r) => ({ ...r, spotsLeft: Math.max(0, r.capacity - r.participantsCount) }));
+  return rows
+    .sort((a, b) => a.distanceMeters - b.distanceMeters || a.id - b.id)
+    .slice(q.offset, q.offset + q.limit)
+    .map((r) => ({ ...r, spotsLeft: Math.max(0, r.capacity - r.participantsCount) }));
 }
 
 /** The query behind findNearbyActions, unexecuted (for EXPLAIN in tests and benchmarks). */
@@ -90,24 +98,7 @@ export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
   const window = periodWindow(q.period ?? "all", q.now ?? new Date());
   const origin = sql`ll_to_earth(${q.latitude}::float8, ${q.longitude}::float8)`;
   const point = sql`ll_to_earth(${actions.latitude}, ${actions.longitude})`;
-  const distance = sql<number>`earth_distance(${point}, ${origin})`;
-  const filters = and(
-    eq(actions.status, "published"),
-    gt(actions.startsAt, window.from),
-    window.until ? lt(actions.startsAt, window.until) : undefined,
-    q.category ? eq(actions.category, q.category) : undefined,
-  );
-  const nearest = db.$with("nearest").as(
-    db
-      .select({ distance: distance.as("distance") })
-      .from(actions)
-      .where(filters)
-      .orderBy(sql`${point} <-> ${origin}`)
-      .limit(q.offset + q.limit),
-  );
-  const reach = sql`(select max(${nearest.distance}) from ${nearest})`;
   return db
-    .with(nearest)
     .select({
       id: actions.id,
       title: actions.title,
@@ -116,16 +107,22 @@ export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
       endsAt: actions.endsAt,
       capacity: actions.capacity,
       participantsCount: actions.participantsCount,
-      distanceMeters: distance.mapWith(Number),
+      distanceMeters: sql<number>`earth_distance(${point}, ${origin})`.mapWith(Number),
       address: actions.address,
       organizationName: organizations.name,
     })
     .from(actions)
     .leftJoin(organizations, eq(organizations.id, actions.organizationId))
-    .where(and(filters, sql`earth_box(${origin}, ${reach}) @> ${point}`, sql`${distance} <= ${reach}`))
-    .orderBy(distance, asc(actions.id))
-    .limit(q.limit)
-    .offset(q.offset);
+    .where(
+      and(
+        eq(actions.status, "published"),
+        gt(actions.startsAt, window.from),
+        window.until ? lt(actions.startsAt, window.until) : undefined,
+        q.category ? eq(actions.category, q.category) : undefined,
+      ),
+    )
+    .orderBy(sql`${point} <-> ${origin}`)
+    .limit(q.offset + q.limit + TIE_SLACK);
 }
 
 export async function getActionCard(db: Database, id: number): Promise<ActionCard | undefined> {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startApp } from "../app";
 import type { Config } from "../config";
+import { seedDemo } from "../db/seed-demo";
 import { createLogger } from "../logger";
 import { type ApiCall, BotApiEmulator, type StoredMessage } from "./emulator";
 import { htmlToTerminal } from "./render";
@@ -38,6 +39,8 @@ export async function startPlayground(config: Config): Promise<{ stop(): Promise
     { ...config, botToken: emulator.token, apiRoot: emulator.apiRoot, mode: "polling", webhook: undefined },
     { logger, botInfo: emulator.botInfo, pollTimeout: 10 },
   );
+  // A newcomer can browse and join at once; does nothing once the demo data is there.
+  const demo = await seedDemo(app.database.db);
 
   const out = (line: string) => process.stdout.write(COLOR ? `\r\x1b[K${line}\n` : `${line}\n`);
   let buttons: Button[] = [];
@@ -105,6 +108,7 @@ export async function startPlayground(config: Config): Promise<{ stop(): Promise
 
   out(`${paint("bold", "Erikti playground")} — you are ${user.first_name} (Telegram language: ${user.language_code}).`);
   out(`Database: ${config.databaseUrl ? "PostgreSQL" : join(config.dataDir, "pglite")}; logs: ${logFile}`);
+  if (demo.seeded) out(`Demo data added: ${demo.actions} actions across the 20 regions, marathons and longevity clubs.`);
   out(HELP);
   out("Send /start to begin.");
   rl.prompt();

@@ -183,7 +183,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
     expect(await getActionCard(database.db, 2 ** 40)).toBeUndefined();
   });
 
-  it("uses the GiST index actions_geo_idx (KNN order, then the box), never a scan and sort", async () => {
+  it("uses the GiST index actions_geo_idx in KNN order, never a scan and sort", async () => {
     const spread = Array.from({ length: 3000 }, (_, i) => ({
       organizationId: orgId,
       title: `filler ${i}`,

@@ -1,5 +1,5 @@
 /**
- * npm run bench — updates handled per second through the whole stack (fake Bot API → runner → middleware →
+ * npm run bench:updates — updates handled per second through the whole stack (fake Bot API → runner → middleware →
  * database → reply), for a returning user pressing a main-menu button, on PGlite and on PostgreSQL, beside a
  * bare grammY bot that only answers the button (the ceiling).
  *
