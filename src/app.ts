@@ -8,6 +8,7 @@ import type { BotDeps } from "./bot/context";
 import { createWebhookServer } from "./bot/webhook";
 import type { Config } from "./config";
 import { type DatabaseHandle, openDatabase } from "./db/client";
+import { type Delivery, type DeliveryOptions, startDelivery } from "./delivery";
 import { RegionDirectory } from "./domain/regions";
 import { createI18n } from "./i18n";
 import { createLogger, type Logger } from "./logger";
@@ -21,6 +22,8 @@ export interface App {
   deps: BotDeps;
   /** The webhook server, when BOT_MODE=webhook. */
   server?: Server;
+  /** The outbox dispatcher and the scheduler (unless turned off in StartOptions). */
+  delivery?: Delivery;
   /** Finishes updates in flight, then closes the database. */
   stop(): Promise<void>;
 }
@@ -34,6 +37,8 @@ export interface StartOptions {
   /** An already open (and migrated or not) database instead of the configured one; closed on stop. */
   database?: DatabaseHandle;
   onHandled?: CreateBotOptions["onHandled"];
+  /** Dispatcher overrides and whether to run the scheduler; false: no delivery at all. */
+  delivery?: Pick<DeliveryOptions, "dispatcher" | "scheduler"> | false;
 }
 
 export async function openDeps(
@@ -68,10 +73,21 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     botInfo: options.botInfo,
     onHandled: options.onHandled,
   });
+  let delivery: Delivery | undefined;
   try {
     await bot.init();
     await registerCommands(bot.api, deps.i18n);
+    if (options.delivery !== false) {
+      delivery = await startDelivery(deps, {
+        token: config.botToken,
+        apiRoot: config.apiRoot,
+        // Read once config.ts has them (DELIVERY_RATE, DELIVERY_PAID_BROADCAST, OUTBOX_RETENTION_DAYS).
+        config: config.delivery,
+        ...options.delivery,
+      });
+    }
   } catch (error) {
+    await delivery?.stop();
     await database.close();
     throw error;
   }
@@ -85,16 +101,23 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       healthy: () => database.ping(),
       logger,
     });
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
-    await bot.api.setWebhook(url, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
+    try {
+      await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+      await bot.api.setWebhook(url, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
+    } catch (error) {
+      await delivery?.stop();
+      throw error;
+    }
     logger.info({ url, port }, "webhook server listening");
     return {
       bot,
       database,
       deps,
       server,
+      delivery,
       async stop() {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await delivery?.stop();
         await database.close();
       },
     };
@@ -109,6 +132,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     bot,
     database,
     deps,
+    delivery,
     async stop() {
       await runner.stop();
       await bot.inflight.idle();
@@ -119,6 +143,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           logger.warn({ err: error }, "could not confirm the last update");
         });
       }
+      await delivery?.stop();
       await database.close();
     },
   };

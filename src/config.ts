@@ -34,8 +34,16 @@ const schema = z
         return ids;
       }),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    DELIVERY_RATE: z.coerce.number({ error: "must be messages per second, 1–1000" }).int().min(1).max(1000).default(30),
+    DELIVERY_PAID_BROADCAST: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((v) => v === "true"),
+    OUTBOX_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days, 1–365" }).int().min(1).max(365).default(14),
   })
   .superRefine((env, ctx) => {
+    if (env.DELIVERY_RATE > 30 && !env.DELIVERY_PAID_BROADCAST)
+      ctx.addIssue({ code: "custom", path: ["DELIVERY_RATE"], message: "above 30 needs DELIVERY_PAID_BROADCAST=true" });
     if (env.BOT_MODE !== "webhook") return;
     if (!env.BOT_TOKEN)
       ctx.addIssue({ code: "custom", path: ["BOT_TOKEN"], message: "is required when BOT_MODE=webhook" });
@@ -59,6 +67,7 @@ export interface Config {
   dataDir: string;
   adminIds: number[];
   logLevel: Env["LOG_LEVEL"];
+  delivery: { ratePerSecond: number; paidBroadcast: boolean; retentionDays: number };
 }
 
 export class ConfigError extends Error {
@@ -96,5 +105,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     adminIds: e.ADMIN_IDS,
     logLevel: e.LOG_LEVEL,
+    delivery: {
+      ratePerSecond: e.DELIVERY_RATE,
+      paidBroadcast: e.DELIVERY_PAID_BROADCAST,
+      retentionDays: e.OUTBOX_RETENTION_DAYS,
+    },
   };
 }

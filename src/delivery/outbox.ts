@@ -1,17 +1,26 @@
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Executor } from "../db/client";
-import { outbox, PRIORITY } from "../db/schema";
+import { outbox, type OutboxState, PRIORITY } from "../db/schema";
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
   | { text: string; replyMarkup?: InlineKeyboardMarkup }
   | {
       template: string;
+      /**
+       * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
+       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`) and `{ $t: "categories.ecology" }` (a locale key).
+       */
       params?: Record<string, unknown>;
       locale: "kk" | "ru";
       /** Rows of buttons whose labels are locale keys. */
       buttons?: Array<Array<{ textKey: string; data: string }>>;
-    };
+    }
+  /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
+  | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
+  /** sendDocument by Telegram file_id or https URL; the caption is HTML. */
+  | { document: string; caption?: string; replyMarkup?: InlineKeyboardMarkup };
 
 export interface OutboxMessage {
   chatId: number;
@@ -19,29 +28,108 @@ export interface OutboxMessage {
   idempotencyKey: string;
   priority?: keyof typeof PRIORITY;
   notBefore?: Date;
+  /** Not sent after this moment (e.g. a reminder for an action that has started): dead-lettered as "expired". */
+  expiresAt?: Date;
   /** Groups broadcast items for progress and reports. */
   batch?: string;
   content: OutboxContent;
 }
 
+/** What the payload column holds: the content plus delivery metadata. */
+export type OutboxPayload = OutboxContent & { expiresAt?: string };
+
+/** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
+const INSERT_CHUNK = 1000;
+
+function kindOf(content: OutboxContent): "message" | "copy" | "document" {
+  if ("copy" in content) return "copy";
+  if ("document" in content) return "document";
+  return "message";
+}
+
 /** Enqueues messages (in the caller's transaction when given one); returns how many were new. */
 export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage[]): Promise<number> {
   const list = Array.isArray(items) ? items : [items];
-  if (list.length === 0) return 0;
-  const inserted = await db
-    .insert(outbox)
-    .values(
-      list.map((item) => ({
-        chatId: item.chatId,
-        kind: "message",
-        payload: item.content,
-        priority: PRIORITY[item.priority ?? "normal"],
-        notBefore: item.notBefore ?? new Date(),
-        idempotencyKey: item.idempotencyKey,
-        batch: item.batch ?? null,
-      })),
-    )
-    .onConflictDoNothing({ target: outbox.idempotencyKey })
-    .returning({ id: outbox.id });
-  return inserted.length;
+  let added = 0;
+  for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+    const inserted = await db
+      .insert(outbox)
+      .values(
+        list.slice(i, i + INSERT_CHUNK).map((item) => ({
+          chatId: item.chatId,
+          kind: kindOf(item.content),
+          payload: (item.expiresAt
+            ? { ...item.content, expiresAt: item.expiresAt.toISOString() }
+            : item.content) satisfies OutboxPayload,
+          priority: PRIORITY[item.priority ?? "normal"],
+          notBefore: item.notBefore ?? new Date(),
+          idempotencyKey: item.idempotencyKey,
+          batch: item.batch ?? null,
+        })),
+      )
+      .onConflictDoNothing({ target: outbox.idempotencyKey })
+      .returning({ id: outbox.id });
+    added += inserted.length;
+  }
+  if (added > 0) notifyEnqueued();
+  return added;
+}
+
+/** Template parameters that render as a local date and time of the recipient's locale. */
+export const at = {
+  datetime: (date: Date) => ({ $datetime: date.toISOString() }),
+  date: (date: Date) => ({ $date: date.toISOString() }),
+  time: (date: Date) => ({ $time: date.toISOString() }),
+};
+
+export type BatchProgress = Record<OutboxState, number>;
+
+/** How far a broadcast has got: rows per state (dead = blocked or failed for good). */
+export async function batchProgress(db: Executor, batch: string): Promise<BatchProgress> {
+  const rows = await db
+    .select({ state: outbox.state, count: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(eq(outbox.batch, batch))
+    .groupBy(outbox.state);
+  const progress: BatchProgress = { pending: 0, sending: 0, sent: 0, dead: 0 };
+  for (const row of rows) progress[row.state] = row.count;
+  return progress;
+}
+
+/** Deletes finished rows older than the cut-offs, a slice at a time; returns how many went. */
+export async function purgeOutbox(
+  db: Executor,
+  cutoffs: { sentBefore: Date; deadBefore: Date },
+  slice = 5000,
+): Promise<number> {
+  let total = 0;
+  for (const [state, before] of [
+    ["sent", cutoffs.sentBefore],
+    ["dead", cutoffs.deadBefore],
+  ] as const) {
+    for (;;) {
+      const doomed = db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.state, state), lt(outbox.updatedAt, before)))
+        .limit(slice);
+      const deleted = await db.delete(outbox).where(inArray(outbox.id, doomed)).returning({ id: outbox.id });
+      total += deleted.length;
+      if (deleted.length < slice) break;
+    }
+  }
+  return total;
+}
+
+// In-process dispatchers are woken when something is enqueued, so a message does not wait for the next poll.
+const listeners = new Set<() => void>();
+
+export function onEnqueued(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** For writers that insert outbox rows with their own SQL (the scheduler's set-based jobs). */
+export function notifyEnqueued(): void {
+  for (const listener of listeners) listener();
 }

@@ -1,5 +1,5 @@
 import type { Update } from "grammy/types";
-import { type App, startApp } from "../../src/app";
+import { type App, type StartOptions, startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import type { DatabaseHandle } from "../../src/db/client";
 import { createLogger } from "../../src/logger";
@@ -18,6 +18,8 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   emulator?: BotApiEmulator;
+  /** Dispatcher and scheduler overrides; false runs the bot without delivery. */
+  delivery?: StartOptions["delivery"];
 }
 
 /** The real app (runner, middleware, database) against the fake Bot API server. */
@@ -37,6 +39,7 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
     database: shared,
     botInfo: emulator.botInfo,
     pollTimeout: 1,
+    delivery: options.delivery,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
     onHandled: (id) => {
       handled.add(id);

@@ -51,6 +51,16 @@ describe("config", () => {
     expect(problemsOf({ BOT_MODE: "sometimes" })[0]).toMatch(/^BOT_MODE /);
   });
 
+  it("reads the delivery settings and keeps the free rate unless paid broadcasts are on", () => {
+    expect(loadConfig({}).delivery).toEqual({ ratePerSecond: 30, paidBroadcast: false, retentionDays: 14 });
+    expect(problemsOf({ DELIVERY_RATE: "100" })).toEqual(["DELIVERY_RATE above 30 needs DELIVERY_PAID_BROADCAST=true"]);
+    expect(loadConfig({ DELIVERY_RATE: "100", DELIVERY_PAID_BROADCAST: "true" }).delivery.ratePerSecond).toBe(100);
+    expect(problemsOf({ OUTBOX_RETENTION_DAYS: "0", DELIVERY_PAID_BROADCAST: "yes" }).map((p) => p.split(" ")[0]).sort()).toEqual([
+      "DELIVERY_PAID_BROADCAST",
+      "OUTBOX_RETENTION_DAYS",
+    ]);
+  });
+
   it("exits non-zero with one clear line and no stack trace", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: { ...process.env, BOT_TOKEN: "not-a-token", DATABASE_URL: "" },

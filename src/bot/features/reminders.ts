@@ -1,7 +1,139 @@
-import { Composer, type Middleware } from "grammy";
+import { Composer, GrammyError, InlineKeyboard, type Middleware } from "grammy";
+import {
+  isQuietPreset,
+  QUIET_PRESETS,
+  type QuietPreset,
+  quietPresetOf,
+  type ReminderPreferences,
+  reminderPreferences,
+  setQuietHours,
+  setReminder,
+} from "../../delivery/preferences";
+import { leaveAction } from "../../domain/participation";
+import { findUser } from "../../domain/users";
+import { formatTime } from "../../delivery/render";
+import { formatDate } from "../../i18n/format";
+import { confirmClubMeeting, reminderAction } from "../../scheduler/replies";
+import { cb, cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 
-/** Placeholder: filled in by the reminders work. */
+const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+
+function settingsText(ctx: BotContext, prefs: ReminderPreferences): string {
+  const { t } = ctx;
+  const { startMinute, endMinute } = prefs.quiet;
+  return t("reminders.settings_title", {
+    r24: t(prefs.reminder24h ? "reminders.on" : "reminders.off"),
+    r2: t(prefs.reminder2h ? "reminders.on" : "reminders.off"),
+    quiet:
+      startMinute === endMinute
+        ? t("reminders.quiet_none")
+        : t("reminders.quiet_range", { from: hhmm(startMinute), to: hhmm(endMinute) }),
+  });
+}
+
+function settingsKeyboard(ctx: BotContext, prefs: ReminderPreferences): InlineKeyboard {
+  const { t } = ctx;
+  const mark = (on: boolean) => (on ? "✅ " : "⬜ ");
+  const current = quietPresetOf(prefs.quiet);
+  const kb = new InlineKeyboard()
+    .text(mark(prefs.reminder24h) + t("reminders.btn_24h"), cb("rem", "t24"))
+    .text(mark(prefs.reminder2h) + t("reminders.btn_2h"), cb("rem", "t2"))
+    .row();
+  for (const preset of Object.keys(QUIET_PRESETS) as QuietPreset[]) {
+    const { startMinute, endMinute } = QUIET_PRESETS[preset];
+    const label = preset === "off" ? t("reminders.btn_quiet_off") : `🌙 ${hhmm(startMinute)}–${hhmm(endMinute)}`;
+    kb.text((preset === current ? "✅ " : "") + label, cb("rem", "q", preset));
+    if (preset === "23-07") kb.row();
+  }
+  return kb.row().text(ctx.t("common.back"), cb("m", "settings"));
+}
+
+async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promise<void> {
+  const shown = prefs ?? reminderPreferences((await findUser(ctx.deps.db, ctx.from!.id))!);
+  await ctx.editMessageText(settingsText(ctx, shown), { reply_markup: settingsKeyboard(ctx, shown) });
+}
+
+/** Removes the buttons of the reminder that was answered, so it cannot be answered twice. */
+async function closeReminder(ctx: BotContext): Promise<void> {
+  if (!ctx.callbackQuery?.message?.reply_markup?.inline_keyboard.length) return;
+  await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch((error: unknown) => {
+    // A quick second press: the first one has removed them already.
+    if (!(error instanceof GrammyError && error.description.includes("message is not modified"))) throw error;
+  });
+}
+
 export const remindersFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
 export const remindersConversations: Middleware<BotContext>[] = [];
+
+remindersFeature.callbackQuery(cbPattern("rem", "settings"), async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await showSettings(ctx);
+});
+
+for (const [action, which] of [
+  ["t24", "24h"],
+  ["t2", "2h"],
+] as const) {
+  remindersFeature.callbackQuery(cbPattern("rem", action), async (ctx) => {
+    const user = ctx.user!;
+    const on = which === "24h" ? !user.reminder24h : !user.reminder2h;
+    const prefs = await setReminder(ctx.deps.db, ctx.from.id, which, on);
+    await ctx.answerCallbackQuery({ text: ctx.t("reminders.saved") });
+    await showSettings(ctx, prefs);
+  });
+}
+
+remindersFeature.callbackQuery(cbPattern("rem", "q", 1), async (ctx) => {
+  const preset = ctx.match[1]!;
+  if (!isQuietPreset(preset)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (quietPresetOf(reminderPreferences(ctx.user!).quiet) === preset) return ctx.answerCallbackQuery();
+  const prefs = await setQuietHours(ctx.deps.db, ctx.from.id, QUIET_PRESETS[preset]);
+  await ctx.answerCallbackQuery({ text: ctx.t("reminders.saved") });
+  await showSettings(ctx, prefs);
+});
+
+/** "I'm coming": only confirms, for someone still on the action's list before it starts. */
+remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
+  const action = await reminderAction(ctx.deps.db, Number(ctx.match[1]), ctx.from.id);
+  if (!action) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!action.joined) return ctx.answerCallbackQuery({ text: ctx.t("reminders.not_joined"), show_alert: true });
+  if (action.startsAt <= new Date()) return ctx.answerCallbackQuery({ text: ctx.t("reminders.started") });
+  await ctx.answerCallbackQuery();
+  await closeReminder(ctx);
+  await ctx.reply(ctx.t("reminders.coming_ok", { title: action.title }));
+});
+
+/** "I can't": leaves the action; the first on the waitlist is promoted (and told) in the same transaction. */
+remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
+  const actionId = Number(ctx.match[1]);
+  const action = await reminderAction(ctx.deps.db, actionId, ctx.from.id);
+  if (!action) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  const result = await leaveAction(ctx.deps.db, actionId, ctx.from.id);
+  if (result.status === "refused") {
+    const text = {
+      not_found: ctx.t("common.stale_button"),
+      not_joined: ctx.t("reminders.not_joined"),
+      started: ctx.t("reminders.started"),
+    }[result.reason];
+    return ctx.answerCallbackQuery({ text, show_alert: result.reason !== "not_found" });
+  }
+  await ctx.answerCallbackQuery();
+  await closeReminder(ctx);
+  await ctx.reply(ctx.t("reminders.left_ok", { title: action.title }));
+});
+
+/** The one big button of a club meeting reminder. */
+remindersFeature.callbackQuery(cbPattern("rem", "club", 2), async (ctx) => {
+  const result = await confirmClubMeeting(ctx.deps.db, Number(ctx.match[1]), ctx.from.id, ctx.match[2]!);
+  if (result.status === "refused") {
+    const text = result.reason === "not_member" ? ctx.t("reminders.club_not_member") : ctx.t("common.stale_button");
+    return ctx.answerCallbackQuery({ text, show_alert: true });
+  }
+  await ctx.answerCallbackQuery();
+  await closeReminder(ctx);
+  await ctx.reply(
+    ctx.t("reminders.club_thanks", { date: formatDate(result.occursAt, ctx.locale), time: formatTime(result.occursAt, ctx.locale) }),
+  );
+});

@@ -39,6 +39,7 @@ function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
     .text(t("settings.btn_location"), cb("s", "loc"))
     .row();
   if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
+  kb.text(t("reminders.btn_settings"), cb("rem", "settings")).row();
   kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
   return kb.row().text(t("common.back"), cb("m", "home"));
 }

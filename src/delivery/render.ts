@@ -1,0 +1,66 @@
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { type I18n, isLocale, type Locale, type Translate } from "../i18n";
+import { formatDate, formatDateTime, TIME_ZONE } from "../i18n/format";
+import type { OutboxPayload } from "./outbox";
+
+/** A Bot API call ready to make: `api.raw[method](params)`. */
+export type Rendered =
+  | { method: "sendMessage"; params: { text: string; reply_markup?: InlineKeyboardMarkup } }
+  | { method: "copyMessage"; params: { from_chat_id: number; message_id: number; reply_markup?: InlineKeyboardMarkup } }
+  | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } };
+
+export class RenderError extends Error {
+  override name = "RenderError";
+}
+
+const TIME_FORMATS: Record<Locale, Intl.DateTimeFormat> = {
+  kk: new Intl.DateTimeFormat("kk-KZ", { timeZone: TIME_ZONE, timeStyle: "short" }),
+  ru: new Intl.DateTimeFormat("ru-RU", { timeZone: TIME_ZONE, timeStyle: "short" }),
+};
+
+/** A local time of day (Asia/Almaty), e.g. 10:00. */
+export function formatTime(date: Date, locale: Locale): string {
+  return TIME_FORMATS[locale].format(date);
+}
+
+function validDate(iso: unknown): Date {
+  const date = new Date(String(iso));
+  if (Number.isNaN(date.getTime())) throw new RenderError(`not a date: ${String(iso)}`);
+  return date;
+}
+
+function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale);
+  if ("$date" in v) return formatDate(validDate(v.$date), locale);
+  if ("$time" in v) return formatTime(validDate(v.$time), locale);
+  if ("$t" in v) return t(String(v.$t));
+  return value;
+}
+
+/** Turns an outbox payload into the Bot API call that delivers it (templates in the recipient's locale). */
+export function render(i18n: I18n, payload: OutboxPayload): Rendered {
+  if ("copy" in payload) {
+    return {
+      method: "copyMessage",
+      params: { from_chat_id: payload.copy.fromChatId, message_id: payload.copy.messageId, reply_markup: payload.replyMarkup },
+    };
+  }
+  if ("document" in payload) {
+    return {
+      method: "sendDocument",
+      params: { document: payload.document, caption: payload.caption, reply_markup: payload.replyMarkup },
+    };
+  }
+  if ("text" in payload) return { method: "sendMessage", params: { text: payload.text, reply_markup: payload.replyMarkup } };
+  if (!("template" in payload) || typeof payload.template !== "string") throw new RenderError("unknown payload");
+
+  const locale = isLocale(payload.locale) ? payload.locale : "kk";
+  const t = i18n.t(locale);
+  const params = Object.fromEntries(Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]));
+  const text = t(payload.template, params);
+  if (text === payload.template) throw new RenderError(`missing locale key ${payload.template}`);
+  const buttons = payload.buttons?.map((row) => row.map((b) => ({ text: t(b.textKey), callback_data: b.data })));
+  return { method: "sendMessage", params: { text, reply_markup: buttons?.length ? { inline_keyboard: buttons } : undefined } };
+}

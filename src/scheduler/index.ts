@@ -1,0 +1,103 @@
+import { sql } from "drizzle-orm";
+import cron, { type ScheduledTask } from "node-cron";
+import type { Logger } from "pino";
+import type { Database } from "../db/client";
+import { notifyEnqueued } from "../delivery/outbox";
+import { rowsOf } from "../delivery/sql";
+import { TIME_ZONE } from "../i18n/format";
+import { actionReminders, clubMeetingReminders, type JobRun, marathonDigest, outboxHousekeeping } from "./jobs";
+
+export interface Job {
+  name: string;
+  /** node-cron expression, Asia/Almaty. */
+  cron: string;
+  run: JobRun;
+}
+
+/** Advisory-lock keys: one per job, so a job runs on one instance at a time while different jobs may run side by side. */
+const JOB_LOCK_BASE = 7_203_118_200;
+
+export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
+  return [
+    { name: "action-reminders", cron: "* * * * *", run: actionReminders },
+    { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
+    { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
+    { name: "outbox-housekeeping", cron: "30 3 * * *", run: outboxHousekeeping(options.retentionDays ?? 14) },
+  ];
+}
+
+export interface SchedulerOptions {
+  db: Database;
+  logger: Logger;
+  jobs?: Job[];
+  clock?: () => Date;
+}
+
+/**
+ * Runs the jobs on their cron schedules. On every tick a job first takes its PostgreSQL advisory lock
+ * (pg_try_advisory_xact_lock, inside the job's transaction): if another instance holds it, this one skips the tick.
+ * start() first runs every job once, catching up on what fell due while no instance was running.
+ */
+export class Scheduler {
+  private readonly jobs: Job[];
+  private readonly clock: () => Date;
+  private tasks: ScheduledTask[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private stopped = true;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.jobs = options.jobs ?? defaultJobs();
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.track(this.runAll());
+    if (this.stopped) return;
+    this.tasks = this.jobs.map((job) =>
+      cron.schedule(job.cron, () => this.track(this.runJob(job)), { timezone: TIME_ZONE, noOverlap: true, name: job.name }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.tasks.map((task) => task.destroy()));
+    this.tasks = [];
+    await Promise.all(this.running);
+  }
+
+  /** Runs every job once now (what start() does first); returns the rows each enqueued, or "skipped". */
+  async runAll(now = this.clock()): Promise<Record<string, number | "skipped">> {
+    const result: Record<string, number | "skipped"> = {};
+    for (const job of this.jobs) result[job.name] = await this.runJob(job, now);
+    return result;
+  }
+
+  /** One run of one job under its lock; failures are logged, never thrown (the next tick tries again). */
+  async runJob(job: Job, now = this.clock()): Promise<number | "skipped"> {
+    const index = this.jobs.indexOf(job);
+    try {
+      const outcome = await this.options.db.transaction(async (tx) => {
+        const [lock] = rowsOf<{ locked: boolean }>(
+          await tx.execute(sql`select pg_try_advisory_xact_lock(${JOB_LOCK_BASE + Math.max(0, index)}) as locked`),
+        );
+        if (!lock?.locked) return "skipped" as const;
+        return job.run(tx, now);
+      });
+      if (typeof outcome === "number" && outcome > 0) {
+        this.options.logger.info({ job: job.name, rows: outcome }, "scheduler job done");
+        notifyEnqueued();
+      }
+      return outcome;
+    } catch (error) {
+      this.options.logger.error({ err: error, job: job.name }, "scheduler job failed");
+      return 0;
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.running.add(promise);
+    void promise.finally(() => this.running.delete(promise));
+    return promise;
+  }
+}

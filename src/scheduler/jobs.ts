@@ -1,0 +1,166 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "../db/client";
+import { purgeOutbox } from "../delivery/outbox";
+import { rowsOf } from "../delivery/sql";
+import { TIME_ZONE } from "../i18n/format";
+
+/**
+ * Each job turns what is due at `now` into outbox rows with one set-based INSERT … SELECT and returns how many rows
+ * were new. Idempotency keys make a doubled or late run harmless, and the due windows make a run after downtime
+ * catch up on what was missed.
+ */
+export type JobRun = (db: Executor, now: Date) => Promise<number>;
+
+const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+async function insertedCount(db: Executor, query: ReturnType<typeof sql>): Promise<number> {
+  const rows = rowsOf<{ n: number | string }>(await db.execute(sql`with inserted as (${query} returning 1) select count(*) as n from inserted`));
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Reminders 24 h and 2 h before a joined action. The 24 h one is due from 24 h until 2 h before the start, the 2 h
+ * one from 2 h until the start; neither goes to someone who joined after that moment (they know), to users who
+ * turned it off, paused their availability or blocked the bot. A reminder expires when the action starts, so quiet
+ * hours never make it arrive late.
+ */
+export const actionReminders: JobRun = async (db, now) => {
+  let added = 0;
+  for (const [kind, from, to, enabled] of [
+    ["24", "24 hours", "2 hours", sql`u.reminder_24h`],
+    ["2", "2 hours", "0 hours", sql`u.reminder_2h`],
+  ] as const) {
+    added += await insertedCount(
+      db,
+      sql`
+      insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
+      select p.user_id, 'message',
+        jsonb_build_object(
+          'template', ${`reminders.action_${kind}h`}::text,
+          'locale', coalesce(u.language, 'kk'),
+          'params', jsonb_build_object(
+            'title', a.title,
+            'when', jsonb_build_object('$datetime', a.starts_at),
+            'address', coalesce(nullif(a.address, ''), '—')),
+          'buttons', jsonb_build_array(jsonb_build_array(
+            jsonb_build_object('textKey', 'reminders.btn_coming', 'data', 'rem:yes:' || a.id),
+            jsonb_build_object('textKey', 'reminders.btn_cant', 'data', 'rem:no:' || a.id))),
+          'expiresAt', a.starts_at),
+        1, ${ts(now)}, ${`rem${kind}:`}::text || a.id || ':' || p.user_id
+      from actions a
+      join participations p on p.action_id = a.id and p.status = 'joined'
+      join users u on u.id = p.user_id
+      where a.status = 'published'
+        and a.starts_at > ${ts(now)} + ${to}::interval
+        and a.starts_at <= ${ts(now)} + ${from}::interval
+        and p.created_at <= a.starts_at - ${from}::interval
+        and ${enabled} and u.paused_at is null and u.blocked_at is null
+      on conflict (idempotency_key) do nothing`,
+    );
+  }
+  return added;
+};
+
+/**
+ * Longevity-club meetings repeat weekly (ISO weekday and local minute, Asia/Almaty). Each member is reminded once per
+ * occurrence, from 24 h before it; the key carries the local date, so next week's meeting gets its own reminder.
+ */
+export const clubMeetingReminders: JobRun = (db, now) =>
+  insertedCount(
+    db,
+    sql`
+    with local as (select ${ts(now)} at time zone ${TIME_ZONE} as now_local),
+    first_try as (
+      select m.id, m.club_id, m.place, c.name as club_name, c.address,
+        (date_trunc('day', l.now_local)
+          + make_interval(days => ((m.weekday - extract(isodow from l.now_local)::int + 7) % 7), mins => m.start_minute))
+          at time zone ${TIME_ZONE} as at
+      from club_meetings m join clubs c on c.id = m.club_id cross join local l
+      where m.active
+    ),
+    next_meeting as (
+      select f.*, case when f.at <= ${ts(now)} then f.at + interval '7 days' else f.at end as occurs_at from first_try f
+    )
+    insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
+    select cm.user_id, 'message',
+      jsonb_build_object(
+        'template', 'reminders.club_meeting',
+        'locale', coalesce(u.language, 'kk'),
+        'params', jsonb_build_object(
+          'club', n.club_name,
+          'date', jsonb_build_object('$date', n.occurs_at),
+          'time', jsonb_build_object('$time', n.occurs_at),
+          'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
+        'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(
+          'textKey', 'reminders.btn_club_coming',
+          'data', 'rem:club:' || n.id || ':' || to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD')))),
+        'expiresAt', n.occurs_at),
+      1, ${ts(now)},
+      'club:' || n.id || ':' || to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD') || ':' || cm.user_id
+    from next_meeting n
+    join club_members cm on cm.club_id = n.club_id
+    join users u on u.id = cm.user_id
+    where n.occurs_at - interval '24 hours' <= ${ts(now)} and u.blocked_at is null
+    on conflict (idempotency_key) do nothing`,
+  );
+
+/**
+ * Every Monday from 10:00 (Asia/Almaty): each participant of a marathon that ran last week gets last week's deeds,
+ * the totals and their rank. Keyed by the week, so a restart later in the week still sends it, once.
+ */
+export const marathonDigest: JobRun = (db, now) =>
+  insertedCount(
+    db,
+    sql`
+    with week as (
+      select date_trunc('week', ${ts(now)} at time zone ${TIME_ZONE}) as monday_local
+    ),
+    bounds as (
+      select monday_local, monday_local at time zone ${TIME_ZONE} as week_start from week
+    ),
+    progress as (
+      select mp.marathon_id, mp.user_id,
+        count(d.id) as total,
+        count(d.id) filter (where d.created_at >= b.week_start - interval '7 days') as last_week,
+        coalesce(sum(d.hours), 0) as hours
+      from marathon_participants mp
+      join marathons m on m.id = mp.marathon_id
+      cross join bounds b
+      left join marathon_deeds d on d.marathon_id = mp.marathon_id and d.user_id = mp.user_id and d.created_at < b.week_start
+      where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days'
+        and ${ts(now)} >= b.week_start + interval '10 hours'
+      group by mp.marathon_id, mp.user_id
+    ),
+    ranked as (
+      select p.*, rank() over (partition by p.marathon_id order by p.total desc) as place,
+        count(*) over (partition by p.marathon_id) as participants
+      from progress p
+    )
+    insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
+    select r.user_id, 'message',
+      jsonb_build_object(
+        'template', 'reminders.digest',
+        'locale', coalesce(u.language, 'kk'),
+        'params', jsonb_build_object(
+          'title', case when u.language = 'ru' then m.title_ru else m.title_kk end,
+          'count', r.last_week, 'total', r.total, 'hours', r.hours,
+          'rank', r.place, 'participants', r.participants),
+        'expiresAt', b.week_start + interval '7 days'),
+      1, ${ts(now)},
+      'digest:' || r.marathon_id || ':' || to_char(b.monday_local, 'YYYYMMDD') || ':' || r.user_id
+    from ranked r
+    join marathons m on m.id = r.marathon_id
+    join users u on u.id = r.user_id
+    cross join bounds b
+    where u.blocked_at is null
+    on conflict (idempotency_key) do nothing`,
+  );
+
+/** Deletes sent rows after `retentionDays`, dead ones after 30 days (kept longer to explain failed deliveries). */
+export function outboxHousekeeping(retentionDays: number): JobRun {
+  return (db, now) =>
+    purgeOutbox(db, {
+      sentBefore: new Date(now.getTime() - retentionDays * 86_400_000),
+      deadBefore: new Date(now.getTime() - Math.max(30, retentionDays) * 86_400_000),
+    });
+}

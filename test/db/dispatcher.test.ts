@@ -1,0 +1,310 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { inArray } from "drizzle-orm";
+import { Api } from "grammy";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
+import { outbox, users } from "../../src/db/schema";
+import { Dispatcher, type DispatcherOptions } from "../../src/delivery/dispatcher";
+import { at, enqueue } from "../../src/delivery/outbox";
+import { createI18n, type I18n } from "../../src/i18n";
+import { createLogger } from "../../src/logger";
+import { postgresUrl, testDatabases } from "../support/db";
+import { addUsers, freshPostgresUrl, outboxStates } from "../support/delivery-fixtures";
+import { BotApiEmulator } from "../support/fake-telegram";
+
+const TRICKY = `<b>Ayan & "Co"</b>`;
+const silent = createLogger("silent");
+
+function makeDispatcher(db: Database, apiRoot: string, token: string, i18n: I18n, options: Partial<DispatcherOptions> = {}) {
+  return new Dispatcher({
+    db,
+    api: new Api(token, { apiRoot, timeoutSeconds: 5 }),
+    i18n,
+    logger: silent,
+    idlePollMs: 100,
+    ...options,
+  });
+}
+
+/** Runs a dispatcher until nothing is due, then stops it. */
+async function runUntilIdle(dispatcher: Dispatcher): Promise<Dispatcher> {
+  dispatcher.start();
+  await dispatcher.idle();
+  await dispatcher.stop();
+  return dispatcher;
+}
+
+const rowsByKey = async (db: Database) =>
+  Object.fromEntries((await db.select().from(outbox)).map((row) => [row.idempotencyKey, row]));
+const sendsTo = (emulator: BotApiEmulator, chatId: number) =>
+  emulator.calls.filter((c) => c.method !== "getUpdates" && Number(c.params.chat_id) === chatId);
+
+describe.each(testDatabases)("dispatcher on $name", (kind) => {
+  let database: DatabaseHandle;
+  let emulator: BotApiEmulator;
+  let i18n: I18n;
+  const dispatcher = (options: Partial<DispatcherOptions> = {}) =>
+    makeDispatcher(database.db, emulator.apiRoot, emulator.token, i18n, options);
+
+  beforeAll(async () => {
+    database = await kind.open();
+    emulator = await BotApiEmulator.start();
+    i18n = await createI18n();
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await database.close();
+  });
+  beforeEach(async () => {
+    await database.db.delete(outbox);
+  });
+
+  it("sends texts, templates in each recipient's language, copies and documents, then marks them sent", async () => {
+    const { db } = database;
+    for (const id of [101, 102, 103]) emulator.addUser({ id, first_name: "Әлия" });
+    await addUsers(db, [101], { language: "kk" });
+    await addUsers(db, [102, 103], { language: "ru" });
+    const original = emulator.sendText(103, "Сообщение для копии");
+    const when = new Date("2026-12-01T05:30:00Z");
+    await enqueue(db, [
+      ...[101, 102].map((chatId) => ({
+        chatId,
+        idempotencyKey: `tpl:${chatId}`,
+        content: {
+          template: "reminders.action_24h",
+          locale: chatId === 101 ? ("kk" as const) : ("ru" as const),
+          params: { title: TRICKY, when: at.datetime(when), address: "A & B" },
+          buttons: [[{ textKey: "reminders.btn_coming", data: "rem:yes:1" }]],
+        },
+      })),
+      { chatId: 101, idempotencyKey: "text", content: { text: "<b>Сәлем</b> &amp; hi" } },
+      { chatId: 102, idempotencyKey: "copy", content: { copy: { fromChatId: 103, messageId: original.message!.message_id } } },
+      { chatId: 102, idempotencyKey: "doc", content: { document: "https://example.kz/book.pdf", caption: "<i>Кітап</i>" } },
+    ]);
+    const d = await runUntilIdle(dispatcher({ perChatIntervalMs: 0 }));
+    expect(d.stats).toMatchObject({ sent: 5, dead: 0, rateLimited: 0 });
+    expect(emulator.failed()).toEqual([]);
+    expect(emulator.botMessages(101).map((m) => m.text)).toEqual([
+      expect.stringContaining("Еске саламыз: «&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;»"),
+      "<b>Сәлем</b> &amp; hi",
+    ]);
+    const ru = emulator.botMessages(102);
+    expect(ru[0]!.text).toContain("Напоминаем");
+    expect(ru[0]!.text).toContain("10:30");
+    expect(ru[0]!.reply_markup.inline_keyboard[0][0]).toEqual({ text: "✅ Приду", callback_data: "rem:yes:1" });
+    expect(ru[1]!.text).toBe("Сообщение для копии");
+    expect(ru[2]!.document?.file_name).toBe("book.pdf");
+    const rows = await rowsByKey(db);
+    expect(Object.values(rows).every((r) => r.state === "sent" && r.sentAt && r.lockedUntil === null && r.attempts === 1)).toBe(true);
+  });
+
+  it("dead-letters 403s without retrying and marks blocked, deactivated and never-started users", async () => {
+    const { db } = database;
+    emulator.addUser({ id: 201, first_name: "A" });
+    emulator.addUser({ id: 202, first_name: "B" });
+    emulator.addUser({ id: 203, first_name: "C", started: false });
+    emulator.blockBot(201);
+    emulator.deactivate(202);
+    await addUsers(db, [201, 202, 203]);
+    await enqueue(db, [201, 202, 203].map((chatId) => ({ chatId, idempotencyKey: `b:${chatId}`, content: { text: "hi" } })));
+    const d = await runUntilIdle(dispatcher());
+    expect(d.stats).toMatchObject({ sent: 0, blocked: 3, dead: 3, retried: 0 });
+    for (const id of [201, 202, 203]) expect(sendsTo(emulator, id)).toHaveLength(1);
+    const rows = await rowsByKey(db);
+    expect(rows["b:201"]!.lastError).toBe("403: Forbidden: bot was blocked by the user");
+    expect(rows["b:202"]!.lastError).toBe("403: Forbidden: user is deactivated");
+    expect(rows["b:203"]!.lastError).toBe("403: Forbidden: bot can't initiate conversation with a user");
+    const marked = await db.select({ id: users.id, blockedAt: users.blockedAt }).from(users).where(inArray(users.id, [201, 202, 203]));
+    expect(marked.every((u) => u.blockedAt !== null)).toBe(true);
+
+    // Later messages to a user marked blocked are dead-lettered without asking Telegram again.
+    await enqueue(db, { chatId: 201, idempotencyKey: "b:201:again", content: { text: "hi again" } });
+    await runUntilIdle(dispatcher());
+    expect(sendsTo(emulator, 201)).toHaveLength(1);
+    expect((await rowsByKey(db))["b:201:again"]).toMatchObject({ state: "dead", lastError: "recipient has blocked the bot" });
+  });
+
+  it("dead-letters other 4xx with Telegram's reason", async () => {
+    const { db } = database;
+    emulator.addUser({ id: 301, first_name: "D" });
+    await addUsers(db, [301]);
+    await enqueue(db, [
+      { chatId: 301, idempotencyKey: "bad-html", content: { text: "<b>not closed" } },
+      { chatId: 999_999_301, idempotencyKey: "no-chat", content: { text: "hello" } },
+      { chatId: 301, idempotencyKey: "no-key", content: { template: "reminders.missing", locale: "kk" } },
+    ]);
+    const d = await runUntilIdle(dispatcher({ perChatIntervalMs: 0 }));
+    expect(d.stats).toMatchObject({ sent: 0, dead: 3, retried: 0 });
+    const rows = await rowsByKey(db);
+    expect(rows["bad-html"]!.lastError).toMatch(/^400: Bad Request: can't parse entities/);
+    expect(rows["no-chat"]!.lastError).toBe("400: Bad Request: chat not found");
+    expect(rows["no-key"]!.lastError).toBe("render: missing locale key reminders.missing");
+    expect(sendsTo(emulator, 301)).toHaveLength(1);
+  });
+
+  it("retries network errors and 5xx with exponential backoff, then gives up", async () => {
+    const { db } = database;
+    let hits = 0;
+    const flaky = http.createServer((req, res) => {
+      hits++;
+      req.resume();
+      res.writeHead(502, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: false, error_code: 502, description: "Bad Gateway" }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    const root = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    await addUsers(db, [401]);
+    await enqueue(db, { chatId: 401, idempotencyKey: "flaky", content: { text: "hi" } });
+    const started = Date.now();
+    const first = makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3 });
+    await runUntilIdle(first);
+    let row = (await rowsByKey(db)).flaky!;
+    expect(row).toMatchObject({ state: "pending", attempts: 1, lastError: "502: Bad Gateway" });
+    const delay = row.notBefore.getTime() - started;
+    expect(delay).toBeGreaterThan(0.8 * 60_000 - 1000);
+    expect(delay).toBeLessThan(1.2 * 60_000 + 5000);
+
+    // The next attempts come when due (the clock moved on); the third failure is final.
+    const shift = { by: 80_000 };
+    const clock = () => Date.now() + shift.by;
+    await runUntilIdle(makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3, clock }));
+    row = (await rowsByKey(db)).flaky!;
+    expect(row).toMatchObject({ state: "pending", attempts: 2 });
+    expect(row.notBefore.getTime() - clock()).toBeGreaterThan(0.8 * 120_000 - 2000);
+    shift.by += 200_000;
+    await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    // Now nothing listens there: a network error.
+    await runUntilIdle(makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3, clock }));
+    row = (await rowsByKey(db)).flaky!;
+    expect(row.state).toBe("dead");
+    expect(row.attempts).toBe(3);
+    expect(row.lastError).toMatch(/^gave up: network: /);
+    expect(hits).toBe(2);
+  });
+
+  it("waits retry_after on 429 and still delivers every message exactly once", async () => {
+    const { db } = database;
+    const limited = await BotApiEmulator.start({ rateLimit: { globalPerSecond: 5 } });
+    const ids = Array.from({ length: 12 }, (_, i) => 500 + i);
+    for (const id of ids) limited.addUser({ id, first_name: "E" });
+    await addUsers(db, ids);
+    await enqueue(db, ids.map((chatId) => ({ chatId, idempotencyKey: `rl:${chatId}`, content: { text: `m${chatId}` } })));
+    // Configured far above what this "Telegram" allows, to provoke 429s.
+    const d = await runUntilIdle(makeDispatcher(db, limited.apiRoot, limited.token, i18n, { ratePerSecond: 100 }));
+    expect(d.stats.rateLimited).toBeGreaterThan(0);
+    expect(d.stats.sent).toBe(12);
+    const delivered = limited.calls.filter((c) => c.method === "sendMessage" && c.ok).map((c) => c.params.text);
+    expect(delivered.sort()).toEqual(ids.map((id) => `m${id}`).sort());
+    // After each 429 nothing is sent until retry_after has passed.
+    const calls = limited.calls.filter((c) => c.method === "sendMessage");
+    for (const [i, call] of calls.entries()) {
+      if (call.ok || !call.error?.parameters?.retry_after) continue;
+      const resumed = calls.slice(i + 1).find((c) => c.ok);
+      if (resumed) expect(resumed.at - call.at).toBeGreaterThanOrEqual(call.error.parameters.retry_after * 1000 - 50);
+    }
+    expect(await outboxStates(db)).toEqual({ sent: 12 });
+    await limited.close();
+  });
+
+  it("defers normal messages inside the recipient's quiet hours to their end; urgent ones go at once", async () => {
+    const { db } = database;
+    for (const id of [601, 602]) emulator.addUser({ id, first_name: "F" });
+    await addUsers(db, [601], { quiet: { start: 22 * 60, end: 8 * 60 } });
+    await addUsers(db, [602], { quiet: false });
+    const night = new Date("2026-12-02T18:00:00Z"); // 23:00 in Almaty
+    await enqueue(db, [
+      { chatId: 601, idempotencyKey: "q:normal", content: { text: "normal" }, notBefore: night },
+      { chatId: 601, idempotencyKey: "q:urgent", priority: "urgent", content: { text: "urgent" }, notBefore: night },
+      { chatId: 602, idempotencyKey: "q:no-quiet", content: { text: "no quiet hours" }, notBefore: night },
+      { chatId: 601, idempotencyKey: "q:expired", content: { text: "too late" }, notBefore: night, expiresAt: night },
+    ]);
+    // The clock runs (send slots are spaced in time), shifted to the moment wanted.
+    const shifted = (to: Date) => {
+      const offset = to.getTime() - Date.now();
+      return () => Date.now() + offset;
+    };
+    const d = await runUntilIdle(dispatcher({ clock: shifted(new Date(night.getTime() + 60_000)) }));
+    expect(d.stats).toMatchObject({ sent: 2, deferred: 1, dead: 1 });
+    expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent"]);
+    expect(emulator.botMessages(602).map((m) => m.text)).toEqual(["no quiet hours"]);
+    let rows = await rowsByKey(db);
+    expect(rows["q:normal"]).toMatchObject({ state: "pending", notBefore: new Date("2026-12-03T03:00:00Z") }); // 08:00
+    expect(rows["q:expired"]).toMatchObject({ state: "dead", lastError: "expired" });
+
+    await runUntilIdle(dispatcher({ clock: shifted(new Date("2026-12-03T02:59:00Z")) }));
+    expect(emulator.botMessages(601)).toHaveLength(1);
+    await runUntilIdle(dispatcher({ clock: shifted(new Date("2026-12-03T03:00:01Z")) }));
+    expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent", "normal"]);
+    rows = await rowsByKey(db);
+    expect(rows["q:normal"]!.state).toBe("sent");
+  });
+
+  it("keeps about a second between messages to one chat and three seconds in a group", async () => {
+    const { db } = database;
+    const paced = await BotApiEmulator.start({ rateLimit: { perChatPerSecond: 1, perGroupPerMinute: 20 } });
+    paced.addUser({ id: 701, first_name: "G" });
+    paced.addChat({ id: -100_701, type: "supergroup", title: "Еріктілер" });
+    await addUsers(db, [701]);
+    await enqueue(db, [
+      ...[1, 2, 3].map((n) => ({ chatId: 701, idempotencyKey: `chat:${n}`, content: { text: `chat ${n}` } })),
+      ...[1, 2].map((n) => ({ chatId: -100_701, idempotencyKey: `group:${n}`, content: { text: `group ${n}` } })),
+    ]);
+    const d = makeDispatcher(db, paced.apiRoot, paced.token, i18n);
+    d.start();
+    while ((await outboxStates(db)).sent !== 5) await new Promise((resolve) => setTimeout(resolve, 50));
+    await d.stop();
+    expect(paced.failed()).toEqual([]);
+    const times = (chatId: number) => paced.calls.filter((c) => Number(c.params.chat_id) === chatId).map((c) => c.at);
+    const chat = times(701);
+    expect(chat[1]! - chat[0]!).toBeGreaterThanOrEqual(1000);
+    expect(chat[2]! - chat[1]!).toBeGreaterThanOrEqual(1000);
+    const group = times(-100_701);
+    expect(group[1]! - group[0]!).toBeGreaterThanOrEqual(3000);
+    await paced.close();
+  });
+});
+
+(postgresUrl ? describe : describe.skip)(`two dispatchers on one PostgreSQL${postgresUrl ? "" : " (skipped: needs TEST_DATABASE_URL, several connections to one server)"}`, () => {
+  let fresh: Awaited<ReturnType<typeof freshPostgresUrl>>;
+  let first: DatabaseHandle;
+  let second: DatabaseHandle;
+  let emulator: BotApiEmulator;
+  beforeAll(async () => {
+    fresh = await freshPostgresUrl(postgresUrl!);
+    first = await openDatabase({ url: fresh.url, max: 3 });
+    second = await openDatabase({ url: fresh.url, max: 3 });
+    emulator = await BotApiEmulator.start({ rateLimit: { globalPerSecond: 40 } });
+  });
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await fresh?.drop();
+    await emulator?.close();
+  });
+
+  it("share the work and one global rate, sending each message once", async () => {
+    const i18n = await createI18n();
+    const ids = Array.from({ length: 160 }, (_, i) => 800_000 + i);
+    for (const id of ids) emulator.addUser({ id, first_name: "H" });
+    await addUsers(first.db, ids);
+    await enqueue(first.db, ids.map((chatId) => ({ chatId, idempotencyKey: `two:${chatId}`, content: { text: `two ${chatId}` } })));
+    const options = { ratePerSecond: 40, idlePollMs: 100 };
+    const a = makeDispatcher(first.db, emulator.apiRoot, emulator.token, i18n, options);
+    const b = makeDispatcher(second.db, emulator.apiRoot, emulator.token, i18n, options);
+    const started = Date.now();
+    a.start();
+    b.start();
+    while ((await outboxStates(first.db)).sent !== ids.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    const elapsed = Date.now() - started;
+    await Promise.all([a.stop(), b.stop()]);
+    const texts = emulator.calls.filter((c) => c.method === "sendMessage" && c.ok).map((c) => c.params.text);
+    expect(texts).toHaveLength(ids.length);
+    expect(new Set(texts).size).toBe(ids.length);
+    expect(a.stats.sent).toBeGreaterThan(20);
+    expect(b.stats.sent).toBeGreaterThan(20);
+    // Together they keep to the one rate: 160 messages at 40/s take about 4 s, with (almost) no 429.
+    expect(elapsed).toBeGreaterThan(3500);
+    expect(a.stats.rateLimited + b.stats.rateLimited).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,228 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client";
+import { clubMeetings, clubMembers, clubs, participations } from "../../src/db/schema";
+import { setQuietHours } from "../../src/delivery/preferences";
+import { completeOnboarding, findUser, touchUser } from "../../src/domain/users";
+import { testDatabases } from "../support/db";
+import { addAction, addParticipants } from "../support/delivery-fixtures";
+import { type ApiCall, BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
+import { type Harness, startHarness } from "../support/harness";
+
+const TRICKY = `Сенбілік <Таза> & "Көк"`;
+const HOUR = 3_600_000;
+
+const TEXTS = {
+  kk: {
+    settings: "Еске салғыштар",
+    off: "24 сағат қалғанда: өшірулі",
+    quiet: "Тыныштық уақыты: 23:00–07:00",
+    noQuiet: "Тыныштық уақыты: жоқ",
+    reminder: "Еске саламыз",
+    coming: "Тамаша! Сізді",
+    left: "әрекетінен шықтыңыз",
+    notJoined: "тізімінде жоқсыз",
+    club: "клубының кездесуі болады",
+    clubThanks: "Рақмет! Кездесуде күтеміз",
+    notMember: "мүшесі емессіз",
+    promoted: "Орын босады",
+  },
+  ru: {
+    settings: "Напоминания",
+    off: "За 24 часа до акции: выключено",
+    quiet: "Тихие часы: 23:00–07:00",
+    noQuiet: "Тихие часы: нет",
+    reminder: "Напоминаем",
+    coming: "Отлично! Ждём вас",
+    left: "вы вышли из акции",
+    notJoined: "нет в списке участников",
+    club: "Встреча клуба",
+    clubThanks: "Спасибо! Ждём вас на встрече",
+    notMember: "не состоите в этом клубе",
+    promoted: "Освободилось место",
+  },
+} as const;
+
+const plain = (html: string | undefined) => parseTelegramHtml(html ?? "").text;
+
+describe.each(testDatabases)("reminders end to end on $name", (kind) => {
+  let database: DatabaseHandle;
+  let emulator: BotApiEmulator;
+  let h: Harness;
+
+  beforeAll(async () => {
+    database = await kind.open();
+    emulator = await BotApiEmulator.start();
+    h = await startHarness(database, { emulator });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await emulator.close();
+    await database.close();
+  });
+
+  /** An onboarded user with consent; quiet hours off, so the test does not depend on the time of day. */
+  async function person(id: number, language: "kk" | "ru", firstName = "Самал") {
+    emulator.addUser({ id, first_name: firstName, language_code: language });
+    await touchUser(database.db, id, false);
+    await completeOnboarding(database.db, id, {
+      language,
+      regionCode: "almaty",
+      interests: ["ecology"],
+      consent: true,
+      profile: { firstName },
+    });
+    await setQuietHours(database.db, id, { startMinute: 0, endMinute: 0 });
+  }
+  const last = (id: number) => emulator.lastBotMessage(id)!;
+  const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));
+  const pressOn = (id: number, messageId: number, data: string) => h.send(() => emulator.pressButton(id, messageId, data));
+  const toast = (update: { callback_query?: { id: string } }) =>
+    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)
+      ?.params.text;
+  /** Runs the scheduler's jobs now (what the cron ticks do) and waits for the dispatcher to deliver to `chatId`. */
+  async function delivered(chatId: number, contains: string): Promise<ApiCall> {
+    const afterSeq = emulator.lastSeq();
+    await h.app.delivery!.scheduler!.runAll();
+    return emulator.waitForCall(
+      (c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId && plain(String(c.params.text)).includes(contains),
+      { timeoutMs: 10_000, afterSeq },
+    );
+  }
+  const messageOf = (call: ApiCall) => (call.result as { message_id: number }).message_id;
+
+  for (const language of ["kk", "ru"] as const) {
+    const t = TEXTS[language];
+    const base = language === "kk" ? 8100 : 8200;
+
+    it(`changes reminders and quiet hours from /settings (${language})`, async () => {
+      const id = base + 1;
+      await person(id, language);
+      await say(id, "/settings");
+      await pressOn(id, last(id).message_id, "rem:settings");
+      expect(last(id).text).toContain(t.settings);
+      await pressOn(id, last(id).message_id, "rem:t24");
+      expect(plain(last(id).text)).toContain(t.off);
+      expect(await findUser(database.db, id)).toMatchObject({ reminder24h: false, reminder2h: true });
+      await pressOn(id, last(id).message_id, "rem:q:23-07");
+      expect(plain(last(id).text)).toContain(t.quiet);
+      await pressOn(id, last(id).message_id, "rem:q:23-07"); // already chosen: nothing to edit
+      expect(await findUser(database.db, id)).toMatchObject({ quietStartMinute: 23 * 60, quietEndMinute: 7 * 60 });
+      await pressOn(id, last(id).message_id, "rem:q:off");
+      expect(plain(last(id).text)).toContain(t.noQuiet);
+      expect(toast(await pressOn(id, last(id).message_id, "rem:q:12-13"))).toBeTruthy();
+      await pressOn(id, last(id).message_id, "rem:t24");
+      expect(await findUser(database.db, id)).toMatchObject({ reminder24h: true, quietStartMinute: 0, quietEndMinute: 0 });
+      await pressOn(id, last(id).message_id, "m:settings");
+      expect(last(id).reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toContain(
+        "rem:settings",
+      );
+      expect(emulator.failed()).toEqual([]);
+    });
+
+    it(`delivers action reminders whose buttons confirm, or leave and promote the waitlist (${language})`, async () => {
+      const [volunteer, waiting, stranger] = [base + 2, base + 3, base + 4];
+      const other = language === "kk" ? "ru" : "kk";
+      await person(volunteer, language);
+      await person(waiting, other);
+      await person(stranger, language);
+      await say(stranger, "/menu");
+      const now = Date.now();
+      const comingTo = await addAction(database.db, { title: TRICKY, startsAt: new Date(now + 23 * HOUR), capacity: 5 });
+      const leaving = await addAction(database.db, { title: TRICKY, startsAt: new Date(now + 20 * HOUR), capacity: 1 });
+      const joinedAt = new Date(now - 72 * HOUR);
+      await addParticipants(database.db, comingTo, [volunteer], { joinedAt });
+      await addParticipants(database.db, leaving, [volunteer], { joinedAt });
+      await addParticipants(database.db, leaving, [waiting], { status: "waitlisted", joinedAt });
+
+      const first = await delivered(volunteer, TRICKY);
+      await emulator.waitForCall(
+        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === volunteer && c.seq > first.seq,
+        10_000,
+      );
+      const reminders = emulator.botMessages(volunteer).filter((m) => plain(m.text).includes(t.reminder));
+      expect(reminders).toHaveLength(2);
+      const buttonsOf = (m: (typeof reminders)[number]) =>
+        m.reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data) as string[];
+      const forComing = reminders.find((m) => buttonsOf(m).includes(`rem:yes:${comingTo}`))!;
+      const forLeaving = reminders.find((m) => buttonsOf(m).includes(`rem:no:${leaving}`))!;
+      expect(plain(forComing.text)).toContain(TRICKY);
+
+      // "I'm coming": confirmed, and the buttons go away.
+      await pressOn(volunteer, forComing.message_id, `rem:yes:${comingTo}`);
+      expect(plain(last(volunteer).text)).toContain(t.coming);
+      expect(plain(last(volunteer).text)).toContain(TRICKY);
+      expect(emulator.message(volunteer, forComing.message_id)!.reply_markup).toEqual({ inline_keyboard: [] });
+
+      // "I can't": leaves; the waiting user gets the spot and is told in their own language.
+      await pressOn(volunteer, forLeaving.message_id, `rem:no:${leaving}`);
+      expect(plain(last(volunteer).text)).toContain(t.left);
+      const status = async (userId: number) =>
+        (
+          await database.db
+            .select({ status: participations.status })
+            .from(participations)
+            .where(and(eq(participations.actionId, leaving), eq(participations.userId, userId)))
+        )[0]?.status;
+      expect(await status(volunteer)).toBe("left");
+      expect(await status(waiting)).toBe("joined");
+      const notice = await emulator.waitForCall(
+        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === waiting,
+        10_000,
+      );
+      expect(plain(String(notice.params.text))).toContain(TEXTS[other].promoted);
+      expect(plain(String(notice.params.text))).toContain(TRICKY);
+
+      // Pressed again, forged, or for someone else's action: a clear answer, never a failure.
+      expect(toast(await pressOn(volunteer, forLeaving.message_id, `rem:no:${leaving}`))).toContain(t.notJoined);
+      expect(toast(await pressOn(stranger, last(stranger).message_id, `rem:yes:${comingTo}`))).toContain(t.notJoined);
+      expect(toast(await pressOn(volunteer, forComing.message_id, "rem:yes:99999999"))).toBeTruthy();
+      expect(emulator.failed()).toEqual([]);
+    });
+
+    it(`reminds a longevity club member in plain words, with one big confirm button (${language})`, async () => {
+      const [senior, coordinator, outsider] = [base + 5, base + 6, base + 7];
+      await person(senior, language, `<Әже> & "Ата"`);
+      await person(coordinator, "ru", "Гүлнар");
+      await person(outsider, language);
+      await say(outsider, "/menu");
+      // A weekly meeting three hours from now (local weekday and time).
+      const at = new Date(Date.now() + 3 * HOUR);
+      const local = new Date(at.getTime() + 5 * HOUR);
+      const [club] = await database.db
+        .insert(clubs)
+        .values({ name: `Қуаныш <${language}> & Co`, address: "Абай к-сі 10", coordinatorId: coordinator })
+        .returning();
+      const [meeting] = await database.db
+        .insert(clubMeetings)
+        .values({
+          clubId: club!.id,
+          weekday: local.getUTCDay() || 7,
+          startMinute: local.getUTCHours() * 60 + local.getUTCMinutes(),
+          place: "Мәдениет үйі",
+        })
+        .returning();
+      await database.db.insert(clubMembers).values({ clubId: club!.id, userId: senior });
+
+      const call = await delivered(senior, t.club);
+      const reminder = emulator.message(senior, messageOf(call))!;
+      const [button] = reminder.reply_markup!.inline_keyboard.flat();
+      expect(reminder.reply_markup!.inline_keyboard).toHaveLength(1);
+      expect(plain(String(call.params.text))).toContain(`Қуаныш <${language}> & Co`);
+      expect(plain(String(call.params.text))).toContain("Мәдениет үйі");
+      const data = (button as { callback_data: string }).callback_data;
+      expect(data).toMatch(new RegExp(`^rem:club:${meeting!.id}:\\d{8}$`));
+
+      expect(toast(await pressOn(outsider, last(outsider).message_id, data))).toContain(t.notMember);
+      expect(toast(await pressOn(senior, reminder.message_id, `rem:club:${meeting!.id}:19990101`))).toBeTruthy();
+      await pressOn(senior, reminder.message_id, data);
+      expect(plain(last(senior).text)).toContain(t.clubThanks);
+      const told = await emulator.waitForCall(
+        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === coordinator && String(c.params.text).includes("Әже"),
+        10_000,
+      );
+      expect(plain(String(told.params.text))).toContain(`<Әже> & "Ата" подтверждает`);
+      expect(emulator.failed()).toEqual([]);
+    });
+  }
+});
