@@ -20,6 +20,7 @@ import { startFeature } from "./features/start";
 import { localeFromTelegram } from "../i18n";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
+import { ignoreNotModified } from "./not-modified";
 import { userAndLocale } from "./middleware/user";
 
 export interface CreateBotOptions {
@@ -61,7 +62,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   const config: BotConfig<BotContext> = { client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined };
   if (options.botInfo) config.botInfo = options.botInfo;
   const bot = new Bot<BotContext>(options.token, config) as EriktiBot;
-  bot.api.config.use(htmlByDefault);
+  bot.api.config.use(htmlByDefault, ignoreNotModified);
 
   const inflight = new InflightUpdates(options.onHandled);
   bot.inflight = inflight;

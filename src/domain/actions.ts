@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import type { Database, Executor } from "../db/client";
 import { type BrowseState, actions, browseStates, organizations } from "../db/schema";
 import type { Action } from "../db/schema";
 import { type Category, isCategory } from "./categories";
@@ -175,6 +175,16 @@ function toBrowse(row: BrowseState | undefined, now: Date): Browse {
 export async function getBrowse(db: Database, userId: number, now = new Date()): Promise<Browse> {
   const [row] = await db.select().from(browseStates).where(eq(browseStates.userId, userId)).limit(1);
   return toBrowse(row, now);
+}
+
+/** Erases search points older than a session: a shared location is not kept beyond ORIGIN_TTL_MS. */
+export async function forgetStaleSearchOrigins(db: Executor, now = new Date()): Promise<number> {
+  const erased = await db
+    .update(browseStates)
+    .set({ latitude: null, longitude: null, originAt: null })
+    .where(lt(browseStates.originAt, new Date(now.getTime() - ORIGIN_TTL_MS)))
+    .returning({ userId: browseStates.userId });
+  return erased.length;
 }
 
 export interface BrowseChange {

@@ -182,6 +182,15 @@ export function clearLocation(db: Database, id: number): Promise<User> {
   return updatePersonal(db, id, { latitude: null, longitude: null, locationAt: null });
 }
 
+/** Pauses or resumes availability; returns whether the user is paused now. */
+export async function setPaused(db: Database, id: number, paused: boolean): Promise<boolean> {
+  await db
+    .update(users)
+    .set({ pausedAt: paused ? new Date() : null, updatedAt: new Date() })
+    .where(eq(users.id, id));
+  return paused;
+}
+
 /** Telegram told us (my_chat_member) that the user blocked or unblocked the bot. */
 export async function markBlocked(db: Database, id: number, blocked: boolean): Promise<void> {
   await db

@@ -5,6 +5,7 @@ import type { Database } from "../db/client";
 import { notifyEnqueued } from "../delivery/outbox";
 import { rowsOf } from "../delivery/sql";
 import { TIME_ZONE } from "../i18n/format";
+import { forgetStaleSearchOrigins } from "../domain/actions";
 import { actionReminders, clubMeetingReminders, type JobRun, marathonDigest, outboxHousekeeping } from "./jobs";
 
 export interface Job {
@@ -23,6 +24,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
     { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
     { name: "outbox-housekeeping", cron: "30 3 * * *", run: outboxHousekeeping(options.retentionDays ?? 14) },
+    { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
  * npm run bench:updates — updates handled per second through the whole stack (fake Bot API → runner → middleware →
- * database → reply), for a returning user pressing a main-menu button, on PGlite and on PostgreSQL, beside a
+ * database → reply), for returning users going from the main menu to "My hours" and back, on PGlite and on PostgreSQL, beside a
  * bare grammY bot that only answers the button (the ceiling).
  *
  * BENCH_DATABASE_URL (or TEST_DATABASE_URL) names the PostgreSQL server; a fresh database is created there.
@@ -41,9 +41,14 @@ function median(values: number[]): number {
  * Two phases over the same chats: a burst of PRESSES button presses (throughput at saturation), then a closed loop
  * of CONCURRENT users who each press again as soon as the bot has answered (latency push → handled under load).
  */
-async function measure(emulator: BotApiEmulator, handled: (cb: (id: number) => void) => void, menus: Map<number, number>) {
+async function measure(
+  emulator: BotApiEmulator,
+  handled: (cb: (id: number) => void) => void,
+  menus: Map<number, number>,
+  buttonFor: (userId: number) => string,
+) {
   const userIds = [...menus.keys()];
-  const press = (userId: number) => emulator.pressButton(userId, menus.get(userId)!, "m:hours").update_id;
+  const press = (userId: number) => emulator.pressButton(userId, menus.get(userId)!, buttonFor(userId)).update_id;
 
   let done = 0;
   let finish!: () => void;
@@ -100,12 +105,19 @@ async function benchErikti(database: DatabaseHandle): Promise<Measurement[]> {
   }
   await waitFor(() => [...Array(USERS).keys()].every((i) => emulator.lastBotMessage(8_000_000_000 + i)?.reply_markup));
   for (let i = 0; i < USERS; i++) menus.set(8_000_000_000 + i, emulator.lastBotMessage(8_000_000_000 + i)!.message_id);
+  // Each user goes menu → "My hours" → back → "My hours"…: every press is a button on screen at that moment.
+  const presses = new Map<number, number>();
+  const navigate = (userId: number) => {
+    const n = presses.get(userId) ?? 0;
+    presses.set(userId, n + 1);
+    return n % 2 === 0 ? "m:hours" : "m:home";
+  };
   const results: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus));
+  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus, navigate));
   const rejected = emulator.failed().length;
   await app.stop();
   await emulator.close();
-  if (rejected) throw new Error(`${rejected} requests were rejected by the fake Bot API`);
+  if (rejected) throw new Error(`${rejected} requests were rejected by the fake Bot API:\n${emulator.describeCalls?.(5) ?? ""}`);
   return results;
 }
 
@@ -128,7 +140,7 @@ async function benchBareGrammy(): Promise<Measurement[]> {
   await waitFor(() => [...Array(USERS).keys()].every((i) => emulator.lastBotMessage(9_000_000_000 + i)));
   for (let i = 0; i < USERS; i++) menus.set(9_000_000_000 + i, emulator.lastBotMessage(9_000_000_000 + i)!.message_id);
   const results: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus));
+  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus, () => "m:hours"));
   await runner.stop();
   await emulator.close();
   return results;
@@ -171,11 +183,11 @@ async function main() {
     try {
       database = await kind.open();
     } catch (error) {
-      rows.push(`| Erikti main menu | ${kind.name} | skipped: ${(error as Error).message} | | | | |`);
+      rows.push(`| Erikti: menu ⇄ My hours | ${kind.name} | skipped: ${(error as Error).message} | | | | |`);
       continue;
     }
     try {
-      rows.push(row("Erikti main menu (returning user)", kind.name, await benchErikti(database), ceiling));
+      rows.push(row("Erikti: menu ⇄ My hours (returning user)", kind.name, await benchErikti(database), ceiling));
     } finally {
       await database.close();
     }

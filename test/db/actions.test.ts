@@ -1,8 +1,9 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { actions, organizations } from "../../src/db/schema";
+import { actions, browseStates, organizations } from "../../src/db/schema";
 import {
+  forgetStaleSearchOrigins,
   findNearbyActions,
   getActionCard,
   getBrowse,
@@ -225,5 +226,10 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
     expect((await getBrowse(database.db, userId, new Date(NOW.getTime() + 7 * 3600_000))).origin).toBeUndefined();
     await updateBrowse(database.db, userId, { category: null }, NOW);
     expect((await getBrowse(database.db, userId, NOW)).category).toBeUndefined();
+    // The hourly job erases the point once the session is over; the filters stay.
+    expect(await forgetStaleSearchOrigins(database.db, new Date(NOW.getTime() + 5 * 3600_000))).toBe(0);
+    expect(await forgetStaleSearchOrigins(database.db, new Date(NOW.getTime() + 7 * 3600_000))).toBe(1);
+    const [row] = await database.db.select().from(browseStates).where(eq(browseStates.userId, userId));
+    expect(row).toMatchObject({ latitude: null, longitude: null, originAt: null, period: "week" });
   });
 });

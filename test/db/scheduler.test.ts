@@ -217,6 +217,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       "club-reminders": 0,
       "marathon-digest": 0,
       "outbox-housekeeping": 0,
+      "forget-search-origins": 0,
     });
   });
 });

@@ -67,10 +67,24 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(last(id).text).toContain(language === "kk" ? "берілмеген" : "не дано");
       const user = await findUser(database.db, id);
       expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
-      const refused = await press(id, "s:region");
-      expect(toast(refused)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      const needsConsent = await press(id, "s:region");
+      expect(toast(needsConsent)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
       await press(id, "s:consent");
       expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
+      expect(toast(await press(id, "s:pause"))).toContain(language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено");
+      expect((await findUser(database.db, id))!.pausedAt).not.toBeNull();
+      expect(last(id).text).toContain(language === "kk" ? "Қатысу: тоқтатылған" : "Участие: на паузе");
+      await press(id, "s:pause");
+      expect((await findUser(database.db, id))!.pausedAt).toBeNull();
+      // A double tap that changes nothing: Telegram's 400 "not modified" is harmless, no apology follows.
+      const before = emulator.botMessages(id).length;
+      await press(id, "m:settings");
+      await press(id, "m:settings");
+      expect(emulator.botMessages(id)).toHaveLength(before);
+      const refused = emulator.failed().map((c) => c.error?.description);
+      expect(refused).toHaveLength(2); // the screen already was the settings screen
+      for (const description of refused) expect(description).toContain("message is not modified");
+      emulator.calls.length = 0; // the expected 400 is checked; later assertions start clean
       expect(emulator.failed()).toEqual([]);
       void texts.withdrawn;
     });

@@ -8,6 +8,7 @@ import {
   isValidPoint,
   setInterests,
   setLocation,
+  setPaused,
   setRegion,
   type User,
   withdrawConsent,
@@ -26,6 +27,9 @@ function settingsText(ctx: BotContext, user: User): string {
     interests: user.interests.length ? categoryList(t, user.interests) : t("settings.not_set"),
     location: user.locationAt ? t("settings.location_set") : t("settings.not_set"),
     consent: user.consentAt ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) }) : t("settings.consent_off"),
+    availability: user.pausedAt
+      ? t("settings.availability_paused", { date: formatDate(user.pausedAt, locale) })
+      : t("settings.availability_active"),
   });
 }
 
@@ -40,6 +44,7 @@ function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
     .row();
   if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
   kb.text(t("reminders.btn_settings"), cb("rem", "settings")).row();
+  kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
   kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
   return kb.row().text(t("common.back"), cb("m", "home"));
 }
@@ -135,6 +140,13 @@ settingsFeature.on("message:location", async (ctx) => {
   if (!isValidPoint({ latitude, longitude })) return ctx.reply(ctx.t("settings.location_invalid"));
   await setLocation(ctx.deps.db, ctx.from.id, { latitude, longitude });
   await ctx.reply(ctx.t("settings.location_saved"), { reply_markup: { remove_keyboard: true } });
+});
+
+/** Pausing availability needs no consent: it only stops joining and action reminders. */
+settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
+  const paused = await setPaused(ctx.deps.db, ctx.from.id, !ctx.user?.pausedAt);
+  await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
+  await showSettings(ctx, "edit");
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
