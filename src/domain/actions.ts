@@ -78,7 +78,7 @@ export function periodWindow(period: Period, now: Date): { from: Date; until?: D
  * Actions sharing the exact distance (one venue) beyond the page boundary that a single KNN scan still orders
  * deterministically: the scan fetches this many more rows, which are then ordered by (distance, id) in memory.
  */
-const TIE_SLACK = 25;
+const TIE_SLACK = 5;
 
 /**
  * Upcoming published actions, nearest first: one KNN scan of the GiST index actions_geo_idx (cube's `<->` on

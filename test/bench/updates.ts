@@ -117,7 +117,7 @@ async function benchErikti(database: DatabaseHandle): Promise<Measurement[]> {
   const rejected = emulator.failed().length;
   await app.stop();
   await emulator.close();
-  if (rejected) throw new Error(`${rejected} requests were rejected by the fake Bot API:\n${emulator.describeCalls?.(5) ?? ""}`);
+  if (rejected) throw new Error(`${rejected} requests were rejected by the fake Bot API:\n${[...new Set(emulator.failed().map((c) => `${c.method}: ${c.error?.description}`))].join("\n")}`);
   return results;
 }
 

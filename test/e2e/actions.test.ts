@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { actions, organizations, outbox } from "../../src/db/schema";
-import { completeOnboarding, touchUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
+import { onboardUser } from "../support/users";
 import { BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
 import { type Harness, startHarness } from "../support/harness";
 
@@ -78,17 +78,8 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
     return row!.id;
   }
 
-  async function onboarded(id: number, language: "kk" | "ru", consent = true) {
-    emulator.addUser({ id, first_name: "Ayan & <Co>", language_code: language });
-    await touchUser(database.db, id, false);
-    await completeOnboarding(database.db, id, {
-      language,
-      regionCode: "almaty",
-      interests: ["ecology"],
-      consent,
-      profile: { firstName: "Ayan & <Co>" },
-    });
-  }
+  const onboarded = (id: number, language: "kk" | "ru", consent = true) =>
+    onboardUser(database.db, emulator, id, { language, consent, firstName: "Ayan & <Co>" });
 
   const last = (id: number) => emulator.lastBotMessage(id)!;
   const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { actions, hourEntries, organizations, participations, users, volunteerBooks } from "../../src/db/schema";
 import { creditAttendance, decideHours, localDay, shiftDay } from "../../src/domain/hours";
-import { completeOnboarding, findUser, touchUser } from "../../src/domain/users";
+import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
+import { onboardUser } from "../support/users";
 import { BotApiEmulator, parseTelegramHtml, type StoredMessage } from "../support/fake-telegram";
 import { type Harness, startHarness } from "../support/harness";
 
@@ -99,17 +100,8 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
   const codes: Record<string, string> = {};
   const today = localDay(new Date());
 
-  async function onboarded(id: number, language: "kk" | "ru", consent: boolean, firstName = TRICKY_NAME) {
-    emulator.addUser({ id, first_name: firstName, language_code: language });
-    await touchUser(database.db, id, false);
-    await completeOnboarding(database.db, id, {
-      language,
-      regionCode: "almaty",
-      interests: ["ecology"],
-      consent,
-      profile: { firstName },
-    });
-  }
+  const onboarded = (id: number, language: "kk" | "ru", consent: boolean, firstName = TRICKY_NAME) =>
+    onboardUser(database.db, emulator, id, { language, consent, firstName });
 
   async function pastAction(title: string, daysAgo: number, hours: number, category: string, orgId: number) {
     const startsAt = new Date(Date.now() - daysAgo * DAY);

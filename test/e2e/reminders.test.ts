@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { clubMeetings, clubMembers, clubs, participations } from "../../src/db/schema";
 import { setQuietHours } from "../../src/delivery/preferences";
-import { completeOnboarding, findUser, touchUser } from "../../src/domain/users";
+import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
+import { onboardUser } from "../support/users";
 import { addAction, addParticipants } from "../support/delivery-fixtures";
 import { type ApiCall, BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
 import { type Harness, startHarness } from "../support/harness";
@@ -63,15 +64,7 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
 
   /** An onboarded user with consent; quiet hours off, so the test does not depend on the time of day. */
   async function person(id: number, language: "kk" | "ru", firstName = "Самал") {
-    emulator.addUser({ id, first_name: firstName, language_code: language });
-    await touchUser(database.db, id, false);
-    await completeOnboarding(database.db, id, {
-      language,
-      regionCode: "almaty",
-      interests: ["ecology"],
-      consent: true,
-      profile: { firstName },
-    });
+    await onboardUser(database.db, emulator, id, { language, firstName });
     await setQuietHours(database.db, id, { startMinute: 0, endMinute: 0 });
   }
   const last = (id: number) => emulator.lastBotMessage(id)!;

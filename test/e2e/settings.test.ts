@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { completeOnboarding, findUser, touchUser } from "../../src/domain/users";
+import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
+import { onboardUser } from "../support/users";
 import { BotApiEmulator } from "../support/fake-telegram";
 import { type Harness, startHarness } from "../support/harness";
 
@@ -20,18 +21,8 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
     await database.close();
   });
 
-  async function onboarded(id: number, language: "kk" | "ru", consent: boolean) {
-    emulator.addUser({ id, first_name: "Самал", language_code: language });
-    await touchUser(database.db, id, false);
-    await completeOnboarding(database.db, id, {
-      language,
-      regionCode: "almaty",
-      interests: ["ecology"],
-      consent,
-      location: { latitude: 43.2, longitude: 76.9 },
-      profile: { firstName: "Самал" },
-    });
-  }
+  const onboarded = (id: number, language: "kk" | "ru", consent: boolean) =>
+    onboardUser(database.db, emulator, id, { language, consent, location: { latitude: 43.2, longitude: 76.9 } });
   const last = (id: number) => emulator.lastBotMessage(id)!;
   const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));
   const press = (id: number, data: string) => h.send(() => emulator.pressButton(id, last(id).message_id, data));
