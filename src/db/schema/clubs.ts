@@ -3,7 +3,7 @@ import { bigint, boolean, check, integer, pgTable, primaryKey, serial, smallint,
 import { regions } from "./regions";
 import { users } from "./users";
 
-/** A longevity club ("клуб долголетия") for citizens over 63. */
+/** A longevity club for citizens over 63 (PRODUCT.md: seniors). */
 export const clubs = pgTable("clubs", {
   id: serial("id").primaryKey(),
   name: text("name").notNull(),
