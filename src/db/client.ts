@@ -18,6 +18,12 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A database or an open transaction: domain functions that may join a caller's transaction take this. */
 export type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
 
+/** Rows of `db.execute(sql...)`: PGlite answers `{ rows }`, postgres-js an array. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
 export interface DatabaseHandle {
   db: Database;
   kind: "pglite" | "postgres";

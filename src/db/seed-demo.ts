@@ -2,6 +2,7 @@ import { asc } from "drizzle-orm";
 import { CATEGORIES, type Category } from "../domain/categories";
 import type { Database } from "./client";
 import { actions, clubMeetings, clubs, marathons, organizations, regions } from "./schema";
+import { ALMATY_OFFSET_MS, DAY_MS } from "../domain/time";
 
 /**
  * Demo data for the playground and `npm run seed:demo`: organizers in every region, a few hundred upcoming actions
@@ -14,8 +15,6 @@ const REGIONAL_MARATHON_CODE = "green-almaty";
 const DEFAULT_ACTIONS = 360;
 const DEFAULT_SEED = 20_260_301;
 const DAYS_AHEAD = 45;
-const ALMATY_OFFSET_MS = 5 * 3_600_000; // UTC+5, the whole country since 2024-03-01
-const DAY_MS = 86_400_000;
 
 export interface SeedDemoOptions {
   /** Actions start after this moment (default: now). */

@@ -7,7 +7,7 @@ import type { I18n } from "../i18n";
 import { onEnqueued, type OutboxPayload } from "./outbox";
 import { inQuietHours, quietHoursEnd } from "./quiet-hours";
 import { type Rendered, RenderError, render } from "./render";
-import { rowsOf } from "./sql";
+import { rowsOf } from "../db/client";
 
 /** Serialises claims across dispatchers, so send slots handed out by different instances never overlap. */
 const CLAIM_LOCK = 7_203_118_101;

@@ -1,6 +1,5 @@
+import { DAY_MS } from "../domain/time";
 import { TIME_ZONE } from "../i18n/format";
-
-const DAY_MS = 86_400_000;
 
 export interface QuietHours {
   /** Minutes after local midnight (Asia/Almaty); equal start and end mean no quiet hours. */

@@ -3,6 +3,7 @@ import type { Database, Executor } from "../db/client";
 import { type BrowseState, actions, browseStates, organizations } from "../db/schema";
 import type { Action } from "../db/schema";
 import { type Category, isCategory } from "./categories";
+import { ALMATY_OFFSET_MS, DAY_MS } from "./time";
 import type { GeoPoint } from "./users";
 
 export const PERIODS = ["all", "today", "weekend", "week", "month"] as const;
@@ -38,9 +39,6 @@ export interface NearbyAction {
 
 export type ActionCard = Action & { organizationName: string | null; spotsLeft: number };
 
-/** Kazakhstan has been on UTC+5 all year since 2024-03-01 (Asia/Almaty, no daylight saving). */
-const ALMATY_OFFSET_MS = 5 * 3600_000;
-const DAY_MS = 86_400_000;
 
 /** Local midnight (Asia/Almaty) of the day `now` falls on, `days` days later, as a UTC instant. */
 function localMidnight(now: Date, days = 0): Date {

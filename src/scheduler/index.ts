@@ -3,7 +3,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
 import type { Database } from "../db/client";
 import { notifyEnqueued } from "../delivery/outbox";
-import { rowsOf } from "../delivery/sql";
+import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { actionReminders, clubMeetingReminders, type JobRun, marathonDigest, outboxHousekeeping } from "./jobs";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
 import { purgeOutbox } from "../delivery/outbox";
-import { rowsOf } from "../delivery/sql";
+import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 
 /**

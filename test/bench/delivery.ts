@@ -17,7 +17,7 @@ import { sql } from "drizzle-orm";
 import { Api } from "grammy";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
 import { Dispatcher } from "../../src/delivery/dispatcher";
-import { rowsOf } from "../../src/delivery/sql";
+import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { actionReminders } from "../../src/scheduler/jobs";

@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { sql } from "drizzle-orm";
-import type { Database, DatabaseHandle } from "../../src/db/client";
+import { type Database, type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { findNearbyActions, nearbyActionsQuery } from "../../src/domain/actions";
 import { openFreshPostgres, openFreshPglite } from "../support/db";
 
@@ -31,9 +31,6 @@ interface Point {
   longitude: number;
 }
 
-function rows<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -109,11 +106,11 @@ async function haversineScan(db: Database, p: Point): Promise<number[]> {
       cos(radians(${p.latitude}::float8)) * cos(radians(a.latitude)) * power(sin(radians(a.longitude - ${p.longitude}::float8) / 2), 2)
     )), a.id
     limit 5 offset 0`);
-  return rows<{ id: number }>(result).map((r) => Number(r.id));
+  return rowsOf<{ id: number }>(result).map((r) => Number(r.id));
 }
 
 async function queryPoints(db: Database, count: number): Promise<Point[]> {
-  const centers = rows<{ code: string; latitude: number; longitude: number }>(
+  const centers = rowsOf<{ code: string; latitude: number; longitude: number }>(
     await db.execute(sql`select code, latitude, longitude from regions order by position`),
   );
   const bag = centers.flatMap((c) => Array<typeof c>(REGION_WEIGHT[c.code] ?? 1).fill(c));
@@ -143,7 +140,7 @@ async function bench(name: string, database: DatabaseHandle, count: number): Pro
   const seconds = ((performance.now() - generatedIn) / 1000).toFixed(1);
   console.log(`${name}: ${count.toLocaleString("en")} actions generated and analyzed in ${seconds} s`);
 
-  const plan = rows<Record<string, string>>(
+  const plan = rowsOf<Record<string, string>>(
     await db.execute(sql`explain ${nearbyActionsQuery(db, { latitude: 43.238, longitude: 76.9452, limit: 5, offset: 0 }).getSQL()}`),
   )
     .map((r) => Object.values(r)[0])

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client";
+import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { actions, browseStates, organizations } from "../../src/db/schema";
 import {
   forgetStaleSearchOrigins,
@@ -21,9 +21,6 @@ const ALMATY = { latitude: 43.238, longitude: 76.9452 };
 const NOW = new Date("2026-03-11T05:00:00Z");
 const local = (iso: string) => new Date(`${iso}+05:00`);
 
-function rowsOf(result: unknown): Array<Record<string, unknown>> {
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<Record<string, unknown>>;
-}
 
 describe("periods in Asia/Almaty", () => {
   it("cut today, this weekend, this week and this month at local midnight", () => {
@@ -202,7 +199,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
       { ...ALMATY, limit: 6, offset: 5, now: NOW, category: "social" as const, period: "month" as const },
     ]) {
       const query = nearbyActionsQuery(database.db, q);
-      const plan = rowsOf(await database.db.execute(sql`explain select * from ${query} as q`))
+      const plan = rowsOf<Record<string, unknown>>(await database.db.execute(sql`explain select * from ${query} as q`))
         .map((r) => String(Object.values(r)[0]))
         .join("\n");
       expect(plan, plan).toMatch(/Index Scan using actions_geo_idx[^\n]*\n\s*Order By: .*<->/);

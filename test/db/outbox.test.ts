@@ -7,7 +7,7 @@ import { outbox } from "../../src/db/schema";
 import { Dispatcher } from "../../src/delivery/dispatcher";
 import { at, batchProgress, enqueue, type OutboxMessage, purgeOutbox } from "../../src/delivery/outbox";
 import { RenderError, render } from "../../src/delivery/render";
-import { rowsOf } from "../../src/delivery/sql";
+import { rowsOf } from "../../src/db/client";
 import { createI18n, type I18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { postgresUrl, testDatabases } from "../support/db";

@@ -15,7 +15,7 @@ import {
   users,
 } from "../../src/db/schema";
 import { Dispatcher } from "../../src/delivery/dispatcher";
-import { rowsOf } from "../../src/delivery/sql";
+import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { defaultJobs, Scheduler } from "../../src/scheduler";

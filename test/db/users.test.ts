@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client";
+import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { RegionDirectory } from "../../src/domain/regions";
 import {
   completeOnboarding,
@@ -29,7 +29,7 @@ describe.each(testDatabases)("users and regions on $name", (kind) => {
     const result = await database.db.execute(
       sql`select round(earth_distance(ll_to_earth(43.238, 76.9452), ll_to_earth(51.1694, 71.4491)) / 1000) as km`,
     );
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ km: unknown }>;
+    const rows = rowsOf<{ km: unknown }>(result);
     expect(Number(rows[0]!.km)).toBeGreaterThan(950);
     expect(Number(rows[0]!.km)).toBeLessThan(1000);
   });

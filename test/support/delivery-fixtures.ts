@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
 import { actions, outbox, participations, users } from "../../src/db/schema";
-import { rowsOf } from "../../src/delivery/sql";
+import { rowsOf } from "../../src/db/client";
 
 /** A fresh migrated PostgreSQL database whose URL other processes and pools can open too. */
 export async function freshPostgresUrl(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
