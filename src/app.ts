@@ -81,7 +81,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       delivery = await startDelivery(deps, {
         token: config.botToken,
         apiRoot: config.apiRoot,
-        // Read once config.ts has them (DELIVERY_RATE, DELIVERY_PAID_BROADCAST, OUTBOX_RETENTION_DAYS).
         config: config.delivery,
         ...options.delivery,
       });
@@ -105,7 +104,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
       await bot.api.setWebhook(url, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
     } catch (error) {
+      server.close();
       await delivery?.stop();
+      await database.close();
       throw error;
     }
     logger.info({ url, port }, "webhook server listening");

@@ -27,3 +27,8 @@ export function cbPattern(feature: string, action: string, argCount = 0): RegExp
   const arg = "([A-Za-z0-9_.-]{1,56})";
   return new RegExp(`^${feature}:${action}${`:${arg}`.repeat(argCount)}$`);
 }
+
+/** A row id from callback data (user input): a positive integer that fits PostgreSQL's integer, else undefined. */
+export function parseId(raw: string | undefined): number | undefined {
+  return raw && /^[1-9]\d{0,8}$/.test(raw) ? Number(raw) : undefined;
+}

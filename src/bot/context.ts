@@ -6,6 +6,7 @@ import type { Database } from "../db/client";
 import type { RegionDirectory } from "../domain/regions";
 import type { User } from "../domain/users";
 import type { I18n, Locale, Translate } from "../i18n";
+import type { SenderCache } from "./middleware/user";
 
 export interface BotDeps {
   db: Database;
@@ -24,6 +25,8 @@ export interface EriktiFlavor {
   /** True when the locale is neither stored nor known from Telegram, so the bot should ask. */
   localeUnknown: boolean;
   t: Translate;
+  /** Users loaded for the updates in flight (outside conversations only). */
+  senders?: SenderCache;
 }
 
 /** Context inside conversations (no ctx.conversation there). */

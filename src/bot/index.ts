@@ -21,7 +21,7 @@ import { localeFromTelegram } from "../i18n";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
-import { userAndLocale } from "./middleware/user";
+import { conversationUserAndLocale, SenderCache, userAndLocale } from "./middleware/user";
 
 export interface CreateBotOptions {
   token: string;
@@ -70,12 +70,20 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   // Inside the in-flight count, so an update counts as handled only once its apology (if any) is sent.
   const app = bot.errorBoundary((error) => apologize(deps, error));
   app.use(sequentialize(chatKey));
-  app.use(userAndLocale(deps) as never);
+  const senders = new SenderCache();
+  app.use(userAndLocale(deps, senders) as never);
   app.use(membershipFeature);
   app.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "key", adapter: databaseConversationStorage(deps.db), getStorageKey: chatKey },
-      plugins: [userAndLocale(deps)],
+      plugins: [
+        // Each conversation context gets a fresh Api without the bot's transformers: install them again.
+        (ctx, next) => {
+          ctx.api.config.use(htmlByDefault, ignoreNotModified);
+          return next();
+        },
+        conversationUserAndLocale(deps, senders),
+      ],
     }),
   );
   const deepLinks = [actionDeepLink, verifyDeepLink];

@@ -186,8 +186,14 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
   if (note && note.length > MAX_NOTE_LENGTH) throw new HoursError("note_too_long");
 
   return db.transaction(async (tx) => {
-    const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, report.userId)).for("update");
+    const [user] = await tx
+      .select({ id: users.id, consentAt: users.consentAt })
+      .from(users)
+      .where(eq(users.id, report.userId))
+      .for("update");
     if (!user) throw new HoursError("user_not_found");
+    // Hour records (organizations, notes) are personal data: kept only with consent.
+    if (!user.consentAt) throw new HoursError("consent_required");
 
     let target: { actionId: number | null; organizationName: string | null; category: string | null };
     if (report.actionId !== undefined) {

@@ -39,9 +39,9 @@ export const actionReminders: JobRun = async (db, now) => {
           'template', ${`reminders.action_${kind}h`}::text,
           'locale', coalesce(u.language, 'kk'),
           'params', jsonb_build_object(
-            'title', a.title,
+            'title', left(a.title, 300),
             'when', jsonb_build_object('$datetime', a.starts_at),
-            'address', coalesce(nullif(a.address, ''), '—')),
+            'address', coalesce(nullif(left(a.address, 300), ''), '—')),
           'buttons', jsonb_build_array(jsonb_build_array(
             jsonb_build_object('textKey', 'reminders.btn_coming', 'data', 'rem:yes:' || a.id),
             jsonb_build_object('textKey', 'reminders.btn_cant', 'data', 'rem:no:' || a.id))),
@@ -143,7 +143,7 @@ export const marathonDigest: JobRun = (db, now) =>
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
           'title', case when u.language = 'ru' then m.title_ru else m.title_kk end,
-          'count', r.last_week, 'total', r.total, 'hours', r.hours,
+          'count', r.last_week, 'total', r.total, 'hours', replace(trim_scale(r.hours)::text, '.', ','),
           'rank', r.place, 'participants', r.participants),
         'expiresAt', b.week_start + interval '7 days'),
       1, ${ts(now)},

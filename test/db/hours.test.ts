@@ -256,6 +256,11 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     expect(periodRange("12m", "2026-03-15")).toEqual({ from: "2025-03-16", to: "2026-03-15" });
   });
 
+  it("keeps no hour records for a user without consent", async () => {
+    const report = reportHours(database.db, { userId: noConsent, organizationName: "Кітапхана", date: "2026-03-01", hours: 1 }, NOW);
+    expect(await refusal(report)).toMatchObject({ code: "consent_required" });
+  });
+
   it("issues a volunteer book of confirmed hours under an unguessable code", async () => {
     expect(await refusal(issueVolunteerBook(database.db, noConsent, "all", NOW))).toMatchObject({ code: "consent_required" });
     expect(await issueVolunteerBook(database.db, stranger, "semester", NOW)).toEqual({

@@ -185,7 +185,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     expect((await payloadOf(db, `digest:${marathon!.id}:20261207:21`))!).toMatchObject({
       template: "reminders.digest",
       locale: "ru",
-      params: { title: "Марафон добрых дел", count: 3, total: 4, hours: 5, rank: 1, participants: 3 },
+      params: { title: "Марафон добрых дел", count: 3, total: 4, hours: "5", rank: 1, participants: 3 },
     });
     expect((await payloadOf(db, `digest:${marathon!.id}:20261207:22`))!.params).toMatchObject({ count: 1, total: 1, rank: 2 });
     expect((await payloadOf(db, `digest:${marathon!.id}:20261207:23`))!.params).toMatchObject({

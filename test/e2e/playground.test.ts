@@ -32,7 +32,7 @@ describe("playground (npm start without a token)", () => {
     await waitFor("Send /start to begin.");
     child.stdin.write("/start\n");
     await waitFor("Қай өңірде тұрасыз?");
-    expect(output()).toContain("[!1] Астана");
+    await waitFor("[!1] Астана"); // the buttons are printed right after the message
     child.stdin.write("!2\n"); // Алматы
     await waitFor("Өңір: Алматы");
     child.stdin.write("!lang ru\n");

@@ -3,7 +3,7 @@ import { type App, type StartOptions, startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import type { DatabaseHandle } from "../../src/db/client";
 import { createLogger } from "../../src/logger";
-import { BotApiEmulator } from "./fake-telegram";
+import { type ApiCall, BotApiEmulator } from "./fake-telegram";
 
 export interface Harness {
   emulator: BotApiEmulator;
@@ -20,6 +20,18 @@ export interface HarnessOptions {
   emulator?: BotApiEmulator;
   /** Dispatcher and scheduler overrides; false runs the bot without delivery. */
   delivery?: StartOptions["delivery"];
+}
+
+const HTML_METHODS = new Set(["sendMessage", "editMessageText", "editMessageCaption", "sendDocument", "sendPhoto"]);
+
+/** Every text the bot sends is HTML: markup sent without parse_mode would reach the user as raw tags. */
+function assertHtmlParseMode(calls: ApiCall[]): void {
+  for (const call of calls) {
+    const text = String(call.params.text ?? call.params.caption ?? "");
+    if (HTML_METHODS.has(call.method) && /[<&]/.test(text) && call.params.parse_mode !== "HTML") {
+      throw new Error(`${call.method} without parse_mode HTML: ${text.slice(0, 120)}`);
+    }
+  }
 }
 
 /** The real app (runner, middleware, database) against the fake Bot API server. */
@@ -51,6 +63,7 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
     app,
     database,
     async send(push) {
+      const seen = emulator.calls.length;
       const update = push();
       if (!handled.has(update.update_id)) {
         await new Promise<void>((resolve, reject) => {
@@ -61,6 +74,7 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
           });
         });
       }
+      assertHtmlParseMode(emulator.calls.slice(seen));
       return update;
     },
     async stop({ closeDatabase = false } = {}) {

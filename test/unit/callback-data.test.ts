@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cb, cbPattern, parseCb } from "../../src/bot/callback-data";
+import { cb, cbPattern, parseCb, parseId } from "../../src/bot/callback-data";
 
 describe("callback data codec", () => {
   it("round-trips and stays within 64 bytes", () => {
@@ -21,5 +21,11 @@ describe("callback data codec", () => {
     expect(parseCb("s:x:1", "s", "r")).toBeUndefined();
     expect(parseCb(undefined, "s", "r")).toBeUndefined();
     expect(cbPattern("s", "r", 1).test("s:r:1:2")).toBe(false);
+  });
+
+  it("accepts only ids PostgreSQL can look up", () => {
+    expect(parseId("42")).toBe(42);
+    expect(parseId("999999999")).toBe(999_999_999);
+    for (const bad of ["0", "-1", "1.5", "99999999999", "abc", "", undefined, "01"]) expect(parseId(bad), String(bad)).toBeUndefined();
   });
 });

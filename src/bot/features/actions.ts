@@ -16,7 +16,7 @@ import { buildIcs } from "../../domain/ics";
 import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../domain/participation";
 import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
 import { formatDateTime, TIME_ZONE } from "../../i18n/format";
-import { cb, cbPattern } from "../callback-data";
+import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 import { escapeHtml } from "../html";
@@ -32,7 +32,6 @@ type Source = "n" | "m";
 
 const icon = (category: string) => (isCategory(category) ? CATEGORY_ICONS[category] : CATEGORY_ICONS.other);
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const parseId = (raw: string | undefined) => (raw && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined);
 
 /** grammY's row() always starts a row; drops the empty ones that leaves behind. */
 function tidy(keyboard: InlineKeyboard): InlineKeyboard {
@@ -205,10 +204,10 @@ function cardView(ctx: BotContext, card: ActionCard, standing: Standing | undefi
   const lines = [
     t("actions.card_title", { icon: icon(card.category), title: clip(card.title, 300) }),
     "",
-    ...(card.organizationName ? [t("actions.card_organizer", { name: card.organizationName })] : []),
+    ...(card.organizationName ? [t("actions.card_organizer", { name: clip(card.organizationName, 200) })] : []),
     t("actions.card_category", { category: categoryName(ctx, card.category) }),
     t("actions.card_when", { when: whenText(card, locale) }),
-    ...(card.address ? [t("actions.card_where", { address: card.address })] : []),
+    ...(card.address ? [t("actions.card_where", { address: clip(card.address, 300) })] : []),
     card.spotsLeft > 0 ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity }) : t("actions.card_full"),
     ...(card.hours > 0 ? [t("actions.card_hours", { hours })] : []),
   ];

@@ -119,7 +119,7 @@ async function requireOnboarded(ctx: BotContext): Promise<boolean> {
   return false;
 }
 
-/** The book carries the holder's name, which is kept only with consent. */
+/** Hour records and the book (which carries the holder's name) are kept only with consent. */
 async function requireConsent(ctx: BotContext): Promise<boolean> {
   if (hasConsent(ctx.user)) return true;
   await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
@@ -443,7 +443,7 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     });
     return;
   }
-  const known = ["daily_limit", "already_reported", "not_participant"];
+  const known = ["daily_limit", "already_reported", "not_participant", "consent_required"];
   await ctx.reply(
     t(known.includes(outcome.code) ? `hours.error_${outcome.code}` : "hours.error_generic", {
       amount: amount(t, locale, outcome.remaining),
@@ -472,7 +472,7 @@ hoursFeature.callbackQuery(cbPattern("m", "hours"), async (ctx) => {
 });
 
 hoursFeature.callbackQuery(cbPattern("h", "log"), async (ctx) => {
-  if (!(await requireOnboarded(ctx))) return;
+  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
   await ctx.conversation.enter(HOURS_LOG);
 });

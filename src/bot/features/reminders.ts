@@ -14,7 +14,7 @@ import { findUser } from "../../domain/users";
 import { formatTime } from "../../delivery/render";
 import { formatDate } from "../../i18n/format";
 import { confirmClubMeeting, reminderAction } from "../../scheduler/replies";
-import { cb, cbPattern } from "../callback-data";
+import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
@@ -96,7 +96,8 @@ remindersFeature.callbackQuery(cbPattern("rem", "q", 1), async (ctx) => {
 
 /** "I'm coming": only confirms, for someone still on the action's list before it starts. */
 remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
-  const action = await reminderAction(ctx.deps.db, Number(ctx.match[1]), ctx.from.id);
+  const actionId = parseId(ctx.match[1]);
+  const action = actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id);
   if (!action) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!action.joined) return ctx.answerCallbackQuery({ text: ctx.t("reminders.not_joined"), show_alert: true });
   if (action.startsAt <= new Date()) return ctx.answerCallbackQuery({ text: ctx.t("reminders.started") });
@@ -107,9 +108,9 @@ remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
 
 /** "I can't": leaves the action; the first on the waitlist is promoted (and told) in the same transaction. */
 remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
-  const actionId = Number(ctx.match[1]);
-  const action = await reminderAction(ctx.deps.db, actionId, ctx.from.id);
-  if (!action) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  const actionId = parseId(ctx.match[1]);
+  const action = actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id);
+  if (!action || actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const result = await leaveAction(ctx.deps.db, actionId, ctx.from.id);
   if (result.status === "refused") {
     const text = {
@@ -126,7 +127,9 @@ remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
 
 /** The one big button of a club meeting reminder. */
 remindersFeature.callbackQuery(cbPattern("rem", "club", 2), async (ctx) => {
-  const result = await confirmClubMeeting(ctx.deps.db, Number(ctx.match[1]), ctx.from.id, ctx.match[2]!);
+  const meetingId = parseId(ctx.match[1]);
+  if (meetingId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button"), show_alert: true });
+  const result = await confirmClubMeeting(ctx.deps.db, meetingId, ctx.from.id, ctx.match[2]!);
   if (result.status === "refused") {
     const text = result.reason === "not_member" ? ctx.t("reminders.club_not_member") : ctx.t("common.stale_button");
     return ctx.answerCallbackQuery({ text, show_alert: true });

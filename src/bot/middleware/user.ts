@@ -1,19 +1,55 @@
 import type { MiddlewareFn } from "grammy";
-import { touchUser } from "../../domain/users";
+import { findUser, touchUser, type User } from "../../domain/users";
 import { localeFromTelegram } from "../../i18n";
 import type { BotDeps, InnerContext } from "../context";
 
-/** Loads (or creates) the sender and picks the locale; installed outside and inside conversations. */
-export function userAndLocale(deps: BotDeps): MiddlewareFn<InnerContext> {
+/**
+ * The users loaded by the outer middleware for the updates being handled, so conversations (which replay every
+ * past update on each new one) take the user from memory instead of the database. Bounded; the oldest go first.
+ */
+export class SenderCache {
+  private readonly users = new Map<number, User>();
+  constructor(private readonly limit = 10_000) {}
+
+  remember(user: User): void {
+    this.users.delete(user.id);
+    this.users.set(user.id, user);
+    if (this.users.size > this.limit) this.users.delete(this.users.keys().next().value!);
+  }
+
+  get(id: number): User | undefined {
+    return this.users.get(id);
+  }
+}
+
+function applyLocale(ctx: InnerContext, deps: BotDeps, user: User | undefined): void {
+  ctx.deps = deps;
+  ctx.user = user;
+  const stored = user?.language;
+  const fromTelegram = localeFromTelegram(ctx.from?.language_code);
+  ctx.locale = stored === "kk" || stored === "ru" ? stored : (fromTelegram ?? "kk");
+  ctx.localeUnknown = !stored && !fromTelegram;
+  ctx.t = deps.i18n.t(ctx.locale);
+}
+
+/** Loads (or creates) the sender once per update and picks the locale. */
+export function userAndLocale(deps: BotDeps, cache: SenderCache): MiddlewareFn<InnerContext> {
   return async (ctx, next) => {
-    ctx.deps = deps;
     const from = ctx.from;
-    ctx.user = from && !from.is_bot ? await touchUser(deps.db, from.id, deps.adminIds.has(from.id)) : undefined;
-    const stored = ctx.user?.language;
-    const fromTelegram = localeFromTelegram(from?.language_code);
-    ctx.locale = stored === "kk" || stored === "ru" ? stored : (fromTelegram ?? "kk");
-    ctx.localeUnknown = !stored && !fromTelegram;
-    ctx.t = deps.i18n.t(ctx.locale);
+    const user = from && !from.is_bot ? await touchUser(deps.db, from.id, deps.adminIds.has(from.id)) : undefined;
+    if (user) cache.remember(user);
+    applyLocale(ctx, deps, user);
+    ctx.senders = cache;
+    await next();
+  };
+}
+
+/** The same inside conversations, from the cache the outer middleware just filled (the database only as a fallback). */
+export function conversationUserAndLocale(deps: BotDeps, cache: SenderCache): MiddlewareFn<InnerContext> {
+  return async (ctx, next) => {
+    const id = ctx.from?.id;
+    const user = id === undefined ? undefined : (cache.get(id) ?? (await findUser(deps.db, id)));
+    applyLocale(ctx, deps, user);
     await next();
   };
 }
@@ -23,5 +59,8 @@ export function switchLocale(ctx: InnerContext, locale: "kk" | "ru"): void {
   ctx.locale = locale;
   ctx.localeUnknown = false;
   ctx.t = ctx.deps.i18n.t(locale);
-  if (ctx.user) ctx.user = { ...ctx.user, language: locale };
+  if (ctx.user) {
+    ctx.user = { ...ctx.user, language: locale };
+    ctx.senders?.remember(ctx.user); // a conversation entered in this same update must see the new language
+  }
 }
