@@ -6,7 +6,7 @@ import { users } from "../db/schema";
 import type { I18n } from "../i18n";
 import { onEnqueued, type OutboxPayload } from "./outbox";
 import { inQuietHours, quietHoursEnd } from "./quiet-hours";
-import { type Rendered, RenderError, render } from "./render";
+import { type Rendered, render } from "./render";
 import { rowsOf } from "../db/client";
 
 /** Serialises claims across dispatchers, so send slots handed out by different instances never overlap. */

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gt, gte, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { type BrowseState, actions, browseStates, organizations } from "../db/schema";
 import type { Action } from "../db/schema";

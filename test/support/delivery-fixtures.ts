@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
-import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
+import { type Database, openDatabase } from "../../src/db/client";
 import { actions, outbox, participations, users } from "../../src/db/schema";
 import { rowsOf } from "../../src/db/client";
 

@@ -1,5 +1,5 @@
 import { createConversation } from "@grammyjs/conversations";
-import { Composer, GrammyError, InlineKeyboard, InputFile, type Middleware } from "grammy";
+import { Composer, InlineKeyboard, InputFile, type Middleware } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
 import {
@@ -68,13 +68,9 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Editing to the same text is refused by Telegram ("message is not modified"): harmless, so ignored. */
+/** An unchanged screen is fine: Telegram's "message is not modified" is ignored (bot/not-modified.ts). */
 async function editOrIgnore(ctx: BotContext, text: string, replyMarkup: InlineKeyboardMarkup): Promise<void> {
-  try {
-    await ctx.editMessageText(text, { reply_markup: replyMarkup });
-  } catch (error) {
-    if (!(error instanceof GrammyError && error.description.includes("message is not modified"))) throw error;
-  }
+  await ctx.editMessageText(text, { reply_markup: replyMarkup });
 }
 
 // ----- /hours -----------------------------------------------------------------------------------------------------

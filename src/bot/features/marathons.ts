@@ -1,8 +1,7 @@
 import { createConversation } from "@grammyjs/conversations";
-import { Composer, GrammyError, InlineKeyboard, type Middleware } from "grammy";
+import { Composer, InlineKeyboard, type Middleware } from "grammy";
 import type { PhotoSize } from "grammy/types";
 import {
-  BADGE_MILESTONES,
   checkDeedText,
   DEED_TEXT_MAX,
   joinMarathon,
@@ -43,17 +42,10 @@ function refusalText(t: Translate, error: unknown): string {
   return t("marathons.unavailable");
 }
 
-/** Edits the screen in place; pressing the same button twice changes nothing, which Telegram reports as an error. */
+/** Edits the screen in place after a press (an unchanged screen is fine: see bot/not-modified.ts), else replies. */
 async function show(ctx: BotContext, text: string, keyboard: InlineKeyboard): Promise<void> {
-  if (!ctx.callbackQuery) {
-    await ctx.reply(text, { reply_markup: keyboard });
-    return;
-  }
-  try {
-    await ctx.editMessageText(text, { reply_markup: keyboard });
-  } catch (error) {
-    if (!(error instanceof GrammyError && error.description.includes("message is not modified"))) throw error;
-  }
+  if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: keyboard });
+  else await ctx.reply(text, { reply_markup: keyboard });
 }
 
 async function showList(ctx: BotContext): Promise<void> {

@@ -1,4 +1,4 @@
-import { Composer, GrammyError, InlineKeyboard, type Middleware } from "grammy";
+import { Composer, InlineKeyboard, type Middleware } from "grammy";
 import {
   isQuietPreset,
   QUIET_PRESETS,
@@ -57,10 +57,7 @@ async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promi
 /** Removes the buttons of the reminder that was answered, so it cannot be answered twice. */
 async function closeReminder(ctx: BotContext): Promise<void> {
   if (!ctx.callbackQuery?.message?.reply_markup?.inline_keyboard.length) return;
-  await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch((error: unknown) => {
-    // A quick second press: the first one has removed them already.
-    if (!(error instanceof GrammyError && error.description.includes("message is not modified"))) throw error;
-  });
+  await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } });
 }
 
 export const remindersFeature = new Composer<BotContext>();
