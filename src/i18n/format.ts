@@ -1,7 +1,12 @@
 import type { Locale } from "./index";
 
 export const TIME_ZONE = "Asia/Almaty";
-const INTL_LOCALE: Record<Locale, string> = { kk: "kk-KZ", ru: "ru-RU" };
+export const INTL_LOCALE: Record<Locale, string> = { kk: "kk-KZ", ru: "ru-RU" };
+
+/** Hours (or any amount) with at most one decimal, in the user's locale: "2,5". */
+export function formatHours(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(INTL_LOCALE[locale], { maximumFractionDigits: 1 }).format(value);
+}
 
 /** A date as people in Kazakhstan read it: Asia/Almaty, in the user's language. */
 export function formatDate(date: Date, locale: Locale): string {

@@ -15,7 +15,7 @@ import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories"
 import { buildIcs } from "../../domain/ics";
 import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../domain/participation";
 import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
-import { formatDateTime, TIME_ZONE } from "../../i18n/format";
+import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../i18n/format";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
@@ -106,7 +106,7 @@ async function searchFrom(ctx: BotContext, origin: GeoPoint, announcement: strin
 // ----- the list -----------------------------------------------------------------------------------
 
 function distanceText(ctx: BotContext, meters: number): string {
-  const intl = ctx.locale === "kk" ? "kk-KZ" : "ru-RU";
+  const intl = INTL_LOCALE[ctx.locale];
   if (meters < 1000) return ctx.t("actions.m", { m: Math.max(10, Math.round(meters / 10) * 10) });
   const km = new Intl.NumberFormat(intl, { maximumFractionDigits: meters < 10_000 ? 1 : 0 }).format(meters / 1000);
   return ctx.t("actions.km", { km });
@@ -188,7 +188,7 @@ function filtersScreen(ctx: BotContext, browse: Browse): { text: string; keyboar
 // ----- the card -----------------------------------------------------------------------------------
 
 function whenText(card: ActionCard, locale: BotContext["locale"]): string {
-  const intl = locale === "kk" ? "kk-KZ" : "ru-RU";
+  const intl = INTL_LOCALE[locale];
   const day = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, dateStyle: "short" }).format(d);
   const end =
     day(card.startsAt) === day(card.endsAt)
@@ -199,7 +199,7 @@ function whenText(card: ActionCard, locale: BotContext["locale"]): string {
 
 function cardView(ctx: BotContext, card: ActionCard, standing: Standing | undefined, source: Source, now = new Date()) {
   const { t, locale } = ctx;
-  const hours = new Intl.NumberFormat(locale === "kk" ? "kk-KZ" : "ru-RU", { maximumFractionDigits: 1 }).format(card.hours);
+  const hours = formatHours(card.hours, locale);
   const started = card.startsAt <= now;
   const lines = [
     t("actions.card_title", { icon: icon(card.category), title: clip(card.title, 300) }),

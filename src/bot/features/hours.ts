@@ -18,7 +18,6 @@ import {
   shiftDay,
 } from "../../domain/hours";
 import { renderVolunteerBookPdf } from "../../domain/pdf/volunteer-book";
-import { hasConsent } from "../../domain/users";
 import {
   BOOK_PERIODS,
   dottedDay,
@@ -29,7 +28,8 @@ import {
   type VolunteerBook,
 } from "../../domain/volunteer-book";
 import type { Locale, Translate } from "../../i18n";
-import { formatDate } from "../../i18n/format";
+import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
+import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../context";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
@@ -39,11 +39,6 @@ const VERIFY_PREFIX = "v";
 
 // ----- formatting -------------------------------------------------------------------------------------------------
 
-const INTL_LOCALE: Record<Locale, string> = { kk: "kk-KZ", ru: "ru-RU" };
-
-function formatHours(value: number, locale: Locale): string {
-  return new Intl.NumberFormat(INTL_LOCALE[locale], { maximumFractionDigits: 1 }).format(value);
-}
 
 /** "2,5 часа" / "2,5 сағат". */
 function amount(t: Translate, locale: Locale, value: number): string {
@@ -115,12 +110,6 @@ async function requireOnboarded(ctx: BotContext): Promise<boolean> {
   return false;
 }
 
-/** Hour records and the book (which carries the holder's name) are kept only with consent. */
-async function requireConsent(ctx: BotContext): Promise<boolean> {
-  if (hasConsent(ctx.user)) return true;
-  await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
-  return false;
-}
 
 // ----- the volunteer book -----------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import {
 } from "../../domain/marathons";
 import { DomainError, hasConsent } from "../../domain/users";
 import type { Locale, Translate } from "../../i18n";
-import { formatDate } from "../../i18n/format";
+import { formatDate, formatHours } from "../../i18n/format";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../context";
 import { escapeHtml } from "../html";
@@ -25,10 +25,6 @@ import { escapeHtml } from "../html";
 const DEED = "marathon_deed";
 const HOUR_CHOICES = [1, 2, 3, 4] as const;
 
-const INTL_LOCALE: Record<Locale, string> = { kk: "kk-KZ", ru: "ru-RU" };
-function formatHours(hours: number, locale: Locale): string {
-  return new Intl.NumberFormat(INTL_LOCALE[locale], { maximumFractionDigits: 1 }).format(hours);
-}
 
 function marathonTitle(marathon: Pick<Marathon, "titleKk" | "titleRu">, locale: Locale): string {
   return locale === "kk" ? marathon.titleKk : marathon.titleRu;

@@ -14,6 +14,7 @@ import {
   withdrawConsent,
 } from "../../domain/users";
 import { formatDate } from "../../i18n/format";
+import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
@@ -57,12 +58,6 @@ async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<vo
   else await ctx.reply(settingsText(ctx, user), options);
 }
 
-/** Changes that need consent answer with an alert instead of failing. */
-async function requireConsent(ctx: BotContext): Promise<boolean> {
-  if (hasConsent(ctx.user)) return true;
-  await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
-  return false;
-}
 
 export const settingsFeature = new Composer<BotContext>();
 
