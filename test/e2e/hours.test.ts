@@ -127,7 +127,8 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
   beforeAll(async () => {
     database = await kind.open();
     emulator = await BotApiEmulator.start();
-    h = await startHarness(database, { emulator });
+    // No dispatcher: decision notices (tested in test/db) would otherwise arrive mid-flow in the daytime.
+    h = await startHarness(database, { emulator, delivery: false });
     await onboarded(organizer, "ru", true, "Организатор");
     await database.db.update(users).set({ role: "organizer" }).where(eq(users.id, organizer));
     const [org] = await database.db.insert(organizations).values({ name: ORGANIZATION, ownerId: organizer }).returning();
