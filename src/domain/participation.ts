@@ -9,7 +9,7 @@ export type JoinResult =
   | { status: "refused"; reason: "not_found" | "cancelled" | "past" | "already_joined" | "already_waitlisted" | "paused" };
 
 export type LeaveResult =
-  | { status: "left"; promotedUserId?: number }
+  | { status: "left"; from: "joined" | "waitlisted"; promotedUserId?: number }
   | { status: "refused"; reason: "not_found" | "not_joined" | "started" };
 
 export type Standing = { status: "joined" } | { status: "waitlisted"; position: number };
@@ -119,7 +119,7 @@ export async function leaveAction(db: Database, actionId: number, userId: number
       .update(participations)
       .set({ status: "left", updatedAt: now })
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
-    if (current.status === "waitlisted") return { status: "left" };
+    if (current.status === "waitlisted") return { status: "left", from: "waitlisted" };
 
     const [next] = action.status === "published"
       ? await tx
@@ -135,7 +135,7 @@ export async function leaveAction(db: Database, actionId: number, userId: number
         .update(actions)
         .set({ participantsCount: sql`${actions.participantsCount} - 1`, updatedAt: now })
         .where(eq(actions.id, actionId));
-      return { status: "left" };
+      return { status: "left", from: "joined" };
     }
     await tx
       .update(participations)
@@ -150,7 +150,7 @@ export async function leaveAction(db: Database, actionId: number, userId: number
         locale: next.language === "ru" ? "ru" : "kk",
       },
     });
-    return { status: "left", promotedUserId: next.userId };
+    return { status: "left", from: "joined", promotedUserId: next.userId };
   });
 }
 

@@ -98,7 +98,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     await joinAction(database.db, id, 1, NOW);
     await joinAction(database.db, id, 6, NOW); // ru, waitlist 1
     await joinAction(database.db, id, 7, NOW); // no language: kk, waitlist 2
-    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", promotedUserId: 6 });
+    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 6 });
     expect(await counts(database, id)).toEqual({ participantsCount: 1, joined: 1, waitlisted: 1 });
     expect(await standingIn(database.db, id, 6)).toEqual({ status: "joined" });
     expect(await standingIn(database.db, id, 7)).toEqual({ status: "waitlisted", position: 1 });
@@ -110,11 +110,11 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     });
     expect(notice!.idempotencyKey).toMatch(new RegExp(`^promoted:${id}:6:\\d+$`));
 
-    expect(await leaveAction(database.db, id, 6, NOW)).toEqual({ status: "left", promotedUserId: 7 });
+    expect(await leaveAction(database.db, id, 6, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 7 });
     const notices = await promotionNotices(database, id);
     expect(notices.map((n) => [n.chatId, (n.payload as { locale: string }).locale])).toEqual([[6, "ru"], [7, "kk"]]);
     // The last joined user leaves with nobody waiting: the spot is simply free.
-    expect(await leaveAction(database.db, id, 7, NOW)).toEqual({ status: "left" });
+    expect(await leaveAction(database.db, id, 7, NOW)).toEqual({ status: "left", from: "joined" });
     expect(await counts(database, id)).toEqual({ participantsCount: 0, joined: 0, waitlisted: 0 });
   });
 
@@ -124,12 +124,12 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     await joinAction(database.db, id, 2, NOW);
     await joinAction(database.db, id, 3, NOW);
     await joinAction(database.db, id, 4, NOW);
-    expect(await leaveAction(database.db, id, 2, NOW)).toEqual({ status: "left" });
+    expect(await leaveAction(database.db, id, 2, NOW)).toEqual({ status: "left", from: "waitlisted" });
     expect(await standingIn(database.db, id, 3)).toEqual({ status: "waitlisted", position: 1 });
     expect(await joinAction(database.db, id, 2, NOW)).toEqual({ status: "waitlisted", position: 3 });
     expect(await promotionNotices(database, id)).toEqual([]);
     // A joined user who leaves and comes back while the action is full waits behind everyone.
-    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", promotedUserId: 3 });
+    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 3 });
     expect(await joinAction(database.db, id, 1, NOW)).toEqual({ status: "waitlisted", position: 3 });
     expect(await counts(database, id)).toEqual({ participantsCount: 1, joined: 1, waitlisted: 3 });
   });
@@ -139,7 +139,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     await joinAction(database.db, id, 1, NOW);
     await joinAction(database.db, id, 2, NOW);
     await database.db.update(actions).set({ status: "cancelled" }).where(eq(actions.id, id));
-    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left" });
+    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", from: "joined" });
     expect(await standingIn(database.db, id, 2)).toEqual({ status: "waitlisted", position: 1 });
     expect(await counts(database, id)).toMatchObject({ participantsCount: 0 });
   });

@@ -392,10 +392,9 @@ onboarded.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
   const id = parseId(ctx.match[1]);
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-  const before = await standingIn(ctx.deps.db, id, ctx.from.id);
   const result = await leaveAction(ctx.deps.db, id, ctx.from.id);
   if (result.status === "left") {
-    await ctx.answerCallbackQuery({ text: ctx.t(before?.status === "waitlisted" ? "actions.left_waitlist" : "actions.left") });
+    await ctx.answerCallbackQuery({ text: ctx.t(result.from === "waitlisted" ? "actions.left_waitlist" : "actions.left") });
   } else await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${result.reason}`), show_alert: true });
   await refreshCard(ctx, id, source);
 });
