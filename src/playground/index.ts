@@ -151,6 +151,8 @@ export async function startPlayground(config: Config): Promise<{ stop(): Promise
     await app.stop();
     await emulator.close();
   };
+  // In a terminal, readline takes Ctrl-C for itself: treat it like the end of input.
+  rl.on("SIGINT", () => rl.close());
   // When input ends (a piped script), let the bot answer what is pending, then stop.
   rl.on("close", () => {
     void (async () => {
