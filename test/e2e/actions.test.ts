@@ -5,7 +5,7 @@ import { actions, organizations, outbox } from "../../src/db/schema";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import { BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
-import { type Harness, startHarness } from "../support/harness";
+import { type Harness, openBot } from "../support/harness";
 
 const TRICKY_TITLE = 'Сенбілік <Таза> & "Көк", 2026';
 const TRICKY_ORG = "Жасыл <Ел> & Co";
@@ -40,20 +40,15 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   let database: DatabaseHandle;
   let emulator: BotApiEmulator;
   let h: Harness;
+  let close: () => Promise<void>;
   let orgId: number;
 
   beforeAll(async () => {
-    database = await kind.open();
-    emulator = await BotApiEmulator.start();
-    h = await startHarness(database, { emulator });
+    ({ database, emulator, h, close } = await openBot(kind));
     const [org] = await database.db.insert(organizations).values({ name: TRICKY_ORG }).returning();
     orgId = org!.id;
   });
-  afterAll(async () => {
-    await h.stop();
-    await emulator.close();
-    await database.close();
-  });
+  afterAll(() => close());
 
   async function addAction(values: Partial<typeof actions.$inferInsert> & { km?: number; inDays?: number }): Promise<number> {
     const { km = 1, inDays = 3, ...rest } = values;

@@ -7,7 +7,7 @@ import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import { BotApiEmulator, parseTelegramHtml, type StoredMessage } from "../support/fake-telegram";
-import { type Harness, startHarness } from "../support/harness";
+import { type Harness, openBot } from "../support/harness";
 
 const TRICKY_NAME = '<b>Ayan & "Co"</b>';
 const ESCAPED_NAME = "&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;";
@@ -93,6 +93,7 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
   let database: DatabaseHandle;
   let emulator: BotApiEmulator;
   let h: Harness;
+  let close: () => Promise<void>;
   const organizer = 8_200_000_001;
   const users_ = { kk: 8_200_000_011, ru: 8_200_000_012 } as const;
   const attended: Record<string, number> = {};
@@ -125,10 +126,8 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
   }
 
   beforeAll(async () => {
-    database = await kind.open();
-    emulator = await BotApiEmulator.start();
     // No dispatcher: decision notices (tested in test/db) would otherwise arrive mid-flow in the daytime.
-    h = await startHarness(database, { emulator, delivery: false });
+    ({ database, emulator, h, close } = await openBot(kind, { delivery: false }));
     await onboarded(organizer, "ru", true, "Организатор");
     await database.db.update(users).set({ role: "organizer" }).where(eq(users.id, organizer));
     const [org] = await database.db.insert(organizations).values({ name: ORGANIZATION, ownerId: organizer }).returning();
@@ -144,11 +143,7 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
       await creditAttendance(database.db, { actionId: attended[language]!, userId: id, organizerId: organizer });
     }
   });
-  afterAll(async () => {
-    await h.stop();
-    await emulator.close();
-    await database.close();
-  });
+  afterAll(() => close());
 
   const last = (id: number) => emulator.lastBotMessage(id)!;
   const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));

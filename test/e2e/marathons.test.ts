@@ -7,7 +7,7 @@ import { joinMarathon, reportDeed } from "../../src/domain/marathons";
 import { completeOnboarding, touchUser, withdrawConsent } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { BotApiEmulator } from "../support/fake-telegram";
-import { type Harness, startHarness } from "../support/harness";
+import { type Harness, openBot } from "../support/harness";
 
 const DAY = 86_400_000;
 const TRICKY_NAME = '<b>Ayan & "Co"</b>';
@@ -16,14 +16,13 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
   let database: DatabaseHandle;
   let emulator: BotApiEmulator;
   let h: Harness;
+  let close: () => Promise<void>;
   let national: number;
   let almaty: number;
   let astana: number;
 
   beforeAll(async () => {
-    database = await kind.open();
-    emulator = await BotApiEmulator.start();
-    h = await startHarness(database, { emulator });
+    ({ database, emulator, h, close } = await openBot(kind));
     const now = Date.now();
     const rows = await database.db
       .insert(marathons)
@@ -54,11 +53,7 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
     }
     await withdrawConsent(database.db, 8102);
   });
-  afterAll(async () => {
-    await h.stop();
-    await emulator.close();
-    await database.close();
-  });
+  afterAll(() => close());
 
   async function volunteer(id: number, language: "kk" | "ru", consent: boolean, firstName: string, regionCode = "almaty") {
     emulator.addUser({ id, first_name: firstName, language_code: language });

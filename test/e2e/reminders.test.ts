@@ -8,7 +8,7 @@ import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import { addAction, addParticipants } from "../support/delivery-fixtures";
 import { type ApiCall, BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
-import { type Harness, startHarness } from "../support/harness";
+import { type Harness, openBot } from "../support/harness";
 
 const TRICKY = `Сенбілік <Таза> & "Көк"`;
 const HOUR = 3_600_000;
@@ -51,16 +51,11 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
   let emulator: BotApiEmulator;
   let h: Harness;
 
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await kind.open();
-    emulator = await BotApiEmulator.start();
-    h = await startHarness(database, { emulator });
+    ({ database, emulator, h, close } = await openBot(kind));
   });
-  afterAll(async () => {
-    await h.stop();
-    await emulator.close();
-    await database.close();
-  });
+  afterAll(() => close());
 
   /** An onboarded user with consent; quiet hours off, so the test does not depend on the time of day. */
   async function person(id: number, language: "kk" | "ru", firstName = "Самал") {

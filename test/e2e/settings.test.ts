@@ -4,22 +4,17 @@ import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import { BotApiEmulator } from "../support/fake-telegram";
-import { type Harness, startHarness } from "../support/harness";
+import { type Harness, openBot, startHarness } from "../support/harness";
 
 describe.each(testDatabases)("menu, settings and unexpected input on $name", (kind) => {
   let database: DatabaseHandle;
   let emulator: BotApiEmulator;
   let h: Harness;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await kind.open();
-    emulator = await BotApiEmulator.start();
-    h = await startHarness(database, { emulator });
+    ({ database, emulator, h, close } = await openBot(kind));
   });
-  afterAll(async () => {
-    await h.stop();
-    await emulator.close();
-    await database.close();
-  });
+  afterAll(() => close());
 
   const onboarded = (id: number, language: "kk" | "ru", consent: boolean) =>
     onboardUser(database.db, emulator, id, { language, consent, location: { latitude: 43.2, longitude: 76.9 } });

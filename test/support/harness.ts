@@ -84,3 +84,28 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
     },
   };
 }
+
+export interface BotUnderTest {
+  database: DatabaseHandle;
+  emulator: BotApiEmulator;
+  h: Harness;
+  /** Stops the bot, then closes the fake Telegram and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database of the given kind, its own fake Telegram and the bot on both: one per describe block. */
+export async function openBot(kind: { open(): Promise<DatabaseHandle> }, options: Omit<HarnessOptions, "emulator"> = {}): Promise<BotUnderTest> {
+  const database = await kind.open();
+  const emulator = await BotApiEmulator.start();
+  const h = await startHarness(database, { ...options, emulator });
+  return {
+    database,
+    emulator,
+    h,
+    async close() {
+      await h.stop();
+      await emulator.close();
+      await database.close();
+    },
+  };
+}
