@@ -40,7 +40,7 @@ const VERIFY_PREFIX = "v";
 // ----- formatting -------------------------------------------------------------------------------------------------
 
 
-/** "2,5 часа" / "2,5 сағат". */
+/** An amount of hours with the right plural, e.g. 2.5 hours in the user's language. */
 function amount(t: Translate, locale: Locale, value: number): string {
   return t("hours.amount", { count: value, hours: formatHours(value, locale) });
 }
