@@ -5,12 +5,13 @@ import type { Action } from "../db/schema";
 import { type Category, isCategory } from "./categories";
 import { ALMATY_OFFSET_MS, DAY_MS } from "./time";
 import type { GeoPoint } from "./users";
+import { isOneOf } from "./one-of";
 
 export const PERIODS = ["all", "today", "weekend", "week", "month"] as const;
 export type Period = (typeof PERIODS)[number];
 
 export function isPeriod(value: unknown): value is Period {
-  return typeof value === "string" && (PERIODS as readonly string[]).includes(value);
+  return isOneOf(PERIODS, value);
 }
 
 export interface NearbyQuery {

@@ -1,3 +1,5 @@
+import { isOneOf } from "./one-of";
+
 /** Directions of volunteering (PRODUCT.md); names live in locales under categories.<code>. */
 export const CATEGORIES = [
   "ecology",
@@ -27,5 +29,5 @@ export const CATEGORY_ICONS: Record<Category, string> = {
 };
 
 export function isCategory(value: unknown): value is Category {
-  return typeof value === "string" && (CATEGORIES as readonly string[]).includes(value);
+  return isOneOf(CATEGORIES, value);
 }

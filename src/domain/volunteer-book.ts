@@ -4,6 +4,7 @@ import type { Database } from "../db/client";
 import { users, type VolunteerBook, volunteerBooks } from "../db/schema";
 import { type ConfirmedEntry, confirmedEntries, firstConfirmedDay, localDay, shiftDay } from "./hours";
 import { DomainError, hasConsent } from "./users";
+import { isOneOf } from "./one-of";
 
 export type { VolunteerBook };
 
@@ -11,7 +12,7 @@ export const BOOK_PERIODS = ["semester", "year", "12m", "all"] as const;
 export type BookPeriod = (typeof BOOK_PERIODS)[number];
 
 export function isBookPeriod(value: unknown): value is BookPeriod {
-  return typeof value === "string" && (BOOK_PERIODS as readonly string[]).includes(value);
+  return isOneOf(BOOK_PERIODS, value);
 }
 
 export interface DayRange {

@@ -13,6 +13,7 @@ import type { Database } from "../../src/db/client";
 import { actions } from "../../src/db/schema";
 import { type JoinResult, joinAction } from "../../src/domain/participation";
 import { openFreshPostgres } from "../support/db";
+import { percentile, median } from "./stats";
 
 const JOINS = Number(process.env.BENCH_JOIN_JOINS ?? 1000);
 const CAPACITY = Number(process.env.BENCH_JOIN_CAPACITY ?? 50);
@@ -27,13 +28,7 @@ interface Round {
   p95: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
 
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
 
 async function createActions(db: Database, count: number): Promise<number[]> {
   const startsAt = new Date(Date.now() + 7 * 86_400_000);

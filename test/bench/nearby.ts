@@ -12,6 +12,7 @@ import { sql } from "drizzle-orm";
 import { type Database, type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { findNearbyActions, nearbyActionsQuery } from "../../src/domain/actions";
 import { openFreshPostgres, openFreshPglite } from "../support/db";
+import { percentile } from "./stats";
 
 const ROWS = {
   pglite: Number(process.env.BENCH_NEARBY_PGLITE_ROWS ?? 100_000),
@@ -32,9 +33,6 @@ interface Point {
 }
 
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
 
 /** mulberry32, so every run asks the same questions. */
 function prng(seed: number): () => number {

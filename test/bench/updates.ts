@@ -14,6 +14,7 @@ import { completeOnboarding, touchUser } from "../../src/domain/users";
 import { createLogger } from "../../src/logger";
 import { openFreshPostgres, openFreshPglite } from "../support/db";
 import { BotApiEmulator } from "../support/fake-telegram";
+import { percentile, median } from "./stats";
 
 const USERS = Number(process.env.BENCH_USERS ?? 200);
 const PRESSES = Number(process.env.BENCH_PRESSES ?? 4000);
@@ -28,14 +29,7 @@ interface Measurement {
   p95: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /**
  * Two phases over the same chats: a burst of PRESSES button presses (throughput at saturation), then a closed loop
