@@ -34,6 +34,8 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+type QueryLogger = { logQuery(query: string, params: unknown[]): void };
+
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
 const MIGRATION_LOCK = 7_203_118_001; // arbitrary advisory-lock key for migrations
 
@@ -44,18 +46,21 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   max?: number;
+  /** Called with every SQL statement drizzle sends (the benchmark counts statements per update). */
+  onQuery?: (query: string) => void;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.max ?? 10);
-  return openPglite(options.dataDir);
+  const logger = options.onQuery ? { logQuery: (query: string) => options.onQuery?.(query) } : undefined;
+  if (options.url) return openPostgres(options.url, options.max ?? 10, logger);
+  return openPglite(options.dataDir, logger);
 }
 
-async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir?: string, logger?: QueryLogger): Promise<DatabaseHandle> {
   const inMemory = !dataDir || dataDir === "memory";
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(inMemory ? undefined : dataDir, { extensions: { cube, earthdistance } });
-  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const db = drizzlePglite(client, { schema, logger }) as unknown as Database;
   return {
     db,
     kind: "pglite",
@@ -67,9 +72,9 @@ async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
   };
 }
 
-function openPostgres(url: string, max: number): DatabaseHandle {
+function openPostgres(url: string, max: number, logger?: QueryLogger): DatabaseHandle {
   const client = postgres(url, { max, onnotice: () => {} });
-  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  const db = drizzlePostgres(client, { schema, logger }) as unknown as Database;
   return {
     db,
     kind: "postgres",

@@ -328,26 +328,33 @@ export interface HoursSummary extends HoursTotals {
 const confirmedSum = sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'confirmed'), 0)`.mapWith(Number);
 const pendingSum = sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'pending'), 0)`.mapWith(Number);
 
+/** Totals, by category and by month, in one statement (grouping sets): the hours screen is a hot path. */
 export async function hoursSummary(db: Database, userId: number): Promise<HoursSummary> {
   const counted = and(eq(hourEntries.userId, userId), inArray(hourEntries.status, ["pending", "confirmed"]));
   const category = sql<string>`coalesce(${hourEntries.category}, 'other')`;
   const month = sql<string>`to_char(${hourEntries.activityDate}, 'YYYY-MM')`;
-  const [totals, byCategory, byMonth] = await Promise.all([
-    db.select({ confirmed: confirmedSum, pending: pendingSum }).from(hourEntries).where(counted),
-    db
-      .select({ category, confirmed: confirmedSum, pending: pendingSum })
-      .from(hourEntries)
-      .where(counted)
-      .groupBy(category)
-      .orderBy(desc(confirmedSum), desc(pendingSum), category),
-    db
-      .select({ month, confirmed: confirmedSum, pending: pendingSum })
-      .from(hourEntries)
-      .where(counted)
-      .groupBy(month)
-      .orderBy(desc(month)),
-  ]);
-  return { confirmed: totals[0]?.confirmed ?? 0, pending: totals[0]?.pending ?? 0, byCategory, byMonth };
+  const rows = await db
+    .select({
+      grouped: sql<number>`grouping(${category}, ${month})`.mapWith(Number),
+      category,
+      month,
+      confirmed: confirmedSum,
+      pending: pendingSum,
+    })
+    .from(hourEntries)
+    .where(counted)
+    .groupBy(sql`grouping sets ((), (${category}), (${month}))`);
+  // grouping(): bit 1 set when category is rolled up, bit 0 when month is; 3 is the grand total.
+  const total = rows.find((r) => r.grouped === 3);
+  const byCategory = rows
+    .filter((r) => r.grouped === 1)
+    .map(({ category, confirmed, pending }) => ({ category, confirmed, pending }))
+    .sort((a, b) => b.confirmed - a.confirmed || b.pending - a.pending || a.category.localeCompare(b.category));
+  const byMonth = rows
+    .filter((r) => r.grouped === 2)
+    .map(({ month, confirmed, pending }) => ({ month, confirmed, pending }))
+    .sort((a, b) => b.month.localeCompare(a.month));
+  return { confirmed: total?.confirmed ?? 0, pending: total?.pending ?? 0, byCategory, byMonth };
 }
 
 // ----- confirmed entries (the volunteer book) ---------------------------------------------------------------------
