@@ -25,7 +25,7 @@ import {
   isBookPeriod,
   issueVolunteerBook,
   volunteerBookCsv,
-  type VolunteerBook,
+  type IssuedBook,
 } from "../../domain/volunteer-book";
 import type { Locale, Translate } from "../../i18n";
 import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
@@ -124,7 +124,7 @@ function entryTitle(entry: ConfirmedEntry): string {
   return entry.action ?? entry.organization ?? "—";
 }
 
-async function sendVolunteerBook(ctx: BotContext, book: VolunteerBook, entries: ConfirmedEntry[]): Promise<void> {
+async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: ConfirmedEntry[]): Promise<void> {
   const { t, locale } = ctx;
   const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
   const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
