@@ -52,7 +52,16 @@ async function action(db: Database, organizationId: number, createdBy: number, s
  */
 export async function fillPersonalData(
   db: Database,
-  person: { id: number; marker: string; language: "kk" | "ru"; coordinator: number; organizationId: number; waiting?: number },
+  person: {
+    id: number;
+    marker: string;
+    language: "kk" | "ru";
+    coordinator: number;
+    organizationId: number;
+    waiting?: number;
+    /** A made-up conversation state row (not one the plugin can read: leave it out when a bot runs). */
+    conversationState?: boolean;
+  },
   now = new Date(),
 ): Promise<PersonFixture> {
   const { id, marker, coordinator, organizationId } = person;
@@ -95,9 +104,11 @@ export async function fillPersonalData(
   const book = await issueVolunteerBook(db, id, "all", now);
   if (book.status !== "issued") throw new Error("fixture: no book");
 
-  await db
-    .insert(conversationStates)
-    .values({ key: String(id), state: { version: 1, log: [{ from: { id, last_name: `${marker} Last` }, text: `${marker} typed` }] } });
+  if (person.conversationState !== false) {
+    await db
+      .insert(conversationStates)
+      .values({ key: String(id), state: { version: 1, log: [{ from: { id, last_name: `${marker} Last` }, text: `${marker} typed` }] } });
+  }
   await enqueue(db, { chatId: id, idempotencyKey: `fixture:${id}`, batch: `broadcast-${id}`, content: { text: `${marker} waiting message` } });
   // As if a first attempt had failed: Telegram's answer is kept for the retry.
   await db.update(outbox).set({ lastError: "429: Too Many Requests" }).where(eq(outbox.idempotencyKey, `fixture:${id}`));
