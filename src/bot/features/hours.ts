@@ -17,7 +17,7 @@ import {
   reportHours,
   shiftDay,
 } from "../../domain/hours";
-import { renderVolunteerBookPdf } from "../../domain/pdf/volunteer-book";
+import { renderVolunteerBookPdfOffThread } from "../../domain/pdf/off-thread";
 import {
   BOOK_PERIODS,
   dottedDay,
@@ -131,7 +131,7 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
   const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
   const categoryName = (category: string | null) => (category ? t(`categories.${category}`) : "—");
 
-  const pdf = await renderVolunteerBookPdf({
+  const pdf = await renderVolunteerBookPdfOffThread({
     title: t("hours.pdf_title"),
     author: book.holderName,
     facts: [
