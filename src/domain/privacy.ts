@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import type { Database, Executor } from "../db/client";
+import { type Database, type Executor, rowsOf } from "../db/client";
 import {
   actions,
   browseStates,
@@ -279,4 +279,39 @@ async function keepAnonymousTotals(tx: Executor, userId: number): Promise<void> 
     group by 1, 2, 3
     on conflict (month, region_code, category)
     do update set hours = anonymous_hours.hours + excluded.hours, entries = anonymous_hours.entries + excluded.entries`);
+}
+
+export interface HourTotal {
+  /** "2026-03" */
+  month: string;
+  /** "" when unknown. */
+  regionCode: string;
+  /** "" when none. */
+  category: string;
+  hours: number;
+  entries: number;
+}
+
+/**
+ * Confirmed hours for statistics, per month, region (the action's, else the volunteer's) and category: the live
+ * entries plus the anonymous totals of deleted accounts, so deleting an account never changes a figure.
+ */
+export async function hourTotals(db: Database): Promise<HourTotal[]> {
+  const rows = rowsOf<{ month: string; region_code: string; category: string; hours: unknown; entries: unknown }>(
+    await db.execute(sql`
+      select month, region_code, category, sum(hours) as hours, sum(entries) as entries
+      from (
+        select to_char(h.activity_date, 'YYYY-MM') as month, coalesce(a.region_code, u.region_code, '') as region_code,
+               coalesce(h.category, '') as category, h.hours as hours, 1 as entries
+        from hour_entries h
+        join users u on u.id = h.user_id
+        left join actions a on a.id = h.action_id
+        where h.status = 'confirmed'
+        union all
+        select month, region_code, category, hours, entries from anonymous_hours
+      ) t
+      group by month, region_code, category
+      order by month, region_code, category`),
+  );
+  return rows.map((r) => ({ month: r.month, regionCode: r.region_code, category: r.category, hours: Number(r.hours), entries: Number(r.entries) }));
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { COLUMN_DECISIONS, OWNER_COLUMNS } from "../../src/db/personal-data";
 import { anonymousHours, outbox, participations, volunteerBooks } from "../../src/db/schema";
-import { deleteAccount, exportPersonalData } from "../../src/domain/privacy";
+import { deleteAccount, exportPersonalData, hourTotals } from "../../src/domain/privacy";
 import { findUser, touchUser, withdrawConsent } from "../../src/domain/users";
 import { findVolunteerBook, issueVolunteerBook } from "../../src/domain/volunteer-book";
 import { testDatabases } from "../support/db";
@@ -121,9 +121,13 @@ describe.each(testDatabases)("privacy: every text and JSON column has a decision
       waiting,
     });
     const totalsBefore = await database.db.select().from(anonymousHours);
+    const statisticsBefore = await hourTotals(database.db);
+    expect(statisticsBefore.reduce((sum, t) => sum + t.entries, 0)).toBeGreaterThan(1);
 
     const result = await deleteAccount(database.db, id);
     expect(result).toEqual({ promoted: [waiting] });
+    // The statistics do not move: the person's hours now count among the anonymous totals.
+    expect(await hourTotals(database.db)).toEqual(statisticsBefore);
 
     for (const [table, owner] of Object.entries(OWNER_COLUMNS)) {
       expect(await count(database, `select count(*) as n from ${q(table)} where ${q(owner)}::text = '${id}'`), `${table} keeps a row`).toBe(0);

@@ -58,6 +58,8 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
     emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)
       ?.params.text as string | undefined;
 
+  const others: Record<string, { fullActionId: number; bookCode: string }> = {};
+
   async function person(id: number, language: "kk" | "ru", marker: string, waiting?: number) {
     emulator.addUser({ id, first_name: `${marker} First`, language_code: language });
     if (waiting !== undefined) {
@@ -74,7 +76,7 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
     it(`/mydata sends everything the bot holds about the person, and nothing about anyone else (${language})`, async () => {
       const id = base + 1;
       await person(id, language, `Mine${language}`);
-      await person(base + 2, language, `Other${language}`);
+      others[language] = await person(base + 2, language, `Other${language}`);
       await say(id, "/mydata");
       const message = last(id);
       expect(message.caption).toBe(text.caption);
@@ -157,6 +159,22 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       expect(emulator.botMessages(id).length).toBe(before + 2);
       // Pressed twice, one book: the same entries keep their code.
       expect(await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, id))).toHaveLength(1);
+
+      // The calendar file: two in a row, then "one moment".
+      const { fullActionId, bookCode } = others[language]!;
+      for (let i = 0; i < 2; i++) {
+        await press(id, `a:c:${fullActionId}`, menu);
+        expect(last(id).document!.file_name).toBe(`erikti-${fullActionId}.ics`);
+      }
+      expect(toast(await press(id, `a:c:${fullActionId}`, menu))).toBe(text.oneMoment);
+
+      // /verify: five lookups a minute, then "one moment" (guessing codes is slowed down).
+      for (let i = 0; i < 5; i++) {
+        await say(id, `/verify ${bookCode}`);
+        expect(last(id).text).toContain(bookCode);
+      }
+      await say(id, `/verify ${bookCode}`);
+      expect(last(id).text).toBe(text.oneMoment);
       expect(emulator.failed()).toEqual([]);
     });
 
