@@ -22,6 +22,10 @@ const TEXTS = {
     revoked: "коды бар кітапша берілген, бірақ иесі оның күшін жойған",
     help: "/mydata — бот сіз туралы сақтайтынның бәрі, бір файлмен\n/deleteme — аккаунтты жою",
     startAgain: "1/4. Қай өңірде тұрасыз?",
+    menu: [
+      { command: "mydata", description: "Бот мен туралы не сақтайды (файл)" },
+      { command: "deleteme", description: "Аккаунтымды жою" },
+    ],
   },
   ru: {
     caption: "Всё, что бот хранит о вас, — в этом файле (JSON). Удалить аккаунт: /deleteme.",
@@ -33,6 +37,10 @@ const TEXTS = {
     revoked: "была выдана, но её отозвал владелец",
     help: "/mydata — всё, что бот хранит о вас, одним файлом\n/deleteme — удалить аккаунт",
     startAgain: "1/4. В каком регионе вы живёте?",
+    menu: [
+      { command: "mydata", description: "Что бот хранит обо мне (файл)" },
+      { command: "deleteme", description: "Удалить мой аккаунт" },
+    ],
   },
 } as const;
 
@@ -109,6 +117,9 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       await say(id, "/help");
       expect(last(id).text).toContain(text.help);
       const menus = emulator.calls.filter((c) => c.method === "setMyCommands");
+      expect(menus).toHaveLength(3); // kk, ru, and both for every other language
+      const described = menus.find((c) => c.params.language_code === language)!.params.commands as Array<{ command: string; description: string }>;
+      expect(described.slice(-2)).toEqual(text.menu);
       for (const call of menus) {
         const names = (call.params.commands as Array<{ command: string }>).map((c) => c.command);
         expect(names.slice(-2)).toEqual(["mydata", "deleteme"]);
