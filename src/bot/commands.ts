@@ -2,7 +2,7 @@ import type { Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import { type I18n, LOCALES } from "../i18n";
 
-export const COMMANDS = ["start", "menu", "actions", "my", "marathons", "hours", "verify", "settings", "language", "help", "cancel"] as const;
+export const COMMANDS = ["start", "menu", "actions", "my", "marathons", "hours", "verify", "settings", "language", "help", "cancel", "mydata", "deleteme"] as const;
 
 function commandList(describe: (command: string) => string): BotCommand[] {
   return COMMANDS.map((command) => ({ command, description: describe(command) }));

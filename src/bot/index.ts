@@ -15,6 +15,7 @@ import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
 import { membershipFeature } from "./features/membership";
 import { menuFeature } from "./features/menu";
+import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
 import { localeFromTelegram } from "../i18n";
@@ -99,6 +100,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(hoursFeature);
   app.use(remindersFeature);
   app.use(settingsFeature);
+  app.use(privacyFeature);
   app.use(helpFeature);
   app.use(fallbackFeature);
 

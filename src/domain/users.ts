@@ -1,6 +1,15 @@
-import { eq } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { browseStates, type User, type UserRole, users } from "../db/schema";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Database, Executor } from "../db/client";
+import {
+  browseStates,
+  conversationStates,
+  hourEntries,
+  marathonDeeds,
+  type User,
+  type UserRole,
+  users,
+  volunteerBooks,
+} from "../db/schema";
 import { type Category, isCategory } from "./categories";
 
 export type { User };
@@ -139,18 +148,43 @@ export async function giveConsent(db: Database, id: number, profile: TelegramPro
   return row;
 }
 
-/** Withdrawing consent erases every personal column at once, and the search point of a browse session. */
-export async function withdrawConsent(db: Database, id: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx
-      .update(users)
-      .set({ ...erasedPersonalData(), updatedAt: new Date() })
-      .where(eq(users.id, id));
-    await tx
-      .update(browseStates)
-      .set({ latitude: null, longitude: null, originAt: null })
-      .where(eq(browseStates.userId, id));
-  });
+/**
+ * Withdrawing consent erases, in one transaction, every personal column (src/db/personal-data.ts lists them): the
+ * profile, the search point of a browse session, hour notes and free-form organization names, deed texts and
+ * photos, the conversation state of the private chat, and it revokes the issued volunteer books. What is left is
+ * what the account needs without consent: the id, the language, the onboarding mark, settings, participations and
+ * the hour and deed records themselves (numbers and dates, no text).
+ */
+export async function withdrawConsent(db: Database, id: number, now = new Date()): Promise<void> {
+  await db.transaction((tx) => erasePersonalData(tx, id, now));
+}
+
+/** The erasure of withdrawConsent, in the caller's transaction (account deletion runs it too). */
+export async function erasePersonalData(tx: Executor, id: number, now = new Date()): Promise<void> {
+  await tx
+    .update(users)
+    .set({ ...erasedPersonalData(), updatedAt: now })
+    .where(eq(users.id, id));
+  await tx
+    .update(browseStates)
+    .set({ latitude: null, longitude: null, originAt: null })
+    .where(eq(browseStates.userId, id));
+  await tx.update(hourEntries).set({ note: null, organizationName: null }).where(eq(hourEntries.userId, id));
+  await tx.update(marathonDeeds).set({ text: null, photoFileId: null }).where(eq(marathonDeeds.userId, id));
+  await revokeVolunteerBooks(tx, id, now);
+  // The conversations plugin keys a private chat's state by the chat id, which is the user's id.
+  await tx.delete(conversationStates).where(eq(conversationStates.key, String(id)));
+}
+
+/**
+ * A book is verifiable only while its holder consents: revoking keeps the code (so /verify answers "revoked", not
+ * "unknown") and erases whose it was.
+ */
+async function revokeVolunteerBooks(tx: Executor, id: number, now: Date): Promise<void> {
+  await tx
+    .update(volunteerBooks)
+    .set({ userId: null, holderName: null, entriesHash: null, revokedAt: now })
+    .where(and(eq(volunteerBooks.userId, id), isNull(volunteerBooks.revokedAt)));
 }
 
 async function updatePersonal(db: Database, id: number, values: Partial<typeof users.$inferInsert>): Promise<User> {

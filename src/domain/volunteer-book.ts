@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { users, type VolunteerBook, volunteerBooks } from "../db/schema";
 import { type ConfirmedEntry, confirmedEntries, firstConfirmedDay, localDay, shiftDay } from "./hours";
@@ -7,6 +7,8 @@ import { DomainError, hasConsent } from "./users";
 import { isOneOf } from "./one-of";
 
 export type { VolunteerBook };
+/** A book that has not been revoked: it has a holder. */
+export type IssuedBook = VolunteerBook & { userId: number; holderName: string };
 
 export const BOOK_PERIODS = ["semester", "year", "12m", "all"] as const;
 export type BookPeriod = (typeof BOOK_PERIODS)[number];
@@ -55,12 +57,19 @@ export function normalizeBookCode(input: string): string | undefined {
 }
 
 export type IssueResult =
-  | { status: "issued"; book: VolunteerBook; entries: ConfirmedEntry[] }
+  | { status: "issued"; book: IssuedBook; entries: ConfirmedEntry[]; reused: boolean }
   | { status: "empty"; range: DayRange };
 
+/** What the book prints, as a fingerprint: the same entries give the same hash. */
+export function entriesFingerprint(entries: readonly ConfirmedEntry[]): string {
+  const printed = entries.map((e) => [e.date, e.action, e.organization, e.category, e.hours]);
+  return createHash("sha256").update(JSON.stringify(printed)).digest("base64url");
+}
+
 /**
- * Issues a volunteer book of the user's confirmed hours for a period and records it under a new verification code.
- * The holder's name is a snapshot, so it needs consent (without it no name is stored).
+ * Issues a volunteer book of the user's confirmed hours for a period under a verification code. The same period
+ * with the same entries (and holder name) reuses the book already issued, with its code: pressing again never
+ * makes another. The holder's name is a snapshot, so it needs consent (without it no name is stored).
  */
 export async function issueVolunteerBook(db: Database, userId: number, period: BookPeriod, now = new Date()): Promise<IssueResult> {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
@@ -72,17 +81,36 @@ export async function issueVolunteerBook(db: Database, userId: number, period: B
   if (entries.length === 0) return { status: "empty", range };
 
   const holderName = [user.firstName, user.lastName].filter(Boolean).join(" ") || (user.username ? `@${user.username}` : String(user.id));
+  const entriesHash = entriesFingerprint(entries);
+  const [existing] = await db
+    .select()
+    .from(volunteerBooks)
+    .where(
+      and(
+        eq(volunteerBooks.userId, userId),
+        eq(volunteerBooks.periodFrom, range.from),
+        eq(volunteerBooks.periodTo, range.to),
+        eq(volunteerBooks.entriesHash, entriesHash),
+        eq(volunteerBooks.holderName, holderName),
+        isNull(volunteerBooks.revokedAt),
+      ),
+    )
+    .orderBy(desc(volunteerBooks.createdAt))
+    .limit(1);
+  if (existing) return { status: "issued", book: existing as IssuedBook, entries, reused: true };
+
   const totalHours = Math.round(entries.reduce((sum, e) => sum + e.hours * 10, 0)) / 10;
   for (;;) {
     const [book] = await db
       .insert(volunteerBooks)
-      .values({ code: newBookCode(), userId, periodFrom: range.from, periodTo: range.to, totalHours, entries: entries.length, holderName })
+      .values({ code: newBookCode(), userId, periodFrom: range.from, periodTo: range.to, totalHours, entries: entries.length, holderName, entriesHash })
       .onConflictDoNothing()
       .returning();
-    if (book) return { status: "issued", book, entries };
+    if (book) return { status: "issued", book: book as IssuedBook, entries, reused: false };
   }
 }
 
+/** The book with this code, revoked ones too (their holder is erased: check revokedAt). */
 export async function findVolunteerBook(db: Database, code: string): Promise<VolunteerBook | undefined> {
   const normalized = normalizeBookCode(code);
   if (!normalized) return undefined;

@@ -283,13 +283,16 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     expect(await findVolunteerBook(database.db, "AAAAAAAAAA")).toBeUndefined();
     expect(normalizeBookCode("O0I1")).toBeUndefined();
 
+    // The same period with the same entries reuses its book and code: pressing again makes no new row.
     const codes = new Set<string>();
     for (let i = 0; i < 5; i++) {
       const again = await issueVolunteerBook(database.db, volunteer, "12m", NOW);
       if (again.status === "issued") codes.add(again.book.code);
     }
-    expect(codes.size).toBe(5);
-    expect(await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, volunteer))).toHaveLength(6);
+    expect(codes.size).toBe(1);
+    expect(codes.has(book.code)).toBe(false);
+    expect(await issueVolunteerBook(database.db, volunteer, "all", NOW)).toMatchObject({ reused: true, book: { code: book.code } });
+    expect(await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, volunteer))).toHaveLength(2);
 
     const csv = volunteerBookCsv(entries, book.totalHours, {
       date: "Дата",

@@ -16,6 +16,7 @@ import { buildIcs } from "../../domain/ics";
 import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../domain/participation";
 import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
 import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../i18n/format";
+import { EXPENSIVE } from "../middleware/rate-limit";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
@@ -399,7 +400,7 @@ onboarded.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
   await refreshCard(ctx, id, source);
 });
 
-onboarded.callbackQuery(cbPattern("a", "c", 1), async (ctx) => {
+onboarded.callbackQuery(cbPattern("a", "c", 1), EXPENSIVE.calendar, async (ctx) => {
   const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0);
   if (!card || card.status !== "published") return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
   await ctx.answerCallbackQuery();

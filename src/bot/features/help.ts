@@ -4,9 +4,11 @@ import type { BotContext } from "../context";
 
 export const helpFeature = new Composer<BotContext>();
 
-helpFeature.command("help", (ctx) => ctx.reply(ctx.t("help.text")));
+const helpText = (ctx: BotContext) => `${ctx.t("help.text")}\n\n${ctx.t("help.privacy")}`;
+
+helpFeature.command("help", (ctx) => ctx.reply(helpText(ctx)));
 
 helpFeature.callbackQuery(cbPattern("m", "help"), async (ctx) => {
   await ctx.answerCallbackQuery();
-  await ctx.reply(ctx.t("help.text"));
+  await ctx.reply(helpText(ctx));
 });

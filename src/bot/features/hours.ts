@@ -17,7 +17,7 @@ import {
   reportHours,
   shiftDay,
 } from "../../domain/hours";
-import { renderVolunteerBookPdf } from "../../domain/pdf/volunteer-book";
+import { renderVolunteerBookPdfOffThread } from "../../domain/pdf/off-thread";
 import {
   BOOK_PERIODS,
   dottedDay,
@@ -25,12 +25,13 @@ import {
   isBookPeriod,
   issueVolunteerBook,
   volunteerBookCsv,
-  type VolunteerBook,
+  type IssuedBook,
 } from "../../domain/volunteer-book";
 import type { Locale, Translate } from "../../i18n";
 import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
 import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
+import { EXPENSIVE } from "../middleware/rate-limit";
 import type { BotContext, BotConversation, InnerContext } from "../context";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 
@@ -124,13 +125,13 @@ function entryTitle(entry: ConfirmedEntry): string {
   return entry.action ?? entry.organization ?? "—";
 }
 
-async function sendVolunteerBook(ctx: BotContext, book: VolunteerBook, entries: ConfirmedEntry[]): Promise<void> {
+async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: ConfirmedEntry[]): Promise<void> {
   const { t, locale } = ctx;
   const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
   const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
   const categoryName = (category: string | null) => (category ? t(`categories.${category}`) : "—");
 
-  const pdf = await renderVolunteerBookPdf({
+  const pdf = await renderVolunteerBookPdfOffThread({
     title: t("hours.pdf_title"),
     author: book.holderName,
     facts: [
@@ -183,6 +184,10 @@ async function showVerification(ctx: BotContext, input: string): Promise<void> {
   const book = await findVolunteerBook(ctx.deps.db, typed);
   if (!book) {
     await ctx.reply(t("hours.verify_unknown", { code: shorten(typed, 24) }));
+    return;
+  }
+  if (book.revokedAt || book.holderName === null) {
+    await ctx.reply(t("privacy.book_revoked", { code: book.code, date: formatDate(book.revokedAt ?? book.createdAt, locale) }));
     return;
   }
   await ctx.reply(
@@ -468,7 +473,7 @@ hoursFeature.callbackQuery(cbPattern("h", "book"), async (ctx) => {
   await editOrIgnore(ctx, ctx.t("hours.book_prompt"), periodKeyboard(ctx.t));
 });
 
-hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {
+hoursFeature.callbackQuery(cbPattern("h", "bp", 1), EXPENSIVE.book, async (ctx) => {
   const period = ctx.match[1];
   if (!isBookPeriod(period)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
@@ -485,4 +490,4 @@ hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {
   await sendVolunteerBook(ctx, result.book, result.entries);
 });
 
-hoursFeature.command("verify", (ctx) => showVerification(ctx, ctx.match));
+hoursFeature.command("verify", EXPENSIVE.verify, (ctx) => showVerification(ctx, ctx.match));

@@ -17,7 +17,10 @@ export const marathonParticipants = pgTable(
   (t) => [primaryKey({ columns: [t.marathonId, t.userId] })],
 );
 
-/** A good deed reported in a marathon; the photo stays on Telegram's servers (file_id). */
+/**
+ * A good deed reported in a marathon; the photo stays on Telegram's servers (file_id). Withdrawing consent erases
+ * the text and the photo (both null) and keeps the deed, so marathon counts stay as they were.
+ */
 export const marathonDeeds = pgTable(
   "marathon_deeds",
   {
@@ -28,14 +31,14 @@ export const marathonDeeds = pgTable(
     userId: bigint("user_id", { mode: "number" })
       .notNull()
       .references(() => users.id),
-    text: text("text").notNull(),
+    text: text("text"),
     photoFileId: text("photo_file_id"),
     hours: numeric("hours", { precision: 4, scale: 1, mode: "number" }).notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index("marathon_deeds_marathon_user_idx").on(t.marathonId, t.userId),
-    check("marathon_deeds_text_check", sql`char_length(${t.text}) between 1 and 1000`),
+    check("marathon_deeds_text_check", sql`${t.text} is null or char_length(${t.text}) between 1 and 1000`),
   ],
 );
 

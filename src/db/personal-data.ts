@@ -1,0 +1,102 @@
+/**
+ * A privacy decision for every text, varchar, json/jsonb and text[] column of the schema. test/db/privacy.test.ts
+ * walks information_schema on the migrated database: a column without a decision here fails it, naming the column.
+ *
+ * - personal: about a person, kept only with consent; erased (null, empty, or the row removed) when consent is
+ *   withdrawn and when the account is deleted. src/domain/users.ts erasePersonalData does it.
+ * - account: what running the account needs, also without consent (a language, a status, a message waiting for the
+ *   chat); removed with the account (src/domain/privacy.ts deleteAccount).
+ * - notPersonal: about no one (a region, an action, a marathon…), with the reason.
+ *
+ * Adding a column: add one line "table.column": personal | account(why) | notPersonal(why), and for a personal or
+ * account column in a new table, the column that names its owner in OWNER_COLUMNS.
+ */
+export type DataClass = "personal" | "account" | "notPersonal";
+
+export interface ColumnDecision {
+  kind: DataClass;
+  why: string;
+}
+
+const personal = (why: string): ColumnDecision => ({ kind: "personal", why });
+const account = (why: string): ColumnDecision => ({ kind: "account", why });
+const notPersonal = (why: string): ColumnDecision => ({ kind: "notPersonal", why });
+
+export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
+  "users.first_name": personal("Telegram profile, kept with consent"),
+  "users.last_name": personal("Telegram profile, kept with consent"),
+  "users.username": personal("Telegram profile, kept with consent"),
+  "users.region_code": personal("where the person lives"),
+  "users.interests": personal("what the person cares about"),
+  "users.language": account("the language to answer in, kept without consent (README)"),
+  "users.role": account("what the account may do"),
+
+  "browse_states.category": account("a search filter (a category code); the row goes with the account"),
+  "browse_states.period": account("a search filter (a period code); the row goes with the account"),
+
+  "conversation_states.key": personal("the private chat id (= the user id); the row is deleted"),
+  "conversation_states.state": personal("what the person typed in a flow; the row is deleted"),
+
+  "participations.status": account("joined / waitlisted / left; rows go with the account"),
+  "participations.attendance": account("set by the organizer; rows go with the account"),
+
+  "hour_entries.organization_name": personal("free-form text typed by the person"),
+  "hour_entries.note": personal("free-form text typed by the person"),
+  "hour_entries.source": account("attendance or self-report; rows go with the account (totals stay anonymous)"),
+  "hour_entries.category": account("a category code; rows go with the account (totals stay anonymous)"),
+  "hour_entries.status": account("pending / confirmed / rejected; rows go with the account"),
+
+  "marathon_deeds.text": personal("free-form text typed by the person"),
+  "marathon_deeds.photo_file_id": personal("the person's photo on Telegram's servers"),
+
+  "volunteer_books.holder_name": personal("the holder's name as printed; erased when the book is revoked"),
+  "volunteer_books.entries_hash": personal("fingerprint of the person's entries; erased when the book is revoked"),
+  "volunteer_books.code": notPersonal("a random code; once revoked it leads to no one"),
+
+  "outbox.payload": account("a message for the person's chat; rows to the chat go with the account"),
+  "outbox.idempotency_key": account("names the recipient; rows to the chat go with the account"),
+  "outbox.kind": account("message / document / copy; rows to the chat go with the account"),
+  "outbox.state": account("delivery state; rows to the chat go with the account"),
+  "outbox.last_error": account("Telegram's answer for the chat; rows to the chat go with the account"),
+  "outbox.batch": account("the broadcast a row belongs to; rows to the chat go with the account"),
+
+  "anonymous_hours.month": notPersonal("aggregate key of deleted accounts' hours"),
+  "anonymous_hours.region_code": notPersonal("aggregate key of deleted accounts' hours"),
+  "anonymous_hours.category": notPersonal("aggregate key of deleted accounts' hours"),
+
+  "actions.title": notPersonal("published by an organization"),
+  "actions.description": notPersonal("published by an organization"),
+  "actions.category": notPersonal("published by an organization"),
+  "actions.region_code": notPersonal("published by an organization"),
+  "actions.address": notPersonal("a public meeting place"),
+  "actions.status": notPersonal("the action's state"),
+  "organizations.name": notPersonal("an NGO, university or akimat department"),
+  "organizations.region_code": notPersonal("an organization's region"),
+  "clubs.name": notPersonal("a longevity club"),
+  "clubs.region_code": notPersonal("a club's region"),
+  "clubs.address": notPersonal("a club's public address"),
+  "club_meetings.place": notPersonal("a club's public meeting place"),
+  "marathons.code": notPersonal("a marathon"),
+  "marathons.title_kk": notPersonal("a marathon"),
+  "marathons.title_ru": notPersonal("a marathon"),
+  "marathons.description_kk": notPersonal("a marathon"),
+  "marathons.description_ru": notPersonal("a marathon"),
+  "marathons.region_code": notPersonal("a marathon's region"),
+  "regions.code": notPersonal("reference data"),
+  "regions.name_kk": notPersonal("reference data"),
+  "regions.name_ru": notPersonal("reference data"),
+  "regions.center_kk": notPersonal("reference data"),
+  "regions.center_ru": notPersonal("reference data"),
+};
+
+/** For each table with personal or account columns: the column that holds the person's id (compared as text). */
+export const OWNER_COLUMNS: Readonly<Record<string, string>> = {
+  users: "id",
+  browse_states: "user_id",
+  conversation_states: "key",
+  participations: "user_id",
+  hour_entries: "user_id",
+  marathon_deeds: "user_id",
+  volunteer_books: "user_id",
+  outbox: "chat_id",
+};

@@ -1,0 +1,317 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { type Database, type Executor, rowsOf } from "../db/client";
+import {
+  actions,
+  browseStates,
+  clubMembers,
+  clubs,
+  conversationStates,
+  hourEntries,
+  marathonDeeds,
+  marathonParticipants,
+  marathons,
+  organizations,
+  outbox,
+  participations,
+  users,
+  volunteerBooks,
+} from "../db/schema";
+import { leaveAction } from "./participation";
+import { erasePersonalData, findUser } from "./users";
+
+/**
+ * Everything the bot holds about a person (the right of access, /mydata): the profile and settings, what they
+ * joined, their hours with notes, marathon deeds, issued volunteer books, the browse session, messages waiting in
+ * the outbox for their chat and whether a conversation is in progress. Plain data, ready for JSON.
+ */
+export interface PersonalDataExport {
+  exportedAt: string;
+  profile: {
+    telegramId: number;
+    firstName: string | null;
+    lastName: string | null;
+    username: string | null;
+    language: string | null;
+    role: string;
+    regionCode: string | null;
+    interests: string[];
+    location: { latitude: number; longitude: number; savedAt: string | null } | null;
+    consentGivenAt: string | null;
+    onboardedAt: string | null;
+    blockedBotAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+  };
+  settings: {
+    pausedAt: string | null;
+    reminder24h: boolean;
+    reminder2h: boolean;
+    quietHours: { startMinute: number; endMinute: number };
+  };
+  participations: Array<{ actionId: number; action: string; startsAt: string; status: string; attendance: string | null; since: string }>;
+  hours: Array<{
+    id: number;
+    date: string;
+    hours: number;
+    status: string;
+    source: string;
+    action: string | null;
+    organization: string | null;
+    category: string | null;
+    note: string | null;
+    loggedAt: string;
+    decidedAt: string | null;
+  }>;
+  marathons: Array<{ marathonId: number; code: string; joinedAt: string }>;
+  marathonDeeds: Array<{ id: number; marathonId: number; text: string | null; photoFileId: string | null; hours: number; at: string }>;
+  volunteerBooks: Array<{ code: string; periodFrom: string; periodTo: string; totalHours: number; entries: number; holderName: string | null; issuedAt: string }>;
+  clubs: Array<{ clubId: number; club: string; joinedAt: string }>;
+  organizationsOwned: Array<{ id: number; name: string }>;
+  searchSession: {
+    point: { latitude: number; longitude: number; at: string | null } | null;
+    category: string | null;
+    period: string;
+    page: number;
+    updatedAt: string;
+  } | null;
+  pendingMessages: Array<{ id: number; kind: string; notBefore: string; state: string; content: unknown }>;
+  conversation: { inProgress: boolean; updatedAt: string | null };
+}
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+export async function exportPersonalData(db: Database, userId: number, now = new Date()): Promise<PersonalDataExport | undefined> {
+  const user = await findUser(db, userId);
+  if (!user) return undefined;
+  const [joined, hours, marathonsJoined, deeds, books, memberships, owned, browse, pending, conversation] = await Promise.all([
+    db
+      .select({
+        actionId: participations.actionId,
+        action: actions.title,
+        startsAt: actions.startsAt,
+        status: participations.status,
+        attendance: participations.attendance,
+        since: participations.updatedAt,
+      })
+      .from(participations)
+      .innerJoin(actions, eq(actions.id, participations.actionId))
+      .where(eq(participations.userId, userId))
+      .orderBy(asc(actions.startsAt)),
+    db
+      .select({ entry: hourEntries, action: actions.title })
+      .from(hourEntries)
+      .leftJoin(actions, eq(actions.id, hourEntries.actionId))
+      .where(eq(hourEntries.userId, userId))
+      .orderBy(asc(hourEntries.activityDate), asc(hourEntries.id)),
+    db
+      .select({ marathonId: marathonParticipants.marathonId, code: marathons.code, joinedAt: marathonParticipants.joinedAt })
+      .from(marathonParticipants)
+      .innerJoin(marathons, eq(marathons.id, marathonParticipants.marathonId))
+      .where(eq(marathonParticipants.userId, userId)),
+    db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(asc(marathonDeeds.id)),
+    db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, userId)).orderBy(asc(volunteerBooks.createdAt)),
+    db
+      .select({ clubId: clubMembers.clubId, club: clubs.name, joinedAt: clubMembers.joinedAt })
+      .from(clubMembers)
+      .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
+      .where(eq(clubMembers.userId, userId)),
+    db.select({ id: organizations.id, name: organizations.name }).from(organizations).where(eq(organizations.ownerId, userId)),
+    db.select().from(browseStates).where(eq(browseStates.userId, userId)),
+    db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.chatId, userId), inArray(outbox.state, ["pending", "sending"])))
+      .orderBy(asc(outbox.id)),
+    db
+      .select({ updatedAt: conversationStates.updatedAt })
+      .from(conversationStates)
+      .where(eq(conversationStates.key, String(userId))),
+  ]);
+  const session = browse[0];
+  return {
+    exportedAt: now.toISOString(),
+    profile: {
+      telegramId: user.id,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      username: user.username,
+      language: user.language,
+      role: user.role,
+      regionCode: user.regionCode,
+      interests: user.interests,
+      location:
+        user.latitude !== null && user.longitude !== null
+          ? { latitude: user.latitude, longitude: user.longitude, savedAt: iso(user.locationAt) }
+          : null,
+      consentGivenAt: iso(user.consentAt),
+      onboardedAt: iso(user.onboardedAt),
+      blockedBotAt: iso(user.blockedAt),
+      createdAt: user.createdAt.toISOString(),
+      updatedAt: user.updatedAt.toISOString(),
+    },
+    settings: {
+      pausedAt: iso(user.pausedAt),
+      reminder24h: user.reminder24h,
+      reminder2h: user.reminder2h,
+      quietHours: { startMinute: user.quietStartMinute, endMinute: user.quietEndMinute },
+    },
+    participations: joined.map((p) => ({ ...p, startsAt: p.startsAt.toISOString(), since: p.since.toISOString() })),
+    hours: hours.map(({ entry, action }) => ({
+      id: entry.id,
+      date: entry.activityDate,
+      hours: entry.hours,
+      status: entry.status,
+      source: entry.source,
+      action,
+      organization: entry.organizationName,
+      category: entry.category,
+      note: entry.note,
+      loggedAt: entry.createdAt.toISOString(),
+      decidedAt: iso(entry.decidedAt),
+    })),
+    marathons: marathonsJoined.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
+    marathonDeeds: deeds.map((d) => ({
+      id: d.id,
+      marathonId: d.marathonId,
+      text: d.text,
+      photoFileId: d.photoFileId,
+      hours: d.hours,
+      at: d.createdAt.toISOString(),
+    })),
+    volunteerBooks: books.map((b) => ({
+      code: b.code,
+      periodFrom: b.periodFrom,
+      periodTo: b.periodTo,
+      totalHours: b.totalHours,
+      entries: b.entries,
+      holderName: b.holderName,
+      issuedAt: b.createdAt.toISOString(),
+    })),
+    clubs: memberships.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
+    organizationsOwned: owned,
+    searchSession: session
+      ? {
+          point:
+            session.latitude !== null && session.longitude !== null
+              ? { latitude: session.latitude, longitude: session.longitude, at: iso(session.originAt) }
+              : null,
+          category: session.category,
+          period: session.period,
+          page: session.page,
+          updatedAt: session.updatedAt.toISOString(),
+        }
+      : null,
+    pendingMessages: pending.map((m) => ({
+      id: m.id,
+      kind: m.kind,
+      notBefore: m.notBefore.toISOString(),
+      state: m.state,
+      content: m.payload,
+    })),
+    conversation: { inProgress: conversation.length > 0, updatedAt: iso(conversation[0]?.updatedAt) },
+  };
+}
+
+export interface DeletionResult {
+  /** Users promoted from a waitlist into the spots this person held (each told through the outbox). */
+  promoted: number[];
+}
+
+/**
+ * Deletes the account (the right to erasure, /deleteme), in one transaction:
+ * - upcoming participations are left through the usual leave logic, so the first on each waitlist is promoted and
+ *   told; then every participation row goes;
+ * - confirmed hours are added to anonymous_hours (per month, region, category) and every hour entry goes;
+ * - deeds, marathon and club memberships, the browse session, the conversation state and every outbox row for the
+ *   chat go; issued volunteer books are revoked (the code answers "revoked", the holder is erased);
+ * - references as staff (organization owner, action author, club coordinator, hours decided) are cleared;
+ * - last, the users row itself. The next /start makes a new user.
+ */
+export async function deleteAccount(db: Database, userId: number, now = new Date()): Promise<DeletionResult | undefined> {
+  return db.transaction(async (tx) => {
+    const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    if (!user) return undefined;
+
+    const promoted: number[] = [];
+    const held = await tx
+      .select({ actionId: participations.actionId })
+      .from(participations)
+      .where(and(eq(participations.userId, userId), inArray(participations.status, ["joined", "waitlisted"])))
+      .orderBy(asc(participations.actionId));
+    for (const { actionId } of held) {
+      // A savepoint inside this transaction: the same rules (and notices) as a "Leave" press.
+      const result = await leaveAction(tx as unknown as Database, actionId, userId, now);
+      if (result.status === "left" && result.promotedUserId !== undefined) promoted.push(result.promotedUserId);
+    }
+    await tx.delete(participations).where(eq(participations.userId, userId));
+
+    await keepAnonymousTotals(tx, userId);
+    await tx.delete(hourEntries).where(eq(hourEntries.userId, userId));
+    await tx.update(hourEntries).set({ decidedBy: null }).where(eq(hourEntries.decidedBy, userId));
+
+    // Erases the text columns (deed texts, books…) exactly as withdrawing consent does, then removes the rows.
+    await erasePersonalData(tx, userId, now);
+    await tx.delete(marathonDeeds).where(eq(marathonDeeds.userId, userId));
+    await tx.delete(marathonParticipants).where(eq(marathonParticipants.userId, userId));
+    await tx.delete(clubMembers).where(eq(clubMembers.userId, userId));
+    await tx.delete(browseStates).where(eq(browseStates.userId, userId));
+    await tx.delete(outbox).where(eq(outbox.chatId, userId));
+
+    await tx.update(organizations).set({ ownerId: null }).where(eq(organizations.ownerId, userId));
+    await tx.update(actions).set({ createdBy: null }).where(eq(actions.createdBy, userId));
+    await tx.update(clubs).set({ coordinatorId: null }).where(eq(clubs.coordinatorId, userId));
+
+    await tx.delete(users).where(eq(users.id, userId));
+    return { promoted };
+  });
+}
+
+/** Adds the person's confirmed hours to the anonymous totals, merged with everyone else's of the same key. */
+async function keepAnonymousTotals(tx: Executor, userId: number): Promise<void> {
+  await tx.execute(sql`
+    insert into anonymous_hours (month, region_code, category, hours, entries)
+    select to_char(h.activity_date, 'YYYY-MM'), coalesce(a.region_code, u.region_code, ''), coalesce(h.category, ''),
+           sum(h.hours), count(*)
+    from hour_entries h
+    join users u on u.id = h.user_id
+    left join actions a on a.id = h.action_id
+    where h.user_id = ${userId} and h.status = 'confirmed'
+    group by 1, 2, 3
+    on conflict (month, region_code, category)
+    do update set hours = anonymous_hours.hours + excluded.hours, entries = anonymous_hours.entries + excluded.entries`);
+}
+
+export interface HourTotal {
+  /** "2026-03" */
+  month: string;
+  /** "" when unknown. */
+  regionCode: string;
+  /** "" when none. */
+  category: string;
+  hours: number;
+  entries: number;
+}
+
+/**
+ * Confirmed hours for statistics, per month, region (the action's, else the volunteer's) and category: the live
+ * entries plus the anonymous totals of deleted accounts, so deleting an account never changes a figure.
+ */
+export async function hourTotals(db: Database): Promise<HourTotal[]> {
+  const rows = rowsOf<{ month: string; region_code: string; category: string; hours: unknown; entries: unknown }>(
+    await db.execute(sql`
+      select month, region_code, category, sum(hours) as hours, sum(entries) as entries
+      from (
+        select to_char(h.activity_date, 'YYYY-MM') as month, coalesce(a.region_code, u.region_code, '') as region_code,
+               coalesce(h.category, '') as category, h.hours as hours, 1 as entries
+        from hour_entries h
+        join users u on u.id = h.user_id
+        left join actions a on a.id = h.action_id
+        where h.status = 'confirmed'
+        union all
+        select month, region_code, category, hours, entries from anonymous_hours
+      ) t
+      group by month, region_code, category
+      order by month, region_code, category`),
+  );
+  return rows.map((r) => ({ month: r.month, regionCode: r.region_code, category: r.category, hours: Number(r.hours), entries: Number(r.entries) }));
+}

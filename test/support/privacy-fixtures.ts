@@ -1,0 +1,116 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../../src/db/client";
+import { actions, browseStates, conversationStates, marathons, organizations, outbox, participations, users } from "../../src/db/schema";
+import { enqueue } from "../../src/delivery/outbox";
+import { creditAttendance, decideHours, localDay, reportHours } from "../../src/domain/hours";
+import { joinMarathon, reportDeed } from "../../src/domain/marathons";
+import { joinAction } from "../../src/domain/participation";
+import { completeOnboarding, touchUser } from "../../src/domain/users";
+import { issueVolunteerBook } from "../../src/domain/volunteer-book";
+
+const HOUR = 3_600_000;
+
+export interface PersonFixture {
+  /** An upcoming action with one spot, held by the person; `waiting` is on its waitlist. */
+  fullActionId: number;
+  bookCode: string;
+}
+
+/** A coordinator (may decide hours) with an organization: the staff side of the fixtures. */
+export async function addCoordinator(db: Database, id: number): Promise<number> {
+  await touchUser(db, id, false);
+  await db.update(users).set({ role: "coordinator", language: "ru", onboardedAt: new Date() }).where(eq(users.id, id));
+  const [org] = await db.insert(organizations).values({ name: "Жасыл Ел", ownerId: id, regionCode: "almaty" }).returning();
+  return org!.id;
+}
+
+async function action(db: Database, organizationId: number, createdBy: number, startsAt: Date, capacity: number, title: string) {
+  const [row] = await db
+    .insert(actions)
+    .values({
+      organizationId,
+      title,
+      category: "ecology",
+      regionCode: "almaty",
+      latitude: 43.25,
+      longitude: 76.95,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 2 * HOUR),
+      capacity,
+      hours: 3,
+      createdBy,
+    })
+    .returning({ id: actions.id });
+  return row!.id;
+}
+
+/**
+ * Fills every personal and account column for a person, through the domain where it can: the profile (names and
+ * username carry `marker`), a search session, an upcoming full action (with `waiting` on its waitlist when given),
+ * an attended past action, a self-report with organization and note, a marathon deed with a photo, a volunteer
+ * book, a conversation state and a message waiting in the outbox.
+ */
+export async function fillPersonalData(
+  db: Database,
+  person: {
+    id: number;
+    marker: string;
+    language: "kk" | "ru";
+    coordinator: number;
+    organizationId: number;
+    waiting?: number;
+    /** A made-up conversation state row (not one the plugin can read: leave it out when a bot runs). */
+    conversationState?: boolean;
+  },
+  now = new Date(),
+): Promise<PersonFixture> {
+  const { id, marker, coordinator, organizationId } = person;
+  await touchUser(db, id, false);
+  await completeOnboarding(db, id, {
+    language: person.language,
+    regionCode: "almaty",
+    interests: ["ecology", "education"],
+    consent: true,
+    profile: { firstName: `${marker} First`, lastName: `${marker} Last`, username: `${marker}_nick` },
+    location: { latitude: 43.2, longitude: 76.9 },
+  });
+  await db
+    .insert(browseStates)
+    .values({ userId: id, latitude: 43.21, longitude: 76.91, originAt: now, category: "ecology", period: "week" })
+    .onConflictDoNothing();
+
+  const fullActionId = await action(db, organizationId, coordinator, new Date(now.getTime() + 48 * HOUR), 1, `Full ${id}`);
+  await joinAction(db, fullActionId, id, now);
+  if (person.waiting !== undefined) await joinAction(db, fullActionId, person.waiting, now);
+
+  const pastActionId = await action(db, organizationId, coordinator, new Date(now.getTime() - 30 * HOUR), 10, `Past ${id}`);
+  await db.insert(participations).values({ actionId: pastActionId, userId: id, status: "joined" });
+  await creditAttendance(db, { actionId: pastActionId, userId: id, organizerId: coordinator }, now);
+
+  const entry = await reportHours(
+    db,
+    { userId: id, organizationName: `${marker} Org`, category: "education", date: localDay(now), hours: 2, note: `${marker} note` },
+    now,
+  );
+  await decideHours(db, entry.id, coordinator, "confirmed", now);
+
+  const [marathon] = await db
+    .insert(marathons)
+    .values({ code: `m${id}`, titleKk: "Марафон", titleRu: "Марафон", startsAt: new Date(now.getTime() - 24 * HOUR), endsAt: new Date(now.getTime() + 24 * HOUR) })
+    .returning({ id: marathons.id });
+  await joinMarathon(db, marathon!.id, id, now);
+  await reportDeed(db, { marathonId: marathon!.id, userId: id, text: `${marker} deed`, photoFileId: `${marker}-photo`, hours: 1 }, now);
+
+  const book = await issueVolunteerBook(db, id, "all", now);
+  if (book.status !== "issued") throw new Error("fixture: no book");
+
+  if (person.conversationState !== false) {
+    await db
+      .insert(conversationStates)
+      .values({ key: String(id), state: { version: 1, log: [{ from: { id, last_name: `${marker} Last` }, text: `${marker} typed` }] } });
+  }
+  await enqueue(db, { chatId: id, idempotencyKey: `fixture:${id}`, batch: `broadcast-${id}`, content: { text: `${marker} waiting message` } });
+  // As if a first attempt had failed: Telegram's answer is kept for the retry.
+  await db.update(outbox).set({ lastError: "429: Too Many Requests" }).where(eq(outbox.idempotencyKey, `fixture:${id}`));
+  return { fullActionId, bookCode: book.book.code };
+}
