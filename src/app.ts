@@ -5,16 +5,27 @@ import type { UserFromGetMe } from "grammy/types";
 import { type CreateBotOptions, createBot, type EriktiBot } from "./bot";
 import { registerCommands } from "./bot/commands";
 import type { BotDeps } from "./bot/context";
+import { renderOutboxButton } from "./bot/outbox-buttons";
 import { createWebhookServer } from "./bot/webhook";
 import type { Config } from "./config";
 import { type DatabaseHandle, openDatabase } from "./db/client";
-import { type Delivery, type DeliveryOptions, startDelivery } from "./delivery";
+import { type DeliveryOptions, startDispatcher } from "./delivery";
+import type { Dispatcher } from "./delivery/dispatcher";
 import { RegionDirectory } from "./domain/regions";
 import { createI18n } from "./i18n";
 import { createLogger, type Logger } from "./logger";
+import { defaultJobs, Scheduler } from "./scheduler";
 
 /** Updates the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
+
+/** The outbox dispatcher and the scheduler, started side by side by the composition root. */
+export interface Delivery {
+  dispatcher: Dispatcher;
+  scheduler?: Scheduler;
+  /** Stops the jobs, then the dispatcher (sends in flight finish, unsent claims are given back). */
+  stop(): Promise<void>;
+}
 
 export interface App {
   bot: EriktiBot;
@@ -37,8 +48,39 @@ export interface StartOptions {
   /** An already open (and migrated or not) database instead of the configured one; closed on stop. */
   database?: DatabaseHandle;
   onHandled?: CreateBotOptions["onHandled"];
-  /** Dispatcher overrides and whether to run the scheduler; false: no delivery at all. */
-  delivery?: Pick<DeliveryOptions, "dispatcher" | "scheduler"> | false;
+  /** Dispatcher overrides and whether to run the scheduler (default true); false: no delivery at all. */
+  delivery?: (Pick<DeliveryOptions, "dispatcher"> & { scheduler?: boolean }) | false;
+}
+
+/** Starts the outbox dispatcher and the scheduler (its first run catches up on what fell due while down). */
+async function startDelivery(
+  deps: BotDeps,
+  config: Config,
+  token: string,
+  options: Exclude<StartOptions["delivery"], false> = {},
+): Promise<Delivery> {
+  const dispatcher = startDispatcher(
+    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton },
+    { token, apiRoot: config.apiRoot, config: config.delivery, dispatcher: options.dispatcher },
+  );
+  const scheduler =
+    options.scheduler === false
+      ? undefined
+      : new Scheduler({ db: deps.db, logger: deps.logger, jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }) });
+  try {
+    await scheduler?.start();
+  } catch (error) {
+    await dispatcher.stop();
+    throw error;
+  }
+  return {
+    dispatcher,
+    scheduler,
+    async stop() {
+      await scheduler?.stop();
+      await dispatcher.stop();
+    },
+  };
 }
 
 export async function openDeps(
@@ -78,12 +120,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await bot.init();
     await registerCommands(bot.api, deps.i18n);
     if (options.delivery !== false) {
-      delivery = await startDelivery(deps, {
-        token: config.botToken,
-        apiRoot: config.apiRoot,
-        config: config.delivery,
-        ...options.delivery,
-      });
+      delivery = await startDelivery(deps, config, config.botToken, options.delivery);
     }
   } catch (error) {
     await delivery?.stop();

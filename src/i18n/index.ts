@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import i18next, { type TFunction } from "i18next";
-import { escapeHtml } from "../bot/html";
+import { escapeHtml } from "../core/html";
 
 export const LOCALES = ["kk", "ru"] as const;
 export type Locale = (typeof LOCALES)[number];

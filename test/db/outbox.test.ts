@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { Api } from "grammy";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/client";
 import { outbox } from "../../src/db/schema";
 import { Dispatcher } from "../../src/delivery/dispatcher";
-import { at, batchProgress, enqueue, type OutboxMessage, purgeOutbox } from "../../src/delivery/outbox";
+import { at, batchProgress, enqueue, type OutboxMessage, purgeOutbox } from "../../src/db/outbox";
 import { RenderError, render } from "../../src/delivery/render";
 import { rowsOf } from "../../src/db/client";
 import { createI18n, type I18n } from "../../src/i18n";
@@ -108,6 +109,42 @@ describe("rendering outbox payloads", () => {
       expect(() => parseTelegramHtml(rendered.params.text)).not.toThrow();
       expect(rendered.params.reply_markup?.inline_keyboard[0]![0]).toMatchObject({ callback_data: "rem:yes:1" });
     }
+  });
+
+  it("renders outbox buttons through the bot's renderer, and buttons stored in the older shape as they are", () => {
+    const payload = {
+      template: "reminders.club_meeting",
+      locale: "ru" as const,
+      params: { club: "Клуб", date: "1 декабря", time: "10:00", place: "—" },
+    };
+    const rendered = render(
+      i18n,
+      {
+        ...payload,
+        buttons: [
+          [
+            { kind: "reminder.coming", actionId: 7 },
+            { kind: "reminder.cant", actionId: 7 },
+          ],
+          [{ kind: "club.coming", meetingId: 3, date: "20261209" }],
+          [{ kind: "open.hours" }],
+          [{ textKey: "reminders.btn_coming", data: "rem:yes:1" }],
+        ],
+      },
+      renderOutboxButton,
+    );
+    if (rendered.method !== "sendMessage") throw new Error(rendered.method);
+    expect(rendered.params.reply_markup?.inline_keyboard).toEqual([
+      [
+        { text: "✅ Приду", callback_data: "rem:yes:7" },
+        { text: i18n.t("ru")("reminders.btn_cant"), callback_data: "rem:no:7" },
+      ],
+      [{ text: i18n.t("ru")("reminders.btn_club_coming"), callback_data: "rem:club:3:20261209" }],
+      [{ text: i18n.t("ru")("hours.btn_to_hours"), callback_data: "m:hours" }],
+      [{ text: "✅ Приду", callback_data: "rem:yes:1" }],
+    ]);
+    // Without the bot's renderer, a button cannot be made: the row is dead-lettered, never sent without it.
+    expect(() => render(i18n, { ...payload, buttons: [[{ kind: "open.hours" }]] })).toThrow(RenderError);
   });
 
   it("renders copies, documents and ready text, and refuses unknown templates", () => {

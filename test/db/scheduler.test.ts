@@ -87,8 +87,8 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       params: { title: TRICKY, when: { $datetime: expect.any(String) }, address: "Алматы, Абай даңғылы 1" },
       buttons: [
         [
-          { textKey: "reminders.btn_coming", data: `rem:yes:${action}` },
-          { textKey: "reminders.btn_cant", data: `rem:no:${action}` },
+          { kind: "reminder.coming", actionId: action },
+          { kind: "reminder.cant", actionId: action },
         ],
       ],
       expiresAt: expect.any(String),
@@ -143,7 +143,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       template: "reminders.club_meeting",
       locale: "kk",
       params: { club: TRICKY, place: "Абай к-сі 10" },
-      buttons: [[{ textKey: "reminders.btn_club_coming", data: `rem:club:${meeting!.id}:20261209` }]],
+      buttons: [[{ kind: "club.coming", meetingId: meeting!.id, date: "20261209" }]],
     });
     expect(new Date(payload.expiresAt).getTime()).toBe(local("2026-12-09T10:00:00").getTime());
   });
