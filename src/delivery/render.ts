@@ -1,5 +1,5 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
-import { type I18n, isLocale, type Locale, type Translate } from "../i18n";
+import { type I18n, isLocale, type Locale, type Translate, translateDynamic } from "../i18n";
 import { formatDate, formatDateTime, formatTime } from "../i18n/format";
 import type { OutboxButton, OutboxPayload } from "../db/outbox";
 
@@ -31,7 +31,7 @@ function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
   if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale);
   if ("$date" in v) return formatDate(validDate(v.$date), locale);
   if ("$time" in v) return formatTime(validDate(v.$time), locale);
-  if ("$t" in v) return t(String(v.$t));
+  if ("$t" in v) return translateDynamic(t, String(v.$t));
   return value;
 }
 
@@ -55,11 +55,11 @@ export function render(i18n: I18n, payload: OutboxPayload, renderButton?: Button
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
   const t = i18n.t(locale);
   const params = Object.fromEntries(Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]));
-  const text = t(payload.template, params);
+  const text = translateDynamic(t, payload.template, params);
   if (text === payload.template) throw new RenderError(`missing locale key ${payload.template}`);
   const buttons = payload.buttons?.map((row) =>
     row.map((b) => {
-      if ("data" in b) return { text: t(b.textKey), callback_data: b.data }; // stored before OutboxButton
+      if ("data" in b) return { text: translateDynamic(t, b.textKey), callback_data: b.data }; // stored before OutboxButton
       if (!renderButton) throw new RenderError(`no button renderer for ${b.kind}`);
       return renderButton(b, t);
     }),

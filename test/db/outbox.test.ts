@@ -9,7 +9,7 @@ import { Dispatcher } from "../../src/delivery/dispatcher";
 import { at, batchProgress, enqueue, type OutboxMessage, purgeOutbox } from "../../src/db/outbox";
 import { RenderError, render } from "../../src/delivery/render";
 import { rowsOf } from "../../src/db/client";
-import { createI18n, type I18n } from "../../src/i18n";
+import { createI18n, type I18n, translateDynamic } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { postgresUrl, testDatabases } from "../support/db";
 import { freshPostgresUrl, outboxStates, waitFor } from "../support/delivery-fixtures";
@@ -170,7 +170,7 @@ describe("rendering outbox payloads", () => {
     for (const locale of ["kk", "ru"] as const) {
       const t = i18n.t(locale);
       for (const key of base(Object.keys(resources[locale].reminders as object))) {
-        const text = t(`reminders.${key}`, { count: 3, title: TRICKY, club: TRICKY, name: TRICKY, place: "<>&", address: "&" });
+        const text = translateDynamic(t, `reminders.${key}`, { count: 3, title: TRICKY, club: TRICKY, name: TRICKY, place: "<>&", address: "&" });
         expect(() => parseTelegramHtml(text), `${locale}:${key}`).not.toThrow();
       }
     }
