@@ -8,7 +8,9 @@ import type { BotDeps } from "./bot/context";
 import { renderOutboxButton } from "./bot/outbox-buttons";
 import { createWebhookServer } from "./bot/webhook";
 import type { Config } from "./config";
-import { type DatabaseHandle, openDatabase } from "./db/client";
+import { sql } from "drizzle-orm";
+import { ALMATY_OFFSET_MS, intlOffsetMs, TIME_ZONE } from "./core/time";
+import { type Database, type DatabaseHandle, openDatabase, rowsOf } from "./db/client";
 import { type DeliveryOptions, startDispatcher } from "./delivery";
 import type { Dispatcher } from "./delivery/dispatcher";
 import { RegionDirectory } from "./domain/regions";
@@ -83,6 +85,23 @@ async function startDelivery(
   };
 }
 
+/**
+ * Arithmetic uses Asia/Almaty's fixed UTC+5, formatting uses Node's tz data and the scheduler's SQL the database's:
+ * a warning at start when either disagrees with +5 (an outdated tz database would shift reminders by an hour).
+ */
+async function checkTimeZone(db: Database, logger: Logger): Promise<void> {
+  const now = new Date();
+  const [row] = rowsOf<{ seconds: number | string }>(
+    await db.execute(
+      sql`select extract(epoch from (${now.toISOString()}::timestamptz at time zone ${TIME_ZONE}) - (${now.toISOString()}::timestamptz at time zone 'UTC')) as seconds`,
+    ),
+  );
+  const offsets = { expected: ALMATY_OFFSET_MS / 60_000, intl: intlOffsetMs(now) / 60_000, database: Number(row?.seconds) / 60 };
+  if (offsets.intl !== offsets.expected || offsets.database !== offsets.expected) {
+    logger.warn({ timeZone: TIME_ZONE, offsetMinutes: offsets }, "time zone data disagrees with UTC+5: update tzdata");
+  }
+}
+
 export async function openDeps(
   config: Config,
   logger: Logger,
@@ -96,7 +115,11 @@ export async function openDeps(
     }));
   try {
     await database.migrate();
-    const [regions, i18n] = await Promise.all([RegionDirectory.load(database.db), createI18n()]);
+    const [regions, i18n] = await Promise.all([
+      RegionDirectory.load(database.db),
+      createI18n(),
+      checkTimeZone(database.db, logger),
+    ]);
     return { database, deps: { db: database.db, i18n, regions, logger, adminIds: new Set(config.adminIds) } };
   } catch (error) {
     await database.close();
