@@ -21,7 +21,7 @@ export interface DispatcherOptions {
   i18n: I18n;
   logger: Logger;
   /** Turns outbox buttons into inline buttons (the bot's callback data); given by the composition root. */
-  buttons?: ButtonRenderer;
+  buttons: ButtonRenderer;
   /** Messages per second for the whole bot, shared by every dispatcher on the database (Telegram: about 30). */
   ratePerSecond?: number;
   /** Sends with allow_paid_broadcast (Telegram then allows up to 1000/s, paid in Stars). */

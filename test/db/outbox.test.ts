@@ -236,6 +236,7 @@ describe("rendering outbox payloads", () => {
       api: new Api(emulator.token, { apiRoot: emulator.apiRoot }),
       i18n: await createI18n(),
       logger: createLogger("silent"),
+      buttons: renderOutboxButton,
       ratePerSecond: 2000,
       perChatIntervalMs: 0,
     });

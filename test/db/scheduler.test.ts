@@ -14,6 +14,7 @@ import {
   participations,
   users,
 } from "../../src/db/schema";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { Dispatcher } from "../../src/delivery/dispatcher";
 import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
@@ -267,6 +268,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
         api: new Api(emulator.token, { apiRoot: emulator.apiRoot }),
         i18n,
         logger: silent,
+        buttons: renderOutboxButton,
         idlePollMs: 100,
       }),
     }));
