@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { run, type RunnerHandle } from "@grammyjs/runner";
+import { sql } from "drizzle-orm";
 import type { UserFromGetMe } from "grammy/types";
 import { type CreateBotOptions, createBot, type EriktiBot } from "./bot";
 import { registerCommands } from "./bot/commands";
@@ -8,7 +9,6 @@ import type { BotDeps } from "./bot/context";
 import { renderOutboxButton } from "./bot/outbox-buttons";
 import { createWebhookServer } from "./bot/webhook";
 import type { Config } from "./config";
-import { sql } from "drizzle-orm";
 import { ALMATY_OFFSET_MS, intlOffsetMs, TIME_ZONE } from "./core/time";
 import { type Database, type DatabaseHandle, openDatabase, rowsOf } from "./db/client";
 import { type DeliveryOptions, startDispatcher } from "./delivery";
