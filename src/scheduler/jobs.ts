@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
-import { purgeOutbox } from "../db/outbox";
+import { type OutboxButton, purgeOutbox } from "../db/outbox";
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../core/time";
 import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
@@ -13,6 +13,8 @@ import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
 export type JobRun = (db: Executor, now: Date) => Promise<number>;
 
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+/** An outbox button's kind as an SQL text value, checked against OutboxButton by tsc. */
+const buttonKind = (kind: OutboxButton["kind"]) => sql`${kind}::text`;
 
 async function insertedCount(db: Executor, query: ReturnType<typeof sql>): Promise<number> {
   const rows = rowsOf<{ n: number | string }>(await db.execute(sql`with inserted as (${query} returning 1) select count(*) as n from inserted`));
@@ -44,8 +46,8 @@ export const actionReminders: JobRun = async (db, now) => {
             'when', jsonb_build_object('$datetime', a.starts_at),
             'address', coalesce(nullif(left(a.address, 300), ''), '—')),
           'buttons', jsonb_build_array(jsonb_build_array(
-            jsonb_build_object('kind', 'reminder.coming', 'actionId', a.id),
-            jsonb_build_object('kind', 'reminder.cant', 'actionId', a.id))),
+            jsonb_build_object('kind', ${buttonKind("reminder.coming")}, 'actionId', a.id),
+            jsonb_build_object('kind', ${buttonKind("reminder.cant")}, 'actionId', a.id))),
           'expiresAt', a.starts_at),
         1, ${ts(now)}, ${`rem${kind}:`}::text || a.id || ':' || p.user_id
       from actions a
@@ -93,7 +95,7 @@ export const clubMeetingReminders: JobRun = (db, now) =>
           'time', jsonb_build_object('$time', n.occurs_at),
           'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
         'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(
-          'kind', 'club.coming',
+          'kind', ${buttonKind("club.coming")},
           'meetingId', n.id,
           'date', to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD')))),
         'expiresAt', n.occurs_at),
