@@ -22,13 +22,14 @@ describe("layers: imports run one way (bot → domain → db; delivery and sched
     expect((await violations(ROOT)).map(describeViolation)).toEqual([]);
   }, 30_000);
 
-  it("catches a planted wrong import: a domain module importing the bot and grammY", async () => {
+  it("catches planted wrong imports: a domain module importing the bot and grammY, and a runtime cycle", async () => {
     const found = (await violations(fileURLToPath(new URL("../fixtures/layers/", import.meta.url)))).map(describeViolation);
     expect(found).toEqual(
       expect.arrayContaining([
         "domain-stays-below: src/domain/greeting.ts → src/bot/keyboard.ts",
         expect.stringMatching(/^domain-stays-below: src\/domain\/greeting\.ts → .*node_modules\/grammy\//),
         expect.stringMatching(/^no-folder-cycles: src\/(bot|domain) → src\/(domain|bot)/),
+        expect.stringMatching(/^no-runtime-cycles: src\/db\/(rows|table)\.ts → src\/db\/(table|rows)\.ts/),
       ]),
     );
   }, 30_000);
