@@ -1,20 +1,33 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { run, type RunnerHandle } from "@grammyjs/runner";
+import { sql } from "drizzle-orm";
 import type { UserFromGetMe } from "grammy/types";
 import { type CreateBotOptions, createBot, type EriktiBot } from "./bot";
 import { registerCommands } from "./bot/commands";
 import type { BotDeps } from "./bot/context";
+import { renderOutboxButton } from "./bot/outbox-buttons";
 import { createWebhookServer } from "./bot/webhook";
 import type { Config } from "./config";
-import { type DatabaseHandle, openDatabase } from "./db/client";
-import { type Delivery, type DeliveryOptions, startDelivery } from "./delivery";
+import { ALMATY_OFFSET_MS, intlOffsetMs, TIME_ZONE } from "./core/time";
+import { type Database, type DatabaseHandle, openDatabase, rowsOf } from "./db/client";
+import { type DeliveryOptions, startDispatcher } from "./delivery";
+import type { Dispatcher } from "./delivery/dispatcher";
 import { RegionDirectory } from "./domain/regions";
 import { createI18n } from "./i18n";
 import { createLogger, type Logger } from "./logger";
+import { defaultJobs, Scheduler } from "./scheduler";
 
 /** Updates the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
+
+/** The outbox dispatcher and the scheduler, started side by side by the composition root. */
+export interface Delivery {
+  dispatcher: Dispatcher;
+  scheduler?: Scheduler;
+  /** Stops the jobs, then the dispatcher (sends in flight finish, unsent claims are given back). */
+  stop(): Promise<void>;
+}
 
 export interface App {
   bot: EriktiBot;
@@ -37,8 +50,56 @@ export interface StartOptions {
   /** An already open (and migrated or not) database instead of the configured one; closed on stop. */
   database?: DatabaseHandle;
   onHandled?: CreateBotOptions["onHandled"];
-  /** Dispatcher overrides and whether to run the scheduler; false: no delivery at all. */
-  delivery?: Pick<DeliveryOptions, "dispatcher" | "scheduler"> | false;
+  /** Dispatcher overrides and whether to run the scheduler (default true); false: no delivery at all. */
+  delivery?: (Pick<DeliveryOptions, "dispatcher"> & { scheduler?: boolean }) | false;
+}
+
+/** Starts the outbox dispatcher and the scheduler (its first run catches up on what fell due while down). */
+async function startDelivery(
+  deps: BotDeps,
+  config: Config,
+  token: string,
+  options: Exclude<StartOptions["delivery"], false> = {},
+): Promise<Delivery> {
+  const dispatcher = startDispatcher(
+    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton },
+    { token, apiRoot: config.apiRoot, config: config.delivery, dispatcher: options.dispatcher },
+  );
+  const scheduler =
+    options.scheduler === false
+      ? undefined
+      : new Scheduler({ db: deps.db, logger: deps.logger, jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }) });
+  try {
+    await scheduler?.start();
+  } catch (error) {
+    await dispatcher.stop();
+    throw error;
+  }
+  return {
+    dispatcher,
+    scheduler,
+    async stop() {
+      await scheduler?.stop();
+      await dispatcher.stop();
+    },
+  };
+}
+
+/**
+ * Arithmetic uses Asia/Almaty's fixed UTC+5, formatting uses Node's tz data and the scheduler's SQL the database's:
+ * a warning at start when either disagrees with +5 (an outdated tz database would shift reminders by an hour).
+ */
+async function checkTimeZone(db: Database, logger: Logger): Promise<void> {
+  const now = new Date();
+  const [row] = rowsOf<{ seconds: number | string }>(
+    await db.execute(
+      sql`select extract(epoch from (${now.toISOString()}::timestamptz at time zone ${TIME_ZONE}) - (${now.toISOString()}::timestamptz at time zone 'UTC')) as seconds`,
+    ),
+  );
+  const offsets = { expected: ALMATY_OFFSET_MS / 60_000, intl: intlOffsetMs(now) / 60_000, database: Number(row?.seconds) / 60 };
+  if (offsets.intl !== offsets.expected || offsets.database !== offsets.expected) {
+    logger.warn({ timeZone: TIME_ZONE, offsetMinutes: offsets }, "time zone data disagrees with UTC+5: update tzdata");
+  }
 }
 
 export async function openDeps(
@@ -54,7 +115,11 @@ export async function openDeps(
     }));
   try {
     await database.migrate();
-    const [regions, i18n] = await Promise.all([RegionDirectory.load(database.db), createI18n()]);
+    const [regions, i18n] = await Promise.all([
+      RegionDirectory.load(database.db),
+      createI18n(),
+      checkTimeZone(database.db, logger),
+    ]);
     return { database, deps: { db: database.db, i18n, regions, logger, adminIds: new Set(config.adminIds) } };
   } catch (error) {
     await database.close();
@@ -78,12 +143,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await bot.init();
     await registerCommands(bot.api, deps.i18n);
     if (options.delivery !== false) {
-      delivery = await startDelivery(deps, {
-        token: config.botToken,
-        apiRoot: config.apiRoot,
-        config: config.delivery,
-        ...options.delivery,
-      });
+      delivery = await startDelivery(deps, config, config.botToken, options.delivery);
     }
   } catch (error) {
     await delivery?.stop();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{1,256}$/;
+/** Telegram allows 1–256 of these characters; fewer than 16 would be guessable, so they are refused here. */
+const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{16,256}$/;
 
 const schema = z
   .object({
@@ -11,7 +12,7 @@ const schema = z
     BOT_MODE: z.enum(["polling", "webhook"]).default("polling"),
     TELEGRAM_API_ROOT: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     WEBHOOK_URL: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
-    WEBHOOK_SECRET: z.string().regex(WEBHOOK_SECRET, "must be 1–256 characters of A-Z a-z 0-9 _ -").optional(),
+    WEBHOOK_SECRET: z.string().regex(WEBHOOK_SECRET, "must be 16–256 characters of A-Z a-z 0-9 _ -").optional(),
     HOST: z.string().min(1).default("0.0.0.0"),
     PORT: z.coerce.number({ error: "must be a port number 1–65535" }).int().min(1).max(65535).default(8080),
     DATABASE_URL: z

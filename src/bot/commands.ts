@@ -4,7 +4,7 @@ import { type I18n, LOCALES } from "../i18n";
 
 export const COMMANDS = ["start", "menu", "actions", "my", "marathons", "hours", "verify", "settings", "language", "help", "cancel", "mydata", "deleteme"] as const;
 
-function commandList(describe: (command: string) => string): BotCommand[] {
+function commandList(describe: (command: (typeof COMMANDS)[number]) => string): BotCommand[] {
   return COMMANDS.map((command) => ({ command, description: describe(command) }));
 }
 

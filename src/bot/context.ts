@@ -18,6 +18,8 @@ export interface BotDeps {
 
 export interface EriktiFlavor {
   deps: BotDeps;
+  /** deps.logger's child for this update (its update id on every line). */
+  logger: Logger;
   /** The stored user (undefined only for updates without a sender). */
   user: User | undefined;
   /** The locale to answer in: the stored choice, else Telegram's language_code, else Kazakh. */

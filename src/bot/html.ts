@@ -1,11 +1,7 @@
 import type { Transformer } from "grammy";
 
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-
-/** The one escape for every user-provided value that goes into an HTML message. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"]/g, (ch) => HTML_ESCAPES[ch]!);
-}
+/** The one escape for every interpolated value (it lives in core/, as i18n and delivery use it too). */
+export { escapeHtml } from "../core/html";
 
 const HTML_METHODS = new Set(["sendMessage", "editMessageText", "sendDocument", "sendPhoto", "editMessageCaption", "copyMessage"]);
 

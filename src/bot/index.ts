@@ -22,6 +22,7 @@ import { localeFromTelegram } from "../i18n";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
+import { updateLogger } from "./middleware/logger";
 import { conversationUserAndLocale, SenderCache, userAndLocale } from "./middleware/user";
 
 export interface CreateBotOptions {
@@ -48,14 +49,16 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
       : error instanceof HttpError
         ? { http: String(error.error) }
         : { err: error };
-  deps.logger.error({ updateId: ctx.update.update_id, userId: ctx.from?.id, ...detail }, "update failed");
+  // ctx.logger carries the update id; it is missing only when the failure came before any middleware ran.
+  const logger = ctx.logger ?? deps.logger.child({ updateId: ctx.update.update_id });
+  logger.error({ userId: ctx.from?.id, ...detail }, "update failed");
   try {
     // ctx.t is missing when the failure came before the user was loaded (e.g. the database is down).
     const t = ctx.t ?? deps.i18n.t(localeFromTelegram(ctx.from?.language_code) ?? "kk");
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
     if (ctx.chat) await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
   } catch (apologyError) {
-    deps.logger.warn({ err: apologyError }, "could not apologize");
+    logger.warn({ err: apologyError }, "could not apologize");
   }
 }
 
@@ -68,6 +71,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   const inflight = new InflightUpdates(options.onHandled);
   bot.inflight = inflight;
   bot.use(inflight.middleware);
+  bot.use(updateLogger(deps.logger));
   // Inside the in-flight count, so an update counts as handled only once its apology (if any) is sent.
   const app = bot.errorBoundary((error) => apologize(deps, error));
   app.use(sequentialize(chatKey));
@@ -83,6 +87,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
           ctx.api.config.use(htmlByDefault, ignoreNotModified);
           return next();
         },
+        updateLogger(deps.logger),
         conversationUserAndLocale(deps, senders),
       ],
     }),

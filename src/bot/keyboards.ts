@@ -1,5 +1,5 @@
 import { InlineKeyboard, Keyboard } from "grammy";
-import { CATEGORIES, CATEGORY_ICONS } from "../domain/categories";
+import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../domain/categories";
 import type { RegionDirectory } from "../domain/regions";
 import type { Locale, Translate } from "../i18n";
 import { cb } from "./callback-data";
@@ -36,8 +36,13 @@ export function interestsKeyboard(
   return kb.row().text(doneLabel, cb(feature, "idone"));
 }
 
+/** A category's name in the user's language; a value that is no category (old data) reads as "other". */
+export function categoryName(t: Translate, category: string): string {
+  return t(`categories.${isCategory(category) ? category : "other"}`);
+}
+
 export function categoryList(t: Translate, interests: readonly string[]): string {
-  return interests.map((c) => t(`categories.${c}`)).join(", ");
+  return interests.map((c) => categoryName(t, c)).join(", ");
 }
 
 export function locationRequestKeyboard(t: Translate, skipLabel: string): Keyboard {

@@ -4,9 +4,9 @@ import type { Logger } from "pino";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
 import type { I18n } from "../i18n";
-import { onEnqueued, type OutboxPayload } from "./outbox";
+import { onEnqueued, type OutboxPayload } from "../db/outbox";
 import { inQuietHours, quietHoursEnd } from "./quiet-hours";
-import { type Rendered, render } from "./render";
+import { type ButtonRenderer, type Rendered, render } from "./render";
 import { rowsOf } from "../db/client";
 
 /** Serialises claims across dispatchers, so send slots handed out by different instances never overlap. */
@@ -20,6 +20,8 @@ export interface DispatcherOptions {
   api: Api;
   i18n: I18n;
   logger: Logger;
+  /** Turns outbox buttons into inline buttons (the bot's callback data); given by the composition root. */
+  buttons: ButtonRenderer;
   /** Messages per second for the whole bot, shared by every dispatcher on the database (Telegram: about 30). */
   ratePerSecond?: number;
   /** Sends with allow_paid_broadcast (Telegram then allows up to 1000/s, paid in Stars). */
@@ -91,7 +93,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class Dispatcher {
   readonly stats: DispatcherStats = { sent: 0, dead: 0, blocked: 0, retried: 0, deferred: 0, rateLimited: 0 };
-  private readonly o: Required<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "clock">>;
+  private readonly o: Required<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons" | "clock">>;
   private readonly clock: () => number;
   private readonly spacing: number;
   private queue: Claimed[] = [];
@@ -395,7 +397,7 @@ export class Dispatcher {
   private async send(item: Claimed): Promise<void> {
     let rendered: Rendered;
     try {
-      rendered = render(this.deps.i18n, item.payload);
+      rendered = render(this.deps.i18n, item.payload, this.deps.buttons);
     } catch (error) {
       return this.finish(item, { state: "dead", last_error: `render: ${(error as Error).message}` });
     }

@@ -1,7 +1,9 @@
 import { Api } from "grammy";
-import type { BotDeps } from "../bot/context";
-import { defaultJobs, Scheduler } from "../scheduler";
+import type { Logger } from "pino";
+import type { Database } from "../db/client";
+import type { I18n } from "../i18n";
 import { Dispatcher, type DispatcherOptions } from "./dispatcher";
+import type { ButtonRenderer } from "./render";
 
 /** Delivery settings from the environment (all optional; see README). */
 export interface DeliveryConfig {
@@ -15,52 +17,36 @@ export interface DeliveryConfig {
 
 export const DEFAULT_DELIVERY: DeliveryConfig = { ratePerSecond: 30, paidBroadcast: false, retentionDays: 14 };
 
+/** What delivery needs from the composition root (not the bot's dependencies: delivery sits below the bot). */
+export interface DeliveryDeps {
+  db: Database;
+  i18n: I18n;
+  logger: Logger;
+  /** Turns outbox buttons into inline buttons (the bot's renderOutboxButton). */
+  buttons: ButtonRenderer;
+}
+
 export interface DeliveryOptions {
   token: string;
   apiRoot?: string;
   config?: Partial<DeliveryConfig>;
   /** Overrides for tests (clock, poll intervals…). */
-  dispatcher?: Partial<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger">>;
-  /** Run the cron jobs (default true). */
-  scheduler?: boolean;
+  dispatcher?: Partial<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons">>;
 }
 
-export interface Delivery {
-  dispatcher: Dispatcher;
-  scheduler?: Scheduler;
-  /** Stops the jobs, then the dispatcher (sends in flight finish, unsent claims are given back). */
-  stop(): Promise<void>;
-}
-
-/** Starts the outbox dispatcher and the scheduler (its first run catches up on what fell due while down). */
-export async function startDelivery(deps: BotDeps, options: DeliveryOptions): Promise<Delivery> {
+/** Starts the outbox dispatcher (the composition root starts the scheduler beside it). */
+export function startDispatcher(deps: DeliveryDeps, options: DeliveryOptions): Dispatcher {
   const config = { ...DEFAULT_DELIVERY, ...options.config };
   const dispatcher = new Dispatcher({
     db: deps.db,
     api: new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: 10 }),
     i18n: deps.i18n,
     logger: deps.logger,
+    buttons: deps.buttons,
     ratePerSecond: config.ratePerSecond,
     paidBroadcast: config.paidBroadcast,
     ...options.dispatcher,
   });
-  const scheduler =
-    options.scheduler === false
-      ? undefined
-      : new Scheduler({ db: deps.db, logger: deps.logger, jobs: defaultJobs({ retentionDays: config.retentionDays }) });
   dispatcher.start();
-  try {
-    await scheduler?.start();
-  } catch (error) {
-    await dispatcher.stop();
-    throw error;
-  }
-  return {
-    dispatcher,
-    scheduler,
-    async stop() {
-      await scheduler?.stop();
-      await dispatcher.stop();
-    },
-  };
+  return dispatcher;
 }

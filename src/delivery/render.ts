@@ -1,7 +1,7 @@
-import type { InlineKeyboardMarkup } from "grammy/types";
-import { type I18n, isLocale, type Locale, type Translate } from "../i18n";
-import { formatDate, formatDateTime, TIME_ZONE } from "../i18n/format";
-import type { OutboxPayload } from "./outbox";
+import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
+import { type I18n, isLocale, type Locale, type Translate, translateDynamic } from "../i18n";
+import { formatDate, formatDateTime, formatTime } from "../i18n/format";
+import type { OutboxButton, OutboxPayload } from "../db/outbox";
 
 /** A Bot API call ready to make: `api.raw[method](params)`. */
 export type Rendered =
@@ -9,18 +9,14 @@ export type Rendered =
   | { method: "copyMessage"; params: { from_chat_id: number; message_id: number; reply_markup?: InlineKeyboardMarkup } }
   | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } };
 
+/**
+ * Turns what a button does into the button (label in the recipient's locale, callback data). Defined by the bot
+ * (src/bot/outbox-buttons.ts) and handed to the dispatcher by the composition root: delivery never imports the bot.
+ */
+export type ButtonRenderer = (button: OutboxButton, t: Translate) => InlineKeyboardButton.CallbackButton;
+
 export class RenderError extends Error {
   override name = "RenderError";
-}
-
-const TIME_FORMATS: Record<Locale, Intl.DateTimeFormat> = {
-  kk: new Intl.DateTimeFormat("kk-KZ", { timeZone: TIME_ZONE, timeStyle: "short" }),
-  ru: new Intl.DateTimeFormat("ru-RU", { timeZone: TIME_ZONE, timeStyle: "short" }),
-};
-
-/** A local time of day (Asia/Almaty), e.g. 10:00. */
-export function formatTime(date: Date, locale: Locale): string {
-  return TIME_FORMATS[locale].format(date);
 }
 
 function validDate(iso: unknown): Date {
@@ -35,12 +31,12 @@ function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
   if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale);
   if ("$date" in v) return formatDate(validDate(v.$date), locale);
   if ("$time" in v) return formatTime(validDate(v.$time), locale);
-  if ("$t" in v) return t(String(v.$t));
+  if ("$t" in v) return translateDynamic(t, String(v.$t));
   return value;
 }
 
 /** Turns an outbox payload into the Bot API call that delivers it (templates in the recipient's locale). */
-export function render(i18n: I18n, payload: OutboxPayload): Rendered {
+export function render(i18n: I18n, payload: OutboxPayload, renderButton?: ButtonRenderer): Rendered {
   if ("copy" in payload) {
     return {
       method: "copyMessage",
@@ -59,8 +55,14 @@ export function render(i18n: I18n, payload: OutboxPayload): Rendered {
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
   const t = i18n.t(locale);
   const params = Object.fromEntries(Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]));
-  const text = t(payload.template, params);
+  const text = translateDynamic(t, payload.template, params);
   if (text === payload.template) throw new RenderError(`missing locale key ${payload.template}`);
-  const buttons = payload.buttons?.map((row) => row.map((b) => ({ text: t(b.textKey), callback_data: b.data })));
+  const buttons = payload.buttons?.map((row) =>
+    row.map((b) => {
+      if ("data" in b) return { text: translateDynamic(t, b.textKey), callback_data: b.data }; // stored before OutboxButton
+      if (!renderButton) throw new RenderError(`no button renderer for ${b.kind}`);
+      return renderButton(b, t);
+    }),
+  );
   return { method: "sendMessage", params: { text, reply_markup: buttons?.length ? { inline_keyboard: buttons } : undefined } };
 }

@@ -3,9 +3,9 @@ import type { Database, Executor } from "../db/client";
 import { type BrowseState, actions, browseStates, organizations } from "../db/schema";
 import type { Action } from "../db/schema";
 import { type Category, isCategory } from "./categories";
-import { ALMATY_OFFSET_MS, DAY_MS } from "./time";
+import { ALMATY_OFFSET_MS, DAY_MS } from "../core/time";
 import type { GeoPoint } from "./users";
-import { isOneOf } from "./one-of";
+import { isOneOf } from "../core/one-of";
 
 export const PERIODS = ["all", "today", "weekend", "week", "month"] as const;
 export type Period = (typeof PERIODS)[number];

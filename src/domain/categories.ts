@@ -1,4 +1,4 @@
-import { isOneOf } from "./one-of";
+import { isOneOf } from "../core/one-of";
 
 /** Directions of volunteering (PRODUCT.md); names live in locales under categories.<code>. */
 export const CATEGORIES = [

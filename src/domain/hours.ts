@@ -1,8 +1,8 @@
 import { and, desc, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { type Action, actions, type HourEntry, hourEntries, organizations, participations, users } from "../db/schema";
-import { enqueue } from "../delivery/outbox";
-import { TIME_ZONE } from "../i18n/format";
+import { enqueue } from "../db/outbox";
+import { TIME_ZONE } from "../core/time";
 import { isCategory } from "./categories";
 import { DomainError } from "./users";
 
@@ -304,7 +304,7 @@ export async function decideHours(
           what: what ?? "",
         },
         locale: volunteer?.language === "ru" ? "ru" : "kk",
-        buttons: [[{ textKey: "hours.btn_to_hours", data: "m:hours" }]],
+        buttons: [[{ kind: "open.hours" }]],
       },
     });
     return decided!;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { actions, type ActionStatus, participations, users } from "../db/schema";
-import { enqueue } from "../delivery/outbox";
+import { enqueue } from "../db/outbox";
 
 export type JoinResult =
   | { status: "joined" }
@@ -214,4 +214,23 @@ export async function myActions(db: Database, userId: number, now = new Date()):
     ...(r.status === "waitlisted" ? { position: r.position } : {}),
   });
   return { upcoming: upcoming.map(shape), past: past.map(shape) };
+}
+
+/** What the "I'm coming / I can't" buttons of an action reminder need to know. */
+export interface ReminderAction {
+  title: string;
+  startsAt: Date;
+  joined: boolean;
+}
+
+/** Undefined when the action is gone or no longer published (cancelled after the reminder went out). */
+export async function reminderAction(db: Database, actionId: number, userId: number): Promise<ReminderAction | undefined> {
+  const [row] = await db
+    .select({ title: actions.title, startsAt: actions.startsAt, actionStatus: actions.status, status: participations.status })
+    .from(actions)
+    .leftJoin(participations, and(eq(participations.actionId, actions.id), eq(participations.userId, userId)))
+    .where(eq(actions.id, actionId))
+    .limit(1);
+  if (!row || row.actionStatus !== "published") return undefined;
+  return { title: row.title, startsAt: row.startsAt, joined: row.status === "joined" };
 }

@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import { users, type VolunteerBook, volunteerBooks } from "../db/schema";
 import { type ConfirmedEntry, confirmedEntries, firstConfirmedDay, localDay, shiftDay } from "./hours";
 import { DomainError, hasConsent } from "./users";
-import { isOneOf } from "./one-of";
+import { isOneOf } from "../core/one-of";
 
 export type { VolunteerBook };
 /** A book that has not been revoked: it has a holder. */

@@ -1,6 +1,7 @@
+import { TIME_ZONE } from "../core/time";
 import type { Locale } from "./index";
 
-export const TIME_ZONE = "Asia/Almaty";
+export { TIME_ZONE };
 export const INTL_LOCALE: Record<Locale, string> = { kk: "kk-KZ", ru: "ru-RU" };
 
 /** Hours (or any amount) with at most one decimal, in the user's locale: "2,5". */
@@ -19,4 +20,14 @@ export function formatDateTime(date: Date, locale: Locale): string {
     dateStyle: "medium",
     timeStyle: "short",
   }).format(date);
+}
+
+const TIME_FORMATS: Record<Locale, Intl.DateTimeFormat> = {
+  kk: new Intl.DateTimeFormat(INTL_LOCALE.kk, { timeZone: TIME_ZONE, timeStyle: "short" }),
+  ru: new Intl.DateTimeFormat(INTL_LOCALE.ru, { timeZone: TIME_ZONE, timeStyle: "short" }),
+};
+
+/** A local time of day (Asia/Almaty), e.g. 10:00. */
+export function formatTime(date: Date, locale: Locale): string {
+  return TIME_FORMATS[locale].format(date);
 }

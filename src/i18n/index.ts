@@ -1,12 +1,23 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import i18next, { type TFunction } from "i18next";
-import { escapeHtml } from "../bot/html";
+import i18next, { type ParseKeys, type TFunction } from "i18next";
+import "./resources";
+import { escapeHtml } from "../core/html";
 
 export const LOCALES = ["kk", "ru"] as const;
 export type Locale = (typeof LOCALES)[number];
 export type Translate = TFunction;
+/** Every key of the locale files ("menu.title"; plural forms without their suffix): a missing key fails `tsc`. */
+export type LocaleKey = ParseKeys;
+
+/**
+ * t() for a key known only at run time (an outbox template stored in the database, a key read from a locale file),
+ * which tsc cannot check: i18next returns the key itself when it is missing, so callers check for that.
+ */
+export function translateDynamic(t: Translate, key: string, params?: Record<string, unknown>): string {
+  return (t as unknown as (key: string, params?: Record<string, unknown>) => string)(key, params);
+}
 
 export const LOCALES_DIR = fileURLToPath(new URL("../../locales", import.meta.url));
 

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startApp } from "../app";
 import type { Config } from "../config";
-import { seedDemo } from "../db/seed-demo";
+import { seedDemo } from "./seed-demo";
 import { createLogger } from "../logger";
 import { type ApiCall, BotApiEmulator, type StoredMessage } from "./emulator";
 import { htmlToTerminal } from "./render";

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
 import type { Database } from "../db/client";
-import { notifyEnqueued } from "../delivery/outbox";
+import { notifyEnqueued } from "../db/outbox";
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
-import { purgeOutbox } from "../delivery/outbox";
+import { type OutboxButton, purgeOutbox } from "../db/outbox";
 import { rowsOf } from "../db/client";
-import { TIME_ZONE } from "../i18n/format";
+import { TIME_ZONE } from "../core/time";
+import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
 
 /**
  * Each job turns what is due at `now` into outbox rows with one set-based INSERT … SELECT and returns how many rows
@@ -12,6 +13,8 @@ import { TIME_ZONE } from "../i18n/format";
 export type JobRun = (db: Executor, now: Date) => Promise<number>;
 
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+/** An outbox button's kind as an SQL text value, checked against OutboxButton by tsc. */
+const buttonKind = (kind: OutboxButton["kind"]) => sql`${kind}::text`;
 
 async function insertedCount(db: Executor, query: ReturnType<typeof sql>): Promise<number> {
   const rows = rowsOf<{ n: number | string }>(await db.execute(sql`with inserted as (${query} returning 1) select count(*) as n from inserted`));
@@ -43,8 +46,8 @@ export const actionReminders: JobRun = async (db, now) => {
             'when', jsonb_build_object('$datetime', a.starts_at),
             'address', coalesce(nullif(left(a.address, 300), ''), '—')),
           'buttons', jsonb_build_array(jsonb_build_array(
-            jsonb_build_object('textKey', 'reminders.btn_coming', 'data', 'rem:yes:' || a.id),
-            jsonb_build_object('textKey', 'reminders.btn_cant', 'data', 'rem:no:' || a.id))),
+            jsonb_build_object('kind', ${buttonKind("reminder.coming")}, 'actionId', a.id),
+            jsonb_build_object('kind', ${buttonKind("reminder.cant")}, 'actionId', a.id))),
           'expiresAt', a.starts_at),
         1, ${ts(now)}, ${`rem${kind}:`}::text || a.id || ':' || p.user_id
       from actions a
@@ -92,11 +95,12 @@ export const clubMeetingReminders: JobRun = (db, now) =>
           'time', jsonb_build_object('$time', n.occurs_at),
           'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
         'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(
-          'textKey', 'reminders.btn_club_coming',
-          'data', 'rem:club:' || n.id || ':' || to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD')))),
+          'kind', ${buttonKind("club.coming")},
+          'meetingId', n.id,
+          'date', to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD')))),
         'expiresAt', n.occurs_at),
       1, ${ts(now)},
-      'club:' || n.id || ':' || to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD') || ':' || cm.user_id
+      ${CLUB_REMINDER_PREFIX}::text || n.id || ':' || to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD') || ':' || cm.user_id
     from next_meeting n
     join club_members cm on cm.club_id = n.club_id
     join users u on u.id = cm.user_id

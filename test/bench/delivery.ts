@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { Api } from "grammy";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { Dispatcher } from "../../src/delivery/dispatcher";
 import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
@@ -138,6 +139,7 @@ async function sustained(kind: "postgres" | "pglite"): Promise<void> {
       api: new Api(telegram.token, { apiRoot: telegram.apiRoot }),
       i18n: await createI18n(),
       logger: silent,
+      buttons: renderOutboxButton,
     });
     dispatcher.start();
     await sleep(WARMUP_S * 1000);
@@ -174,6 +176,7 @@ async function raw(kind: "postgres" | "pglite", total: number): Promise<void> {
       api: new Api(telegram.token, { apiRoot: telegram.apiRoot }),
       i18n: await createI18n(),
       logger: silent,
+      buttons: renderOutboxButton,
       ratePerSecond: 1_000_000,
       perChatIntervalMs: 0,
       maxInFlight: 128,

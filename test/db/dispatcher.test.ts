@@ -2,11 +2,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { inArray } from "drizzle-orm";
 import { Api } from "grammy";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
 import { outbox, users } from "../../src/db/schema";
 import { Dispatcher, type DispatcherOptions } from "../../src/delivery/dispatcher";
-import { at, enqueue } from "../../src/delivery/outbox";
+import { at, enqueue } from "../../src/db/outbox";
 import { createI18n, type I18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { postgresUrl, testDatabases } from "../support/db";
@@ -22,6 +23,7 @@ function makeDispatcher(db: Database, apiRoot: string, token: string, i18n: I18n
     api: new Api(token, { apiRoot, timeoutSeconds: 5 }),
     i18n,
     logger: silent,
+    buttons: renderOutboxButton,
     idlePollMs: 100,
     ...options,
   });
@@ -75,7 +77,7 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
           template: "reminders.action_24h",
           locale: chatId === 101 ? ("kk" as const) : ("ru" as const),
           params: { title: TRICKY, when: at.datetime(when), address: "A & B" },
-          buttons: [[{ textKey: "reminders.btn_coming", data: "rem:yes:1" }]],
+          buttons: [[{ kind: "reminder.coming" as const, actionId: 1 }]],
         },
       })),
       { chatId: 101, idempotencyKey: "text", content: { text: "<b>Сәлем</b> &amp; hi" } },

@@ -1,14 +1,15 @@
 import { spawn } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { Api } from "grammy";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/client";
 import { outbox } from "../../src/db/schema";
 import { Dispatcher } from "../../src/delivery/dispatcher";
-import { at, batchProgress, enqueue, type OutboxMessage, purgeOutbox } from "../../src/delivery/outbox";
+import { at, batchProgress, enqueue, type OutboxMessage, purgeOutbox } from "../../src/db/outbox";
 import { RenderError, render } from "../../src/delivery/render";
 import { rowsOf } from "../../src/db/client";
-import { createI18n, type I18n } from "../../src/i18n";
+import { createI18n, type I18n, translateDynamic } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { postgresUrl, testDatabases } from "../support/db";
 import { freshPostgresUrl, outboxStates, waitFor } from "../support/delivery-fixtures";
@@ -110,6 +111,42 @@ describe("rendering outbox payloads", () => {
     }
   });
 
+  it("renders outbox buttons through the bot's renderer, and buttons stored in the older shape as they are", () => {
+    const payload = {
+      template: "reminders.club_meeting",
+      locale: "ru" as const,
+      params: { club: "Клуб", date: "1 декабря", time: "10:00", place: "—" },
+    };
+    const rendered = render(
+      i18n,
+      {
+        ...payload,
+        buttons: [
+          [
+            { kind: "reminder.coming", actionId: 7 },
+            { kind: "reminder.cant", actionId: 7 },
+          ],
+          [{ kind: "club.coming", meetingId: 3, date: "20261209" }],
+          [{ kind: "open.hours" }],
+          [{ textKey: "reminders.btn_coming", data: "rem:yes:1" }],
+        ],
+      },
+      renderOutboxButton,
+    );
+    if (rendered.method !== "sendMessage") throw new Error(rendered.method);
+    expect(rendered.params.reply_markup?.inline_keyboard).toEqual([
+      [
+        { text: "✅ Приду", callback_data: "rem:yes:7" },
+        { text: i18n.t("ru")("reminders.btn_cant"), callback_data: "rem:no:7" },
+      ],
+      [{ text: i18n.t("ru")("reminders.btn_club_coming"), callback_data: "rem:club:3:20261209" }],
+      [{ text: i18n.t("ru")("hours.btn_to_hours"), callback_data: "m:hours" }],
+      [{ text: "✅ Приду", callback_data: "rem:yes:1" }],
+    ]);
+    // Without the bot's renderer, a button cannot be made: the row is dead-lettered, never sent without it.
+    expect(() => render(i18n, { ...payload, buttons: [[{ kind: "open.hours" }]] })).toThrow(RenderError);
+  });
+
   it("renders copies, documents and ready text, and refuses unknown templates", () => {
     expect(render(i18n, { copy: { fromChatId: -1, messageId: 2 } })).toEqual({
       method: "copyMessage",
@@ -133,7 +170,7 @@ describe("rendering outbox payloads", () => {
     for (const locale of ["kk", "ru"] as const) {
       const t = i18n.t(locale);
       for (const key of base(Object.keys(resources[locale].reminders as object))) {
-        const text = t(`reminders.${key}`, { count: 3, title: TRICKY, club: TRICKY, name: TRICKY, place: "<>&", address: "&" });
+        const text = translateDynamic(t, `reminders.${key}`, { count: 3, title: TRICKY, club: TRICKY, name: TRICKY, place: "<>&", address: "&" });
         expect(() => parseTelegramHtml(text), `${locale}:${key}`).not.toThrow();
       }
     }
@@ -199,6 +236,7 @@ describe("rendering outbox payloads", () => {
       api: new Api(emulator.token, { apiRoot: emulator.apiRoot }),
       i18n: await createI18n(),
       logger: createLogger("silent"),
+      buttons: renderOutboxButton,
       ratePerSecond: 2000,
       perChatIntervalMs: 0,
     });

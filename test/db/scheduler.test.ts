@@ -14,6 +14,7 @@ import {
   participations,
   users,
 } from "../../src/db/schema";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { Dispatcher } from "../../src/delivery/dispatcher";
 import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
@@ -87,8 +88,8 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       params: { title: TRICKY, when: { $datetime: expect.any(String) }, address: "Алматы, Абай даңғылы 1" },
       buttons: [
         [
-          { textKey: "reminders.btn_coming", data: `rem:yes:${action}` },
-          { textKey: "reminders.btn_cant", data: `rem:no:${action}` },
+          { kind: "reminder.coming", actionId: action },
+          { kind: "reminder.cant", actionId: action },
         ],
       ],
       expiresAt: expect.any(String),
@@ -143,7 +144,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       template: "reminders.club_meeting",
       locale: "kk",
       params: { club: TRICKY, place: "Абай к-сі 10" },
-      buttons: [[{ textKey: "reminders.btn_club_coming", data: `rem:club:${meeting!.id}:20261209` }]],
+      buttons: [[{ kind: "club.coming", meetingId: meeting!.id, date: "20261209" }]],
     });
     expect(new Date(payload.expiresAt).getTime()).toBe(local("2026-12-09T10:00:00").getTime());
   });
@@ -267,6 +268,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
         api: new Api(emulator.token, { apiRoot: emulator.apiRoot }),
         i18n,
         logger: silent,
+        buttons: renderOutboxButton,
         idlePollMs: 100,
       }),
     }));

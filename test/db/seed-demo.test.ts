@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { actions, clubMeetings, clubs, marathons, organizations, regions } from "../../src/db/schema";
-import { DEMO_MARATHON_CODE, planDemo, seedDemo } from "../../src/db/seed-demo";
+import { DEMO_MARATHON_CODE, planDemo, seedDemo } from "../../src/playground/seed-demo";
 import { CATEGORIES } from "../../src/domain/categories";
 import { testDatabases } from "../support/db";
 

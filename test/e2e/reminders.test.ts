@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { clubMeetings, clubMembers, clubs, participations } from "../../src/db/schema";
-import { setQuietHours } from "../../src/delivery/preferences";
+import { setQuietHours } from "../../src/domain/preferences";
 import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";

@@ -22,7 +22,7 @@ describe("webhook mode", () => {
   let database: DatabaseHandle;
   let app: App;
   let base: string;
-  const SECRET = "s3cret_Token-1";
+  const SECRET = "s3cret_Token-1_long";
 
   beforeAll(async () => {
     emulator = await BotApiEmulator.start();

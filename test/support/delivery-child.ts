@@ -5,6 +5,7 @@
  */
 import { Api } from "grammy";
 import { openDatabase } from "../../src/db/client";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import { Dispatcher } from "../../src/delivery/dispatcher";
 import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
@@ -21,6 +22,7 @@ const dispatcher = new Dispatcher({
   api: new Api(env("BOT_TOKEN"), { apiRoot: env("API_ROOT"), timeoutSeconds: 10 }),
   i18n: await createI18n(),
   logger: createLogger("silent"),
+  buttons: renderOutboxButton,
   ratePerSecond: Number(env("DELIVERY_RATE")),
   perChatIntervalMs: 0,
   claimTtlMs: Number(env("CLAIM_TTL_MS")),

@@ -48,6 +48,14 @@ describe("config", () => {
     expect(
       problemsOf({ BOT_TOKEN: "1:a", BOT_MODE: "webhook", WEBHOOK_URL: "https://x.kz/tg", WEBHOOK_SECRET: "a b" })[0],
     ).toMatch(/^WEBHOOK_SECRET /);
+    const webhook = { BOT_TOKEN: "1:a", BOT_MODE: "webhook", WEBHOOK_URL: "https://x.kz/tg" };
+    expect(problemsOf({ ...webhook, WEBHOOK_SECRET: "short_secret_15" })).toEqual([
+      "WEBHOOK_SECRET must be 16–256 characters of A-Z a-z 0-9 _ -",
+    ]);
+    expect(problemsOf({ ...webhook, WEBHOOK_SECRET: "sixteen_chars_ok/" })[0]).toMatch(/^WEBHOOK_SECRET /);
+    expect(problemsOf({ ...webhook, WEBHOOK_SECRET: "x".repeat(257) })[0]).toMatch(/^WEBHOOK_SECRET /);
+    expect(loadConfig({ ...webhook, WEBHOOK_SECRET: "sixteen-chars_OK" }).webhook?.secret).toBe("sixteen-chars_OK");
+    expect(loadConfig({ ...webhook, WEBHOOK_SECRET: "x".repeat(256) }).webhook?.secret).toHaveLength(256);
     expect(problemsOf({ BOT_MODE: "sometimes" })[0]).toMatch(/^BOT_MODE /);
   });
 

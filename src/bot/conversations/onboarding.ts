@@ -3,13 +3,14 @@ import { type Category, isCategory } from "../../domain/categories";
 import { completeOnboarding, type GeoPoint, isValidPoint } from "../../domain/users";
 import { cb, cbPattern } from "../callback-data";
 import { type DeepLink, matchDeepLink } from "../deep-links";
+import type { LocaleKey } from "../../i18n";
 import type { BotConversation, InnerContext } from "../context";
 import { categoryList, interestsKeyboard, locationRequestKeyboard, mainMenuKeyboard, regionKeyboard } from "../keyboards";
 
 export const ONBOARDING = "onboarding";
 
 /** Answers whatever does not fit the current step: a stale button gets a toast, anything else a hint. */
-function hint(key: string) {
+function hint(key: LocaleKey) {
   return async (ctx: InnerContext) => {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
     else await ctx.reply(ctx.t(key));

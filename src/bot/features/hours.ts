@@ -27,8 +27,10 @@ import {
   volunteerBookCsv,
   type IssuedBook,
 } from "../../domain/volunteer-book";
-import type { Locale, Translate } from "../../i18n";
+import type { Locale, LocaleKey, Translate } from "../../i18n";
 import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
+import { isOneOf } from "../../core/one-of";
+import { categoryName } from "../keyboards";
 import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
 import { EXPENSIVE } from "../middleware/rate-limit";
@@ -95,7 +97,7 @@ async function hoursScreen(ctx: BotContext): Promise<{ text: string; keyboard: I
     [
       t("hours.by_category"),
       ...summary.byCategory.map((c) =>
-        line(`${isCategory(c.category) ? CATEGORY_ICONS[c.category] : "✨"} ${t(`categories.${c.category}`)}`, c),
+        line(`${isCategory(c.category) ? CATEGORY_ICONS[c.category] : "✨"} ${categoryName(t, c.category)}`, c),
       ),
     ].join("\n"),
     [t("hours.by_month"), ...summary.byMonth.slice(0, MONTHS_SHOWN).map((m) => line(monthInWords(m.month, locale), m))].join("\n"),
@@ -129,7 +131,7 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
   const { t, locale } = ctx;
   const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
   const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
-  const categoryName = (category: string | null) => (category ? t(`categories.${category}`) : "—");
+  const categoryNameOf = (category: string | null) => (category ? categoryName(t, category) : "—");
 
   const pdf = await renderVolunteerBookPdfOffThread({
     title: t("hours.pdf_title"),
@@ -140,7 +142,7 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
       [t("hours.pdf_issued"), formatDate(book.createdAt, locale)],
     ],
     columns: [t("hours.pdf_col_date"), t("hours.pdf_col_what"), t("hours.pdf_col_category"), t("hours.pdf_col_hours")],
-    rows: entries.map((e) => [dottedDay(e.date), entryTitle(e), categoryName(e.category), formatHours(e.hours, locale)]),
+    rows: entries.map((e) => [dottedDay(e.date), entryTitle(e), categoryNameOf(e.category), formatHours(e.hours, locale)]),
     total: [t("hours.pdf_total"), formatHours(book.totalHours, locale)],
     code: [t("hours.pdf_code"), book.code],
     verification: [
@@ -156,7 +158,7 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
     category: t("hours.pdf_col_category"),
     hours: t("hours.pdf_col_hours"),
     total: t("hours.pdf_total"),
-    categoryName,
+    categoryName: categoryNameOf,
   });
 
   await ctx.replyWithDocument(new InputFile(pdf, `erikti-book-${book.code}.pdf`), {
@@ -212,7 +214,7 @@ export const verifyDeepLink: DeepLink = {
 // ----- self-reported hours: a conversation ------------------------------------------------------------------------
 
 /** Answers input that does not fit the step: a stale button gets a toast, anything else the hint. */
-function hint(key: string, params?: Record<string, unknown>) {
+function hint(key: LocaleKey, params?: Record<string, unknown>) {
   return async (ctx: InnerContext) => {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
     else await ctx.reply(ctx.t(key, params));
@@ -433,9 +435,9 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     });
     return;
   }
-  const known = ["daily_limit", "already_reported", "not_participant", "consent_required"];
+  const known = ["daily_limit", "already_reported", "not_participant", "consent_required"] as const;
   await ctx.reply(
-    t(known.includes(outcome.code) ? `hours.error_${outcome.code}` : "hours.error_generic", {
+    t(isOneOf(known, outcome.code) ? `hours.error_${outcome.code}` : "hours.error_generic", {
       amount: amount(t, locale, outcome.remaining),
     }),
     { reply_markup: back },

@@ -2,6 +2,7 @@ import { createConversation } from "@grammyjs/conversations";
 import { Composer, InlineKeyboard, type Middleware } from "grammy";
 import type { PhotoSize } from "grammy/types";
 import {
+  BADGE_MILESTONES,
   checkDeedText,
   DEED_TEXT_MAX,
   joinMarathon,
@@ -16,7 +17,7 @@ import {
   reportDeed,
 } from "../../domain/marathons";
 import { DomainError, hasConsent } from "../../domain/users";
-import type { Locale, Translate } from "../../i18n";
+import type { Locale, LocaleKey, Translate } from "../../i18n";
 import { formatDate, formatHours } from "../../i18n/format";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../context";
@@ -28,6 +29,12 @@ const HOUR_CHOICES = [1, 2, 3, 4] as const;
 
 function marathonTitle(marathon: Pick<Marathon, "titleKk" | "titleRu">, locale: Locale): string {
   return locale === "kk" ? marathon.titleKk : marathon.titleRu;
+}
+
+/** A badge's name (marathons.badge_<milestone>); a number that is no milestone is shown as it is. */
+function badgeLabel(t: Translate, milestone: number): string {
+  const badge = BADGE_MILESTONES.find((m) => m === milestone);
+  return badge === undefined ? String(milestone) : t(`marathons.badge_${badge}`);
 }
 
 /** The refusals the domain may throw, as a localized text. */
@@ -98,7 +105,7 @@ async function pressedMarathon(ctx: BotContext): Promise<MarathonView | undefine
 function progressText(ctx: BotContext, view: MarathonView): string {
   const { t, locale } = ctx;
   const { progress } = view;
-  const badgeName = (milestone: number) => t(`marathons.badge_${milestone}`);
+  const badgeName = (milestone: number) => badgeLabel(t, milestone);
   const lines = [
     t("marathons.progress_title", { title: marathonTitle(view.marathon, locale) }),
     "",
@@ -213,7 +220,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "r", 1), async (ctx) => {
 // ----- reporting a good deed ------------------------------------------------------------------
 
 /** Whatever does not fit the current step: a stale button gets a toast, anything else a hint. */
-function hint(key: string) {
+function hint(key: LocaleKey) {
   return async (ctx: InnerContext) => {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
     else await ctx.reply(ctx.t(key));
@@ -358,7 +365,7 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
     return;
   }
   const lines = [t("marathons.deed_saved", { count: result.deeds, hours: formatHours(result.hours, locale) })];
-  if (result.badge !== null) lines.push("", t("marathons.deed_badge", { badge: t(`marathons.badge_${result.badge}`) }));
+  if (result.badge !== null) lines.push("", t("marathons.deed_badge", { badge: badgeLabel(t, result.badge) }));
   await ctx.reply(lines.join("\n"), { reply_markup: afterwards });
 }
 

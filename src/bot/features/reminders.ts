@@ -8,12 +8,11 @@ import {
   reminderPreferences,
   setQuietHours,
   setReminder,
-} from "../../delivery/preferences";
-import { leaveAction } from "../../domain/participation";
+} from "../../domain/preferences";
+import { confirmClubMeeting } from "../../domain/clubs";
+import { leaveAction, reminderAction } from "../../domain/participation";
 import { findUser } from "../../domain/users";
-import { formatTime } from "../../delivery/render";
-import { formatDate } from "../../i18n/format";
-import { confirmClubMeeting, reminderAction } from "../../scheduler/replies";
+import { formatDate, formatTime } from "../../i18n/format";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
 

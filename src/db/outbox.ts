@@ -1,7 +1,21 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { Executor } from "../db/client";
-import { outbox, type OutboxState, PRIORITY } from "../db/schema";
+import type { Executor } from "./client";
+import { outbox, type OutboxState, PRIORITY } from "./schema";
+
+/**
+ * What a button of an outbox message does, in the domain's words. The bot turns it into a label and callback data
+ * when the message is sent (src/bot/outbox-buttons.ts, injected into the dispatcher), so callback data is built
+ * only in src/bot/ and a route rename there cannot break rows already waiting in the outbox.
+ */
+export type OutboxButton =
+  /** "I'm coming" / "I can't" under an action reminder. */
+  | { kind: "reminder.coming"; actionId: number }
+  | { kind: "reminder.cant"; actionId: number }
+  /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
+  | { kind: "club.coming"; meetingId: number; date: string }
+  /** Opens "My hours". */
+  | { kind: "open.hours" };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
@@ -14,8 +28,8 @@ export type OutboxContent =
        */
       params?: Record<string, unknown>;
       locale: "kk" | "ru";
-      /** Rows of buttons whose labels are locale keys. */
-      buttons?: Array<Array<{ textKey: string; data: string }>>;
+      /** Rows of buttons. */
+      buttons?: OutboxButton[][];
     }
   /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
   | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
@@ -35,8 +49,20 @@ export interface OutboxMessage {
   content: OutboxContent;
 }
 
-/** What the payload column holds: the content plus delivery metadata. */
-export type OutboxPayload = OutboxContent & { expiresAt?: string };
+/**
+ * A button as rows enqueued before OutboxButton stored it: a label key and ready callback data (still rendered as
+ * stored, so pending rows of that shape are delivered unchanged).
+ */
+export interface LegacyOutboxButton {
+  textKey: string;
+  data: string;
+}
+
+/** What the payload column holds: the content plus delivery metadata (and possibly buttons of the older shape). */
+export type OutboxPayload = (
+  | Exclude<OutboxContent, { template: string }>
+  | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & { buttons?: Array<Array<OutboxButton | LegacyOutboxButton>> })
+) & { expiresAt?: string };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;

@@ -1,7 +1,7 @@
 /** npm run seed:demo — fills the configured database (DATABASE_URL, else PGlite under DATA_DIR) with demo data. */
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../config";
-import { openDatabase } from "./client";
+import { openDatabase } from "../db/client";
 import { seedDemo } from "./seed-demo";
 
 async function main(): Promise<void> {

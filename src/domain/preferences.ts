@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { type User, users } from "../db/schema";
-import type { QuietHours } from "./quiet-hours";
+import type { QuietHours } from "../core/time";
 
 /** The quiet-hour choices offered in settings; "off" has equal start and end (no quiet hours). */
 export const QUIET_PRESETS = {

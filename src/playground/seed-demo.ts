@@ -1,8 +1,8 @@
 import { asc } from "drizzle-orm";
 import { CATEGORIES, type Category } from "../domain/categories";
-import type { Database } from "./client";
-import { actions, clubMeetings, clubs, marathons, organizations, regions } from "./schema";
-import { ALMATY_OFFSET_MS, DAY_MS } from "../domain/time";
+import type { Database } from "../db/client";
+import { actions, clubMeetings, clubs, marathons, organizations, regions } from "../db/schema";
+import { ALMATY_OFFSET_MS, DAY_MS } from "../core/time";
 
 /**
  * Demo data for the playground and `npm run seed:demo`: organizers in every region, a few hundred upcoming actions

@@ -1,26 +1,18 @@
 import { and, eq } from "drizzle-orm";
+import { localMoment } from "../core/time";
 import type { Database } from "../db/client";
-import { actions, clubMembers, clubMeetings, clubs, participations, users } from "../db/schema";
-import { at, enqueue } from "../delivery/outbox";
-import { localMoment } from "../delivery/quiet-hours";
+import { at, enqueue } from "../db/outbox";
+import { clubMembers, clubMeetings, clubs, outbox, users } from "../db/schema";
 
-/** What the "I'm coming / I can't" buttons of an action reminder need to know. */
-export interface ReminderAction {
-  title: string;
-  startsAt: Date;
-  joined: boolean;
-}
+/** The prefix of a club reminder's idempotency key; the scheduler builds the rest in SQL (`clubMeetingReminders`). */
+export const CLUB_REMINDER_PREFIX = "club:";
 
-/** Undefined when the action is gone or no longer published (cancelled after the reminder went out). */
-export async function reminderAction(db: Database, actionId: number, userId: number): Promise<ReminderAction | undefined> {
-  const [row] = await db
-    .select({ title: actions.title, startsAt: actions.startsAt, actionStatus: actions.status, status: participations.status })
-    .from(actions)
-    .leftJoin(participations, and(eq(participations.actionId, actions.id), eq(participations.userId, userId)))
-    .where(eq(actions.id, actionId))
-    .limit(1);
-  if (!row || row.actionStatus !== "published") return undefined;
-  return { title: row.title, startsAt: row.startsAt, joined: row.status === "joined" };
+/**
+ * The idempotency key of a member's reminder for one occurrence of a meeting (local date YYYYMMDD): a confirmation is
+ * accepted only for a reminder that exists.
+ */
+export function clubReminderKey(meetingId: number, localDate: string, userId: number): string {
+  return `${CLUB_REMINDER_PREFIX}${meetingId}:${localDate}:${userId}`;
 }
 
 export type ClubConfirmation =
@@ -28,8 +20,9 @@ export type ClubConfirmation =
   | { status: "refused"; reason: "not_found" | "not_member" | "past" };
 
 /**
- * A member confirms they will come to a club meeting on a date (YYYYMMDD, local). The club's coordinator is told
- * through the outbox, once per member and meeting, however often the button is pressed.
+ * A member confirms they will come to a club meeting on a date (YYYYMMDD, local). Only the date a reminder was made
+ * for counts (a forged button with another date is refused as not found). The club's coordinator is told through the
+ * outbox, once per member and occurrence, however often the button is pressed.
  */
 export async function confirmClubMeeting(
   db: Database,
@@ -66,6 +59,12 @@ export async function confirmClubMeeting(
     .where(and(eq(clubMembers.clubId, meeting.clubId), eq(clubMembers.userId, userId)))
     .limit(1);
   if (!member) return { status: "refused", reason: "not_member" };
+  const [reminded] = await db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(and(eq(outbox.idempotencyKey, clubReminderKey(meetingId, localDate, userId)), eq(outbox.chatId, userId)))
+    .limit(1);
+  if (!reminded) return { status: "refused", reason: "not_found" };
 
   if (meeting.coordinatorId && meeting.coordinatorId !== userId) {
     const [coordinator] = await db.select({ language: users.language }).from(users).where(eq(users.id, meeting.coordinatorId));

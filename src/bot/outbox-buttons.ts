@@ -1,0 +1,26 @@
+import type { ButtonRenderer } from "../delivery/render";
+import { cb } from "./callback-data";
+
+/**
+ * The inline buttons of outbox messages: what the domain and the scheduler say a button does, turned into a label and
+ * the callback data the bot's handlers parse (src/bot/features/reminders.ts, the "m:" menu routes). The composition
+ * root hands it to the dispatcher.
+ */
+export const renderOutboxButton: ButtonRenderer = (button, t) => {
+  switch (button.kind) {
+    case "reminder.coming":
+      return { text: t("reminders.btn_coming"), callback_data: cb("rem", "yes", button.actionId) };
+    case "reminder.cant":
+      return { text: t("reminders.btn_cant"), callback_data: cb("rem", "no", button.actionId) };
+    case "club.coming":
+      return { text: t("reminders.btn_club_coming"), callback_data: cb("rem", "club", button.meetingId, button.date) };
+    case "open.hours":
+      return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
+    default:
+      return unknownButton(button);
+  }
+};
+
+function unknownButton(button: never): never {
+  throw new Error(`unknown outbox button ${JSON.stringify(button)}`);
+}

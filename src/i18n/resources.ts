@@ -1,0 +1,40 @@
+/**
+ * The shape of every locale file, from the Kazakh ones (locales/kk/<file>.json is the namespace t("<file>.key")), so
+ * i18next types t(): a key that does not exist fails `tsc`. One line per file: test/unit/locale-types.test.ts fails
+ * when a file of locales/kk is missing here.
+ */
+import type actions from "../../locales/kk/actions.json";
+import type categories from "../../locales/kk/categories.json";
+import type commands from "../../locales/kk/commands.json";
+import type common from "../../locales/kk/common.json";
+import type help from "../../locales/kk/help.json";
+import type hours from "../../locales/kk/hours.json";
+import type language from "../../locales/kk/language.json";
+import type marathons from "../../locales/kk/marathons.json";
+import type menu from "../../locales/kk/menu.json";
+import type onboarding from "../../locales/kk/onboarding.json";
+import type reminders from "../../locales/kk/reminders.json";
+import type settings from "../../locales/kk/settings.json";
+
+export interface LocaleResources {
+  actions: typeof actions;
+  categories: typeof categories;
+  commands: typeof commands;
+  common: typeof common;
+  help: typeof help;
+  hours: typeof hours;
+  language: typeof language;
+  marathons: typeof marathons;
+  menu: typeof menu;
+  onboarding: typeof onboarding;
+  reminders: typeof reminders;
+  settings: typeof settings;
+}
+
+declare module "i18next" {
+  interface CustomTypeOptions {
+    defaultNS: "translation";
+    resources: { translation: LocaleResources };
+    returnNull: false;
+  }
+}
