@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../src/db/client";
 import { actions, browseStates, conversationStates, marathons, organizations, outbox, participations, users } from "../../src/db/schema";
-import { enqueue } from "../../src/delivery/outbox";
+import { enqueue } from "../../src/db/outbox";
 import { creditAttendance, decideHours, localDay, reportHours } from "../../src/domain/hours";
 import { joinMarathon, reportDeed } from "../../src/domain/marathons";
 import { joinAction } from "../../src/domain/participation";
