@@ -4,7 +4,7 @@ import { startApp } from "../app";
 import type { Config } from "../config";
 import { seedDemo } from "./seed-demo";
 import { createLogger } from "../logger";
-import { type ApiCall, BotApiEmulator, type StoredMessage } from "./emulator";
+import { type ApiCall, BotApiEmulator, type StoredMessage } from "./emulator/index";
 import { htmlToTerminal } from "./render";
 
 /** The simulated person; the same id every run, so the playground database remembers them. */

@@ -10,8 +10,9 @@ import { Dispatcher, type DispatcherOptions } from "../../src/delivery/dispatche
 import { at, enqueue } from "../../src/db/outbox";
 import { createI18n, type I18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
-import { postgresUrl, testDatabases } from "../support/db";
-import { addUsers, freshPostgresUrl, outboxStates } from "../support/delivery-fixtures";
+import { testDatabases } from "../support/db";
+import { addUsers, outboxStates } from "../support/delivery-fixtures";
+import { describeOnPostgres } from "../support/postgres-only";
 import { BotApiEmulator } from "../support/fake-telegram";
 
 const TRICKY = `<b>Ayan & "Co"</b>`;
@@ -267,13 +268,11 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
   });
 });
 
-(postgresUrl ? describe : describe.skip)(`two dispatchers on one PostgreSQL${postgresUrl ? "" : " (skipped: needs TEST_DATABASE_URL, several connections to one server)"}`, () => {
-  let fresh: Awaited<ReturnType<typeof freshPostgresUrl>>;
+describeOnPostgres("two dispatchers on one PostgreSQL", (fresh) => {
   let first: DatabaseHandle;
   let second: DatabaseHandle;
   let emulator: BotApiEmulator;
   beforeAll(async () => {
-    fresh = await freshPostgresUrl(postgresUrl!);
     first = await openDatabase({ url: fresh.url, max: 3 });
     second = await openDatabase({ url: fresh.url, max: 3 });
     emulator = await BotApiEmulator.start({ rateLimit: { globalPerSecond: 40 } });
@@ -281,7 +280,6 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
   afterAll(async () => {
     await first?.close();
     await second?.close();
-    await fresh?.drop();
     await emulator?.close();
   });
 

@@ -11,8 +11,9 @@ import { RenderError, render } from "../../src/delivery/render";
 import { rowsOf } from "../../src/db/client";
 import { createI18n, type I18n, translateDynamic } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
-import { postgresUrl, testDatabases } from "../support/db";
-import { freshPostgresUrl, outboxStates, waitFor } from "../support/delivery-fixtures";
+import { testDatabases } from "../support/db";
+import { outboxStates, waitFor } from "../support/delivery-fixtures";
+import { describeOnPostgres } from "../support/postgres-only";
 import { BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
 
 const TRICKY = `<b>Ayan & "Co"</b>`;
@@ -185,20 +186,17 @@ describe("rendering outbox payloads", () => {
  * way; a new dispatcher finishes it. Nothing may be lost, and only rows claimed at the moment of the kill may be
  * sent twice.
  */
-(postgresUrl ? describe : describe.skip)(`crash safety on PostgreSQL${postgresUrl ? "" : " (skipped: needs TEST_DATABASE_URL, several connections to one server)"}`, () => {
+describeOnPostgres("crash safety on PostgreSQL", (fresh) => {
   const TOTAL = 10_000;
   let emulator: BotApiEmulator;
-  let fresh: Awaited<ReturnType<typeof freshPostgresUrl>>;
   let database: DatabaseHandle;
 
   beforeAll(async () => {
     emulator = await BotApiEmulator.start();
-    fresh = await freshPostgresUrl(postgresUrl!);
     database = await openDatabase({ url: fresh.url, max: 4 });
   });
   afterAll(async () => {
     await database?.close();
-    await fresh?.drop();
     await emulator?.close();
   });
 

@@ -21,8 +21,9 @@ import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { defaultJobs, Scheduler } from "../../src/scheduler";
 import { actionReminders, clubMeetingReminders, marathonDigest, outboxHousekeeping } from "../../src/scheduler/jobs";
-import { postgresUrl, testDatabases } from "../support/db";
-import { addAction, addParticipants, addUsers, freshPostgresUrl, outboxStates, waitFor } from "../support/delivery-fixtures";
+import { testDatabases } from "../support/db";
+import { addAction, addParticipants, addUsers, outboxStates, waitFor } from "../support/delivery-fixtures";
+import { describeOnPostgres } from "../support/postgres-only";
 import { BotApiEmulator } from "../support/fake-telegram";
 
 const TRICKY = `<b>Ayan & "Co"</b>`;
@@ -223,19 +224,16 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
   });
 });
 
-(postgresUrl ? describe : describe.skip)(`two bot instances on one PostgreSQL${postgresUrl ? "" : " (skipped: needs TEST_DATABASE_URL, several connections to one server)"}`, () => {
-  let fresh: Awaited<ReturnType<typeof freshPostgresUrl>>;
+describeOnPostgres("two bot instances on one PostgreSQL", (fresh) => {
   let first: DatabaseHandle;
   let second: DatabaseHandle;
   beforeAll(async () => {
-    fresh = await freshPostgresUrl(postgresUrl!);
     first = await openDatabase({ url: fresh.url, max: 3 });
     second = await openDatabase({ url: fresh.url, max: 3 });
   });
   afterAll(async () => {
     await first?.close();
     await second?.close();
-    await fresh?.drop();
   });
 
   it("runs a job on one instance at a time: the other skips the tick", async () => {

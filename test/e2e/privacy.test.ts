@@ -150,7 +150,7 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       expect(toast(await press(attacker, `pv:del:${attacker}`))).toBe(text.stale); // malformed
       // An old confirmation (its message sent 20 minutes ago) is stale too.
       const old = last(attacker);
-      emulator["find"](attacker, old.message_id)!.msg.date -= 20 * 60; // the fake keeps what Telegram would send
+      emulator.message(attacker, old.message_id)!.date -= 20 * 60; // the fake keeps what Telegram would send
       expect(toast(await press(attacker, buttons(old)[0]!, old.message_id))).toBe(text.stale);
       expect(await findUser(database.db, victim)).toBeDefined();
       expect(await findUser(database.db, attacker)).toBeDefined();

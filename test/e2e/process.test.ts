@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BotApiEmulator } from "../support/fake-telegram";
+import { guardRejections } from "../support/rejections";
 
 /** The real entry point with a token and TELEGRAM_API_ROOT: answers /start, then stops cleanly on SIGTERM. */
 describe("npm start with BOT_TOKEN against a Bot-API-compatible server", () => {
@@ -12,6 +13,7 @@ describe("npm start with BOT_TOKEN against a Bot-API-compatible server", () => {
 
   it("answers /start in the user's language and stops on SIGTERM after finishing its work", async () => {
     const emulator = await BotApiEmulator.start();
+    const rejections = guardRejections(emulator);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       BOT_TOKEN: emulator.token,
@@ -36,7 +38,7 @@ describe("npm start with BOT_TOKEN against a Bot-API-compatible server", () => {
     expect(stderr).toBe("");
     // The handled update was confirmed, so a restart would not see it again.
     expect(emulator.pendingUpdates()).toBe(0);
-    expect(emulator.failed()).toEqual([]);
+    rejections.check();
     await emulator.close();
   }, 60_000);
 });

@@ -1,11 +1,12 @@
 import { createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type App, startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import type { DatabaseHandle } from "../../src/db/client";
 import { createLogger } from "../../src/logger";
 import { testDatabases } from "../support/db";
 import { BotApiEmulator } from "../support/fake-telegram";
+import { guardRejections, type RejectionGuard } from "../support/rejections";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,10 +23,12 @@ describe("webhook mode", () => {
   let database: DatabaseHandle;
   let app: App;
   let base: string;
+  let rejections: RejectionGuard;
   const SECRET = "s3cret_Token-1_long";
 
   beforeAll(async () => {
     emulator = await BotApiEmulator.start();
+    rejections = guardRejections(emulator);
     database = await testDatabases[0]!.open();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -40,6 +43,7 @@ describe("webhook mode", () => {
     });
     app = await startApp(config, { database, botInfo: emulator.botInfo, logger: createLogger("silent") });
   });
+  afterEach(() => rejections.check());
   afterAll(async () => {
     await app.stop();
     await emulator.close();

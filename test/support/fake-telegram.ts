@@ -1,1 +1,1 @@
-export * from "../../src/playground/emulator";
+export * from "../../src/playground/emulator/index";

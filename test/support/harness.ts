@@ -1,16 +1,25 @@
 import type { Update } from "grammy/types";
+import { afterAll, beforeAll } from "vitest";
 import { type App, type StartOptions, startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import type { DatabaseHandle } from "../../src/db/client";
 import { createLogger } from "../../src/logger";
 import { type ApiCall, BotApiEmulator } from "./fake-telegram";
+import { guardRejections, type Rejection } from "./rejections";
 
 export interface Harness {
   emulator: BotApiEmulator;
   app: App;
   database: DatabaseHandle;
-  /** Pushes an update and resolves once the bot has finished handling it. */
+  /**
+   * Pushes an update and resolves once the bot has finished handling it; fails when the fake Telegram rejected
+   * a call meanwhile (unless allowed). Every test also fails at its end on a rejection not allowed.
+   */
   send(push: () => Update): Promise<Update>;
+  /** Tolerates rejections whose description contains (or matches) `description` until the end of the current test. */
+  allowRejected(description: Rejection): void;
+  /** The allowed rejections since the last takeRejections(), and any not checked yet (they count as checked then). */
+  takeRejections(): ApiCall[];
   /** Stops the bot; the database stays open unless closeDatabase is set. */
   stop(options?: { closeDatabase?: boolean }): Promise<void>;
 }
@@ -22,7 +31,7 @@ export interface HarnessOptions {
   delivery?: StartOptions["delivery"];
 }
 
-const HTML_METHODS = new Set(["sendMessage", "editMessageText", "editMessageCaption", "sendDocument", "sendPhoto"]);
+const HTML_METHODS = new Set(["sendMessage", "editMessageText", "editMessageCaption", "sendDocument", "sendPhoto", "copyMessage"]);
 
 /** Every text the bot sends is HTML: markup sent without parse_mode would reach the user as raw tags. */
 function assertHtmlParseMode(calls: ApiCall[]): void {
@@ -37,6 +46,7 @@ function assertHtmlParseMode(calls: ApiCall[]): void {
 /** The real app (runner, middleware, database) against the fake Bot API server. */
 export async function startHarness(database: DatabaseHandle, options: HarnessOptions = {}): Promise<Harness> {
   const emulator = options.emulator ?? (await BotApiEmulator.start());
+  const rejections = guardRejections(emulator);
   const handled = new Set<number>();
   const waiters = new Map<number, () => void>();
   const config = loadConfig({
@@ -75,8 +85,11 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
         });
       }
       assertHtmlParseMode(emulator.calls.slice(seen));
+      rejections.check();
       return update;
     },
+    allowRejected: (description) => rejections.allowRejected(description),
+    takeRejections: () => rejections.take(),
     async stop({ closeDatabase = false } = {}) {
       await app.stop();
       if (!options.emulator) await emulator.close();
@@ -88,7 +101,10 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
 export interface BotUnderTest {
   database: DatabaseHandle;
   emulator: BotApiEmulator;
+  /** The bot now running (a new one after restart()). */
   h: Harness;
+  /** Stops the bot and starts a new one on the same database and fake Telegram (a deploy, a crash). */
+  restart(): Promise<Harness>;
   /** Stops the bot, then closes the fake Telegram and drops the database. */
   close(): Promise<void>;
 }
@@ -97,15 +113,42 @@ export interface BotUnderTest {
 export async function openBot(kind: { open(): Promise<DatabaseHandle> }, options: Omit<HarnessOptions, "emulator"> = {}): Promise<BotUnderTest> {
   const database = await kind.open();
   const emulator = await BotApiEmulator.start();
-  const h = await startHarness(database, { ...options, emulator });
-  return {
+  const bot: BotUnderTest = {
     database,
     emulator,
-    h,
+    h: await startHarness(database, { ...options, emulator }),
+    async restart() {
+      await bot.h.stop();
+      bot.h = await startHarness(database, { ...options, emulator });
+      return bot.h;
+    },
     async close() {
-      await h.stop();
+      await bot.h.stop();
       await emulator.close();
       await database.close();
     },
   };
+  return bot;
+}
+
+/**
+ * openBot for a describe block: opens it before the block's tests and closes it after them. The returned object
+ * is filled in beforeAll; `assign` gets it then, to set the block's own variables:
+ *
+ *   let database: DatabaseHandle, emulator: BotApiEmulator, h: Harness;
+ *   useBot(kind, {}, (bot) => ({ database, emulator, h } = bot));
+ */
+export function useBot(
+  kind: { open(): Promise<DatabaseHandle> },
+  options: Omit<HarnessOptions, "emulator"> = {},
+  assign?: (bot: BotUnderTest) => void,
+): BotUnderTest {
+  const live = {} as BotUnderTest;
+  beforeAll(async () => {
+    const opened = await openBot(kind, options);
+    Object.assign(live, opened, { restart: async () => (live.h = await opened.restart()) });
+    assign?.(live);
+  });
+  afterAll(() => live.close?.());
+  return live;
 }

@@ -16,6 +16,7 @@ import {
 import { formatDate } from "../../i18n/format";
 import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
+import { showsAlready } from "../not-modified";
 import type { BotContext } from "../context";
 import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
 
@@ -54,8 +55,9 @@ function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
 async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<void> {
   const user = (await findUser(ctx.deps.db, ctx.from!.id))!;
   const options = { reply_markup: settingsKeyboard(ctx, user) };
-  if (mode === "edit") await ctx.editMessageText(settingsText(ctx, user), options);
-  else await ctx.reply(settingsText(ctx, user), options);
+  const text = settingsText(ctx, user);
+  if (mode === "reply") await ctx.reply(text, options);
+  else if (!showsAlready(ctx, text, options.reply_markup)) await ctx.editMessageText(text, options);
 }
 
 
