@@ -7,7 +7,8 @@ export type { User };
 export type Language = "kk" | "ru";
 
 export interface TelegramProfile {
-  firstName: string;
+  /** Undefined when Telegram's name has nothing visible (domain/text.ts cleanName). */
+  firstName?: string;
   lastName?: string;
   username?: string;
 }
@@ -84,7 +85,7 @@ export async function completeOnboarding(db: Database, id: number, answers: Onbo
   const now = new Date();
   const personal = answers.consent
     ? {
-        firstName: answers.profile.firstName,
+        firstName: answers.profile.firstName ?? null,
         lastName: answers.profile.lastName ?? null,
         username: answers.profile.username ?? null,
         regionCode: answers.regionCode,
@@ -128,7 +129,7 @@ export async function giveConsent(db: Database, id: number, profile: TelegramPro
     .update(users)
     .set({
       consentAt: now,
-      firstName: profile.firstName,
+      firstName: profile.firstName ?? null,
       lastName: profile.lastName ?? null,
       username: profile.username ?? null,
       updatedAt: now,

@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard, InputFile, Keyboard, type Middleware } from "grammy";
+import { Composer, InlineKeyboard, InputFile, Keyboard } from "grammy";
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import {
   type ActionCard,
@@ -18,6 +18,7 @@ import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
 import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../i18n/format";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
+import type { ConversationSpec } from "../conversations/registry";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 import { escapeHtml } from "../html";
 
@@ -298,7 +299,7 @@ async function renderMine(ctx: BotContext): Promise<{ text: string; keyboard: In
 
 export const actionsFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const actionsConversations: Middleware<BotContext>[] = [];
+export const actionsConversations: ConversationSpec[] = [];
 
 const onboarded = actionsFeature.filter((ctx) => Boolean(ctx.user?.onboardedAt));
 actionsFeature.command(["actions", "my"], (ctx) => ctx.reply(ctx.t("common.start_first")));

@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard, type Middleware } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
 import {
   isQuietPreset,
   QUIET_PRESETS,
@@ -16,6 +16,7 @@ import { formatDate } from "../../i18n/format";
 import { confirmClubMeeting, reminderAction } from "../../scheduler/replies";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
+import type { ConversationSpec } from "../conversations/registry";
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 
@@ -62,7 +63,7 @@ async function closeReminder(ctx: BotContext): Promise<void> {
 
 export const remindersFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const remindersConversations: Middleware<BotContext>[] = [];
+export const remindersConversations: ConversationSpec[] = [];
 
 remindersFeature.callbackQuery(cbPattern("rem", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();

@@ -18,6 +18,7 @@ import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
+import { telegramProfile } from "../profile";
 
 function settingsText(ctx: BotContext, user: User): string {
   const { t, locale } = ctx;
@@ -146,11 +147,7 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
 
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
   if (!hasConsent(ctx.user)) {
-    await giveConsent(ctx.deps.db, ctx.from.id, {
-      firstName: ctx.from.first_name,
-      lastName: ctx.from.last_name,
-      username: ctx.from.username,
-    });
+    await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
     await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_given") });
     return showSettings(ctx, "edit");
   }
