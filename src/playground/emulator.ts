@@ -830,17 +830,33 @@ export class BotApiEmulator extends EventEmitter {
   }
 
   /** A press on an inline button of a bot message. The data is not checked against the keyboard: forged presses are possible. */
-  pressButton(userId: number, messageId: number, data: string): Update {
+  pressButton(userId: number, messageId: number, data: string, chatId = userId): Update {
     const user = this.user(userId);
-    const rec = this.find(userId, messageId);
-    if (!rec || !rec.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${userId}`);
+    const rec = this.find(chatId, messageId);
+    if (!rec || !rec.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${chatId}`);
     const id = String(4_000_000_000_000_000 + ++this.queryCounter);
     this.queries.set(id, { answered: false });
     return this.enqueue({
       callback_query: {
         id, from: this.userObject(user.init), message: structuredClone(rec.msg),
-        chat_instance: String(-(userId % 1_000_000_007) - 1), data,
+        chat_instance: String(-(chatId % 1_000_000_007) - 1), data,
       },
+    } as Omit<Update, "update_id">);
+  }
+
+  /**
+   * A press Telegram sends without a usable message: a button of an inline message (inline_message_id, no message,
+   * no chat) or of a message the bot can no longer access (an InaccessibleMessage with date 0).
+   */
+  pressWithoutMessage(userId: number, data: string, kind: "inline" | "inaccessible", messageId = 1): Update {
+    const user = this.user(userId);
+    const id = String(4_000_000_000_000_000 + ++this.queryCounter);
+    this.queries.set(id, { answered: false });
+    const where = kind === "inline"
+      ? { inline_message_id: `AAAA${id}` }
+      : { message: { chat: this.chatObject(userId), message_id: messageId, date: 0 } };
+    return this.enqueue({
+      callback_query: { id, from: this.userObject(user.init), ...where, chat_instance: String(-(userId % 1_000_000_007) - 1), data },
     } as Omit<Update, "update_id">);
   }
 
