@@ -860,6 +860,14 @@ export class BotApiEmulator extends EventEmitter {
     } as Omit<Update, "update_id">);
   }
 
+  /** The user deletes a message in their app ("for both"): the bot can no longer edit it. */
+  removeMessage(chatId: number, messageId: number): void {
+    const list = this.chats.get(chatId) ?? [];
+    const i = list.findIndex((r) => r.msg.message_id === messageId);
+    if (i < 0) throw new Error(`BotApiEmulator.removeMessage: no message ${messageId} in chat ${chatId}`);
+    list.splice(i, 1);
+  }
+
   pushUpdate(update: Omit<Update, "update_id">): Update {
     return this.enqueue(update);
   }

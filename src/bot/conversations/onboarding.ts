@@ -6,6 +6,7 @@ import { type DeepLink, matchDeepLink } from "../deep-links";
 import { cleanName } from "../../domain/text";
 import type { BotConversation, InnerContext } from "../context";
 import { telegramProfile } from "../profile";
+import { showScreen } from "../screen";
 import { type ConversationSpec, defineConversation, ONBOARDING } from "./registry";
 import { hint, reject } from "./wait";
 import { categoryList, interestsKeyboard, locationRequestKeyboard, mainMenuKeyboard, regionKeyboard } from "../keyboards";
@@ -56,7 +57,7 @@ async function onboarding(
   if (!region) await reject(conversation, pick, t("common.stale_button"));
   const regionCode = region!.code;
   await pick.answerCallbackQuery();
-  await pick.editMessageText(t("onboarding.region_chosen", { region: regions.name(region!, locale) }));
+  await showScreen(pick, t("onboarding.region_chosen", { region: regions.name(region!, locale) }));
 
   // 2. Interests (multi-select). A toggle only edits the keyboard and is then forgotten (not kept in the log), so
   // any number of presses keeps the state small; "done" reads the selection off the pressed keyboard once.
@@ -79,7 +80,7 @@ async function onboarding(
   const selected = await conversation.external(() => selectedOn(press.callbackQuery.message));
   await press.answerCallbackQuery();
   const chosen = selected.length ? categoryList(t, selected) : t("onboarding.interests_none");
-  await press.editMessageText(t("onboarding.interests_chosen", { list: chosen }));
+  await showScreen(press, t("onboarding.interests_chosen", { list: chosen }));
 
   // 3. Consent to personal-data processing
   await ctx.reply(t("onboarding.consent_prompt"), {
@@ -93,7 +94,7 @@ async function onboarding(
     .andFrom(userId);
   const consent = answer.match[1] === "yes";
   await answer.answerCallbackQuery();
-  await answer.editMessageText(t(consent ? "onboarding.consent_given" : "onboarding.consent_declined"));
+  await showScreen(answer, t(consent ? "onboarding.consent_given" : "onboarding.consent_declined"));
 
   // 4. Location, only worth asking with consent (without it nothing personal is kept)
   let location: GeoPoint | undefined;

@@ -1,5 +1,4 @@
 import { Composer, InlineKeyboard, InputFile, Keyboard } from "grammy";
-import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import {
   type ActionCard,
   type Browse,
@@ -21,6 +20,8 @@ import type { BotContext } from "../context";
 import type { ConversationSpec } from "../conversations/registry";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 import { escapeHtml } from "../html";
+import { requireProfile } from "../profile";
+import { showScreen } from "../screen";
 
 const PAGE_SIZE = 5;
 const MAX_PAGE = 100;
@@ -39,39 +40,6 @@ function tidy(keyboard: InlineKeyboard): InlineKeyboard {
   const rows = keyboard.inline_keyboard.filter((row) => row.length > 0);
   keyboard.inline_keyboard.splice(0, keyboard.inline_keyboard.length, ...rows);
   return keyboard;
-}
-
-// ----- editing without "message is not modified" --------------------------------------------------
-
-function plainText(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
-}
-
-function buttonsOf(markup: InlineKeyboardMarkup | undefined): string {
-  return JSON.stringify(
-    (markup?.inline_keyboard ?? []).map((row) =>
-      row.map((b: InlineKeyboardButton) => [b.text, "callback_data" in b ? b.callback_data : "url" in b ? b.url : ""]),
-    ),
-  );
-}
-
-/**
- * Edits the pressed message, unless it already shows exactly this (Telegram refuses such edits); a message without
- * text (a forged press on a pin) gets a new message instead.
- */
-async function editPressed(ctx: BotContext, html: string, keyboard: InlineKeyboard): Promise<void> {
-  const shown = ctx.callbackQuery?.message;
-  if (shown && shown.text === undefined) {
-    await ctx.reply(html, { reply_markup: keyboard, link_preview_options: { is_disabled: true } });
-    return;
-  }
-  if (shown && shown.text === plainText(html) && buttonsOf(shown.reply_markup) === buttonsOf(keyboard)) return;
-  await ctx.editMessageText(html, { reply_markup: keyboard, link_preview_options: { is_disabled: true } });
 }
 
 // ----- search origin ------------------------------------------------------------------------------
@@ -163,7 +131,7 @@ async function showListInPlace(ctx: BotContext, browse: Browse): Promise<void> {
   }
   await ctx.answerCallbackQuery();
   const list = await renderList(ctx, browse);
-  await editPressed(ctx, list.text, list.keyboard);
+  await showScreen(ctx, list.text, list.keyboard);
 }
 
 function filtersScreen(ctx: BotContext, browse: Browse): { text: string; keyboard: InlineKeyboard } {
@@ -251,7 +219,7 @@ async function refreshCard(ctx: BotContext, id: number, source: Source): Promise
   const card = await getActionCard(ctx.deps.db, id);
   if (!card) return;
   const view = cardView(ctx, card, await standingIn(ctx.deps.db, id, ctx.from!.id), source);
-  await editPressed(ctx, view.text, view.keyboard);
+  await showScreen(ctx, view.text, view.keyboard);
 }
 
 // ----- my actions ---------------------------------------------------------------------------------
@@ -342,7 +310,7 @@ onboarded.callbackQuery(cbPattern("a", "b"), async (ctx) => showListInPlace(ctx,
 onboarded.callbackQuery(cbPattern("a", "f"), async (ctx) => {
   await ctx.answerCallbackQuery();
   const screen = filtersScreen(ctx, await getBrowse(ctx.deps.db, ctx.from.id));
-  await editPressed(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 onboarded.callbackQuery(cbPattern("a", "fc", 1), async (ctx) => {
@@ -351,7 +319,7 @@ onboarded.callbackQuery(cbPattern("a", "fc", 1), async (ctx) => {
   const browse = await updateBrowse(ctx.deps.db, ctx.from.id, { category: choice === "any" ? null : choice, page: 0 });
   await ctx.answerCallbackQuery();
   const screen = filtersScreen(ctx, browse);
-  await editPressed(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 onboarded.callbackQuery(cbPattern("a", "fp", 1), async (ctx) => {
@@ -360,7 +328,7 @@ onboarded.callbackQuery(cbPattern("a", "fp", 1), async (ctx) => {
   const browse = await updateBrowse(ctx.deps.db, ctx.from.id, { period, page: 0 });
   await ctx.answerCallbackQuery();
   const screen = filtersScreen(ctx, browse);
-  await editPressed(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 onboarded.callbackQuery(cbPattern("a", "fr"), async (ctx) =>
@@ -381,6 +349,7 @@ onboarded.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!hasConsent(ctx.user)) return ctx.answerCallbackQuery({ text: ctx.t("actions.consent_needed"), show_alert: true });
+  if (!(await requireProfile(ctx))) return;
   const result = await joinAction(ctx.deps.db, id, ctx.from.id);
   if (result.status === "joined") await ctx.answerCallbackQuery({ text: ctx.t("actions.joined") });
   else if (result.status === "waitlisted") {
@@ -421,7 +390,7 @@ onboarded.command("my", async (ctx) => {
 onboarded.callbackQuery(cbPattern("m", "mine"), async (ctx) => {
   await ctx.answerCallbackQuery();
   const mine = await renderMine(ctx);
-  await editPressed(ctx, mine.text, mine.keyboard);
+  await showScreen(ctx, mine.text, mine.keyboard);
 });
 
 export const actionDeepLink: DeepLink = {

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
-import type { InlineKeyboardMarkup } from "grammy/types";
 import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
 import {
   type ConfirmedEntry,
@@ -30,6 +29,8 @@ import {
 import type { Locale, Translate } from "../../i18n";
 import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
 import { requireConsent } from "../consent";
+import { requireProfile } from "../profile";
+import { showScreen } from "../screen";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../context";
 import { type ConversationSpec, defineConversation } from "../conversations/registry";
@@ -64,11 +65,6 @@ const plain = { interpolation: { escapeValue: false } } as const;
 
 function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** An unchanged screen is fine: Telegram's "message is not modified" is ignored (bot/not-modified.ts). */
-async function editOrIgnore(ctx: BotContext, text: string, replyMarkup: InlineKeyboardMarkup): Promise<void> {
-  await ctx.editMessageText(text, { reply_markup: replyMarkup });
 }
 
 // ----- /hours -----------------------------------------------------------------------------------------------------
@@ -263,13 +259,13 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
       .andFrom(userId);
     if (pick.match[1] === undefined) {
       await pick.answerCallbackQuery();
-      await pick.editMessageText(t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
+      await showScreen(pick, t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
     } else {
       // Only the actions offered here: an id from elsewhere is a stale or forged button.
       const action = joined.find((a) => String(a.id) === pick.match[1]);
       if (!action) return reject(conversation, pick, t("common.stale_button"));
       await pick.answerCallbackQuery();
-      await pick.editMessageText(t("hours.log_source_chosen", { title: action.title }));
+      await showScreen(pick, t("hours.log_source_chosen", { title: action.title }));
       target = { actionId: action.id, what: action.title, actionDay: localDay(new Date(action.startsAt)) };
     }
   } else {
@@ -295,7 +291,7 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     const category = pick.match[1];
     if (category !== undefined && !isCategory(category)) return reject(conversation, pick, t("common.stale_button"));
     await pick.answerCallbackQuery();
-    await pick.editMessageText(
+    await showScreen(pick, 
       t("hours.log_org_chosen", { name: organizationName, category: category ? t(`categories.${category}`) : "—" }),
     );
     target = { organizationName, category, what: organizationName };
@@ -325,7 +321,7 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
   if (remaining < 0.5) return reject(conversation, answer, t("hours.log_day_full", { date: dayInWords(day, locale) }), true);
   if (answer.callbackQuery) {
     await answer.answerCallbackQuery();
-    await answer.editMessageText(t("hours.log_date_chosen", { date: dayInWords(day, locale) }));
+    await showScreen(answer, t("hours.log_date_chosen", { date: dayInWords(day, locale) }));
   }
 
   // 3. How many hours
@@ -407,11 +403,11 @@ hoursFeature.callbackQuery(cbPattern("m", "hours"), async (ctx) => {
   if (!(await requireOnboarded(ctx))) return;
   await ctx.answerCallbackQuery();
   const screen = await hoursScreen(ctx);
-  await editOrIgnore(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 hoursFeature.callbackQuery(cbPattern("h", "log"), async (ctx) => {
-  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
+  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx)) || !(await requireProfile(ctx))) return;
   await ctx.answerCallbackQuery();
   await ctx.conversation.enter(HOURS_LOG);
 });
@@ -419,7 +415,7 @@ hoursFeature.callbackQuery(cbPattern("h", "log"), async (ctx) => {
 hoursFeature.callbackQuery(cbPattern("h", "book"), async (ctx) => {
   if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  await editOrIgnore(ctx, ctx.t("hours.book_prompt"), periodKeyboard(ctx.t));
+  await showScreen(ctx, ctx.t("hours.book_prompt"), periodKeyboard(ctx.t));
 });
 
 hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {

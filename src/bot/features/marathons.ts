@@ -24,6 +24,8 @@ import { type ConversationSpec, defineConversation } from "../conversations/regi
 import { hint, reject } from "../conversations/wait";
 import { charLength } from "../../domain/text";
 import { escapeHtml } from "../html";
+import { requireProfile } from "../profile";
+import { showScreen } from "../screen";
 
 const DEED = "marathon_deed";
 const HOUR_CHOICES = [1, 2, 3, 4] as const;
@@ -41,18 +43,12 @@ function refusalText(t: Translate, error: unknown): string {
   return t("marathons.unavailable");
 }
 
-/** Edits the screen in place after a press (an unchanged screen is fine: see bot/not-modified.ts), else replies. */
-async function show(ctx: BotContext, text: string, keyboard: InlineKeyboard): Promise<void> {
-  if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: keyboard });
-  else await ctx.reply(text, { reply_markup: keyboard });
-}
-
 async function showList(ctx: BotContext): Promise<void> {
   const list = await listActiveMarathons(ctx.deps.db, ctx.user?.regionCode ?? null);
   const kb = new InlineKeyboard();
   for (const { marathon } of list) kb.text(marathonTitle(marathon, ctx.locale), cb("mr", "o", marathon.id)).row();
   kb.text(ctx.t("common.back"), cb("m", "home"));
-  await show(ctx, ctx.t(list.length ? "marathons.list_title" : "marathons.list_empty"), kb);
+  await showScreen(ctx, ctx.t(list.length ? "marathons.list_title" : "marathons.list_empty"), kb);
 }
 
 function cardText(ctx: BotContext, view: MarathonView): string {
@@ -163,12 +159,13 @@ marathonsFeature.callbackQuery(cbPattern("mr", "o", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, cardText(ctx, view), cardKeyboard(ctx.t, view));
+  await showScreen(ctx, cardText(ctx, view), cardKeyboard(ctx.t, view));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "j", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
+  if (hasConsent(ctx.user) && !(await requireProfile(ctx))) return;
   let joinedNow: boolean;
   try {
     joinedNow = await joinMarathon(ctx.deps.db, view.marathon.id, ctx.from.id);
@@ -178,7 +175,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "j", 1), async (ctx) => {
   }
   await ctx.answerCallbackQuery({ text: ctx.t(joinedNow ? "marathons.joined" : "marathons.already_joined") });
   const updated = (await openMarathon(ctx.deps.db, view.marathon.id, ctx.from.id)) ?? view;
-  await show(ctx, cardText(ctx, updated), cardKeyboard(ctx.t, updated));
+  await showScreen(ctx, cardText(ctx, updated), cardKeyboard(ctx.t, updated));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "d", 1), async (ctx) => {
@@ -188,6 +185,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "d", 1), async (ctx) => {
     return ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
   }
   if (!view.joined) return ctx.answerCallbackQuery({ text: ctx.t("marathons.not_participant"), show_alert: true });
+  if (!(await requireProfile(ctx))) return;
   await ctx.answerCallbackQuery();
   await ctx.conversation.enter(DEED, view.marathon.id);
 });
@@ -196,21 +194,21 @@ marathonsFeature.callbackQuery(cbPattern("mr", "p", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, progressText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, progressText(ctx, view), backToCard(ctx.t, view.marathon.id));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "l", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, await leaderboardText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, await leaderboardText(ctx, view), backToCard(ctx.t, view.marathon.id));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "r", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, await regionsText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, await regionsText(ctx, view), backToCard(ctx.t, view.marathon.id));
 });
 
 // ----- reporting a good deed ------------------------------------------------------------------

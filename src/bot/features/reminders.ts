@@ -17,6 +17,7 @@ import { confirmClubMeeting, reminderAction } from "../../scheduler/replies";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
 import type { ConversationSpec } from "../conversations/registry";
+import { showScreen } from "../screen";
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 
@@ -52,7 +53,7 @@ function settingsKeyboard(ctx: BotContext, prefs: ReminderPreferences): InlineKe
 
 async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promise<void> {
   const shown = prefs ?? reminderPreferences((await findUser(ctx.deps.db, ctx.from!.id))!);
-  await ctx.editMessageText(settingsText(ctx, shown), { reply_markup: settingsKeyboard(ctx, shown) });
+  await showScreen(ctx, settingsText(ctx, shown), settingsKeyboard(ctx, shown));
 }
 
 /** Removes the buttons of the reminder that was answered, so it cannot be answered twice. */

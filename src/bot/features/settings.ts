@@ -19,6 +19,7 @@ import { cb, cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
 import { telegramProfile } from "../profile";
+import { showScreen } from "../screen";
 
 function settingsText(ctx: BotContext, user: User): string {
   const { t, locale } = ctx;
@@ -54,9 +55,8 @@ function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
 /** Re-reads the user so the screen shows what is stored, then edits the message in place (or sends one). */
 async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<void> {
   const user = (await findUser(ctx.deps.db, ctx.from!.id))!;
-  const options = { reply_markup: settingsKeyboard(ctx, user) };
-  if (mode === "edit") await ctx.editMessageText(settingsText(ctx, user), options);
-  else await ctx.reply(settingsText(ctx, user), options);
+  if (mode === "edit") await showScreen(ctx, settingsText(ctx, user), settingsKeyboard(ctx, user));
+  else await ctx.reply(settingsText(ctx, user), { reply_markup: settingsKeyboard(ctx, user) });
 }
 
 
@@ -72,7 +72,7 @@ settingsFeature.callbackQuery(cbPattern("s", "region"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
   const kb = regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r").row().text(ctx.t("common.back"), cb("m", "settings"));
-  await ctx.editMessageText(ctx.t("settings.region_prompt"), { reply_markup: kb });
+  await showScreen(ctx, ctx.t("settings.region_prompt"), kb);
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
@@ -87,9 +87,7 @@ settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "int"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(ctx.t("settings.interests_prompt"), {
-    reply_markup: interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")),
-  });
+  await showScreen(ctx, ctx.t("settings.interests_prompt"), interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")));
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "i", 1), async (ctx) => {
@@ -152,12 +150,11 @@ settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
     return showSettings(ctx, "edit");
   }
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(ctx.t("settings.consent_withdraw_confirm"), {
-    reply_markup: new InlineKeyboard()
-      .text(ctx.t("settings.btn_confirm_withdraw"), cb("s", "cw"))
-      .row()
-      .text(ctx.t("common.back"), cb("m", "settings")),
-  });
+  await showScreen(
+    ctx,
+    ctx.t("settings.consent_withdraw_confirm"),
+    new InlineKeyboard().text(ctx.t("settings.btn_confirm_withdraw"), cb("s", "cw")).row().text(ctx.t("common.back"), cb("m", "settings")),
+  );
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {
