@@ -150,27 +150,4 @@ describe.each(testDatabases)("groups and supergroups on $name", (kind) => {
     }
     expect(emulator.failed()).toEqual([]);
   });
-
-  it("edited messages and channel posts are ignored quietly", async () => {
-    // Not in ALLOWED_UPDATES, so Telegram does not send them; a webhook set up by hand might: straight into the bot.
-    const seq = emulator.lastSeq();
-    await h.app.bot.handleUpdate({
-      update_id: 1,
-      channel_post: { message_id: 1, date: 1, chat: { id: -1_004_100_000_009, type: "channel", title: "Жаңалықтар" }, text: "/start" },
-    } as never);
-    await h.app.bot.handleUpdate({
-      update_id: 2,
-      edited_message: {
-        message_id: 5,
-        date: 1,
-        edit_date: 2,
-        chat: { id: 9301, type: "private", first_name: "Ерлан" },
-        from: { id: 9301, is_bot: false, first_name: "Ерлан" },
-        text: "/settings",
-        entities: [{ type: "bot_command", offset: 0, length: 9 }],
-      },
-    } as never);
-    expect(callsSince(seq)).toEqual([]);
-    expect(emulator.failed()).toEqual([]);
-  });
 });
