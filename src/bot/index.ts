@@ -55,7 +55,8 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
     // ctx.t is missing when the failure came before the user was loaded (e.g. the database is down).
     const t = ctx.t ?? deps.i18n.t(localeFromTelegram(ctx.from?.language_code) ?? "kk");
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
-    if (ctx.chat) await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
+    // Only into a private chat: a group never gets an apology meant for one person.
+    if (ctx.chat?.type === "private") await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
   } catch (apologyError) {
     deps.logger.warn({ err: apologyError }, "could not apologize");
   }

@@ -13,6 +13,7 @@ import {
 import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
 import { buildIcs } from "../../domain/ics";
 import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../domain/participation";
+import { clipChars } from "../../domain/text";
 import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
 import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../i18n/format";
 import { cb, cbPattern, parseId } from "../callback-data";
@@ -33,7 +34,8 @@ const MINE_PAST_SHOWN = 10;
 type Source = "n" | "m";
 
 const icon = (category: string) => (isCategory(category) ? CATEGORY_ICONS[category] : CATEGORY_ICONS.other);
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Cut in characters, never inside a surrogate pair (domain/text.ts). */
+const clip = clipChars;
 
 /** grammY's row() always starts a row; drops the empty ones that leaves behind. */
 function tidy(keyboard: InlineKeyboard): InlineKeyboard {

@@ -35,7 +35,7 @@ import { cb, cbPattern } from "../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../context";
 import { type ConversationSpec, defineConversation } from "../conversations/registry";
 import { hint, reject } from "../conversations/wait";
-import { cleanText } from "../../domain/text";
+import { cleanText, clipChars } from "../../domain/text";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 
 export const HOURS_LOG = "hoursLog";
@@ -63,9 +63,8 @@ function monthInWords(month: string, locale: Locale): string {
 /** Plain text (a button, a PDF): i18next would HTML-escape the values otherwise. */
 const plain = { interpolation: { escapeValue: false } } as const;
 
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** Cut in characters, never inside a surrogate pair (domain/text.ts). */
+const shorten = clipChars;
 
 // ----- /hours -----------------------------------------------------------------------------------------------------
 
