@@ -194,6 +194,22 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     expect(last(id).text).toBe(t("ru")("hours.log_note_prompt", { max: 500 }));
   }, 120_000);
 
+  it("toggling interests any number of times keeps the stored state small", async () => {
+    const id = 8_700_007;
+    emulator.addUser({ id, first_name: "Дәурен", language_code: "kk" });
+    await say(id, "/start");
+    await press(id, "ob:r:almaty", emulator.botMessages(id)[1]!.message_id);
+    const interests = last(id).message_id;
+    await press(id, "ob:i:ecology", interests);
+    const afterOne = await stateBytes(id);
+    for (let i = 0; i < 100; i++) await press(id, i % 2 ? "ob:i:sport" : "ob:i:animals", interests);
+    expect(await stateBytes(id)).toBe(afterOne);
+    await press(id, "ob:idone", interests);
+    await press(id, "ob:consent:no");
+    expect((await findUser(database.db, id))!.interests).toEqual([]); // with consent declined, nothing is kept
+    expect(emulator.botMessages(id).map((m) => m.text)).toContain(t("kk")("onboarding.interests_chosen", { list: t("kk")("categories.ecology") }));
+  }, 60_000);
+
   it("NUL and direction overrides are stripped, invisible names and organizations refused", async () => {
     const id = 8_700_003;
     await onboarded(id, "ru");
