@@ -1,4 +1,4 @@
-import type { Conversation, ConversationFlavor } from "@grammyjs/conversations";
+import type { Conversation, ConversationData, ConversationFlavor } from "@grammyjs/conversations";
 import type { Context } from "grammy";
 import type { Logger } from "pino";
 import type { Config } from "../config";
@@ -29,6 +29,10 @@ export interface EriktiFlavor {
   t: Translate;
   /** Users loaded for the updates in flight (outside conversations only). */
   senders?: SenderCache;
+  /** The stored conversations of this chat, as read for this update (bot/conversations/storage.ts). */
+  conversationStates?: ConversationData;
+  /** Conversations whose stored state was dropped on reading because a deploy changed them. */
+  outdatedConversations?: string[];
 }
 
 /** Context inside conversations (no ctx.conversation there). */

@@ -1,16 +1,19 @@
-import { conversations, createConversation } from "@grammyjs/conversations";
+import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, type BotError, GrammyError, HttpError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, InnerContext } from "./context";
+import { leaveOnOtherInput } from "./conversations/escape";
+import { onboardingConversation } from "./conversations/onboarding";
+import { versionsOf } from "./conversations/registry";
 import { databaseConversationStorage } from "./conversations/storage";
-import { createOnboarding, ONBOARDING } from "./conversations/onboarding";
 import { actionDeepLink, actionsConversations, actionsFeature } from "./features/actions";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersConversations, remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { fallbackFeature } from "./features/fallback";
+import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
 import { membershipFeature } from "./features/membership";
@@ -36,7 +39,7 @@ export interface CreateBotOptions {
 
 export type EriktiBot = Bot<BotContext> & { inflight: InflightUpdates };
 
-/** Updates of one chat are handled in order; different chats run concurrently. */
+/** Updates of one chat are handled in order; different chats run concurrently (the private chat's id is the user's). */
 export function chatKey(ctx: { chat?: { id: number }; from?: { id: number } }): string | undefined {
   return (ctx.chat?.id ?? ctx.from?.id)?.toString();
 }
@@ -56,7 +59,8 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
     // ctx.t is missing when the failure came before the user was loaded (e.g. the database is down).
     const t = ctx.t ?? deps.i18n.t(localeFromTelegram(ctx.from?.language_code) ?? "kk");
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
-    if (ctx.chat) await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
+    // Only into a private chat: a group never gets an apology meant for one person.
+    if (ctx.chat?.type === "private") await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
   } catch (apologyError) {
     logger.warn({ err: apologyError }, "could not apologize");
   }
@@ -75,12 +79,30 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   // Inside the in-flight count, so an update counts as handled only once its apology (if any) is sent.
   const app = bot.errorBoundary((error) => apologize(deps, error));
   app.use(sequentialize(chatKey));
+  // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
+  app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
+  app.chatType(["group", "supergroup"]).use(groupFeature(deps));
+
+  // Everything personal happens in private chats only.
+  const personal = app.chatType("private");
   const senders = new SenderCache();
-  app.use(userAndLocale(deps, senders) as never);
-  app.use(membershipFeature);
-  app.use(
+  personal.use(userAndLocale(deps, senders) as never);
+  personal.on("callback_query", (ctx, next) =>
+    // A button of a message Telegram no longer shows the bot (date 0): nothing to edit, nothing to trust.
+    ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
+  );
+  personal.use(membershipFeature);
+  const deepLinks = [actionDeepLink, verifyDeepLink];
+  const specs = [
+    onboardingConversation(deepLinks),
+    ...actionsConversations,
+    ...marathonsConversations,
+    ...hoursConversations,
+    ...remindersConversations,
+  ];
+  personal.use(
     conversations<BotContext, InnerContext>({
-      storage: { type: "key", adapter: databaseConversationStorage(deps.db), getStorageKey: chatKey },
+      storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
       plugins: [
         // Each conversation context gets a fresh Api without the bot's transformers: install them again.
         (ctx, next) => {
@@ -92,22 +114,26 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
       ],
     }),
   );
-  const deepLinks = [actionDeepLink, verifyDeepLink];
-  app.use(cancelFeature);
-  app.use(createConversation(createOnboarding(deepLinks), ONBOARDING));
-  app.use(...actionsConversations, ...marathonsConversations, ...hoursConversations, ...remindersConversations);
+  personal.use(cancelFeature);
+  personal.use(leaveOnOtherInput(specs));
+  personal.use(...specs.map((spec) => spec.middleware));
 
-  app.use(startFeature(deepLinks));
-  app.use(languageFeature);
-  app.use(menuFeature);
-  app.use(actionsFeature);
-  app.use(marathonsFeature);
-  app.use(hoursFeature);
-  app.use(remindersFeature);
-  app.use(settingsFeature);
-  app.use(privacyFeature);
-  app.use(helpFeature);
-  app.use(fallbackFeature);
+  personal.use(startFeature(deepLinks));
+  personal.use(languageFeature);
+  personal.use(menuFeature);
+  personal.use(actionsFeature);
+  personal.use(marathonsFeature);
+  personal.use(hoursFeature);
+  personal.use(remindersFeature);
+  personal.use(settingsFeature);
+  personal.use(privacyFeature);
+  personal.use(helpFeature);
+  personal.use(fallbackFeature);
+
+  // A press without a chat (a button of an inline message): the bot has none, so it is out of date.
+  app.on("callback_query", (ctx) =>
+    ctx.answerCallbackQuery({ text: deps.i18n.t(localeFromTelegram(ctx.from.language_code) ?? "kk")("common.stale_button") }),
+  );
 
   bot.catch((error) => apologize(deps, error));
   return bot;

@@ -4,6 +4,7 @@ import { type Action, actions, type HourEntry, hourEntries, organizations, parti
 import { enqueue } from "../db/outbox";
 import { TIME_ZONE } from "../core/time";
 import { isCategory } from "./categories";
+import { cleanText } from "./text";
 import { DomainError } from "./users";
 
 export const MIN_HOURS = 0.5;
@@ -155,6 +156,8 @@ export interface HoursReport {
   date: string;
   hours: number;
   note?: string;
+  /** From the conversation step that reports: a second report with the same key returns the first row. */
+  idempotencyKey?: string;
 }
 
 /** Hours already logged (pending or confirmed) by the user on a day. */
@@ -182,8 +185,9 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
   const { earliest, latest } = reportableDays(now);
   if (report.date > latest) throw new HoursError("date_in_future");
   if (report.date < earliest) throw new HoursError("date_too_old");
-  const note = report.note?.trim() || null;
-  if (note && note.length > MAX_NOTE_LENGTH) throw new HoursError("note_too_long");
+  const checkedNote = report.note == null ? undefined : cleanText(report.note, { max: MAX_NOTE_LENGTH, multiline: true });
+  if (checkedNote && "error" in checkedNote && checkedNote.error === "too_long") throw new HoursError("note_too_long");
+  const note = checkedNote && "text" in checkedNote ? checkedNote.text : null;
 
   return db.transaction(async (tx) => {
     const [user] = await tx
@@ -192,6 +196,13 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
       .where(eq(users.id, report.userId))
       .for("update");
     if (!user) throw new HoursError("user_not_found");
+    if (report.idempotencyKey !== undefined) {
+      const [done] = await tx
+        .select()
+        .from(hourEntries)
+        .where(and(eq(hourEntries.idempotencyKey, report.idempotencyKey), eq(hourEntries.userId, report.userId)));
+      if (done) return done; // a replay of a report that was stored before a crash
+    }
     // Hour records (organizations, notes) are personal data: kept only with consent.
     if (!user.consentAt) throw new HoursError("consent_required");
 
@@ -208,9 +219,9 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
       if (already) throw new HoursError("already_reported");
       target = { actionId: action.id, organizationName: null, category: action.category };
     } else {
-      const organizationName = report.organizationName?.trim().replace(/\s+/g, " ") ?? "";
-      if (!organizationName) throw new HoursError("organization_required");
-      if (organizationName.length > MAX_ORGANIZATION_LENGTH) throw new HoursError("organization_too_long");
+      const checked = cleanText(report.organizationName, { max: MAX_ORGANIZATION_LENGTH });
+      if ("error" in checked) throw new HoursError(checked.error === "empty" ? "organization_required" : "organization_too_long");
+      const organizationName = checked.text;
       target = { actionId: null, organizationName, category: isCategory(report.category) ? report.category : null };
     }
 
@@ -219,7 +230,7 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
 
     const [entry] = await tx
       .insert(hourEntries)
-      .values({ userId: report.userId, source: "self", ...target, activityDate: report.date, hours: report.hours, note, status: "pending" })
+      .values({ userId: report.userId, source: "self", ...target, activityDate: report.date, hours: report.hours, note, status: "pending", idempotencyKey: report.idempotencyKey })
       .returning();
     return entry!;
   });

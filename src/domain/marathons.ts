@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { type Marathon, marathonDeeds, marathonParticipants, marathons, regions, users } from "../db/schema";
+import { cleanText } from "./text";
 import { DomainError } from "./users";
 
 export type { Marathon };
@@ -27,17 +28,11 @@ function refuse(code: MarathonRefusal): never {
   throw new DomainError(code);
 }
 
-/** Characters as PostgreSQL's char_length counts them (code points, not UTF-16 units). */
-function charLength(text: string): number {
-  return [...text].length;
-}
-
-/** Trimmed deed text, or the reason it is not acceptable. */
+/** Deed text made safe to store (domain/text.ts), or the reason it is not acceptable. */
 export function checkDeedText(text: string): { text: string } | { error: "text_empty" | "text_too_long" } {
-  const trimmed = text.trim();
-  if (trimmed.length === 0) return { error: "text_empty" };
-  if (charLength(trimmed) > DEED_TEXT_MAX) return { error: "text_too_long" };
-  return { text: trimmed };
+  const checked = cleanText(text, { max: DEED_TEXT_MAX, multiline: true });
+  if ("error" in checked) return { error: checked.error === "empty" ? "text_empty" : "text_too_long" };
+  return checked;
 }
 
 /** Hours between 0.5 and 24 with at most one decimal (the column is numeric(4,1)). */
@@ -159,6 +154,8 @@ export interface DeedInput {
   /** The largest photo size's file_id: the photo itself stays on Telegram. */
   photoFileId?: string | null;
   hours?: number | null;
+  /** From the conversation step that reports: a second report with the same key returns the first deed. */
+  idempotencyKey?: string;
 }
 
 export interface DeedResult {
@@ -181,6 +178,18 @@ export async function reportDeed(db: Database, input: DeedInput, now = new Date(
   if (!isMarathonId(input.marathonId)) refuse("unavailable");
 
   return db.transaction(async (tx) => {
+    if (input.idempotencyKey !== undefined) {
+      const [done] = await tx
+        .select({ id: marathonDeeds.id })
+        .from(marathonDeeds)
+        .where(and(eq(marathonDeeds.idempotencyKey, input.idempotencyKey), eq(marathonDeeds.userId, input.userId)));
+      if (done) {
+        // A replay of a deed stored before a crash: the same answer, nothing inserted.
+        const totals = await userTotals(tx, input.marathonId, input.userId);
+        const badge = (BADGE_MILESTONES as readonly number[]).includes(totals.deeds) ? totals.deeds : null;
+        return { deedId: done.id, ...totals, badge };
+      }
+    }
     const [allowed] = await tx
       .select({ consentAt: users.consentAt, marathonId: marathons.id })
       .from(marathonParticipants)
@@ -204,6 +213,7 @@ export async function reportDeed(db: Database, input: DeedInput, now = new Date(
         photoFileId: input.photoFileId ?? null,
         hours,
         createdAt: now,
+        idempotencyKey: input.idempotencyKey,
       })
       .returning({ id: marathonDeeds.id });
     const totals = await userTotals(tx, input.marathonId, input.userId);

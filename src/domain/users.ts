@@ -16,7 +16,8 @@ export type { User };
 export type Language = "kk" | "ru";
 
 export interface TelegramProfile {
-  firstName: string;
+  /** Undefined when Telegram's name has nothing visible (domain/text.ts cleanName). */
+  firstName?: string;
   lastName?: string;
   username?: string;
 }
@@ -93,7 +94,7 @@ export async function completeOnboarding(db: Database, id: number, answers: Onbo
   const now = new Date();
   const personal = answers.consent
     ? {
-        firstName: answers.profile.firstName,
+        firstName: answers.profile.firstName ?? null,
         lastName: answers.profile.lastName ?? null,
         username: answers.profile.username ?? null,
         regionCode: answers.regionCode,
@@ -137,7 +138,7 @@ export async function giveConsent(db: Database, id: number, profile: TelegramPro
     .update(users)
     .set({
       consentAt: now,
-      firstName: profile.firstName,
+      firstName: profile.firstName ?? null,
       lastName: profile.lastName ?? null,
       username: profile.username ?? null,
       updatedAt: now,

@@ -5,6 +5,7 @@
  */
 import type actions from "../../locales/kk/actions.json";
 import type categories from "../../locales/kk/categories.json";
+import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
 import type common from "../../locales/kk/common.json";
 import type help from "../../locales/kk/help.json";
@@ -20,6 +21,7 @@ import type settings from "../../locales/kk/settings.json";
 export interface LocaleResources {
   actions: typeof actions;
   categories: typeof categories;
+  chats: typeof chats;
   commands: typeof commands;
   common: typeof common;
   help: typeof help;

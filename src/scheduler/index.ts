@@ -6,6 +6,7 @@ import { notifyEnqueued } from "../db/outbox";
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
+import { forgetExpiredConversations } from "../domain/conversation-state";
 import { actionReminders, clubMeetingReminders, type JobRun, marathonDigest, outboxHousekeeping } from "./jobs";
 
 export interface Job {
@@ -25,6 +26,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
     { name: "outbox-housekeeping", cron: "30 3 * * *", run: outboxHousekeeping(options.retentionDays ?? 14) },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
+    { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
   ];
 }
 

@@ -220,6 +220,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       "marathon-digest": 0,
       "outbox-housekeeping": 0,
       "forget-search-origins": 0,
+      "forget-conversations": 0,
     });
   });
 });

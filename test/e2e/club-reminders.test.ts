@@ -88,7 +88,6 @@ describe.each(testDatabases)("club reminder buttons on $name", (kind) => {
       await press(member, messageId, `rem:club:${meeting!.id}:${sentFor}`);
       await press(member, messageId, `rem:club:${meeting!.id}:${sentFor}`);
       expect(await notices(meeting!.id)).toEqual([`club-yes:${meeting!.id}:${sentFor}:${member}`]);
-      expect(emulator.failed()).toEqual([]);
     });
   }
 });

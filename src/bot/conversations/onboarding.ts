@@ -3,27 +3,35 @@ import { type Category, isCategory } from "../../domain/categories";
 import { completeOnboarding, type GeoPoint, isValidPoint } from "../../domain/users";
 import { cb, cbPattern } from "../callback-data";
 import { type DeepLink, matchDeepLink } from "../deep-links";
-import type { LocaleKey } from "../../i18n";
+import { cleanName } from "../../domain/text";
 import type { BotConversation, InnerContext } from "../context";
+import { telegramProfile } from "../profile";
+import { showStep } from "../screen";
+import { type ConversationSpec, defineConversation, ONBOARDING } from "./registry";
+import { hint, reject } from "./wait";
 import { categoryList, interestsKeyboard, locationRequestKeyboard, mainMenuKeyboard, regionKeyboard } from "../keyboards";
 
-export const ONBOARDING = "onboarding";
-
-/** Answers whatever does not fit the current step: a stale button gets a toast, anything else a hint. */
-function hint(key: LocaleKey) {
-  return async (ctx: InnerContext) => {
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-    else await ctx.reply(ctx.t(key));
-  };
-}
+export { ONBOARDING };
 
 /**
  * Region → interests → consent → optional location. Every side effect outside ctx goes through external().
  * A deep-link payload the user came with is offered as a "continue" button at the end.
+ * Bump the version when steps change (bot/conversations/registry.ts).
  */
-export function createOnboarding(deepLinks: readonly DeepLink[]) {
-  return (conversation: BotConversation, ctx: InnerContext, payload?: string) =>
-    onboarding(conversation, ctx, matchDeepLink(deepLinks, payload));
+export function onboardingConversation(deepLinks: readonly DeepLink[]): ConversationSpec {
+  return defineConversation(ONBOARDING, 2, "chats.dropped_onboarding", (conversation, ctx, payload?: string) =>
+    onboarding(conversation, ctx, matchDeepLink(deepLinks, payload)),
+  );
+}
+
+/** The categories marked ✅ on a pressed interests keyboard: while toggling, the selection lives in the message. */
+function selectedOn(message: { reply_markup?: { inline_keyboard: { text: string; callback_data?: string }[][] } } | undefined): Category[] {
+  const selected: Category[] = [];
+  for (const button of message?.reply_markup?.inline_keyboard.flat() ?? []) {
+    const category = /^ob:i:(.+)$/.exec(button.callback_data ?? "")?.[1];
+    if (category && isCategory(category) && button.text.startsWith("✅")) selected.push(category);
+  }
+  return selected;
 }
 
 async function onboarding(
@@ -34,56 +42,45 @@ async function onboarding(
   const { t, locale } = ctx;
   const { regions } = ctx.deps;
   const userId = ctx.from!.id;
+  const name = cleanName(ctx.from!.first_name);
 
-  await ctx.reply(t("onboarding.welcome", { name: ctx.from!.first_name }));
+  await ctx.reply(name ? t("onboarding.welcome", { name }) : t("onboarding.welcome_no_name"));
 
   // 1. Region
   await ctx.reply(t("onboarding.region_prompt"), {
     reply_markup: regionKeyboard(regions, locale, "ob", "r"),
   });
-  let regionCode: string;
-  for (;;) {
-    const pick = await conversation.waitForCallbackQuery(cbPattern("ob", "r", 1), {
-      otherwise: hint("onboarding.region_hint"),
-    });
-    const region = regions.get(pick.match[1]);
-    if (!region) {
-      await pick.answerCallbackQuery({ text: t("common.stale_button") });
-      continue;
-    }
-    regionCode = region.code;
-    await pick.answerCallbackQuery();
-    await pick.editMessageText(t("onboarding.region_chosen", { region: regions.name(region, locale) }));
-    break;
-  }
+  const pick = await conversation
+    .waitForCallbackQuery(cbPattern("ob", "r", 1), { otherwise: hint("onboarding.region_hint") })
+    .andFrom(userId);
+  const region = regions.get(pick.match[1]);
+  if (!region) await reject(conversation, pick, t("common.stale_button"));
+  const regionCode = region!.code;
+  await pick.answerCallbackQuery();
+  await showStep(pick, t("onboarding.region_chosen", { region: regions.name(region!, locale) }));
 
-  // 2. Interests (multi-select)
-  const selected: Category[] = [];
+  // 2. Interests (multi-select). A toggle only edits the keyboard and is then forgotten (not kept in the log), so
+  // any number of presses keeps the state small; "done" reads the selection off the pressed keyboard once.
   const doneLabel = t("onboarding.interests_done");
   await ctx.reply(t("onboarding.interests_prompt"), {
-    reply_markup: interestsKeyboard(t, selected, "ob", doneLabel),
+    reply_markup: interestsKeyboard(t, [], "ob", doneLabel),
   });
-  for (;;) {
-    const press = await conversation.waitForCallbackQuery([cbPattern("ob", "i", 1), cbPattern("ob", "idone")], {
-      otherwise: hint("onboarding.interests_hint"),
-    });
-    const category = press.match[1];
-    if (category === undefined) {
-      await press.answerCallbackQuery();
-      const chosen = selected.length ? categoryList(t, selected) : t("onboarding.interests_none");
-      await press.editMessageText(t("onboarding.interests_chosen", { list: chosen }));
-      break;
-    }
-    if (!isCategory(category)) {
-      await press.answerCallbackQuery({ text: t("common.stale_button") });
-      continue;
-    }
-    const at = selected.indexOf(category);
-    if (at >= 0) selected.splice(at, 1);
-    else selected.push(category);
-    await press.answerCallbackQuery({ text: t("onboarding.interests_count", { count: selected.length }) });
-    await press.editMessageReplyMarkup({ reply_markup: interestsKeyboard(t, selected, "ob", doneLabel) });
+  const press = await conversation
+    .waitForCallbackQuery([cbPattern("ob", "i", 1), cbPattern("ob", "idone")], { otherwise: hint("onboarding.interests_hint") })
+    .andFrom(userId);
+  const category = press.match[1];
+  if (category !== undefined) {
+    if (!isCategory(category)) await reject(conversation, press, t("common.stale_button"));
+    const current = selectedOn(press.callbackQuery.message);
+    const next = current.includes(category as Category) ? current.filter((c) => c !== category) : [...current, category as Category];
+    await press.answerCallbackQuery({ text: t("onboarding.interests_count", { count: next.length }) });
+    await press.editMessageReplyMarkup({ reply_markup: interestsKeyboard(t, next, "ob", doneLabel) });
+    await conversation.skip({ next: false });
   }
+  const selected = await conversation.external(() => selectedOn(press.callbackQuery.message));
+  await press.answerCallbackQuery();
+  const chosen = selected.length ? categoryList(t, selected) : t("onboarding.interests_none");
+  await showStep(press, t("onboarding.interests_chosen", { list: chosen }));
 
   // 3. Consent to personal-data processing
   await ctx.reply(t("onboarding.consent_prompt"), {
@@ -92,41 +89,35 @@ async function onboarding(
       .row()
       .text(t("onboarding.consent_no"), cb("ob", "consent", "no")),
   });
-  const answer = await conversation.waitForCallbackQuery(cbPattern("ob", "consent", 1), {
-    otherwise: hint("onboarding.consent_hint"),
-  });
+  const answer = await conversation
+    .waitForCallbackQuery(cbPattern("ob", "consent", 1), { otherwise: hint("onboarding.consent_hint") })
+    .andFrom(userId);
   const consent = answer.match[1] === "yes";
   await answer.answerCallbackQuery();
-  await answer.editMessageText(t(consent ? "onboarding.consent_given" : "onboarding.consent_declined"));
+  await showStep(answer, t(consent ? "onboarding.consent_given" : "onboarding.consent_declined"));
 
   // 4. Location, only worth asking with consent (without it nothing personal is kept)
   let location: GeoPoint | undefined;
   if (consent) {
     const skip = t("onboarding.location_skip");
     await ctx.reply(t("onboarding.location_prompt"), { reply_markup: locationRequestKeyboard(t, skip) });
-    for (;;) {
-      const reply = await conversation.waitFor(["message:location", "message:text"], {
-        otherwise: hint("onboarding.location_hint"),
-      });
-      const shared = reply.message.location;
-      if (shared && isValidPoint(shared)) {
-        location = { latitude: shared.latitude, longitude: shared.longitude };
-        break;
-      }
-      if (reply.message.text === skip) break;
-      await reply.reply(t("onboarding.location_hint"));
-    }
+    const reply = await conversation
+      .waitFor(["message:location", "message:text"], { otherwise: hint("onboarding.location_hint") })
+      .andFrom(userId);
+    const shared = reply.message.location;
+    if (shared && isValidPoint(shared)) location = { latitude: shared.latitude, longitude: shared.longitude };
+    else if (reply.message.text !== skip) await reject(conversation, reply, t("onboarding.location_hint"));
   }
 
-  const from = ctx.from!;
-  await conversation.external(async () => {
+  await conversation.external(async (outside) => {
+    // The profile comes from this live update: the stored log keeps no names (bot/conversations/storage.ts).
     await completeOnboarding(ctx.deps.db, userId, {
       language: locale,
       regionCode,
       interests: selected,
       consent,
       location,
-      profile: { firstName: from.first_name, lastName: from.last_name, username: from.username },
+      profile: outside.from ? telegramProfile(outside.from) : {},
     });
   });
   await ctx.reply(t(location ? "onboarding.done_with_location" : "onboarding.done"), {

@@ -1,5 +1,4 @@
-import { Composer, InlineKeyboard, InputFile, Keyboard, type Middleware } from "grammy";
-import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
+import { Composer, InlineKeyboard, InputFile, Keyboard } from "grammy";
 import {
   type ActionCard,
   type Browse,
@@ -14,13 +13,17 @@ import {
 import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
 import { buildIcs } from "../../domain/ics";
 import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../domain/participation";
+import { clipChars } from "../../domain/text";
 import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
 import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../i18n/format";
 import { EXPENSIVE } from "../middleware/rate-limit";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
+import type { ConversationSpec } from "../conversations/registry";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 import { escapeHtml } from "../html";
+import { requireProfile } from "../profile";
+import { showScreen } from "../screen";
 
 const PAGE_SIZE = 5;
 const MAX_PAGE = 100;
@@ -32,46 +35,14 @@ const MINE_PAST_SHOWN = 10;
 type Source = "n" | "m";
 
 const icon = (category: string) => (isCategory(category) ? CATEGORY_ICONS[category] : CATEGORY_ICONS.other);
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Cut in characters, never inside a surrogate pair (domain/text.ts). */
+const clip = clipChars;
 
 /** grammY's row() always starts a row; drops the empty ones that leaves behind. */
 function tidy(keyboard: InlineKeyboard): InlineKeyboard {
   const rows = keyboard.inline_keyboard.filter((row) => row.length > 0);
   keyboard.inline_keyboard.splice(0, keyboard.inline_keyboard.length, ...rows);
   return keyboard;
-}
-
-// ----- editing without "message is not modified" --------------------------------------------------
-
-function plainText(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
-}
-
-function buttonsOf(markup: InlineKeyboardMarkup | undefined): string {
-  return JSON.stringify(
-    (markup?.inline_keyboard ?? []).map((row) =>
-      row.map((b: InlineKeyboardButton) => [b.text, "callback_data" in b ? b.callback_data : "url" in b ? b.url : ""]),
-    ),
-  );
-}
-
-/**
- * Edits the pressed message, unless it already shows exactly this (Telegram refuses such edits); a message without
- * text (a forged press on a pin) gets a new message instead.
- */
-async function editPressed(ctx: BotContext, html: string, keyboard: InlineKeyboard): Promise<void> {
-  const shown = ctx.callbackQuery?.message;
-  if (shown && shown.text === undefined) {
-    await ctx.reply(html, { reply_markup: keyboard, link_preview_options: { is_disabled: true } });
-    return;
-  }
-  if (shown && shown.text === plainText(html) && buttonsOf(shown.reply_markup) === buttonsOf(keyboard)) return;
-  await ctx.editMessageText(html, { reply_markup: keyboard, link_preview_options: { is_disabled: true } });
 }
 
 // ----- search origin ------------------------------------------------------------------------------
@@ -163,7 +134,7 @@ async function showListInPlace(ctx: BotContext, browse: Browse): Promise<void> {
   }
   await ctx.answerCallbackQuery();
   const list = await renderList(ctx, browse);
-  await editPressed(ctx, list.text, list.keyboard);
+  await showScreen(ctx, list.text, list.keyboard);
 }
 
 function filtersScreen(ctx: BotContext, browse: Browse): { text: string; keyboard: InlineKeyboard } {
@@ -251,7 +222,7 @@ async function refreshCard(ctx: BotContext, id: number, source: Source): Promise
   const card = await getActionCard(ctx.deps.db, id);
   if (!card) return;
   const view = cardView(ctx, card, await standingIn(ctx.deps.db, id, ctx.from!.id), source);
-  await editPressed(ctx, view.text, view.keyboard);
+  await showScreen(ctx, view.text, view.keyboard);
 }
 
 // ----- my actions ---------------------------------------------------------------------------------
@@ -299,7 +270,7 @@ async function renderMine(ctx: BotContext): Promise<{ text: string; keyboard: In
 
 export const actionsFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const actionsConversations: Middleware<BotContext>[] = [];
+export const actionsConversations: ConversationSpec[] = [];
 
 const onboarded = actionsFeature.filter((ctx) => Boolean(ctx.user?.onboardedAt));
 actionsFeature.command(["actions", "my"], (ctx) => ctx.reply(ctx.t("common.start_first")));
@@ -342,7 +313,7 @@ onboarded.callbackQuery(cbPattern("a", "b"), async (ctx) => showListInPlace(ctx,
 onboarded.callbackQuery(cbPattern("a", "f"), async (ctx) => {
   await ctx.answerCallbackQuery();
   const screen = filtersScreen(ctx, await getBrowse(ctx.deps.db, ctx.from.id));
-  await editPressed(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 onboarded.callbackQuery(cbPattern("a", "fc", 1), async (ctx) => {
@@ -351,7 +322,7 @@ onboarded.callbackQuery(cbPattern("a", "fc", 1), async (ctx) => {
   const browse = await updateBrowse(ctx.deps.db, ctx.from.id, { category: choice === "any" ? null : choice, page: 0 });
   await ctx.answerCallbackQuery();
   const screen = filtersScreen(ctx, browse);
-  await editPressed(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 onboarded.callbackQuery(cbPattern("a", "fp", 1), async (ctx) => {
@@ -360,7 +331,7 @@ onboarded.callbackQuery(cbPattern("a", "fp", 1), async (ctx) => {
   const browse = await updateBrowse(ctx.deps.db, ctx.from.id, { period, page: 0 });
   await ctx.answerCallbackQuery();
   const screen = filtersScreen(ctx, browse);
-  await editPressed(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 onboarded.callbackQuery(cbPattern("a", "fr"), async (ctx) =>
@@ -381,6 +352,7 @@ onboarded.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!hasConsent(ctx.user)) return ctx.answerCallbackQuery({ text: ctx.t("actions.consent_needed"), show_alert: true });
+  if (!(await requireProfile(ctx))) return;
   const result = await joinAction(ctx.deps.db, id, ctx.from.id);
   if (result.status === "joined") await ctx.answerCallbackQuery({ text: ctx.t("actions.joined") });
   else if (result.status === "waitlisted") {
@@ -421,7 +393,7 @@ onboarded.command("my", async (ctx) => {
 onboarded.callbackQuery(cbPattern("m", "mine"), async (ctx) => {
   await ctx.answerCallbackQuery();
   const mine = await renderMine(ctx);
-  await editPressed(ctx, mine.text, mine.keyboard);
+  await showScreen(ctx, mine.text, mine.keyboard);
 });
 
 export const actionDeepLink: DeepLink = {

@@ -4,7 +4,7 @@ import type { BotContext } from "../context";
 
 export const helpFeature = new Composer<BotContext>();
 
-const helpText = (ctx: BotContext) => `${ctx.t("help.text")}\n\n${ctx.t("help.privacy")}`;
+const helpText = (ctx: BotContext) => ctx.t("help.text");
 
 helpFeature.command("help", (ctx) => ctx.reply(helpText(ctx)));
 

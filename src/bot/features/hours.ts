@@ -1,6 +1,5 @@
-import { createConversation } from "@grammyjs/conversations";
-import { Composer, InlineKeyboard, InputFile, type Middleware } from "grammy";
-import type { InlineKeyboardMarkup } from "grammy/types";
+import { randomUUID } from "node:crypto";
+import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
 import {
   type ConfirmedEntry,
@@ -20,6 +19,7 @@ import {
 import { renderVolunteerBookPdfOffThread } from "../../domain/pdf/off-thread";
 import {
   BOOK_PERIODS,
+  type BookPeriod,
   dottedDay,
   findVolunteerBook,
   isBookPeriod,
@@ -27,14 +27,19 @@ import {
   volunteerBookCsv,
   type IssuedBook,
 } from "../../domain/volunteer-book";
-import type { Locale, LocaleKey, Translate } from "../../i18n";
+import type { Locale, Translate } from "../../i18n";
 import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
 import { isOneOf } from "../../core/one-of";
 import { categoryName } from "../keyboards";
 import { requireConsent } from "../consent";
+import { requireProfile } from "../profile";
+import { showScreen, showStep } from "../screen";
 import { cb, cbPattern } from "../callback-data";
 import { EXPENSIVE } from "../middleware/rate-limit";
 import type { BotContext, BotConversation, InnerContext } from "../context";
+import { type ConversationSpec, defineConversation } from "../conversations/registry";
+import { hint, reject } from "../conversations/wait";
+import { cleanText, clipChars } from "../../domain/text";
 import { type DeepLink, deepLinkUrl } from "../deep-links";
 
 export const HOURS_LOG = "hoursLog";
@@ -62,14 +67,8 @@ function monthInWords(month: string, locale: Locale): string {
 /** Plain text (a button, a PDF): i18next would HTML-escape the values otherwise. */
 const plain = { interpolation: { escapeValue: false } } as const;
 
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** An unchanged screen is fine: Telegram's "message is not modified" is ignored (bot/not-modified.ts). */
-async function editOrIgnore(ctx: BotContext, text: string, replyMarkup: InlineKeyboardMarkup): Promise<void> {
-  await ctx.editMessageText(text, { reply_markup: replyMarkup });
-}
+/** Cut in characters, never inside a surrogate pair (domain/text.ts). */
+const shorten = clipChars;
 
 // ----- /hours -----------------------------------------------------------------------------------------------------
 
@@ -213,14 +212,6 @@ export const verifyDeepLink: DeepLink = {
 
 // ----- self-reported hours: a conversation ------------------------------------------------------------------------
 
-/** Answers input that does not fit the step: a stale button gets a toast, anything else the hint. */
-function hint(key: LocaleKey, params?: Record<string, unknown>) {
-  return async (ctx: InnerContext) => {
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-    else await ctx.reply(ctx.t(key, params));
-  };
-}
-
 /** "12.03.2026" (also 12/03/2026, 12-03-2026, 1.3.2026) → "2026-03-12"; undefined when it is not a real day. */
 function parseTypedDay(text: string): string | undefined {
   const match = /^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$/.exec(text);
@@ -247,10 +238,15 @@ interface Target {
   actionDay?: string;
 }
 
+/** Bump when the steps change (bot/conversations/registry.ts). */
+const HOURS_LOG_VERSION = 2;
+
 async function logHours(conversation: BotConversation, ctx: InnerContext): Promise<void> {
   const { t, locale } = ctx;
   const { db } = ctx.deps;
   const userId = ctx.from!.id;
+  // Kept in the log from the first step on: a replay of the save after a crash finds the stored claim.
+  const idempotencyKey = await conversation.external(() => `hl:${randomUUID()}`);
   const now = new Date(await conversation.now());
   const { earliest, latest: today } = reportableDays(now);
   const joined = await conversation.external(() => pastJoinedActions(db, userId, now));
@@ -265,40 +261,30 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     }
     kb.text(t("hours.btn_other_org"), cb("hl", "org"));
     await ctx.reply(t("hours.log_source_prompt"), { reply_markup: kb });
-    for (;;) {
-      const pick = await conversation.waitForCallbackQuery([cbPattern("hl", "a", 1), cbPattern("hl", "org")], {
-        otherwise: hint("hours.log_source_hint"),
-      });
-      if (pick.match[1] === undefined) {
-        await pick.answerCallbackQuery();
-        await pick.editMessageText(t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
-        break;
-      }
+    const pick = await conversation
+      .waitForCallbackQuery([cbPattern("hl", "a", 1), cbPattern("hl", "org")], { otherwise: hint("hours.log_source_hint") })
+      .andFrom(userId);
+    if (pick.match[1] === undefined) {
+      await pick.answerCallbackQuery();
+      await showStep(pick, t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
+    } else {
       // Only the actions offered here: an id from elsewhere is a stale or forged button.
       const action = joined.find((a) => String(a.id) === pick.match[1]);
-      if (!action) {
-        await pick.answerCallbackQuery({ text: t("common.stale_button") });
-        continue;
-      }
+      if (!action) return reject(conversation, pick, t("common.stale_button"));
       await pick.answerCallbackQuery();
-      await pick.editMessageText(t("hours.log_source_chosen", { title: action.title }));
+      await showStep(pick, t("hours.log_source_chosen", { title: action.title }));
       target = { actionId: action.id, what: action.title, actionDay: localDay(new Date(action.startsAt)) };
-      break;
     }
   } else {
     await ctx.reply(t("hours.log_org_prompt", { max: MAX_ORGANIZATION_LENGTH }));
   }
 
   if (!target) {
-    let organizationName: string;
-    for (;;) {
-      const reply = await conversation.waitFor("message:text", {
-        otherwise: hint("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }),
-      });
-      organizationName = reply.message.text.trim().replace(/\s+/g, " ");
-      if (organizationName && !organizationName.startsWith("/") && organizationName.length <= MAX_ORGANIZATION_LENGTH) break;
-      await reply.reply(t("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }));
-    }
+    const orgHint = t("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH });
+    const reply = await conversation.waitFor("message:text", { otherwise: hint("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }) }).andFrom(userId);
+    const checked = cleanText(reply.message.text, { max: MAX_ORGANIZATION_LENGTH });
+    if ("error" in checked || checked.text.startsWith("/")) return reject(conversation, reply, orgHint);
+    const organizationName = checked.text;
     const kb = new InlineKeyboard();
     CATEGORIES.forEach((category, i) => {
       kb.text(`${CATEGORY_ICONS[category]} ${t(`categories.${category}`)}`, cb("hl", "c", category));
@@ -306,23 +292,15 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     });
     kb.row().text(t("hours.btn_skip"), cb("hl", "cskip"));
     await ctx.reply(t("hours.log_category_prompt", { name: organizationName }), { reply_markup: kb });
-    let category: string | undefined;
-    for (;;) {
-      const pick = await conversation.waitForCallbackQuery([cbPattern("hl", "c", 1), cbPattern("hl", "cskip")], {
-        otherwise: hint("hours.log_category_hint"),
-      });
-      const chosen = pick.match[1];
-      if (chosen !== undefined && !isCategory(chosen)) {
-        await pick.answerCallbackQuery({ text: t("common.stale_button") });
-        continue;
-      }
-      category = chosen;
-      await pick.answerCallbackQuery();
-      await pick.editMessageText(
-        t("hours.log_org_chosen", { name: organizationName, category: chosen ? t(`categories.${chosen}`) : "—" }),
-      );
-      break;
-    }
+    const pick = await conversation
+      .waitForCallbackQuery([cbPattern("hl", "c", 1), cbPattern("hl", "cskip")], { otherwise: hint("hours.log_category_hint") })
+      .andFrom(userId);
+    const category = pick.match[1];
+    if (category !== undefined && !isCategory(category)) return reject(conversation, pick, t("common.stale_button"));
+    await pick.answerCallbackQuery();
+    await showStep(pick, 
+      t("hours.log_org_chosen", { name: organizationName, category: category ? t(`categories.${category}`) : "—" }),
+    );
     target = { organizationName, category, what: organizationName };
   }
 
@@ -334,91 +312,63 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     dayKb.row().text(t("hours.btn_action_day", { date: dottedDay(target.actionDay), ...plain }), cb("hl", "d", target.actionDay));
   }
   await ctx.reply(t("hours.log_date_prompt", { example }), { reply_markup: dayKb });
-  let day: string;
-  let remaining: number;
-  for (;;) {
-    const answer = await conversation.waitFor(["callback_query:data", "message:text"], {
-      otherwise: hint("hours.log_date_hint", { example }),
-    });
-    let picked: string | undefined;
-    if (answer.callbackQuery) {
-      picked = /^hl:d:(\d{4}-\d{2}-\d{2})$/.exec(answer.callbackQuery.data ?? "")?.[1];
-      if (!picked || !isIsoDay(picked)) {
-        await answer.answerCallbackQuery({ text: t("common.stale_button") });
-        continue;
-      }
-    } else {
-      picked = parseTypedDay(answer.message!.text!);
-      if (!picked) {
-        await answer.reply(t("hours.log_date_hint", { example }));
-        continue;
-      }
-    }
-    const pickedDay = picked;
-    const problem =
-      pickedDay > today
-        ? t("hours.log_date_future")
-        : pickedDay < earliest
-          ? t("hours.log_date_too_old", { date: dayInWords(earliest, locale) })
-          : undefined;
-    remaining = problem ? 0 : await conversation.external(() => remainingHoursOn(db, userId, pickedDay));
-    const refusal = problem ?? (remaining < 0.5 ? t("hours.log_day_full", { date: dayInWords(pickedDay, locale) }) : undefined);
-    if (answer.callbackQuery) await answer.answerCallbackQuery(refusal ? { text: refusal, show_alert: true } : undefined);
-    if (refusal) {
-      if (!answer.callbackQuery) await answer.reply(refusal);
-      continue;
-    }
-    if (answer.callbackQuery) await answer.editMessageText(t("hours.log_date_chosen", { date: dayInWords(pickedDay, locale) }));
-    day = pickedDay;
-    break;
+  const answer = await conversation
+    .waitFor(["callback_query:data", "message:text"], { otherwise: hint("hours.log_date_hint", { example }) })
+    .andFrom(userId);
+  const picked = answer.callbackQuery
+    ? /^hl:d:(\d{4}-\d{2}-\d{2})$/.exec(answer.callbackQuery.data ?? "")?.[1]
+    : parseTypedDay(answer.message!.text!);
+  if (!picked || !isIsoDay(picked)) {
+    return reject(conversation, answer, answer.callbackQuery ? t("common.stale_button") : t("hours.log_date_hint", { example }));
+  }
+  const day = picked;
+  if (day > today) return reject(conversation, answer, t("hours.log_date_future"), true);
+  if (day < earliest) return reject(conversation, answer, t("hours.log_date_too_old", { date: dayInWords(earliest, locale) }), true);
+  const remaining = await conversation.external(() => remainingHoursOn(db, userId, day));
+  if (remaining < 0.5) return reject(conversation, answer, t("hours.log_day_full", { date: dayInWords(day, locale) }), true);
+  if (answer.callbackQuery) {
+    await answer.answerCallbackQuery();
+    await showStep(answer, t("hours.log_date_chosen", { date: dayInWords(day, locale) }));
   }
 
   // 3. How many hours
   await ctx.reply(t("hours.log_hours_prompt"));
-  let hours: number;
-  for (;;) {
-    const reply = await conversation.waitFor("message:text", { otherwise: hint("hours.log_hours_hint") });
-    const typed = parseTypedHours(reply.message.text);
-    if (typed === undefined) {
-      await reply.reply(t("hours.log_hours_hint"));
-      continue;
-    }
-    if (typed > remaining) {
-      await reply.reply(t("hours.log_hours_limit", { date: dayInWords(day, locale), amount: amount(t, locale, remaining) }));
-      continue;
-    }
-    hours = typed;
-    break;
+  const typed = await conversation.waitFor("message:text", { otherwise: hint("hours.log_hours_hint") }).andFrom(userId);
+  const hours = parseTypedHours(typed.message.text);
+  if (hours === undefined) return reject(conversation, typed, t("hours.log_hours_hint"));
+  if (hours > remaining) {
+    return reject(conversation, typed, t("hours.log_hours_limit", { date: dayInWords(day, locale), amount: amount(t, locale, remaining) }));
   }
 
   // 4. An optional note
   await ctx.reply(t("hours.log_note_prompt", { max: MAX_NOTE_LENGTH }), {
     reply_markup: new InlineKeyboard().text(t("hours.btn_skip"), cb("hl", "nskip")),
   });
+  const noteAnswer = await conversation
+    .waitFor(["callback_query:data", "message:text"], { otherwise: hint("hours.log_note_hint", { max: MAX_NOTE_LENGTH }) })
+    .andFrom(userId);
   let note: string | undefined;
-  for (;;) {
-    const answer = await conversation.waitFor(["callback_query:data", "message:text"], {
-      otherwise: hint("hours.log_note_hint", { max: MAX_NOTE_LENGTH }),
-    });
-    if (answer.callbackQuery) {
-      if (answer.callbackQuery.data !== cb("hl", "nskip")) {
-        await answer.answerCallbackQuery({ text: t("common.stale_button") });
-        continue;
-      }
-      await answer.answerCallbackQuery();
-      await answer.editMessageReplyMarkup();
-      break;
-    }
-    const text = answer.message!.text!.trim();
-    if (text && !text.startsWith("/") && text.length <= MAX_NOTE_LENGTH) {
-      note = text;
-      break;
-    }
-    await answer.reply(t("hours.log_note_hint", { max: MAX_NOTE_LENGTH }));
+  if (noteAnswer.callbackQuery) {
+    if (noteAnswer.callbackQuery.data !== cb("hl", "nskip")) return reject(conversation, noteAnswer, t("common.stale_button"));
+    await noteAnswer.answerCallbackQuery();
+    await noteAnswer.editMessageReplyMarkup();
+  } else {
+    const checked = cleanText(noteAnswer.message!.text, { max: MAX_NOTE_LENGTH, multiline: true });
+    if ("error" in checked || checked.text.startsWith("/")) return reject(conversation, noteAnswer, t("hours.log_note_hint", { max: MAX_NOTE_LENGTH }));
+    note = checked.text;
   }
 
   // 5. Save (the domain checks everything again: the daily limit may have changed meanwhile)
-  const report = { userId, actionId: target.actionId, organizationName: target.organizationName, category: target.category, date: day, hours, note };
+  const report = {
+    userId,
+    actionId: target.actionId,
+    organizationName: target.organizationName,
+    category: target.category,
+    date: day,
+    hours,
+    note,
+    idempotencyKey,
+  };
   const outcome = await conversation.external(async () => {
     try {
       await reportHours(db, report);
@@ -448,7 +398,7 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
 
 export const hoursFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const hoursConversations: Middleware<BotContext>[] = [createConversation<BotContext, InnerContext>(logHours, HOURS_LOG)];
+export const hoursConversations: ConversationSpec[] = [defineConversation(HOURS_LOG, HOURS_LOG_VERSION, "chats.dropped_hoursLog", logHours)];
 
 hoursFeature.command("hours", async (ctx) => {
   if (!(await requireOnboarded(ctx))) return;
@@ -460,11 +410,11 @@ hoursFeature.callbackQuery(cbPattern("m", "hours"), async (ctx) => {
   if (!(await requireOnboarded(ctx))) return;
   await ctx.answerCallbackQuery();
   const screen = await hoursScreen(ctx);
-  await editOrIgnore(ctx, screen.text, screen.keyboard);
+  await showScreen(ctx, screen.text, screen.keyboard);
 });
 
 hoursFeature.callbackQuery(cbPattern("h", "log"), async (ctx) => {
-  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
+  if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx)) || !(await requireProfile(ctx))) return;
   await ctx.answerCallbackQuery();
   await ctx.conversation.enter(HOURS_LOG);
 });
@@ -472,24 +422,30 @@ hoursFeature.callbackQuery(cbPattern("h", "log"), async (ctx) => {
 hoursFeature.callbackQuery(cbPattern("h", "book"), async (ctx) => {
   if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  await editOrIgnore(ctx, ctx.t("hours.book_prompt"), periodKeyboard(ctx.t));
+  await showScreen(ctx, ctx.t("hours.book_prompt"), periodKeyboard(ctx.t));
 });
 
-hoursFeature.callbackQuery(cbPattern("h", "bp", 1), EXPENSIVE.book, async (ctx) => {
+hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {
   const period = ctx.match[1];
   if (!isBookPeriod(period)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
-  const result = await issueVolunteerBook(ctx.deps.db, ctx.from.id, period);
+  // Limited after the cheap checks, so a stale or refused press never uses up the user's allowance.
+  await EXPENSIVE.book(ctx, () => sendBookFor(ctx, period));
+});
+
+async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<void> {
+  const result = await issueVolunteerBook(ctx.deps.db, ctx.from!.id, period);
   if (result.status === "empty") {
     const { from, to } = result.range;
-    return ctx.answerCallbackQuery({
+    await ctx.answerCallbackQuery({
       text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
       show_alert: true,
     });
+    return;
   }
   await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
   await ctx.replyWithChatAction("upload_document");
   await sendVolunteerBook(ctx, result.book, result.entries);
-});
+}
 
 hoursFeature.command("verify", EXPENSIVE.verify, (ctx) => showVerification(ctx, ctx.match));

@@ -6,6 +6,7 @@ import type { BotContext } from "../context";
 import { ONBOARDING } from "../conversations/onboarding";
 import { languageKeyboard } from "../keyboards";
 import { switchLocale } from "../middleware/user";
+import { showScreen } from "../screen";
 import { showMainMenu } from "./menu";
 
 /** The language question is bilingual: the user may read only one of the two. */
@@ -29,7 +30,7 @@ languageFeature.callbackQuery(/^lang:(kk|ru)(?::([A-Za-z0-9_-]{1,58}))?$/, async
   await setLanguage(ctx.deps.db, ctx.from.id, locale);
   switchLocale(ctx, locale);
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(ctx.t("language.changed"));
+  await showScreen(ctx, ctx.t("language.changed"));
   if (ctx.user?.onboardedAt) await showMainMenu(ctx);
   else await ctx.conversation.enter(ONBOARDING, ctx.match[2]);
 });

@@ -1,5 +1,5 @@
-import { createConversation } from "@grammyjs/conversations";
-import { Composer, InlineKeyboard, type Middleware } from "grammy";
+import { randomUUID } from "node:crypto";
+import { Composer, InlineKeyboard } from "grammy";
 import type { PhotoSize } from "grammy/types";
 import {
   BADGE_MILESTONES,
@@ -17,11 +17,16 @@ import {
   reportDeed,
 } from "../../domain/marathons";
 import { DomainError, hasConsent } from "../../domain/users";
-import type { Locale, LocaleKey, Translate } from "../../i18n";
+import type { Locale, Translate } from "../../i18n";
 import { formatDate, formatHours } from "../../i18n/format";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../context";
+import { type ConversationSpec, defineConversation } from "../conversations/registry";
+import { hint, reject } from "../conversations/wait";
+import { charLength } from "../../domain/text";
 import { escapeHtml } from "../html";
+import { requireProfile } from "../profile";
+import { showScreen } from "../screen";
 
 const DEED = "marathon_deed";
 const HOUR_CHOICES = [1, 2, 3, 4] as const;
@@ -45,18 +50,12 @@ function refusalText(t: Translate, error: unknown): string {
   return t("marathons.unavailable");
 }
 
-/** Edits the screen in place after a press (an unchanged screen is fine: see bot/not-modified.ts), else replies. */
-async function show(ctx: BotContext, text: string, keyboard: InlineKeyboard): Promise<void> {
-  if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: keyboard });
-  else await ctx.reply(text, { reply_markup: keyboard });
-}
-
 async function showList(ctx: BotContext): Promise<void> {
   const list = await listActiveMarathons(ctx.deps.db, ctx.user?.regionCode ?? null);
   const kb = new InlineKeyboard();
   for (const { marathon } of list) kb.text(marathonTitle(marathon, ctx.locale), cb("mr", "o", marathon.id)).row();
   kb.text(ctx.t("common.back"), cb("m", "home"));
-  await show(ctx, ctx.t(list.length ? "marathons.list_title" : "marathons.list_empty"), kb);
+  await showScreen(ctx, ctx.t(list.length ? "marathons.list_title" : "marathons.list_empty"), kb);
 }
 
 function cardText(ctx: BotContext, view: MarathonView): string {
@@ -167,12 +166,13 @@ marathonsFeature.callbackQuery(cbPattern("mr", "o", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, cardText(ctx, view), cardKeyboard(ctx.t, view));
+  await showScreen(ctx, cardText(ctx, view), cardKeyboard(ctx.t, view));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "j", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
+  if (hasConsent(ctx.user) && !(await requireProfile(ctx))) return;
   let joinedNow: boolean;
   try {
     joinedNow = await joinMarathon(ctx.deps.db, view.marathon.id, ctx.from.id);
@@ -182,7 +182,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "j", 1), async (ctx) => {
   }
   await ctx.answerCallbackQuery({ text: ctx.t(joinedNow ? "marathons.joined" : "marathons.already_joined") });
   const updated = (await openMarathon(ctx.deps.db, view.marathon.id, ctx.from.id)) ?? view;
-  await show(ctx, cardText(ctx, updated), cardKeyboard(ctx.t, updated));
+  await showScreen(ctx, cardText(ctx, updated), cardKeyboard(ctx.t, updated));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "d", 1), async (ctx) => {
@@ -192,6 +192,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "d", 1), async (ctx) => {
     return ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
   }
   if (!view.joined) return ctx.answerCallbackQuery({ text: ctx.t("marathons.not_participant"), show_alert: true });
+  if (!(await requireProfile(ctx))) return;
   await ctx.answerCallbackQuery();
   await ctx.conversation.enter(DEED, view.marathon.id);
 });
@@ -200,32 +201,24 @@ marathonsFeature.callbackQuery(cbPattern("mr", "p", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, progressText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, progressText(ctx, view), backToCard(ctx.t, view.marathon.id));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "l", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, await leaderboardText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, await leaderboardText(ctx, view), backToCard(ctx.t, view.marathon.id));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "r", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await show(ctx, await regionsText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, await regionsText(ctx, view), backToCard(ctx.t, view.marathon.id));
 });
 
 // ----- reporting a good deed ------------------------------------------------------------------
-
-/** Whatever does not fit the current step: a stale button gets a toast, anything else a hint. */
-function hint(key: LocaleKey) {
-  return async (ctx: InnerContext) => {
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-    else await ctx.reply(ctx.t(key));
-  };
-}
 
 /** Telegram sends several sizes of a photo; only the largest one's file_id is kept. */
 function largestPhoto(sizes: PhotoSize[]): PhotoSize {
@@ -245,6 +238,8 @@ async function settle(press: InnerContext): Promise<void> {
 async function reportDeedConversation(conversation: BotConversation, ctx: InnerContext, marathonId: number): Promise<void> {
   const { t, locale } = ctx;
   const userId = ctx.from!.id;
+  // Kept in the log from the first step on: a replay of the save after a crash finds the stored deed.
+  const idempotencyKey = await conversation.external(() => `mrd:${randomUUID()}`);
   const title = await conversation.external(async () => {
     const view = await openMarathon(ctx.deps.db, marathonId, userId);
     return view ? marathonTitle(view.marathon, locale) : null;
@@ -254,24 +249,28 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
     return;
   }
 
-  // 1. What was done: text, or a photo with the text as its caption
+  // 1. What was done: text, or a photo with the text as its caption. A photo without a caption is kept (once) and
+  // the text asked for; everything refused is forgotten (not kept in the log).
   await ctx.reply(t("marathons.deed_prompt", { title, max: DEED_TEXT_MAX }));
   let text: string | undefined;
   let photoFileId: string | null = null;
   while (text === undefined) {
-    const reply = await conversation.waitFor(["message:text", "message:photo"], { otherwise: hint("marathons.deed_hint") });
+    const reply = await conversation.waitFor(["message:text", "message:photo"], { otherwise: hint("marathons.deed_hint") }).andFrom(userId);
     const { photo } = reply.message;
-    if (photo) photoFileId = largestPhoto(photo).file_id;
     const raw = photo ? (reply.message.caption ?? "") : reply.message.text!;
-    if (!photo && raw.startsWith("/")) {
-      await reply.reply(t("marathons.deed_hint"));
-      continue;
-    }
+    if (!photo && raw.startsWith("/")) await reject(conversation, reply, t("marathons.deed_hint"));
     const checked = checkDeedText(raw);
-    if ("text" in checked) text = checked.text;
-    else if (checked.error === "text_too_long") {
-      await reply.reply(t("marathons.deed_text_too_long", { length: [...raw.trim()].length, max: DEED_TEXT_MAX }));
-    } else await reply.reply(t(photo ? "marathons.deed_photo_needs_text" : "marathons.deed_hint"));
+    if ("text" in checked) {
+      text = checked.text;
+      if (photo) photoFileId = largestPhoto(photo).file_id;
+    } else if (checked.error === "text_too_long") {
+      await reject(conversation, reply, t("marathons.deed_text_too_long", { length: charLength(raw.trim()), max: DEED_TEXT_MAX }));
+    } else if (photo && photoFileId === null) {
+      photoFileId = largestPhoto(photo).file_id;
+      await reply.reply(t("marathons.deed_photo_needs_text"));
+    } else {
+      await reject(conversation, reply, t(photo ? "marathons.deed_photo_needs_text" : "marathons.deed_hint"));
+    }
   }
 
   // 2. A photo, unless one came with the text
@@ -279,20 +278,16 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
     const prompt = await ctx.reply(t("marathons.deed_photo_prompt"), {
       reply_markup: new InlineKeyboard().text(t("marathons.btn_skip_photo"), cb("mrd", "nophoto")),
     });
-    for (;;) {
-      const answer = await conversation.waitFor(["message:photo", "callback_query:data"], {
-        otherwise: hint("marathons.deed_photo_hint"),
-      });
-      if (answer.message?.photo) {
-        photoFileId = largestPhoto(answer.message.photo).file_id;
-        await ctx.api.editMessageReplyMarkup(prompt.chat.id, prompt.message_id);
-        break;
-      }
-      if (answer.callbackQuery?.data === cb("mrd", "nophoto")) {
-        await settle(answer);
-        break;
-      }
-      await answer.answerCallbackQuery({ text: t("common.stale_button") });
+    const answer = await conversation
+      .waitFor(["message:photo", "callback_query:data"], { otherwise: hint("marathons.deed_photo_hint") })
+      .andFrom(userId);
+    if (answer.message?.photo) {
+      photoFileId = largestPhoto(answer.message.photo).file_id;
+      await ctx.api.editMessageReplyMarkup(prompt.chat.id, prompt.message_id);
+    } else if (answer.callbackQuery?.data === cb("mrd", "nophoto")) {
+      await settle(answer);
+    } else {
+      await reject(conversation, answer, t("common.stale_button"));
     }
   }
 
@@ -302,29 +297,21 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
   hoursKeyboard.row().text(t("marathons.btn_skip_hours"), cb("mrd", "nohours"));
   const hoursPrompt = await ctx.reply(t("marathons.deed_hours_prompt"), { reply_markup: hoursKeyboard });
   let hours: number | null = null;
-  for (;;) {
-    const answer = await conversation.waitFor(["message:text", "callback_query:data"], {
-      otherwise: hint("marathons.deed_hours_hint"),
-    });
-    const data = answer.callbackQuery?.data;
-    if (data !== undefined) {
-      const picked = cbPattern("mrd", "h", 1).exec(data);
-      const pickedHours = picked ? parseDeedHours(picked[1]!) : undefined;
-      if (data !== cb("mrd", "nohours") && pickedHours === undefined) {
-        await answer.answerCallbackQuery({ text: t("common.stale_button") });
-        continue;
-      }
-      hours = pickedHours ?? null;
-      await settle(answer);
-      break;
-    }
+  const answer = await conversation
+    .waitFor(["message:text", "callback_query:data"], { otherwise: hint("marathons.deed_hours_hint") })
+    .andFrom(userId);
+  const data = answer.callbackQuery?.data;
+  if (data !== undefined) {
+    const picked = cbPattern("mrd", "h", 1).exec(data);
+    const pickedHours = picked ? parseDeedHours(picked[1]!) : undefined;
+    if (data !== cb("mrd", "nohours") && pickedHours === undefined) await reject(conversation, answer, t("common.stale_button"));
+    hours = pickedHours ?? null;
+    await settle(answer);
+  } else {
     const typed = parseDeedHours(answer.message!.text!);
-    if (typed !== undefined) {
-      hours = typed;
-      await ctx.api.editMessageReplyMarkup(hoursPrompt.chat.id, hoursPrompt.message_id);
-      break;
-    }
-    await answer.reply(t("marathons.deed_hours_hint"));
+    if (typed === undefined) await reject(conversation, answer, t("marathons.deed_hours_hint"));
+    hours = typed!;
+    await ctx.api.editMessageReplyMarkup(hoursPrompt.chat.id, hoursPrompt.message_id);
   }
 
   // 4. Confirm
@@ -338,9 +325,9 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
       .text(t("marathons.btn_save"), cb("mrd", "save"))
       .text(t("marathons.btn_discard"), cb("mrd", "drop")),
   });
-  const decision = await conversation.waitForCallbackQuery([cbPattern("mrd", "save"), cbPattern("mrd", "drop")], {
-    otherwise: hint("marathons.deed_confirm_hint"),
-  });
+  const decision = await conversation
+    .waitForCallbackQuery([cbPattern("mrd", "save"), cbPattern("mrd", "drop")], { otherwise: hint("marathons.deed_confirm_hint") })
+    .andFrom(userId);
   await settle(decision);
   const afterwards = new InlineKeyboard()
     .text(t("marathons.btn_report_more"), cb("mr", "d", marathonId))
@@ -351,7 +338,7 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
     return;
   }
 
-  const input = { marathonId, userId, text, photoFileId, hours };
+  const input = { marathonId, userId, text, photoFileId, hours, idempotencyKey };
   const result = await conversation.external(async () => {
     try {
       return { stored: true as const, ...(await reportDeed(ctx.deps.db, input)) };
@@ -369,4 +356,7 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
   await ctx.reply(lines.join("\n"), { reply_markup: afterwards });
 }
 
-export const marathonsConversations: Middleware<BotContext>[] = [createConversation(reportDeedConversation, DEED)];
+/** Bump when the steps change (bot/conversations/registry.ts). */
+const DEED_VERSION = 2;
+
+export const marathonsConversations: ConversationSpec[] = [defineConversation(DEED, DEED_VERSION, "chats.dropped_marathon_deed", reportDeedConversation)];

@@ -2,6 +2,7 @@ import { Composer } from "grammy";
 import { cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 import { mainMenuKeyboard } from "../keyboards";
+import { showScreen } from "../screen";
 
 export async function showMainMenu(ctx: BotContext, greeting?: string): Promise<void> {
   const text = greeting ? `${greeting}\n\n${ctx.t("menu.title")}` : ctx.t("menu.title");
@@ -14,5 +15,5 @@ menuFeature.command("menu", (ctx) => showMainMenu(ctx));
 
 menuFeature.callbackQuery(cbPattern("m", "home"), async (ctx) => {
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(ctx.t("menu.title"), { reply_markup: mainMenuKeyboard(ctx.t) });
+  await showScreen(ctx, ctx.t("menu.title"), mainMenuKeyboard(ctx.t));
 });

@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard, type Middleware } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
 import {
   isQuietPreset,
   QUIET_PRESETS,
@@ -15,6 +15,8 @@ import { findUser } from "../../domain/users";
 import { formatDate, formatTime } from "../../i18n/format";
 import { cb, cbPattern, parseId } from "../callback-data";
 import type { BotContext } from "../context";
+import type { ConversationSpec } from "../conversations/registry";
+import { showScreen } from "../screen";
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 
@@ -50,7 +52,7 @@ function settingsKeyboard(ctx: BotContext, prefs: ReminderPreferences): InlineKe
 
 async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promise<void> {
   const shown = prefs ?? reminderPreferences((await findUser(ctx.deps.db, ctx.from!.id))!);
-  await ctx.editMessageText(settingsText(ctx, shown), { reply_markup: settingsKeyboard(ctx, shown) });
+  await showScreen(ctx, settingsText(ctx, shown), settingsKeyboard(ctx, shown));
 }
 
 /** Removes the buttons of the reminder that was answered, so it cannot be answered twice. */
@@ -61,7 +63,7 @@ async function closeReminder(ctx: BotContext): Promise<void> {
 
 export const remindersFeature = new Composer<BotContext>();
 /** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const remindersConversations: Middleware<BotContext>[] = [];
+export const remindersConversations: ConversationSpec[] = [];
 
 remindersFeature.callbackQuery(cbPattern("rem", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();

@@ -16,9 +16,10 @@ import {
 import { formatDate } from "../../i18n/format";
 import { requireConsent } from "../consent";
 import { cb, cbPattern } from "../callback-data";
-import { showsAlready } from "../not-modified";
 import type { BotContext } from "../context";
 import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
+import { telegramProfile } from "../profile";
+import { showScreen } from "../screen";
 
 function settingsText(ctx: BotContext, user: User): string {
   const { t, locale } = ctx;
@@ -54,10 +55,10 @@ function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
 /** Re-reads the user so the screen shows what is stored, then edits the message in place (or sends one). */
 async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<void> {
   const user = (await findUser(ctx.deps.db, ctx.from!.id))!;
-  const options = { reply_markup: settingsKeyboard(ctx, user) };
   const text = settingsText(ctx, user);
-  if (mode === "reply") await ctx.reply(text, options);
-  else if (!showsAlready(ctx, text, options.reply_markup)) await ctx.editMessageText(text, options);
+  const keyboard = settingsKeyboard(ctx, user);
+  if (mode === "reply") await ctx.reply(text, { reply_markup: keyboard });
+  else await showScreen(ctx, text, keyboard);
 }
 
 
@@ -73,7 +74,7 @@ settingsFeature.callbackQuery(cbPattern("s", "region"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
   const kb = regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r").row().text(ctx.t("common.back"), cb("m", "settings"));
-  await ctx.editMessageText(ctx.t("settings.region_prompt"), { reply_markup: kb });
+  await showScreen(ctx, ctx.t("settings.region_prompt"), kb);
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
@@ -88,9 +89,7 @@ settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "int"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(ctx.t("settings.interests_prompt"), {
-    reply_markup: interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")),
-  });
+  await showScreen(ctx, ctx.t("settings.interests_prompt"), interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")));
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "i", 1), async (ctx) => {
@@ -148,21 +147,16 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
 
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
   if (!hasConsent(ctx.user)) {
-    await giveConsent(ctx.deps.db, ctx.from.id, {
-      firstName: ctx.from.first_name,
-      lastName: ctx.from.last_name,
-      username: ctx.from.username,
-    });
+    await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
     await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_given") });
     return showSettings(ctx, "edit");
   }
   await ctx.answerCallbackQuery();
-  await ctx.editMessageText(ctx.t("settings.consent_withdraw_confirm"), {
-    reply_markup: new InlineKeyboard()
-      .text(ctx.t("settings.btn_confirm_withdraw"), cb("s", "cw"))
-      .row()
-      .text(ctx.t("common.back"), cb("m", "settings")),
-  });
+  await showScreen(
+    ctx,
+    ctx.t("settings.consent_withdraw_confirm"),
+    new InlineKeyboard().text(ctx.t("settings.btn_confirm_withdraw"), cb("s", "cw")).row().text(ctx.t("common.back"), cb("m", "settings")),
+  );
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {

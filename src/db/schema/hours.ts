@@ -31,8 +31,11 @@ export const hourEntries = pgTable(
     decidedBy: bigint("decided_by", { mode: "number" }).references(() => users.id),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set by a conversation step, so a replay after a crash finds the row instead of inserting another. */
+    idempotencyKey: text("idempotency_key"),
   },
   (t) => [
+    uniqueIndex("hour_entries_idempotency_key").on(t.idempotencyKey),
     index("hour_entries_user_idx").on(t.userId, t.activityDate),
     uniqueIndex("hour_entries_attendance_once").on(t.actionId, t.userId).where(sql`${t.source} = 'attendance'`),
     check("hour_entries_hours_check", sql`${t.hours} >= 0.5 and ${t.hours} <= 24`),

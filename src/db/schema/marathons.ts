@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, numeric, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, numeric, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { marathons } from "./actions";
 import { users } from "./users";
 
@@ -35,8 +35,11 @@ export const marathonDeeds = pgTable(
     photoFileId: text("photo_file_id"),
     hours: numeric("hours", { precision: 4, scale: 1, mode: "number" }).notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set by the deed conversation, so a replay after a crash finds the row instead of inserting another. */
+    idempotencyKey: text("idempotency_key"),
   },
   (t) => [
+    uniqueIndex("marathon_deeds_idempotency_key").on(t.idempotencyKey),
     index("marathon_deeds_marathon_user_idx").on(t.marathonId, t.userId),
     check("marathon_deeds_text_check", sql`${t.text} is null or char_length(${t.text}) between 1 and 1000`),
   ],

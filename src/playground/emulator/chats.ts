@@ -88,6 +88,13 @@ export class ChatStore {
     return this.chats.get(chatId) ?? [];
   }
 
+  remove(chatId: number, messageId: number): void {
+    const list = this.list(chatId);
+    const i = list.findIndex((r) => r.msg.message_id === messageId);
+    if (i < 0) throw new Error(`BotApiEmulator.removeMessage: no message ${messageId} in chat ${chatId}`);
+    list.splice(i, 1);
+  }
+
   find(chatId: number, messageId: number): Rec | undefined {
     return this.chats.get(chatId)?.find((r) => r.msg.message_id === messageId);
   }

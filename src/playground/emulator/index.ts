@@ -160,17 +160,37 @@ export class BotApiEmulator extends EventEmitter {
   }
 
   /** A press on an inline button of a bot message. The data is not checked against the keyboard: forged presses are possible. */
-  pressButton(userId: number, messageId: number, data: string): Update {
+  pressButton(userId: number, messageId: number, data: string, chatId = userId): Update {
     const user = this.chats.user(userId);
-    const rec = this.chats.find(userId, messageId);
-    if (!rec || !rec.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${userId}`);
+    const rec = this.chats.find(chatId, messageId);
+    if (!rec || !rec.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${chatId}`);
     const id = this.chats.newQuery();
     return this.updates.enqueue({
       callback_query: {
         id, from: this.chats.userObject(user.init), message: structuredClone(rec.msg),
-        chat_instance: String(-(userId % 1_000_000_007) - 1), data,
+        chat_instance: String(-(chatId % 1_000_000_007) - 1), data,
       },
     } as Omit<Update, "update_id">);
+  }
+
+  /**
+   * A press Telegram sends without a usable message: a button of an inline message (inline_message_id, no message,
+   * no chat) or of a message the bot can no longer access (an InaccessibleMessage with date 0).
+   */
+  pressWithoutMessage(userId: number, data: string, kind: "inline" | "inaccessible", messageId = 1): Update {
+    const user = this.chats.user(userId);
+    const id = this.chats.newQuery();
+    const where = kind === "inline"
+      ? { inline_message_id: `AAAA${id}` }
+      : { message: { chat: this.chats.chatObject(userId), message_id: messageId, date: 0 } };
+    return this.updates.enqueue({
+      callback_query: { id, from: this.chats.userObject(user.init), ...where, chat_instance: String(-(userId % 1_000_000_007) - 1), data },
+    } as Omit<Update, "update_id">);
+  }
+
+  /** The user deletes a message in their app ("for both"): the bot can no longer edit it. */
+  removeMessage(chatId: number, messageId: number): void {
+    this.chats.remove(chatId, messageId);
   }
 
   pushUpdate(update: Omit<Update, "update_id">): Update {
