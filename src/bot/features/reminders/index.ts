@@ -8,15 +8,15 @@ import {
   reminderPreferences,
   setQuietHours,
   setReminder,
-} from "../../domain/preferences";
-import { confirmClubMeeting } from "../../domain/clubs";
-import { leaveAction, reminderAction } from "../../domain/participation";
-import { findUser } from "../../domain/users";
-import { formatDate, formatTime } from "../../i18n/format";
-import { cb, cbPattern, parseId } from "../callback-data";
-import type { BotContext } from "../context";
-import type { ConversationSpec } from "../conversations/registry";
-import { showScreen } from "../screen";
+} from "../../../domain/preferences";
+import { confirmClubMeeting } from "../../../domain/clubs";
+import { leaveAction, reminderAction } from "../../../domain/participation";
+import { findUser } from "../../../domain/users";
+import { formatDate, formatTime } from "../../../i18n/format";
+import { cb, cbPattern, parseId } from "../../callback-data";
+import type { BotContext } from "../../context";
+import type { ConversationSpec } from "../../conversations/registry";
+import { showScreen } from "../../screen";
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 

@@ -9,21 +9,21 @@ import {
   PERIODS,
   takeLocationRequest,
   updateBrowse,
-} from "../../domain/actions";
-import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
-import { buildIcs } from "../../domain/ics";
-import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../domain/participation";
-import { clipChars } from "../../domain/text";
-import { type GeoPoint, hasConsent, isValidPoint } from "../../domain/users";
-import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../i18n/format";
-import { EXPENSIVE } from "../middleware/rate-limit";
-import { cb, cbPattern, parseId } from "../callback-data";
-import type { BotContext } from "../context";
-import type { ConversationSpec } from "../conversations/registry";
-import { type DeepLink, deepLinkUrl } from "../deep-links";
-import { escapeHtml } from "../html";
-import { requireProfile } from "../profile";
-import { showScreen } from "../screen";
+} from "../../../domain/actions";
+import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../../domain/categories";
+import { buildIcs } from "../../../domain/ics";
+import { joinAction, leaveAction, myActions, type Standing, standingIn } from "../../../domain/participation";
+import { clipChars } from "../../../domain/text";
+import { type GeoPoint, hasConsent, isValidPoint } from "../../../domain/users";
+import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../../i18n/format";
+import { EXPENSIVE } from "../../middleware/rate-limit";
+import { cb, cbPattern, parseId } from "../../callback-data";
+import type { BotContext } from "../../context";
+import type { ConversationSpec } from "../../conversations/registry";
+import { type DeepLink, deepLinkUrl } from "../../deep-links";
+import { escapeHtml } from "../../html";
+import { requireProfile } from "../../profile";
+import { showScreen } from "../../screen";
 
 const PAGE_SIZE = 5;
 const MAX_PAGE = 100;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
-import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../domain/categories";
+import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../../domain/categories";
 import {
   type ConfirmedEntry,
   HoursError,
@@ -15,8 +15,8 @@ import {
   reportableDays,
   reportHours,
   shiftDay,
-} from "../../domain/hours";
-import { renderVolunteerBookPdfOffThread } from "../../domain/pdf/off-thread";
+} from "../../../domain/hours";
+import { renderVolunteerBookPdfOffThread } from "../../../domain/pdf/off-thread";
 import {
   BOOK_PERIODS,
   type BookPeriod,
@@ -26,21 +26,21 @@ import {
   issueVolunteerBook,
   volunteerBookCsv,
   type IssuedBook,
-} from "../../domain/volunteer-book";
-import type { Locale, Translate } from "../../i18n";
-import { formatDate, formatHours, INTL_LOCALE } from "../../i18n/format";
-import { isOneOf } from "../../core/one-of";
-import { categoryName } from "../keyboards";
-import { requireConsent } from "../consent";
-import { requireProfile } from "../profile";
-import { showScreen, showStep } from "../screen";
-import { cb, cbPattern } from "../callback-data";
-import { EXPENSIVE } from "../middleware/rate-limit";
-import type { BotContext, BotConversation, InnerContext } from "../context";
-import { type ConversationSpec, defineConversation } from "../conversations/registry";
-import { hint, reject } from "../conversations/wait";
-import { cleanText, clipChars } from "../../domain/text";
-import { type DeepLink, deepLinkUrl } from "../deep-links";
+} from "../../../domain/volunteer-book";
+import type { Locale, Translate } from "../../../i18n";
+import { formatDate, formatHours, INTL_LOCALE } from "../../../i18n/format";
+import { isOneOf } from "../../../core/one-of";
+import { categoryName } from "../../keyboards";
+import { requireConsent } from "../../consent";
+import { requireProfile } from "../../profile";
+import { showScreen, showStep } from "../../screen";
+import { cb, cbPattern } from "../../callback-data";
+import { EXPENSIVE } from "../../middleware/rate-limit";
+import type { BotContext, BotConversation, InnerContext } from "../../context";
+import { type ConversationSpec, defineConversation } from "../../conversations/registry";
+import { hint, reject } from "../../conversations/wait";
+import { cleanText, clipChars } from "../../../domain/text";
+import { type DeepLink, deepLinkUrl } from "../../deep-links";
 
 export const HOURS_LOG = "hoursLog";
 const VERIFY_PREFIX = "v";

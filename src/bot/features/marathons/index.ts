@@ -15,18 +15,18 @@ import {
   parseDeedHours,
   regionRanking,
   reportDeed,
-} from "../../domain/marathons";
-import { DomainError, hasConsent } from "../../domain/users";
-import type { Locale, Translate } from "../../i18n";
-import { formatDate, formatHours } from "../../i18n/format";
-import { cb, cbPattern } from "../callback-data";
-import type { BotContext, BotConversation, InnerContext } from "../context";
-import { type ConversationSpec, defineConversation } from "../conversations/registry";
-import { hint, reject } from "../conversations/wait";
-import { charLength } from "../../domain/text";
-import { escapeHtml } from "../html";
-import { requireProfile } from "../profile";
-import { showScreen } from "../screen";
+} from "../../../domain/marathons";
+import { DomainError, hasConsent } from "../../../domain/users";
+import type { Locale, Translate } from "../../../i18n";
+import { formatDate, formatHours } from "../../../i18n/format";
+import { cb, cbPattern } from "../../callback-data";
+import type { BotContext, BotConversation, InnerContext } from "../../context";
+import { type ConversationSpec, defineConversation } from "../../conversations/registry";
+import { hint, reject } from "../../conversations/wait";
+import { charLength } from "../../../domain/text";
+import { escapeHtml } from "../../html";
+import { requireProfile } from "../../profile";
+import { showScreen } from "../../screen";
 
 const DEED = "marathon_deed";
 const HOUR_CHOICES = [1, 2, 3, 4] as const;

@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from "grammy";
-import { isCategory } from "../../domain/categories";
+import { isCategory } from "../../../domain/categories";
 import {
   clearLocation,
   findUser,
@@ -12,14 +12,14 @@ import {
   setRegion,
   type User,
   withdrawConsent,
-} from "../../domain/users";
-import { formatDate } from "../../i18n/format";
-import { requireConsent } from "../consent";
-import { cb, cbPattern } from "../callback-data";
-import type { BotContext } from "../context";
-import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
-import { telegramProfile } from "../profile";
-import { showScreen } from "../screen";
+} from "../../../domain/users";
+import { formatDate } from "../../../i18n/format";
+import { requireConsent } from "../../consent";
+import { cb, cbPattern } from "../../callback-data";
+import type { BotContext } from "../../context";
+import { categoryList, interestsKeyboard, regionKeyboard } from "../../keyboards";
+import { telegramProfile } from "../../profile";
+import { showScreen } from "../../screen";
 
 function settingsText(ctx: BotContext, user: User): string {
   const { t, locale } = ctx;
