@@ -15,7 +15,6 @@ import { findUser } from "../../../domain/users";
 import { formatDate, formatTime } from "../../../i18n/format";
 import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
-import type { ConversationSpec } from "../../conversations/registry";
 import { showScreen } from "../../screen";
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
@@ -62,8 +61,6 @@ async function closeReminder(ctx: BotContext): Promise<void> {
 }
 
 export const remindersFeature = new Composer<BotContext>();
-/** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const remindersConversations: ConversationSpec[] = [];
 
 remindersFeature.callbackQuery(cbPattern("rem", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();
