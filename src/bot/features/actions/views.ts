@@ -20,8 +20,6 @@ const MINE_PAST_SHOWN = 10;
 export type Source = "n" | "m";
 
 const icon = (category: string) => (isCategory(category) ? CATEGORY_ICONS[category] : CATEGORY_ICONS.other);
-/** Cut in characters, never inside a surrogate pair (domain/text.ts). */
-const clip = clipChars;
 
 /** grammY's row() always starts a row; drops the empty ones that leaves behind. */
 function tidy(keyboard: InlineKeyboard): InlineKeyboard {
@@ -68,11 +66,11 @@ export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]):
   const keyboard = new InlineKeyboard();
   const items = shown.map((a, i) => {
     const n = browse.page * PAGE_SIZE + i + 1;
-    keyboard.text(`${n}. ${icon(a.category)} ${clip(a.title, 40)}`, cb("a", "o", a.id, "n")).row();
+    keyboard.text(`${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "n")).row();
     return ctx.t("actions.list_item", {
       n,
       icon: icon(a.category),
-      title: clip(a.title, 150),
+      title: clipChars(a.title, 150),
       distance: distanceText(ctx, a.distanceMeters),
       date: formatDateTime(a.startsAt, ctx.locale),
       spots: a.spotsLeft > 0 ? ctx.t("actions.spots_left", { count: a.spotsLeft }) : ctx.t("actions.waitlist_badge"),
@@ -126,16 +124,16 @@ export function cardView(ctx: BotContext, card: ActionCard, standing: Standing |
   const hours = formatHours(card.hours, locale);
   const started = card.startsAt <= now;
   const lines = [
-    t("actions.card_title", { icon: icon(card.category), title: clip(card.title, 300) }),
+    t("actions.card_title", { icon: icon(card.category), title: clipChars(card.title, 300) }),
     "",
-    ...(card.organizationName ? [t("actions.card_organizer", { name: clip(card.organizationName, 200) })] : []),
+    ...(card.organizationName ? [t("actions.card_organizer", { name: clipChars(card.organizationName, 200) })] : []),
     t("actions.card_category", { category: categoryName(ctx, card.category) }),
     t("actions.card_when", { when: whenText(card, locale) }),
-    ...(card.address ? [t("actions.card_where", { address: clip(card.address, 300) })] : []),
+    ...(card.address ? [t("actions.card_where", { address: clipChars(card.address, 300) })] : []),
     card.spotsLeft > 0 ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity }) : t("actions.card_full"),
     ...(card.hours > 0 ? [t("actions.card_hours", { hours })] : []),
   ];
-  if (card.description) lines.push("", escapeHtml(clip(card.description, MAX_DESCRIPTION)));
+  if (card.description) lines.push("", escapeHtml(clipChars(card.description, MAX_DESCRIPTION)));
   const status =
     card.status === "cancelled"
       ? t("actions.card_cancelled")
@@ -175,7 +173,7 @@ export function mineView(ctx: BotContext, { upcoming, past }: { upcoming: MyActi
     if (list.length === 0) return [];
     const lines = list.slice(0, shownMax).map((a) => {
       n += 1;
-      keyboard.text(`${n}. ${icon(a.category)} ${clip(a.title, 40)}`, cb("a", "o", a.id, "m")).row();
+      keyboard.text(`${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "m")).row();
       const status =
         a.actionStatus === "cancelled"
           ? ctx.t("actions.mine_cancelled")
@@ -185,7 +183,7 @@ export function mineView(ctx: BotContext, { upcoming, past }: { upcoming: MyActi
       return ctx.t("actions.mine_item", {
         n,
         icon: icon(a.category),
-        title: clip(a.title, 60),
+        title: clipChars(a.title, 60),
         date: formatDateTime(a.startsAt, ctx.locale),
         status,
       });
