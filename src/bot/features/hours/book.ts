@@ -71,6 +71,22 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
   await ctx.replyWithDocument(new InputFile(csv, `erikti-book-${book.code}.csv`), { caption: t("hours.csv_caption") });
 }
 
+/** Issues (or reuses) the book of a period and sends it as a PDF and a CSV; an empty period is said in an alert. */
+export async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<void> {
+  const result = await issueVolunteerBook(ctx.deps.db, ctx.from!.id, period);
+  if (result.status === "empty") {
+    const { from, to } = result.range;
+    await ctx.answerCallbackQuery({
+      text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
+      show_alert: true,
+    });
+    return;
+  }
+  await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
+  await ctx.replyWithChatAction("upload_document");
+  await sendVolunteerBook(ctx, result.book, result.entries);
+}
+
 // ----- /verify ----------------------------------------------------------------------------------------------------
 
 /** Anyone (a university, an employer, a stranger who never used the bot) may check a code. */
@@ -108,19 +124,3 @@ export const verifyDeepLink: DeepLink = {
   needsOnboarding: false,
   open: showVerification,
 };
-
-/** Issues (or reuses) the book of a period and sends it as a PDF and a CSV; an empty period is said in an alert. */
-export async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<void> {
-  const result = await issueVolunteerBook(ctx.deps.db, ctx.from!.id, period);
-  if (result.status === "empty") {
-    const { from, to } = result.range;
-    await ctx.answerCallbackQuery({
-      text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
-      show_alert: true,
-    });
-    return;
-  }
-  await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
-  await ctx.replyWithChatAction("upload_document");
-  await sendVolunteerBook(ctx, result.book, result.entries);
-}
