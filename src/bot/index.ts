@@ -7,10 +7,10 @@ import { leaveOnOtherInput } from "./conversations/escape";
 import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { databaseConversationStorage } from "./conversations/storage";
-import { actionDeepLink, actionsConversations, actionsFeature } from "./features/actions";
+import { actionDeepLink, actionsFeature } from "./features/actions";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
-import { remindersConversations, remindersFeature } from "./features/reminders";
+import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
@@ -93,13 +93,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   );
   personal.use(membershipFeature);
   const deepLinks = [actionDeepLink, verifyDeepLink];
-  const specs = [
-    onboardingConversation(deepLinks),
-    ...actionsConversations,
-    ...marathonsConversations,
-    ...hoursConversations,
-    ...remindersConversations,
-  ];
+  const specs = [onboardingConversation(deepLinks), ...marathonsConversations, ...hoursConversations];
   personal.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
