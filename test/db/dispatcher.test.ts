@@ -195,6 +195,7 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     // Configured far above what this "Telegram" allows, to provoke 429s.
     const d = await runUntilIdle(makeDispatcher(db, limited.apiRoot, limited.token, i18n, { ratePerSecond: 100 }));
     expect(d.stats.rateLimited).toBeGreaterThan(0);
+    expect(d.stats.floodPauses).toBeGreaterThan(0); // many chats at once: the whole bot paused
     expect(d.stats.sent).toBe(12);
     const delivered = limited.calls.filter((c) => c.method === "sendMessage" && c.ok).map((c) => c.params.text);
     expect(delivered.sort()).toEqual(ids.map((id) => `m${id}`).sort());
@@ -207,6 +208,30 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     }
     expect(await outboxStates(db)).toEqual({ sent: 12 });
     await limited.close();
+  });
+
+  it("delays only the chat a 429 was about; the others go on", async () => {
+    const { db } = database;
+    const paced = await BotApiEmulator.start({ rateLimit: { perChatPerSecond: 1 } });
+    const busy = 650;
+    const others = Array.from({ length: 10 }, (_, i) => 651 + i);
+    for (const id of [busy, ...others]) paced.addUser({ id, first_name: "K" });
+    await addUsers(db, [busy, ...others]);
+    await enqueue(db, [busy, ...others].map((chatId) => ({ chatId, idempotencyKey: `one:${chatId}`, content: { text: `one ${chatId}` } })));
+    // A direct reply to the busy chat a moment ago (the outbox does not know of it): Telegram answers 429 for it.
+    await new Api(paced.token, { apiRoot: paced.apiRoot }).sendMessage(busy, "a reply");
+    const d = await runUntilIdle(makeDispatcher(db, paced.apiRoot, paced.token, i18n, { ratePerSecond: 30, replies: noReplies }));
+    expect(d.stats).toMatchObject({ sent: 11, rateLimited: 1, floodPauses: 0 });
+    const sent = paced.calls.filter((c) => c.method === "sendMessage" && c.params.text !== "a reply");
+    const limited = sent.find((c) => !c.ok)!;
+    expect(Number(limited.params.chat_id)).toBe(busy);
+    const delivered = sent.filter((c) => c.ok);
+    const retried = delivered.find((c) => Number(c.params.chat_id) === busy)!;
+    expect(retried.at - limited.at).toBeGreaterThanOrEqual(limited.error!.parameters!.retry_after! * 1000);
+    // Every other chat got its message before the busy chat's retry_after had run out: nothing else waited.
+    for (const call of delivered.filter((c) => c !== retried)) expect(call.at).toBeLessThan(retried.at);
+    expect(await outboxStates(db)).toEqual({ sent: 11 });
+    await paced.close();
   });
 
   it("defers normal messages inside the recipient's quiet hours to their end; urgent ones go at once", async () => {
