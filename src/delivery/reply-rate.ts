@@ -1,5 +1,5 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import type { Transformer } from "grammy";
+import { HttpError, type Transformer } from "grammy";
 
 /**
  * Direct replies (what handlers send through ctx / bot.api) and the outbox share Telegram's one global rate of about
@@ -69,11 +69,40 @@ export class ReplyPacer {
 export const replyPacer = new ReplyPacer();
 
 /**
+ * A request that never got an answer (a connection reset, e.g. a kept-alive socket the server had just closed) is
+ * tried again once after a second: a reply in the middle of onboarding is worth more than the rare duplicate of a
+ * message Telegram did receive before the connection broke.
+ */
+const retryNetworkOnce: Transformer = async (prev, method, payload, signal) => {
+  try {
+    return await prev(method, payload, signal);
+  } catch (error) {
+    if (!(error instanceof HttpError) || signal?.aborted) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return prev(method, payload, signal);
+  }
+};
+
+/**
+ * A callback query can be answered only once and only for a while: when a burst has kept a press waiting too long,
+ * its toast is lost, but the update goes on (its screen is still sent or edited).
+ */
+const lateCallbackAnswer: Transformer = async (prev, method, payload, signal) => {
+  const result = await prev(method, payload, signal);
+  if (!result.ok && method === "answerCallbackQuery" && result.description.includes("query is too old")) {
+    return { ok: true, result: true as never };
+  }
+  return result;
+};
+
+/**
  * What the bot's Api needs for direct replies: pacing first, then Telegram's 429s retried after `retry_after`
- * (up to 10 s, 5 times; network errors and 5xx are not retried, a send may have gone through). Not for the
- * dispatcher's Api, which handles 429 itself.
+ * (up to 10 s, 5 times; 5xx are not retried, the send may have gone through), a lost connection tried once more,
+ * a late callback answer let go. Not for the dispatcher's Api, which handles 429 and failures itself.
  */
 export const directReplyLimits: Transformer[] = [
   replyPacer.transformer,
   autoRetry({ maxDelaySeconds: 10, maxRetryAttempts: 5, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
+  retryNetworkOnce,
+  lateCallbackAnswer,
 ];
