@@ -97,7 +97,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       bot,
       path: new URL(url).pathname,
       secret,
-      healthy: () => database.ping(),
+      healthy: async () => (await database.ping()) && (delivery?.problem() ?? true),
       logger,
     });
     try {

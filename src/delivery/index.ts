@@ -30,6 +30,8 @@ export interface Delivery {
   scheduler?: Scheduler;
   /** Stops the jobs, then the dispatcher (sends in flight finish, unsent claims are given back). */
   stop(): Promise<void>;
+  /** For /healthz: true while the dispatcher's loop and the scheduler run, else what has stopped. */
+  problem(): true | string;
 }
 
 /** Starts the outbox dispatcher and the scheduler (its first run catches up on what fell due while down). */
@@ -62,5 +64,6 @@ export async function startDelivery(deps: BotDeps, options: DeliveryOptions): Pr
       await scheduler?.stop();
       await dispatcher.stop();
     },
+    problem: () => (!dispatcher.alive() ? "outbox dispatcher stopped" : scheduler && !scheduler.alive() ? "scheduler stopped" : true),
   };
 }

@@ -75,6 +75,8 @@ export class Scheduler {
   private tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private stopped = true;
+  /** When a job was last tried (liveness: action-reminders runs every minute). */
+  private lastRun = 0;
 
   constructor(private readonly options: SchedulerOptions) {
     this.jobs = options.jobs ?? defaultJobs();
@@ -97,6 +99,11 @@ export class Scheduler {
     await Promise.all(this.running);
   }
 
+  /** Started, not stopped, and its cron still fires (some job was tried within five minutes): for /healthz. */
+  alive(): boolean {
+    return !this.stopped && this.tasks.length > 0 && Date.now() - this.lastRun < 5 * 60_000;
+  }
+
   /** Runs every job once now (what start() does first); returns the rows each enqueued, or "skipped". */
   async runAll(now = this.clock()): Promise<Record<string, number | "skipped">> {
     const result: Record<string, number | "skipped"> = {};
@@ -106,6 +113,7 @@ export class Scheduler {
 
   /** One run of one job under its lock; failures are logged, never thrown (the next tick tries again). */
   async runJob(job: Job, now = this.clock()): Promise<number | "skipped"> {
+    this.lastRun = Date.now();
     const [lockClass, lockKey] = jobLockKey(job.name);
     const once = () =>
       this.options.db.transaction(async (tx) => {
