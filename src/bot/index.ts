@@ -18,7 +18,7 @@ import { menuFeature } from "./features/menu";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
 import { localeFromTelegram } from "../i18n";
-import { directReplyLimits } from "../delivery/reply-rate";
+import { directReplyLimits, pacedFetch } from "../delivery/reply-rate";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
@@ -60,7 +60,7 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
 }
 
 export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
-  const config: BotConfig<BotContext> = { client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined };
+  const config: BotConfig<BotContext> = { client: { apiRoot: options.apiRoot, fetch: pacedFetch } };
   if (options.botInfo) config.botInfo = options.botInfo;
   const bot = new Bot<BotContext>(options.token, config) as EriktiBot;
   bot.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);

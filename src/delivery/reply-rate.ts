@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { HttpError, type Transformer } from "grammy";
 
@@ -8,7 +9,9 @@ import { HttpError, type Transformer } from "grammy";
  * - Replies are paced in this process to at most REPLY_SHARE of the free rate (a sliding one-second window, first
  *   come first served), so a burst of new users queues here for a moment instead of drawing a storm of 429s. Under
  *   that share a reply never waits, and the pacing costs no database round trip: a returning user's button press
- *   stays cheap.
+ *   stays cheap. The pacing sits in the bot's fetch (`pacedFetch`), below grammY's transformers: conversations
+ *   replay their earlier API calls from the log on every update, and a transformer would make every replay wait
+ *   for a slot again; the fetch sees only what really goes to Telegram.
  * - The pacer counts what it lets through. Each dispatcher publishes its process's recent reply rate with every
  *   claim (one row per process in `reply_rates`, in the claim transaction it runs anyway) and slows its send slots to
  *   the global rate minus the replies of every instance, keeping at least OUTBOX_FLOOR of it so the queue never stops.
@@ -58,15 +61,20 @@ export class ReplyPacer {
     for (const at of this.starts) if (at > now - METER_MS && at <= now) n++;
     return (n * 1000) / METER_MS;
   }
-
-  readonly transformer: Transformer = async (prev, method, payload, signal) => {
-    if (isSend(method)) await this.acquire();
-    return prev(method, payload, signal);
-  };
 }
 
 /** The replies of this process (one Telegram bot per process). */
 export const replyPacer = new ReplyPacer();
+
+// grammY's own fetch on Node (node-fetch, resolved from grammY's package, so file uploads keep working as before).
+const grammyFetch = createRequire(createRequire(import.meta.url).resolve("grammy"))("node-fetch") as typeof fetch;
+
+/** The bot's fetch (client option `fetch`): sends wait for the pacer, everything else goes straight through. */
+export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (isSend(url.slice(url.lastIndexOf("/") + 1))) await replyPacer.acquire();
+  return grammyFetch(input, init);
+}) as typeof fetch;
 
 /**
  * A request that never got an answer (a connection reset, e.g. a kept-alive socket the server had just closed) is
@@ -96,12 +104,11 @@ const lateCallbackAnswer: Transformer = async (prev, method, payload, signal) =>
 };
 
 /**
- * What the bot's Api needs for direct replies: pacing first, then Telegram's 429s retried after `retry_after`
+ * What the bot's Api needs for direct replies (with `pacedFetch` as its fetch): Telegram's 429s retried after `retry_after`
  * (up to 10 s, 5 times; 5xx are not retried, the send may have gone through), a lost connection tried once more,
  * a late callback answer let go. Not for the dispatcher's Api, which handles 429 and failures itself.
  */
 export const directReplyLimits: Transformer[] = [
-  replyPacer.transformer,
   autoRetry({ maxDelaySeconds: 10, maxRetryAttempts: 5, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
   retryNetworkOnce,
   lateCallbackAnswer,
