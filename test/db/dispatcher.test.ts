@@ -234,6 +234,25 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     await paced.close();
   });
 
+  it("leaves the rate the direct replies use to them, keeping a tenth for the outbox", async () => {
+    const { db } = database;
+    for (const [replies, gap, first] of [
+      [20, 1000 / 10, 670], // 30/s less 20/s of replies
+      [100, 1000 / 3, 680], // replies over the whole rate: the outbox keeps 10%
+    ] as const) {
+      const ids = Array.from({ length: 8 }, (_, i) => first + i);
+      for (const id of ids) emulator.addUser({ id, first_name: "M" });
+      await addUsers(db, ids);
+      await enqueue(db, ids.map((chatId) => ({ chatId, idempotencyKey: `share:${replies}:${chatId}`, content: { text: "hi" } })));
+      const slots: number[] = [];
+      await runUntilIdle(
+        dispatcher({ ratePerSecond: 30, replies: { perSecond: () => replies }, onClaimed: (claimed) => slots.push(...claimed.map((c) => c.slot)) }),
+      );
+      expect(slots).toHaveLength(ids.length);
+      for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(gap);
+    }
+  });
+
   it("defers normal messages inside the recipient's quiet hours to their end; urgent ones go at once", async () => {
     const { db } = database;
     for (const id of [601, 602]) emulator.addUser({ id, first_name: "F" });
