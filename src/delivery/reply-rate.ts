@@ -17,7 +17,9 @@ import { HttpError, type Transformer } from "grammy";
  *   the global rate minus the replies of every instance, keeping at least OUTBOX_FLOOR of it so the queue never stops.
  * - What still collides (several instances replying at full share at once, the second or two before the dispatcher
  *   sees a burst) is answered 429 by Telegram: replies then wait `retry_after` and try again (@grammyjs/auto-retry),
- *   and the dispatcher backs off by its own rules. Slowed, never lost.
+ *   and the dispatcher backs off by its own rules. Slowed, never lost. (Inside a conversation the retry sits above
+ *   the replay log, so a replayed step that met a 429 waits its retry_after again: rare, since pacing keeps 429s
+ *   rare, and consistent, since the log holds every attempt.)
  */
 export const TELEGRAM_FREE_RATE = 30;
 /** The outbox keeps at least this share of the global rate, however busy the replies. */
