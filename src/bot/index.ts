@@ -22,6 +22,7 @@ import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
 import { localeFromTelegram } from "../i18n";
+import { directReplyLimits, pacedFetch } from "../delivery/reply-rate";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
@@ -67,10 +68,10 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
 }
 
 export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
-  const config: BotConfig<BotContext> = { client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined };
+  const config: BotConfig<BotContext> = { client: { apiRoot: options.apiRoot, fetch: pacedFetch } };
   if (options.botInfo) config.botInfo = options.botInfo;
   const bot = new Bot<BotContext>(options.token, config) as EriktiBot;
-  bot.api.config.use(htmlByDefault, ignoreNotModified);
+  bot.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);
 
   const inflight = new InflightUpdates(options.onHandled);
   bot.inflight = inflight;
@@ -100,7 +101,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
       plugins: [
         // Each conversation context gets a fresh Api without the bot's transformers: install them again.
         (ctx, next) => {
-          ctx.api.config.use(htmlByDefault, ignoreNotModified);
+          ctx.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);
           return next();
         },
         updateLogger(deps.logger),
