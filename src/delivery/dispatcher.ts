@@ -257,7 +257,7 @@ export class Dispatcher {
   }
 
   private nextWakeAt(now: number, nextSend: number): number {
-    let at = Math.min(this.claiming ? Infinity : Math.max(this.nextClaimAt, this.pausedUntil), nextSend);
+    let at = Math.min(this.claiming !== undefined ? Infinity : Math.max(this.nextClaimAt, this.pausedUntil), nextSend);
     if (this.outcomes.length > 0) at = Math.min(at, this.lastFlush + this.o.flushMs);
     return Math.max(at, now);
   }
@@ -526,10 +526,12 @@ export class Dispatcher {
       if (error.error_code === 403) {
         this.stats.blocked++;
         if (item.chatId > 0) this.blockedUsers.push(item.chatId);
-        return this.finish(item, { state: "dead", last_error: reason }, now);
+        this.finish(item, { state: "dead", last_error: reason }, now);
+        return;
       }
-      if (error.error_code >= 400 && error.error_code < 500) return this.finish(item, { state: "dead", last_error: reason }, now);
-      return this.retry(item, reason);
+      if (error.error_code >= 400 && error.error_code < 500) this.finish(item, { state: "dead", last_error: reason }, now);
+      else this.retry(item, reason);
+      return;
     }
     const reason = error instanceof HttpError ? `network: ${String(error.error)}` : `error: ${String(error)}`;
     this.retry(item, reason);
@@ -545,7 +547,10 @@ export class Dispatcher {
   private retry(item: Claimed, reason: string): void {
     const now = this.clock();
     // A failed request is not a message in the chat: the chat is free again (its last message was a gap ago).
-    if (item.attempts >= this.o.maxAttempts) return this.finish(item, { state: "dead", last_error: `gave up: ${reason}` }, now);
+    if (item.attempts >= this.o.maxAttempts) {
+      this.finish(item, { state: "dead", last_error: `gave up: ${reason}` }, now);
+      return;
+    }
     const delay = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (item.attempts - 1)) * (0.8 + Math.random() * 0.4);
     this.stats.retried++;
     this.finish(item, { state: "pending", not_before: iso(now + delay), last_error: reason }, now);
@@ -563,7 +568,7 @@ export class Dispatcher {
   }
 
   private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing !== undefined) return this.flushing;
     const outcomes = this.outcomes;
     const blocked = this.blockedUsers;
     const pause = this.pauseToPublish;

@@ -69,7 +69,7 @@ cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
 
 cardHandlers.callbackQuery(cbPattern("a", "c", 1), EXPENSIVE.calendar, async (ctx) => {
   const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0);
-  if (!card || card.status !== "published") return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
+  if (card?.status !== "published") return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
   await ctx.answerCallbackQuery();
   const ics = buildIcs({
     ...card,
