@@ -1,6 +1,6 @@
 /**
  * How long a volunteer book's PDF blocks the event loop: rendered in the main thread, and on the worker thread.
- * Run: npx tsx test/bench/book-pdf.ts
+ * Run: npm run bench:book
  */
 import { renderVolunteerBookPdfOffThread } from "../../src/domain/pdf/off-thread";
 import { type BookPdfContent, renderVolunteerBookPdf } from "../../src/domain/pdf/volunteer-book";
