@@ -46,6 +46,11 @@ export interface OutboxMessage {
   expiresAt?: Date;
   /** Groups broadcast items for progress and reports. */
   batch?: string;
+  /**
+   * The person a message to someone else's chat is about (a member's name in a coordinator's notice): the row is
+   * deleted when that person withdraws consent or deletes the account.
+   */
+  aboutUserId?: number;
   content: OutboxContent;
 }
 
@@ -91,6 +96,7 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
           notBefore: item.notBefore ?? new Date(),
           idempotencyKey: item.idempotencyKey,
           batch: item.batch ?? null,
+          aboutUserId: item.aboutUserId ?? null,
         })),
       )
       .onConflictDoNothing({ target: outbox.idempotencyKey })
@@ -186,4 +192,9 @@ export function onEnqueued(listener: () => void): () => void {
 /** For writers that insert outbox rows with their own SQL (the scheduler's set-based jobs). */
 export function notifyEnqueued(): void {
   for (const listener of listeners) listener();
+}
+
+/** Messages to other people's chats that are about this person (sent or not): erased with their personal data. */
+export async function forgetMessagesAbout(db: Executor, userId: number): Promise<void> {
+  await db.delete(outbox).where(eq(outbox.aboutUserId, userId));
 }

@@ -72,6 +72,7 @@ export async function confirmClubMeeting(
       chatId: meeting.coordinatorId,
       idempotencyKey: `club-yes:${meetingId}:${localDate}:${userId}`,
       expiresAt: occursAt,
+      aboutUserId: userId,
       content: {
         template: "reminders.club_coordinator_notice",
         locale: coordinator?.language === "ru" ? "ru" : "kk",

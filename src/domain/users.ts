@@ -1,5 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
+import { forgetMessagesAbout } from "../db/outbox";
 import {
   browseStates,
   conversationStates,
@@ -175,6 +176,7 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
   await revokeVolunteerBooks(tx, id, now);
   // The conversations plugin keys a private chat's state by the chat id, which is the user's id.
   await tx.delete(conversationStates).where(eq(conversationStates.key, String(id)));
+  await forgetMessagesAbout(tx, id);
 }
 
 /**

@@ -112,5 +112,12 @@ export async function fillPersonalData(
   await enqueue(db, { chatId: id, idempotencyKey: `fixture:${id}`, batch: `broadcast-${id}`, content: { text: `${marker} waiting message` } });
   // As if a first attempt had failed: Telegram's answer is kept for the retry.
   await db.update(outbox).set({ lastError: "429: Too Many Requests" }).where(eq(outbox.idempotencyKey, `fixture:${id}`));
+  // A notice about the person in someone else's chat (a club member's name in the coordinator's chat).
+  await enqueue(db, {
+    chatId: coordinator,
+    idempotencyKey: `club-yes:fixture:${id}`,
+    aboutUserId: id,
+    content: { text: `${marker} will come to the meeting` },
+  });
   return { fullActionId, bookCode: book.book.code };
 }

@@ -28,6 +28,8 @@ export const outbox = pgTable(
     lastError: text("last_error"),
     /** Set for broadcast items: which broadcast they belong to (progress and reports). */
     batch: text("batch"),
+    /** Whom a message to another chat is about (see OutboxMessage.aboutUserId). */
+    aboutUserId: bigint("about_user_id", { mode: "number" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -38,6 +40,7 @@ export const outbox = pgTable(
     /** A chat's messages go in order: the claim takes a row only when no earlier one of its chat is pending. */
     index("outbox_chat_pending_idx").on(t.chatId, t.id).where(sql`${t.state} = 'pending'`),
     index("outbox_batch_idx").on(t.batch, t.state),
+    index("outbox_about_idx").on(t.aboutUserId).where(sql`${t.aboutUserId} is not null`),
     check("outbox_state_check", sql`${t.state} in ('pending', 'sending', 'sent', 'dead')`),
   ],
 );
