@@ -19,6 +19,7 @@ const TEXTS = {
     deleted: "Аккаунтыңыз жойылды. Бот сіз туралы енді ештеңе сақтамайды. Қайта бастау үшін /start жіберіңіз.",
     stale: "Бұл батырманың мерзімі өтіп кеткен. Мәзірді қайта ашыңыз: /menu",
     oneMoment: "Бір сәт күте тұрыңыз: алдыңғы сұрауыңыз әлі дайындалып жатыр.",
+    tooOften: "Сұраулар тым жиі болып кетті — сәл кейінірек қайталап көріңіз.",
     revoked: "коды бар кітапша берілген, бірақ иесі оның күшін жойған",
     help: "/mydata — бот сіз туралы сақтайтынның бәрі, бір файлмен\n/deleteme — аккаунтты жою",
     startAgain: "1/4. Қай өңірде тұрасыз?",
@@ -34,6 +35,7 @@ const TEXTS = {
     deleted: "Аккаунт удалён. Бот больше ничего о вас не хранит. Чтобы начать заново, отправьте /start.",
     stale: "Эта кнопка устарела. Откройте меню заново: /menu",
     oneMoment: "Секунду, пожалуйста: предыдущий запрос ещё готовится.",
+    tooOften: "Слишком много запросов подряд — попробуйте чуть позже.",
     revoked: "была выдана, но её отозвал владелец",
     help: "/mydata — всё, что бот хранит о вас, одним файлом\n/deleteme — удалить аккаунт",
     startAgain: "1/4. В каком регионе вы живёте?",
@@ -168,21 +170,23 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       // Pressed twice, one book: the same entries keep their code.
       expect(await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, id))).toHaveLength(1);
 
-      // The calendar file: two in a row, then "one moment".
+      // The calendar file: two in a row, then "too often".
       const { fullActionId, bookCode } = others[language]!;
       for (let i = 0; i < 2; i++) {
         await press(id, `a:c:${fullActionId}`, menu);
         expect(last(id).document!.file_name).toBe(`erikti-${fullActionId}.ics`);
       }
-      expect(toast(await press(id, `a:c:${fullActionId}`, menu))).toBe(text.oneMoment);
+      expect(toast(await press(id, `a:c:${fullActionId}`, menu))).toBe(text.tooOften);
 
-      // /verify: five lookups a minute, then "one moment" (guessing codes is slowed down).
+      // /verify: five lookups a minute, then "too often" (guessing codes is slowed down), by command or deep link.
       for (let i = 0; i < 5; i++) {
         await say(id, `/verify ${bookCode}`);
         expect(last(id).text).toContain(bookCode);
       }
       await say(id, `/verify ${bookCode}`);
-      expect(last(id).text).toBe(text.oneMoment);
+      expect(last(id).text).toBe(text.tooOften);
+      await say(id, `/start v_${bookCode}`);
+      expect(last(id).text).toBe(text.tooOften);
     });
 
     it(`/deleteme then "Delete" erases the account, promotes the waitlist and revokes the book (${language})`, async () => {

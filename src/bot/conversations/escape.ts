@@ -32,7 +32,8 @@ export function leaveOnOtherInput(specs: readonly ConversationSpec[]): Middlewar
   await ctx.conversation.exitAll();
   for (const name of answered) {
     const line = dropped.get(name);
-    if (line) await ctx.reply(ctx.t(line));
+    // Also takes away a reply keyboard the conversation may have shown (onboarding's "share location / skip").
+    if (line) await ctx.reply(ctx.t(line), { reply_markup: { remove_keyboard: true } });
   }
   return next();
   };

@@ -1,5 +1,6 @@
 import { limit } from "@grammyjs/ratelimiter";
 import type { MiddlewareFn } from "grammy";
+import type { LocaleKey } from "../../i18n";
 import type { BotContext, BotDeps } from "../context";
 
 /**
@@ -36,6 +37,8 @@ export interface ExpensiveLimit {
   /** Presses allowed per window and user. */
   allowed: number;
   windowMs: number;
+  /** What the user is told past the limit (default: the previous request is still being prepared). */
+  message?: LocaleKey;
 }
 
 /**
@@ -43,7 +46,10 @@ export interface ExpensiveLimit {
  * window, the user gets a localized "one moment, please" (a toast for a button) and nothing runs. Each bot (its
  * deps) keeps its own windows.
  */
-export function expensive(name: string, { allowed, windowMs }: ExpensiveLimit): MiddlewareFn<BotContext> {
+export function expensive(
+  name: string,
+  { allowed, windowMs, message = "privacy.one_moment" }: ExpensiveLimit,
+): MiddlewareFn<BotContext> {
   const perBot = new WeakMap<BotDeps, MiddlewareFn<BotContext>>();
   const create = () =>
     limit<BotContext, never>({
@@ -53,8 +59,8 @@ export function expensive(name: string, { allowed, windowMs }: ExpensiveLimit): 
       keyPrefix: `${name}:`,
       storageClient: new UserWindows() as never,
       onLimitExceeded: async (ctx) => {
-        if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("privacy.one_moment") });
-        else await ctx.reply(ctx.t("privacy.one_moment"));
+        if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t(message) });
+        else await ctx.reply(ctx.t(message));
       },
     }) as MiddlewareFn<BotContext>;
   return (ctx, next) => {
@@ -69,9 +75,9 @@ export const EXPENSIVE = {
   /** Volunteer book: a PDF and a CSV. */
   book: expensive("book", { allowed: 1, windowMs: 10_000 }),
   /** An .ics calendar file. */
-  calendar: expensive("ics", { allowed: 2, windowMs: 5_000 }),
-  /** /verify CODE: also slows down guessing codes. */
-  verify: expensive("verify", { allowed: 5, windowMs: 60_000 }),
+  calendar: expensive("ics", { allowed: 2, windowMs: 5_000, message: "privacy.too_often" }),
+  /** /verify CODE (and its deep link): also slows down guessing codes. */
+  verify: expensive("verify", { allowed: 5, windowMs: 60_000, message: "privacy.too_often" }),
   /** /mydata: the whole export. */
   export: expensive("mydata", { allowed: 1, windowMs: 30_000 }),
 };

@@ -67,9 +67,13 @@ cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
   await refreshCard(ctx, id, source);
 });
 
-cardHandlers.callbackQuery(cbPattern("a", "c", 1), EXPENSIVE.calendar, async (ctx) => {
+cardHandlers.callbackQuery(cbPattern("a", "c", 1), async (ctx) => {
   const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0);
   if (card?.status !== "published") return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
+  await EXPENSIVE.calendar(ctx, () => sendCalendarFile(ctx, card));
+});
+
+async function sendCalendarFile(ctx: BotContext, card: ActionCard): Promise<void> {
   await ctx.answerCallbackQuery();
   const ics = buildIcs({
     ...card,
@@ -79,7 +83,7 @@ cardHandlers.callbackQuery(cbPattern("a", "c", 1), EXPENSIVE.calendar, async (ct
   await ctx.replyWithDocument(new InputFile(Buffer.from(ics, "utf8"), `erikti-${card.id}.ics`), {
     caption: ctx.t("actions.ics_caption", { title: clipChars(card.title, 200) }),
   });
-});
+}
 
 export const actionDeepLink: DeepLink = {
   prefix: "a",

@@ -13,6 +13,7 @@ import { clipChars } from "../../../domain/text";
 import { formatDate, formatHours } from "../../../i18n/format";
 import { categoryName } from "../../keyboards";
 import type { BotContext } from "../../context";
+import { EXPENSIVE } from "../../middleware/rate-limit";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
 import { amount, dayInWords, plain } from "./views";
 
@@ -91,12 +92,18 @@ export async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<
 
 /** Anyone (a university, an employer, a stranger who never used the bot) may check a code. */
 export async function showVerification(ctx: BotContext, input: string): Promise<void> {
-  const { t, locale } = ctx;
+  const { t } = ctx;
   const typed = input.trim();
   if (!typed) {
     await ctx.reply(t("hours.verify_usage"));
     return;
   }
+  // Limited after the usage check, for /verify and its deep link alike: it also slows down guessing codes.
+  await EXPENSIVE.verify(ctx, () => answerVerification(ctx, typed));
+}
+
+async function answerVerification(ctx: BotContext, typed: string): Promise<void> {
+  const { t, locale } = ctx;
   const book = await findVolunteerBook(ctx.deps.db, typed);
   if (!book) {
     await ctx.reply(t("hours.verify_unknown", { code: clipChars(typed, 24) }));

@@ -61,4 +61,4 @@ hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {
   await EXPENSIVE.book(ctx, () => sendBookFor(ctx, period));
 });
 
-hoursFeature.command("verify", EXPENSIVE.verify, (ctx) => showVerification(ctx, ctx.match));
+hoursFeature.command("verify", (ctx) => showVerification(ctx, ctx.match));
