@@ -390,17 +390,23 @@ export class Dispatcher {
           continue;
         }
         const quiet = row.quiet_start === null || row.quiet_end === null ? undefined : { startMinute: row.quiet_start, endMinute: row.quiet_end };
-        if (row.priority > 0 && quiet && inQuietHours(nowDate, quiet)) {
-          updates.push({ id, state: "pending", attempt: 0, not_before: quietHoursEnd(nowDate, quiet).toISOString() });
+        // Quiet hours hold a normal message until the morning, unless it would expire by then (a reminder reached
+        // late, after a backlog or a restart): better a reminder at night than none before the action.
+        const quietEnd = row.priority > 0 && quiet && inQuietHours(nowDate, quiet) ? quietHoursEnd(nowDate, quiet) : undefined;
+        if (quietEnd && !(payload.expiresAt && new Date(payload.expiresAt).getTime() <= quietEnd.getTime())) {
+          updates.push({ id, state: "pending", attempt: 0, not_before: quietEnd.toISOString() });
           this.stats.deferred++;
           continue;
         }
         const interval = this.chatInterval(chatId);
         let chat = chats.get(chatId);
-        if (!chat && row.behind !== null) {
+        const behindAt = row.behind === null ? undefined : new Date(row.behind).getTime();
+        const expiresAt = payload.expiresAt ? new Date(payload.expiresAt).getTime() : Number.POSITIVE_INFINITY;
+        if (!chat && behindAt !== undefined && behindAt < expiresAt) {
           // An earlier message of the chat is still pending (deferred, backing off, or later in this batch): wait
-          // until it is due; it goes first.
-          const notBefore = Math.max(new Date(row.behind).getTime(), now + 50);
+          // until it is due; it goes first. Unless this one would expire waiting (a reminder behind a message held
+          // for the morning or backing off for hours): then it goes out of order rather than never.
+          const notBefore = Math.max(behindAt, now + 50);
           nextDue = Math.min(nextDue, notBefore);
           updates.push({ id, state: "pending", attempt: 0, not_before: iso(notBefore) });
           continue;

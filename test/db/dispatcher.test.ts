@@ -267,6 +267,8 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
       { chatId: 601, idempotencyKey: "q:urgent", priority: "urgent", content: { text: "urgent" }, notBefore: night },
       { chatId: 602, idempotencyKey: "q:no-quiet", content: { text: "no quiet hours" }, notBefore: night },
       { chatId: 601, idempotencyKey: "q:expired", content: { text: "too late" }, notBefore: night, expiresAt: night },
+      // A reminder reached late: it would expire (06:00) before quiet hours end (08:00), so it goes now.
+      { chatId: 601, idempotencyKey: "q:late-reminder", content: { text: "reminder" }, notBefore: night, expiresAt: new Date("2026-12-03T01:00:00Z") },
     ]);
     // The clock runs (send slots are spaced in time), shifted to the moment wanted.
     const shifted = (to: Date) => {
@@ -274,17 +276,17 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
       return () => Date.now() + offset;
     };
     const d = await runUntilIdle(dispatcher({ clock: shifted(new Date(night.getTime() + 60_000)) }));
-    expect(d.stats).toMatchObject({ sent: 2, deferred: 1, dead: 1 });
-    expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent"]);
+    expect(d.stats).toMatchObject({ sent: 3, deferred: 1, dead: 1 });
+    expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent", "reminder"]);
     expect(emulator.botMessages(602).map((m) => m.text)).toEqual(["no quiet hours"]);
     let rows = await rowsByKey(db);
     expect(rows["q:normal"]).toMatchObject({ state: "pending", notBefore: new Date("2026-12-03T03:00:00Z") }); // 08:00
     expect(rows["q:expired"]).toMatchObject({ state: "dead", lastError: "expired" });
 
     await runUntilIdle(dispatcher({ clock: shifted(new Date("2026-12-03T02:59:00Z")) }));
-    expect(emulator.botMessages(601)).toHaveLength(1);
+    expect(emulator.botMessages(601)).toHaveLength(2);
     await runUntilIdle(dispatcher({ clock: shifted(new Date("2026-12-03T03:00:01Z")) }));
-    expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent", "normal"]);
+    expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent", "reminder", "normal"]);
     rows = await rowsByKey(db);
     expect(rows["q:normal"]!.state).toBe("sent");
   });
