@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import { type Database, type Executor, rowsOf } from "../db/client";
 import {
   actions,
@@ -75,8 +75,16 @@ export interface PersonalDataExport {
     page: number;
     updatedAt: string;
   } | null;
-  pendingMessages: Array<{ id: number; kind: string; notBefore: string; state: string; content: unknown }>;
-  conversation: { inProgress: boolean; updatedAt: string | null };
+  messages: Array<{
+    id: number;
+    toYou: boolean;
+    kind: string;
+    notBefore: string;
+    state: string;
+    sentAt: string | null;
+    content: unknown;
+  }>;
+  conversation: { inProgress: boolean; updatedAt: string | null; stored: unknown };
 }
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
@@ -84,7 +92,7 @@ const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() 
 export async function exportPersonalData(db: Database, userId: number, now = new Date()): Promise<PersonalDataExport | undefined> {
   const user = await findUser(db, userId);
   if (!user) return undefined;
-  const [joined, hours, marathonsJoined, deeds, books, memberships, owned, browse, pending, conversation] = await Promise.all([
+  const [joined, hours, marathonsJoined, deeds, books, memberships, owned, browse, messages, conversation] = await Promise.all([
     db
       .select({
         actionId: participations.actionId,
@@ -121,10 +129,10 @@ export async function exportPersonalData(db: Database, userId: number, now = new
     db
       .select()
       .from(outbox)
-      .where(and(eq(outbox.chatId, userId), inArray(outbox.state, ["pending", "sending"])))
+      .where(or(eq(outbox.chatId, userId), eq(outbox.aboutUserId, userId)))
       .orderBy(asc(outbox.id)),
     db
-      .select({ updatedAt: conversationStates.updatedAt })
+      .select({ updatedAt: conversationStates.updatedAt, state: conversationStates.state })
       .from(conversationStates)
       .where(eq(conversationStates.key, String(userId))),
   ]);
@@ -202,14 +210,23 @@ export async function exportPersonalData(db: Database, userId: number, now = new
           updatedAt: session.updatedAt.toISOString(),
         }
       : null,
-    pendingMessages: pending.map((m) => ({
+    // Every message for the chat the bot still keeps (waiting, sent or failed: sent ones are kept a few days), and
+    // notices about the person in other chats (a club coordinator's "will come").
+    messages: messages.map((m) => ({
       id: m.id,
+      toYou: m.chatId === userId,
       kind: m.kind,
       notBefore: m.notBefore.toISOString(),
       state: m.state,
+      sentAt: iso(m.sentAt),
       content: m.payload,
     })),
-    conversation: { inProgress: conversation.length > 0, updatedAt: iso(conversation[0]?.updatedAt) },
+    // A conversation in progress keeps what was typed in it (a day at most): its replay log, as stored.
+    conversation: {
+      inProgress: conversation.length > 0,
+      updatedAt: iso(conversation[0]?.updatedAt),
+      stored: conversation[0]?.state ?? null,
+    },
   };
 }
 

@@ -78,6 +78,9 @@ describe.each(testDatabases)("privacy: every text and JSON column has a decision
     const id = 9_300_000_011;
     const marker = "PIIw7q";
     const { bookCode } = await fillPersonalData(database.db, { id, marker, language: "kk", coordinator, organizationId });
+    // The export holds what a conversation in progress keeps and the notices about the person in other chats.
+    const exported = JSON.stringify(await exportPersonalData(database.db, id));
+    for (const typed of [`${marker} typed`, `${marker} will come to the meeting`]) expect(exported).toContain(typed);
     const personal = columns.filter((c) => COLUMN_DECISIONS[`${c.table}.${c.column}`]?.kind === "personal");
     const kept = columns.filter((c) => COLUMN_DECISIONS[`${c.table}.${c.column}`]?.kind === "account");
     for (const c of [...personal, ...kept]) {

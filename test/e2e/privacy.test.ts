@@ -103,8 +103,12 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       expect(data.volunteerBooks).toHaveLength(1);
       expect(data.participations.map((p: { status: string }) => p.status).sort()).toEqual(["joined", "joined"]);
       expect(data.searchSession).toMatchObject({ category: "ecology", period: "week" });
-      expect(data.pendingMessages).toContainEqual(expect.objectContaining({ content: { text: `Mine${language} waiting message` } }));
-      expect(data.conversation).toEqual({ inProgress: false, updatedAt: null });
+      expect(data.messages).toContainEqual(expect.objectContaining({ toYou: true, content: { text: `Mine${language} waiting message` } }));
+      // A notice about the person in someone else's chat is theirs too (without that chat's id).
+      expect(data.messages).toContainEqual(
+        expect.objectContaining({ toYou: false, content: { text: `Mine${language} will come to the meeting` } }),
+      );
+      expect(data.conversation).toEqual({ inProgress: false, updatedAt: null, stored: null });
       expect(data.settings).toMatchObject({ reminder24h: true, reminder2h: true });
 
       // Twice in a row: the second waits.
