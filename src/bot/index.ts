@@ -22,7 +22,7 @@ import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
 import { localeFromTelegram } from "../i18n";
-import { directReplyLimits, pacedFetch } from "../delivery/reply-rate";
+import { conversationReplyLimits, directReplyLimits, pacedFetch } from "../delivery/reply-rate";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
@@ -101,7 +101,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
       plugins: [
         // Each conversation context gets a fresh Api without the bot's transformers: install them again.
         (ctx, next) => {
-          ctx.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);
+          ctx.api.config.use(htmlByDefault, ignoreNotModified, ...conversationReplyLimits);
           return next();
         },
         updateLogger(deps.logger),

@@ -71,11 +71,50 @@ export const replyPacer = new ReplyPacer();
 // grammY's own fetch on Node (node-fetch, resolved from grammY's package, so file uploads keep working as before).
 const grammyFetch = createRequire(createRequire(import.meta.url).resolve("grammy"))("node-fetch") as typeof fetch;
 
-/** The bot's fetch (client option `fetch`): sends wait for the pacer, everything else goes straight through. */
+/** Telegram's 429 answered below the replay log: waits up to this long, this many times. */
+const MAX_RETRY_AFTER_S = 10;
+const MAX_FETCH_RETRIES = 5;
+
+/** A body that can be sent again as it is (grammY sends JSON as a string; uploads as a one-time stream). */
+function replayable(body: unknown): boolean {
+  return body === undefined || body === null || typeof body === "string";
+}
+
+async function retryAfterOf(response: Response): Promise<number | undefined> {
+  try {
+    const answer = (await response.clone().json()) as { parameters?: { retry_after?: number } };
+    return answer.parameters?.retry_after;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bot's fetch (client option `fetch`): sends wait for the pacer, everything else goes straight through. A 429
+ * or a lost connection is retried here, below grammY's transformers, so a conversation's replay log records only
+ * the final answer (a retry in a transformer would wait again each time the conversation replays that step).
+ * Uploads, whose body is a one-time stream, are left to the transformers (directReplyLimits).
+ */
 export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  if (isSend(url.slice(url.lastIndexOf("/") + 1))) await replyPacer.acquire();
-  return grammyFetch(input, init);
+  const send = isSend(url.slice(url.lastIndexOf("/") + 1));
+  const again = replayable(init?.body);
+  for (let attempt = 0; ; attempt++) {
+    if (send) await replyPacer.acquire();
+    let response: Response;
+    try {
+      response = await grammyFetch(input, init);
+    } catch (error) {
+      // A connection that broke before any answer: once more after a second (see retryNetworkOnce).
+      if (!again || attempt > 0 || init?.signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
+    if (response.status !== 429 || !again || attempt >= MAX_FETCH_RETRIES) return response;
+    const wait = await retryAfterOf(response);
+    if (wait === undefined || wait > MAX_RETRY_AFTER_S) return response;
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  }
 }) as typeof fetch;
 
 /**
@@ -115,3 +154,9 @@ export const directReplyLimits: Transformer[] = [
   retryNetworkOnce,
   lateCallbackAnswer,
 ];
+
+/**
+ * Inside conversations: only what does not wait. Their calls send JSON, which pacedFetch retries below the replay
+ * log; a retrying transformer here would sleep again on every replay of the step.
+ */
+export const conversationReplyLimits: Transformer[] = [lateCallbackAnswer];

@@ -1,5 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { isSend, ReplyPacer } from "../../src/delivery/reply-rate";
+import { isSend, pacedFetch, ReplyPacer } from "../../src/delivery/reply-rate";
 
 describe("reply pacer", () => {
   it("lets replies through at once under its share, then keeps any second to the share, first come first served", async () => {
@@ -23,5 +26,50 @@ describe("reply pacer", () => {
   it("counts only what puts a message into a chat", () => {
     for (const method of ["sendMessage", "sendDocument", "copyMessage", "forwardMessage"]) expect(isSend(method)).toBe(true);
     for (const method of ["sendChatAction", "editMessageText", "answerCallbackQuery", "getUpdates"]) expect(isSend(method)).toBe(false);
+  });
+});
+
+describe("the bot's fetch", () => {
+  /** A Bot API stand-in that answers 429 (retry after 1 s) to the first request, then ok. */
+  async function flakyServer() {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        bodies.push(body);
+        res.setHeader("content-type", "application/json");
+        if (bodies.length === 1) {
+          res.statusCode = 429;
+          res.end(JSON.stringify({ ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } }));
+        } else res.end(JSON.stringify({ ok: true, result: true }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}/botTOKEN/sendMessage`, bodies, close: () => server.close() };
+  }
+
+  it("retries a 429 of a JSON request itself, below the transformers (so a conversation's log keeps only the answer)", async () => {
+    const server = await flakyServer();
+    try {
+      const response = await pacedFetch(server.url, { method: "POST", body: JSON.stringify({ chat_id: 1, text: "hi" }) });
+      expect(response.status).toBe(200);
+      expect(server.bodies).toHaveLength(2);
+      expect(server.bodies[1]).toBe(server.bodies[0]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("leaves an upload's 429 to the transformers (its body is a one-time stream)", async () => {
+    const server = await flakyServer();
+    try {
+      const response = await pacedFetch(server.url, { method: "POST", body: Readable.from(["--part--"]) as never });
+      expect(response.status).toBe(429);
+      expect(server.bodies).toHaveLength(1);
+    } finally {
+      server.close();
+    }
   });
 });
