@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Database, Executor } from "../db/client";
+import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import {
   browseStates,
   conversationStates,
@@ -46,19 +46,6 @@ export function isValidPoint(p: GeoPoint): boolean {
 
 export function hasConsent(user: Pick<User, "consentAt"> | undefined): boolean {
   return Boolean(user?.consentAt);
-}
-
-/**
- * Drizzle query builders prepared once per database: the SQL of the hottest statements is built on the first use
- * only (building it costs more CPU than PostgreSQL spends answering it).
- */
-function preparedPerDatabase<Q>(prepare: (db: Database) => Q): (db: Database) => Q {
-  const prepared = new WeakMap<Database, Q>();
-  return (db) => {
-    let query = prepared.get(db);
-    if (!query) prepared.set(db, (query = prepare(db)));
-    return query;
-  };
 }
 
 const findUserQuery = preparedPerDatabase((db) =>

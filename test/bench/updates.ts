@@ -33,6 +33,8 @@ const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE
 
 interface Measurement {
   throughput: number;
+  /** CPU time of this process (all its threads) per wall-clock time during the burst: 100% = one core busy. */
+  cpu: number;
   p50: number;
   p95: number;
 }
@@ -63,9 +65,13 @@ async function measure(
     if (++done === PRESSES) finish();
   });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < PRESSES; i++) press(userIds[i % userIds.length]!);
   await finished;
-  const throughput = PRESSES / ((performance.now() - started) / 1000);
+  const elapsed = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpuBefore);
+  const throughput = PRESSES / (elapsed / 1000);
+  const cpu = (user + system) / 1000 / elapsed;
 
   const latencies: number[] = [];
   const pending = new Map<number, { userId: number; at: number }>();
@@ -82,7 +88,7 @@ async function measure(
   for (const userId of userIds.slice(0, CONCURRENT)) next(userId);
   await finished;
   latencies.sort((a, b) => a - b);
-  return { throughput, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  return { throughput, cpu, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
 async function benchErikti(database: DatabaseHandle, statements: { onQuery?: () => void }): Promise<{ results: Measurement[]; counts: StatementCounts }> {
@@ -207,6 +213,7 @@ function row(name: string, database: string, results: Measurement[], ceiling?: n
     `${median(results.map((r) => r.p50)).toFixed(1)} ms`,
     `${median(results.map((r) => r.p95)).toFixed(1)} ms`,
     ceiling ? `${((throughput / ceiling) * 100).toFixed(0)}% of bare grammY` : "ceiling",
+    `${(median(results.map((r) => r.cpu)) * 100).toFixed(0)}%`,
   ];
   return `| ${cells.join(" | ")} |`;
 }
@@ -229,7 +236,7 @@ async function main() {
     try {
       database = await kind.open({ onQuery: () => statements.onQuery?.() });
     } catch (error) {
-      rows.push(`| Erikti: menu ⇄ My hours | ${kind.name} | skipped: ${(error as Error).message} | | | | |`);
+      rows.push(`| Erikti: menu ⇄ My hours | ${kind.name} | skipped: ${(error as Error).message} | | | | | |`);
       continue;
     }
     try {
@@ -245,8 +252,8 @@ async function main() {
       await database.close();
     }
   }
-  console.log("\n| what | database | load | median throughput (burst) | p50 latency | p95 latency | throughput vs baseline |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("\n| what | database | load | median throughput (burst) | p50 latency | p95 latency | throughput vs baseline | node CPU in the burst |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const line of rows) console.log(line);
   console.log("");
   for (const line of statementLines) console.log(line);
