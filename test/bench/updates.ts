@@ -7,8 +7,12 @@
  * too) answers STATEMENT_PRESSES presses of each kind one at a time, and the SQL statements each one sent are counted.
  *
  * BENCH_DATABASE_URL (or TEST_DATABASE_URL) names the PostgreSQL server; a fresh database is created there.
- * BENCH_ONLY=pglite|postgres runs one database only (profiling: see the README's Performance section).
+ * BENCH_ONLY=pglite|postgres runs one database only; BENCH_PROFILE=<dir> writes a CPU profile of Erikti's throughput
+ * rounds (one file per database, for Chrome DevTools or speedscope).
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { join } from "node:path";
 import { run } from "@grammyjs/runner";
 import { Bot } from "grammy";
 import { startApp } from "../../src/app";
@@ -29,6 +33,7 @@ const STATEMENT_PRESSES = Number(process.env.BENCH_STATEMENT_PRESSES ?? 50);
 /** A returning user's button press may cost at most this many SQL statements. */
 const STATEMENT_TARGET = 3;
 const ONLY = process.env.BENCH_ONLY;
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
 
 interface Measurement {
@@ -99,7 +104,7 @@ async function benchErikti(database: DatabaseHandle, statements: { onQuery?: () 
       database: { ...database, close: async () => {} }, // closed by main()
       botInfo: emulator.botInfo,
       pollTimeout: 1,
-      logger: createLogger("silent"),
+      logger: createLogger(process.env.BENCH_LOG_LEVEL ?? "error"), // a failed update is worth seeing
       onHandled: (id) => listener(id),
       delivery,
     });
@@ -147,8 +152,19 @@ async function benchErikti(database: DatabaseHandle, statements: { onQuery?: () 
 
   // Throughput and latency: the whole app, its outbox dispatcher and scheduler included.
   app = await start();
+  const profiler = PROFILE_DIR ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.start");
+  }
   const results: Measurement[] = [];
   for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus, navigate));
+  if (profiler) {
+    const { profile } = await profiler.post("Profiler.stop");
+    writeFileSync(join(PROFILE_DIR!, `erikti-${database.kind}.cpuprofile`), JSON.stringify(profile));
+    profiler.disconnect();
+  }
   await app.stop();
   await emulator.close();
   // A burst puts a user's presses in the queue at once, each carrying the message as it was then: a press handled
