@@ -27,6 +27,8 @@ export interface Delivery {
   scheduler?: Scheduler;
   /** Stops the jobs, then the dispatcher (sends in flight finish, unsent claims are given back). */
   stop(): Promise<void>;
+  /** For /healthz: true while the dispatcher's loop and the scheduler run, else what has stopped. */
+  problem(): true | string;
 }
 
 export interface App {
@@ -82,6 +84,8 @@ async function startDelivery(
       await scheduler?.stop();
       await dispatcher.stop();
     },
+    problem: () =>
+      !dispatcher.alive() ? "outbox dispatcher stopped" : scheduler && !scheduler.alive() ? "scheduler stopped" : true,
   };
 }
 
@@ -157,7 +161,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       bot,
       path: new URL(url).pathname,
       secret,
-      healthy: () => database.ping(),
+      healthy: async () => (await database.ping()) && (delivery?.problem() ?? true),
       logger,
     });
     try {

@@ -8,10 +8,10 @@ import { leaveOnOtherInput } from "./conversations/escape";
 import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { databaseConversationStorage } from "./conversations/storage";
-import { actionDeepLink, actionsConversations, actionsFeature } from "./features/actions";
+import { actionDeepLink, actionsFeature } from "./features/actions";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
-import { remindersConversations, remindersFeature } from "./features/reminders";
+import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
@@ -23,6 +23,7 @@ import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
 import { localeFromTelegram } from "../i18n";
+import { directReplyLimits, pacedFetch } from "../delivery/reply-rate";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
@@ -68,10 +69,10 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
 }
 
 export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
-  const config: BotConfig<BotContext> = { client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined };
+  const config: BotConfig<BotContext> = { client: { apiRoot: options.apiRoot, fetch: pacedFetch } };
   if (options.botInfo) config.botInfo = options.botInfo;
   const bot = new Bot<BotContext>(options.token, config) as EriktiBot;
-  bot.api.config.use(htmlByDefault, ignoreNotModified);
+  bot.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);
 
   const inflight = new InflightUpdates(options.onHandled);
   bot.inflight = inflight;
@@ -94,20 +95,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   );
   personal.use(membershipFeature);
   const deepLinks = [actionDeepLink, verifyDeepLink];
-  const specs = [
-    onboardingConversation(deepLinks),
-    ...actionsConversations,
-    ...marathonsConversations,
-    ...hoursConversations,
-    ...remindersConversations,
-  ];
+  const specs = [onboardingConversation(deepLinks), ...marathonsConversations, ...hoursConversations];
   personal.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
       plugins: [
         // Each conversation context gets a fresh Api without the bot's transformers: install them again.
         (ctx, next) => {
-          ctx.api.config.use(htmlByDefault, ignoreNotModified);
+          ctx.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);
           return next();
         },
         updateLogger(deps.logger),

@@ -3,7 +3,7 @@ import { cb } from "./callback-data";
 
 /**
  * The inline buttons of outbox messages: what the domain and the scheduler say a button does, turned into a label and
- * the callback data the bot's handlers parse (src/bot/features/reminders.ts, the "m:" menu routes). The composition
+ * the callback data the bot's handlers parse (src/bot/features/reminders/, the "m:" menu routes). The composition
  * root hands it to the dispatcher.
  */
 export const renderOutboxButton: ButtonRenderer = (button, t) => {

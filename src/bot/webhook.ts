@@ -8,8 +8,8 @@ export interface WebhookServerOptions {
   /** Path Telegram posts to (the path of WEBHOOK_URL). */
   path: string;
   secret: string;
-  /** Answers whether the database is reachable, for GET /healthz. */
-  healthy: () => Promise<boolean>;
+  /** For GET /healthz: true when healthy; false when the database is unreachable; or what else is wrong. */
+  healthy: () => Promise<boolean | string>;
   logger: Logger;
 }
 
@@ -27,8 +27,9 @@ export function createWebhookServer(options: WebhookServerOptions): Server {
     const path = (req.url ?? "/").split("?")[0];
     try {
       if (req.method === "GET" && path === "/healthz") {
-        const ok = await options.healthy();
-        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok" : "database unavailable");
+        const verdict = await options.healthy();
+        const ok = verdict === true;
+        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok" : verdict || "database unavailable");
         return;
       }
       if (req.method === "POST" && path === options.path) {

@@ -1,7 +1,7 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Executor } from "./client";
-import { outbox, type OutboxState, PRIORITY } from "./schema";
+import { chatLimits, outbox, type OutboxState, PRIORITY, replyRates } from "./schema";
 
 /**
  * What a button of an outbox message does, in the domain's words. The bot turns it into a label and callback data
@@ -129,22 +129,50 @@ export async function purgeOutbox(
   slice = 5000,
 ): Promise<number> {
   let total = 0;
-  for (const [state, before] of [
-    ["sent", cutoffs.sentBefore],
-    ["dead", cutoffs.deadBefore],
-  ] as const) {
-    for (;;) {
-      const doomed = db
-        .select({ id: outbox.id })
-        .from(outbox)
-        .where(and(eq(outbox.state, state), lt(outbox.updatedAt, before)))
-        .limit(slice);
-      const deleted = await db.delete(outbox).where(inArray(outbox.id, doomed)).returning({ id: outbox.id });
-      total += deleted.length;
-      if (deleted.length < slice) break;
-    }
+  for (;;) {
+    const deleted = await purgeOutboxSlice(db, cutoffs, slice);
+    total += deleted;
+    if (deleted < slice) return total;
   }
-  return total;
+}
+
+/**
+ * One slice of the purge (one statement, so a caller can give each slice a short transaction of its own): at most
+ * `slice` sent or dead rows past their cut-offs.
+ */
+export async function purgeOutboxSlice(
+  db: Executor,
+  cutoffs: { sentBefore: Date; deadBefore: Date },
+  slice = 5000,
+): Promise<number> {
+  const doomed = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      or(
+        and(eq(outbox.state, "sent"), lt(outbox.updatedAt, cutoffs.sentBefore)),
+        and(eq(outbox.state, "dead"), lt(outbox.updatedAt, cutoffs.deadBefore)),
+      ),
+    )
+    .limit(slice);
+  const deleted = await db.delete(outbox).where(inArray(outbox.id, doomed)).returning({ id: outbox.id });
+  return deleted.length;
+}
+
+/**
+ * One slice of forgetting per-chat limits nobody needs any more (no message in flight, free for an hour) and the
+ * reply rates of instances gone for a day.
+ */
+export async function purgeChatLimitsSlice(db: Executor, now: Date, slice = 5000): Promise<number> {
+  const hourAgo = new Date(now.getTime() - 3_600_000);
+  const idle = db
+    .select({ chatId: chatLimits.chatId })
+    .from(chatLimits)
+    .where(and(lt(chatLimits.freeAt, hourAgo), or(isNull(chatLimits.busyUntil), lt(chatLimits.busyUntil, now))))
+    .limit(slice);
+  const deleted = await db.delete(chatLimits).where(inArray(chatLimits.chatId, idle)).returning({ id: chatLimits.chatId });
+  await db.delete(replyRates).where(lt(replyRates.at, new Date(now.getTime() - 86_400_000)));
+  return deleted.length;
 }
 
 // In-process dispatchers are woken when something is enqueued, so a message does not wait for the next poll.

@@ -60,6 +60,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "outbox.kind": account("message / document / copy; rows to the chat go with the account"),
   "outbox.state": account("delivery state; rows to the chat go with the account"),
   "outbox.last_error": account("Telegram's answer for the chat; rows to the chat go with the account"),
+  "reply_rates.instance": notPersonal("a bot process's id and its reply rate; about no one"),
   "outbox.batch": account("the broadcast a row belongs to; rows to the chat go with the account"),
 
   "anonymous_hours.month": notPersonal("aggregate key of deleted accounts' hours"),

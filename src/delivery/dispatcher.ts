@@ -7,12 +7,28 @@ import type { I18n } from "../i18n";
 import { onEnqueued, type OutboxPayload } from "../db/outbox";
 import { inQuietHours, quietHoursEnd } from "./quiet-hours";
 import { type ButtonRenderer, type Rendered, render } from "./render";
+import { OUTBOX_FLOOR, type ReplyPacer, replyPacer } from "./reply-rate";
 import { rowsOf } from "../db/client";
 
 /** Serialises claims across dispatchers, so send slots handed out by different instances never overlap. */
 const CLAIM_LOCK = 7_203_118_101;
 /** Telegram's sliding window for the global rate, plus a millisecond for clock rounding. */
 const WINDOW_MS = 1001;
+/** The `chat_limits` row that holds a bot-wide pause (no Telegram chat has id 0). */
+const BOT_WIDE = 0;
+/**
+ * When a 429 is flood-wide. Telegram does not say whether a 429 is about one chat or about the whole bot, so:
+ * a 429 delays only its own chat (by retry_after), unless 429s came for FLOOD_CHATS different chats within
+ * FLOOD_WINDOW_MS. Per-chat gaps are kept from the database, so several chats answering 429 at once means the bot as
+ * a whole is over Telegram's rate (e.g. replies and another instance's sends together): then this dispatcher stops
+ * for the longest retry_after and writes a bot-wide pause that every dispatcher's next claim respects.
+ */
+const FLOOD_CHATS = 3;
+const FLOOD_WINDOW_MS = 1000;
+/** Another instance's published reply rate older than this is ignored (that instance has stopped). */
+const REPLY_RATE_TTL = "3 seconds";
+/** This process in `reply_rates` (the reply pacer is per process too). */
+const INSTANCE = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
 
 export interface DispatcherOptions {
   db: Database;
@@ -47,6 +63,10 @@ export interface DispatcherOptions {
   rateMargin?: number;
   /** Milliseconds since the epoch (tests move it). */
   clock?: () => number;
+  /** This process's direct replies: their recent rate is left to them (default: the process-wide pacer). */
+  replies?: Pick<ReplyPacer, "perSecond">;
+  /** Called with every claim's send slots once committed (tests check the schedule). */
+  onClaimed?: (slots: Array<{ chatId: number; slot: number }>) => void;
 }
 
 export interface DispatcherStats {
@@ -59,6 +79,8 @@ export interface DispatcherStats {
   deferred: number;
   /** 429 answers received. */
   rateLimited: number;
+  /** Of those, how often several chats at once made it a bot-wide pause. */
+  floodPauses: number;
 }
 
 interface Claimed {
@@ -68,11 +90,16 @@ interface Claimed {
   claimedUntil: string;
   payload: OutboxPayload;
   attempts: number;
+  /** The chat's free_at before this claim (restored when the row is given back unsent). */
+  prevFree: number;
 }
 
 interface Outcome {
   id: number;
+  chat_id: number;
   claimed_until: string;
+  /** When the chat may get its next message. */
+  free_at: string;
   state: "sent" | "pending" | "dead";
   not_before?: string;
   last_error?: string;
@@ -87,26 +114,31 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * Sends outbox rows within Telegram's limits. Rows are claimed (pending → sending) in batches with
  * FOR UPDATE SKIP LOCKED, each with a send slot: slots are spaced 1/rate apart across all dispatchers on the
  * database (the claim takes an advisory lock and continues after the latest slot handed out), so several bot
- * instances share both the work and the one global rate. A claim not written back within `claimTtlMs` after its
- * slot is taken again by the next claim: after a crash, at most the rows that were claimed (in flight) are sent
- * twice, and none is lost.
+ * instances share both the work and the one global rate, minus what direct replies use (see reply-rate.ts).
+ * Per-chat gaps live in `chat_limits`, read and written under the same lock: a chat has one message in flight at a
+ * time, and its next one is claimed only for a slot after the answer to the last plus the chat's gap, whichever
+ * dispatcher sends it. A claim not written back within `claimTtlMs` after its slot is taken again by the next claim:
+ * after a crash, at most the rows that were claimed (in flight) are sent twice, and none is lost.
  */
 export class Dispatcher {
-  readonly stats: DispatcherStats = { sent: 0, dead: 0, blocked: 0, retried: 0, deferred: 0, rateLimited: 0 };
-  private readonly o: Required<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons" | "clock">>;
+  readonly stats: DispatcherStats = { sent: 0, dead: 0, blocked: 0, retried: 0, deferred: 0, rateLimited: 0, floodPauses: 0 };
+  private readonly o: Required<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons" | "clock" | "replies" | "onClaimed">>;
   private readonly clock: () => number;
-  private readonly spacing: number;
+  /** Milliseconds between send slots: the global rate less the replies' share, recomputed at every claim. */
+  private spacing: number;
   private queue: Claimed[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private outcomes: Outcome[] = [];
   private blockedUsers: number[] = [];
-  /** When a chat may get its next message (Infinity while one is in flight). */
-  private readonly chatFreeAt = new Map<number, number>();
-  /** Claim-time bookkeeping: the earliest slot the chat's next claimed row may have. */
-  private readonly chatReserved = new Map<number, number>();
   /** The latest `rate` local sends, in start order, with the moment each was answered. */
   private readonly recent: Array<{ done?: number }> = [];
+  /** Recent 429s (chat, when), to tell one busy chat from a flood. */
+  private recent429: Array<{ chatId: number; at: number }> = [];
   private pausedUntil = 0;
+  /** A bot-wide pause not yet written to the database. */
+  private pauseToPublish = 0;
+  /** When the loop last went round (liveness). */
+  private lastBeat = 0;
   private nextClaimAt = 0;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -146,6 +178,7 @@ export class Dispatcher {
       this.nextClaimAt = Math.min(this.nextClaimAt, this.clock() + 20);
       this.wake();
     });
+    this.lastBeat = this.clock();
     this.loopDone = this.loop().catch((error: unknown) => {
       this.deps.logger.error({ err: error }, "dispatcher stopped on an error");
       this.running = false;
@@ -173,6 +206,11 @@ export class Dispatcher {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Running, and its loop went round lately (it wakes at least every `idlePollMs`): for /healthz. */
+  alive(now = this.clock()): boolean {
+    return this.running && now - this.lastBeat < Math.max(30_000, this.o.idlePollMs * 10);
+  }
+
   private isIdle(): boolean {
     const settled = this.queue.length === 0 && this.inflight.size === 0 && this.outcomes.length === 0 && !this.flushing;
     return settled && this.clock() >= this.pausedUntil;
@@ -191,6 +229,7 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     while (this.running) {
       const now = this.clock();
+      this.lastBeat = now;
       const lastSlot = this.queue.at(-1)?.slot ?? 0;
       const wantsMore = this.queue.length < this.o.maxBatch / 2 && lastSlot < now + this.o.horizonMs / 2;
       if (wantsMore && !this.claiming && now >= this.nextClaimAt && now >= this.pausedUntil) {
@@ -198,7 +237,7 @@ export class Dispatcher {
         this.claiming = this.claim(now)
           .then((result) => {
             this.nextClaimAt = result.retryAt;
-            if (result.claimed === 0 && this.isIdle()) this.resolveIdle();
+            if (result.claimed === 0 && !result.soon && this.isIdle()) this.resolveIdle();
           })
           .catch((error: unknown) => {
             this.deps.logger.warn({ err: error }, "outbox claim failed; retrying");
@@ -218,7 +257,7 @@ export class Dispatcher {
   }
 
   private nextWakeAt(now: number, nextSend: number): number {
-    let at = Math.min(this.claiming ? Infinity : Math.max(this.nextClaimAt, this.pausedUntil), nextSend);
+    let at = Math.min(this.claiming !== undefined ? Infinity : Math.max(this.nextClaimAt, this.pausedUntil), nextSend);
     if (this.outcomes.length > 0) at = Math.min(at, this.lastFlush + this.o.flushMs);
     return Math.max(at, now);
   }
@@ -250,28 +289,48 @@ export class Dispatcher {
   }
 
   /** Claims the rows that fit before the horizon, each with a global send slot. */
-  private async claim(now: number): Promise<{ claimed: number; retryAt: number }> {
-    const { claimed, retryAt } = await this.claimRows(now);
+  private async claim(now: number): Promise<{ claimed: number; retryAt: number; soon: boolean }> {
+    const { claimed, retryAt, soon } = await this.claimRows(now);
     // Queued only once committed: an outcome written back before the commit would not find the claim.
     this.queue.push(...claimed);
-    return { claimed: claimed.length, retryAt };
+    if (claimed.length > 0) this.deps.onClaimed?.(claimed.map(({ chatId, slot }) => ({ chatId, slot })));
+    return { claimed: claimed.length, retryAt, soon };
   }
 
-  private claimRows(now: number): Promise<{ claimed: Claimed[]; retryAt: number }> {
+  /** `soon`: a row is due within the horizon although none was claimed now (e.g. waiting for its chat's gap). */
+  private claimRows(now: number): Promise<{ claimed: Claimed[]; retryAt: number; soon: boolean }> {
     const { claimTtlMs: ttl, horizonMs: horizon } = this.o;
+    const replies = this.deps.replies ?? replyPacer;
     return this.deps.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`);
       await tx.execute(sql`
         update outbox set state = 'pending', locked_until = null, updated_at = ${iso(now)}::timestamptz
         where state = 'sending' and locked_until < ${iso(now)}::timestamptz`);
-      const [latest] = rowsOf<{ last: string | Date | null }>(
-        await tx.execute(sql`select max(locked_until) as last from outbox where state = 'sending'`),
+      // One statement: publish this process's reply rate, read every live instance's, the latest slot and a pause.
+      const [shared] = rowsOf<{ last: string | Date | null; paused: string | Date | null; replies: number | string | null }>(
+        await tx.execute(sql`
+          with mine as (
+            insert into reply_rates (instance, per_second, at) values (${INSTANCE}, ${replies.perSecond()}, ${iso(now)}::timestamptz)
+            on conflict (instance) do update set per_second = excluded.per_second, at = excluded.at
+            returning per_second)
+          select (select max(locked_until) from outbox where state = 'sending') as last,
+                 (select free_at from chat_limits where chat_id = ${BOT_WIDE}) as paused,
+                 (select per_second from mine) + (
+                   select coalesce(sum(per_second), 0) from reply_rates
+                   where instance <> ${INSTANCE} and at > ${iso(now)}::timestamptz - ${REPLY_RATE_TTL}::interval) as replies`),
       );
-      let slot = latest?.last ? Math.max(now, new Date(latest.last).getTime() - ttl + this.spacing) : now;
+      const paused = shared?.paused ? new Date(shared.paused).getTime() : 0;
+      if (paused > now) {
+        this.pausedUntil = Math.max(this.pausedUntil, paused);
+        return { claimed: [], retryAt: paused, soon: true };
+      }
+      const rate = this.o.ratePerSecond;
+      this.spacing = 1000 / (Math.max(rate * OUTBOX_FLOOR, rate - Number(shared?.replies ?? 0)) * this.o.rateMargin);
+      let slot = shared?.last ? Math.max(now, new Date(shared.last).getTime() - ttl + this.spacing) : now;
       // Claim in chunks of at least a quarter of the horizon, so dispatchers sharing the rate take turns cheaply.
       const minRoom = Math.max(1, Math.min(this.o.maxBatch, Math.floor(horizon / this.spacing / 4)));
       const room = Math.min(this.o.maxBatch, Math.floor((now + horizon - slot) / this.spacing) + 1);
-      if (room < minRoom) return { claimed: [], retryAt: slot - horizon + minRoom * this.spacing };
+      if (room < minRoom) return { claimed: [], retryAt: slot - horizon + minRoom * this.spacing, soon: true };
 
       const rows = rowsOf<{
         id: string | number;
@@ -282,22 +341,40 @@ export class Dispatcher {
         quiet_start: number | null;
         quiet_end: number | null;
         blocked: boolean | null;
+        chat_free: string | Date | null;
+        chat_busy: string | Date | null;
+        /** When the chat's first earlier row still pending is due: a chat's messages go in order. */
+        behind: string | Date | null;
       }>(
         await tx.execute(sql`
           select o.id, o.chat_id, o.payload, o.priority, o.attempts,
-                 u.quiet_start_minute as quiet_start, u.quiet_end_minute as quiet_end, u.blocked_at is not null as blocked
-          from outbox o left join users u on u.id = o.chat_id
+                 u.quiet_start_minute as quiet_start, u.quiet_end_minute as quiet_end, u.blocked_at is not null as blocked,
+                 cl.free_at as chat_free, cl.busy_until as chat_busy,
+                 (select e.not_before from outbox e
+                  where e.chat_id = o.chat_id and e.state = 'pending' and e.id < o.id and e.priority <= o.priority
+                  order by e.id limit 1) as behind
+          from outbox o
+          left join users u on u.id = o.chat_id
+          left join chat_limits cl on cl.chat_id = o.chat_id
           where o.state = 'pending' and o.not_before <= ${iso(now)}::timestamptz
           order by o.priority, o.not_before, o.id
           limit ${room}
           for update of o skip locked`),
       );
-      if (rows.length === 0) return { claimed: [], retryAt: now + this.o.idlePollMs };
-      this.forgetIdleChats(now);
+      if (rows.length === 0) {
+        const [next] = rowsOf<{ at: string | Date | null }>(
+          await tx.execute(sql`select min(not_before) as at from outbox where state = 'pending'`),
+        );
+        const at = next?.at ? new Date(next.at).getTime() : Infinity;
+        return { claimed: [], retryAt: Math.max(now + 20, Math.min(at, now + this.o.idlePollMs)), soon: at <= now + horizon };
+      }
 
       const nowDate = new Date(now);
       const updates: Array<Record<string, unknown>> = [];
+      const chatUpdates: Array<{ chat_id: number; free_at: string; busy_until: string }> = [];
+      const chats = new Map<number, { free: number; busy: boolean; waiting: number }>();
       const claimed: Claimed[] = [];
+      let nextDue = Infinity;
       for (const row of rows) {
         const id = Number(row.id);
         const chatId = Number(row.chat_id);
@@ -318,80 +395,91 @@ export class Dispatcher {
           this.stats.deferred++;
           continue;
         }
-        const chatFree = Math.max(this.chatReserved.get(chatId) ?? 0, this.chatFreeAt.get(chatId) ?? 0);
-        if (chatFree > slot + horizon) {
-          const notBefore = Number.isFinite(chatFree) ? chatFree : slot + horizon;
+        const interval = this.chatInterval(chatId);
+        let chat = chats.get(chatId);
+        if (!chat && row.behind !== null) {
+          // An earlier message of the chat is still pending (deferred, backing off, or later in this batch): wait
+          // until it is due; it goes first.
+          const notBefore = Math.max(new Date(row.behind).getTime(), now + 50);
+          nextDue = Math.min(nextDue, notBefore);
+          updates.push({ id, state: "pending", attempt: 0, not_before: iso(notBefore) });
+          continue;
+        }
+        if (!chat) {
+          const busyUntil = row.chat_busy ? new Date(row.chat_busy).getTime() : 0;
+          chat = { free: row.chat_free ? new Date(row.chat_free).getTime() : 0, busy: busyUntil > now, waiting: 0 };
+          chats.set(chatId, chat);
+        }
+        if (chat.busy || chat.free > slot) {
+          // Not this chat's turn: due again when it should be free (an estimate while a message is in flight: its
+          // slot plus the gap), the chat's later rows in this batch a gap apart each, so they keep their order.
+          const notBefore = Math.max(chat.free, now + 50) + chat.waiting * interval;
+          chat.waiting++;
+          nextDue = Math.min(nextDue, notBefore);
           updates.push({ id, state: "pending", attempt: 0, not_before: iso(notBefore) });
           continue;
         }
         const claimedUntil = iso(slot + ttl);
         updates.push({ id, state: "sending", attempt: 1, locked_until: claimedUntil });
-        claimed.push({ id, chatId, slot, claimedUntil, payload, attempts: row.attempts + 1 });
-        this.chatReserved.set(chatId, Math.max(chatFree, slot) + this.chatInterval(chatId));
+        claimed.push({ id, chatId, slot, claimedUntil, payload, attempts: row.attempts + 1, prevFree: chat.free });
+        chat.free = slot + interval;
+        chat.busy = true;
+        chatUpdates.push({ chat_id: chatId, free_at: iso(chat.free), busy_until: claimedUntil });
         slot += this.spacing;
       }
       await tx.execute(sql`
-        update outbox as o set
-          state = v.state,
-          not_before = coalesce(v.not_before, o.not_before),
-          locked_until = v.locked_until,
-          attempts = o.attempts + v.attempt,
-          last_error = coalesce(v.last_error, o.last_error),
-          updated_at = ${iso(now)}::timestamptz
-        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
-          as v(id bigint, state text, not_before timestamptz, locked_until timestamptz, attempt int, last_error text)
-        where o.id = v.id`);
-      return { claimed, retryAt: claimed.length > 0 ? now : now + Math.min(this.o.idlePollMs, 100) };
+        with claimed as (
+          update outbox as o set
+            state = v.state,
+            not_before = coalesce(v.not_before, o.not_before),
+            locked_until = v.locked_until,
+            attempts = o.attempts + v.attempt,
+            last_error = coalesce(v.last_error, o.last_error),
+            updated_at = ${iso(now)}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+            as v(id bigint, state text, not_before timestamptz, locked_until timestamptz, attempt int, last_error text)
+          where o.id = v.id)
+        insert into chat_limits (chat_id, free_at, busy_until)
+        select chat_id, free_at, busy_until
+        from jsonb_to_recordset(${JSON.stringify(chatUpdates)}::jsonb) as c(chat_id bigint, free_at timestamptz, busy_until timestamptz)
+        on conflict (chat_id) do update set free_at = excluded.free_at, busy_until = excluded.busy_until`);
+      // A full batch may have more due rows behind it: look again at once.
+      const more = claimed.length > 0 || rows.length >= room;
+      const retryAt = more ? now : Math.max(now + 20, Math.min(nextDue, now + this.o.idlePollMs));
+      return { claimed, retryAt, soon: more || nextDue <= now + horizon };
     });
   }
 
-  private forgetIdleChats(now: number): void {
-    if (this.chatFreeAt.size + this.chatReserved.size < 50_000) return;
-    for (const map of [this.chatFreeAt, this.chatReserved]) {
-      for (const [chatId, at] of map) if (at < now) map.delete(chatId);
-    }
-  }
-
   /**
-   * Starts every send whose slot has come, within the sliding window, the chat's gap and the in-flight cap.
+   * Starts every send whose slot has come, within the sliding window and the in-flight cap.
    * Returns when the next queued row could go (Infinity: when a send in flight is answered).
    */
   private pump(now: number): number {
     if (now < this.pausedUntil) return this.pausedUntil;
     const rate = Math.max(1, Math.floor(this.o.ratePerSecond));
-    let next = Infinity;
-    for (let i = 0; i < this.queue.length; ) {
+    while (this.queue.length > 0) {
       if (this.inflight.size >= this.o.maxInFlight) return Infinity;
-      const item = this.queue[i]!;
-      if (item.slot > now) return Math.min(next, item.slot);
+      const item = this.queue[0]!;
+      if (item.slot > now) return item.slot;
       if (item.slot + this.o.claimTtlMs / 2 <= now) {
         // The claim has run out (this process stalled): another dispatcher may have taken the row.
-        this.queue.splice(i, 1);
-        continue;
-      }
-      const chatFree = this.chatFreeAt.get(item.chatId) ?? 0;
-      if (chatFree > now) {
-        next = Math.min(next, chatFree);
-        i++;
+        this.queue.shift();
         continue;
       }
       const windowFree = this.windowFreeAt(rate);
-      if (windowFree > now) return Math.min(next, windowFree);
-      this.queue.splice(i, 1);
+      if (windowFree > now) return windowFree;
+      this.queue.shift();
       const entry: { done?: number } = {};
       this.recent.push(entry);
       if (this.recent.length > rate) this.recent.shift();
-      this.chatFreeAt.set(item.chatId, Infinity);
       const sending = this.send(item).finally(() => {
-        entry.done = this.clock();
-        // The next message to this chat waits a full interval after this one was answered.
-        this.chatFreeAt.set(item.chatId, entry.done + this.chatInterval(item.chatId));
+        entry.done ??= this.clock();
         this.inflight.delete(sending);
         this.wake();
       });
       this.inflight.add(sending);
     }
-    return next;
+    return Infinity;
   }
 
   private async send(item: Claimed): Promise<void> {
@@ -399,7 +487,7 @@ export class Dispatcher {
     try {
       rendered = render(this.deps.i18n, item.payload, this.deps.buttons);
     } catch (error) {
-      return this.finish(item, { state: "dead", last_error: `render: ${(error as Error).message}` });
+      return this.finish(item, { state: "dead", last_error: `render: ${(error as Error).message}` }, item.prevFree);
     }
     const params: Record<string, unknown> = { chat_id: item.chatId, ...rendered.params };
     if (rendered.method !== "copyMessage" || "caption" in params) params.parse_mode = "HTML";
@@ -407,8 +495,10 @@ export class Dispatcher {
     try {
       const raw = this.deps.api.raw as unknown as Record<string, (params: object) => Promise<unknown>>;
       await raw[rendered.method]!(params);
+      const done = this.clock();
       this.stats.sent++;
-      this.finish(item, { state: "sent", sent_at: iso(this.clock()) });
+      // The chat's next message waits a full gap after this one was answered.
+      this.finish(item, { state: "sent", sent_at: iso(done) }, done + this.chatInterval(item.chatId));
     } catch (error) {
       this.failed(item, error);
     }
@@ -421,55 +511,84 @@ export class Dispatcher {
       if (error.error_code === 429) {
         const waitMs = Math.max(1, error.parameters.retry_after ?? 1) * 1000;
         this.stats.rateLimited++;
-        this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
-        this.deps.logger.warn({ retryAfter: waitMs / 1000 }, "Telegram asked to slow down (429)");
-        this.finish(item, { state: "pending", not_before: iso(this.pausedUntil), last_error: reason });
-        this.releaseQueued(this.pausedUntil);
+        const flood = this.isFlood(item.chatId, now);
+        this.deps.logger.warn({ retryAfter: waitMs / 1000, chatId: item.chatId, flood }, "Telegram asked to slow down (429)");
+        // The chat waits retry_after in any case; a flood stops every send of the bot as well.
+        this.finish(item, { state: "pending", not_before: iso(now + waitMs), last_error: reason }, now + waitMs);
+        if (flood) {
+          this.stats.floodPauses++;
+          this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
+          this.pauseToPublish = this.pausedUntil;
+          this.releaseQueued(this.pausedUntil);
+        }
         return;
       }
       if (error.error_code === 403) {
         this.stats.blocked++;
         if (item.chatId > 0) this.blockedUsers.push(item.chatId);
-        return this.finish(item, { state: "dead", last_error: reason });
+        this.finish(item, { state: "dead", last_error: reason }, now);
+        return;
       }
-      if (error.error_code >= 400 && error.error_code < 500) return this.finish(item, { state: "dead", last_error: reason });
-      return this.retry(item, reason);
+      if (error.error_code >= 400 && error.error_code < 500) this.finish(item, { state: "dead", last_error: reason }, now);
+      else this.retry(item, reason);
+      return;
     }
     const reason = error instanceof HttpError ? `network: ${String(error.error)}` : `error: ${String(error)}`;
     this.retry(item, reason);
   }
 
+  /** Whether this 429 makes FLOOD_CHATS different chats within FLOOD_WINDOW_MS (see FLOOD_CHATS). */
+  private isFlood(chatId: number, now: number): boolean {
+    this.recent429 = this.recent429.filter((r) => r.at > now - FLOOD_WINDOW_MS);
+    this.recent429.push({ chatId, at: now });
+    return new Set(this.recent429.map((r) => r.chatId)).size >= FLOOD_CHATS;
+  }
+
   private retry(item: Claimed, reason: string): void {
-    if (item.attempts >= this.o.maxAttempts) return this.finish(item, { state: "dead", last_error: `gave up: ${reason}` });
+    const now = this.clock();
+    // A failed request is not a message in the chat: the chat is free again (its last message was a gap ago).
+    if (item.attempts >= this.o.maxAttempts) {
+      this.finish(item, { state: "dead", last_error: `gave up: ${reason}` }, now);
+      return;
+    }
     const delay = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (item.attempts - 1)) * (0.8 + Math.random() * 0.4);
     this.stats.retried++;
-    this.finish(item, { state: "pending", not_before: iso(this.clock() + delay), last_error: reason });
+    this.finish(item, { state: "pending", not_before: iso(now + delay), last_error: reason }, now);
   }
 
-  private finish(item: Claimed, outcome: Omit<Outcome, "id" | "claimed_until">): void {
+  private finish(item: Claimed, outcome: Omit<Outcome, "id" | "chat_id" | "claimed_until" | "free_at">, chatFreeAt: number): void {
     if (outcome.state === "dead") this.stats.dead++;
-    this.outcomes.push({ id: item.id, claimed_until: item.claimedUntil, ...outcome });
+    this.outcomes.push({ id: item.id, chat_id: item.chatId, claimed_until: item.claimedUntil, free_at: iso(chatFreeAt), ...outcome });
   }
 
-  /** Gives claimed but unsent rows back (after a 429, or on stop), so any dispatcher may take them. */
+  /** Gives claimed but unsent rows back (after a flood-wide 429, or on stop), so any dispatcher may take them. */
   private releaseQueued(notBefore: number): void {
-    for (const item of this.queue) this.finish(item, { state: "pending", not_before: iso(notBefore), untried: 1 });
+    for (const item of this.queue) this.finish(item, { state: "pending", not_before: iso(notBefore), untried: 1 }, item.prevFree);
     this.queue = [];
   }
 
   private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing !== undefined) return this.flushing;
     const outcomes = this.outcomes;
     const blocked = this.blockedUsers;
+    const pause = this.pauseToPublish;
     this.outcomes = [];
     this.blockedUsers = [];
+    this.pauseToPublish = 0;
     this.lastFlush = this.clock();
     const now = iso(this.lastFlush);
     this.flushing = (async () => {
       try {
         if (outcomes.length > 0) {
-          // Guarded by the claim: a row another dispatcher has taken again since is left alone.
+          // Guarded by the claim: a row (or chat) another dispatcher has taken again since is left alone.
           await this.deps.db.execute(sql`
+            with v as (
+              select * from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
+                as v(id bigint, chat_id bigint, claimed_until timestamptz, free_at timestamptz, state text,
+                     not_before timestamptz, last_error text, sent_at timestamptz, untried int)),
+            chats as (
+              update chat_limits as c set free_at = v.free_at, busy_until = null
+              from v where c.chat_id = v.chat_id and c.busy_until = v.claimed_until)
             update outbox as o set
               state = v.state,
               not_before = coalesce(v.not_before, o.not_before),
@@ -478,9 +597,13 @@ export class Dispatcher {
               last_error = coalesce(v.last_error, o.last_error),
               sent_at = v.sent_at,
               updated_at = ${now}::timestamptz
-            from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
-              as v(id bigint, claimed_until timestamptz, state text, not_before timestamptz, last_error text, sent_at timestamptz, untried int)
+            from v
             where o.id = v.id and o.state = 'sending' and o.locked_until = v.claimed_until`);
+        }
+        if (pause > 0) {
+          await this.deps.db.execute(sql`
+            insert into chat_limits (chat_id, free_at) values (${BOT_WIDE}, ${iso(pause)}::timestamptz)
+            on conflict (chat_id) do update set free_at = greatest(chat_limits.free_at, excluded.free_at)`);
         }
         if (blocked.length > 0) {
           await this.deps.db
@@ -492,6 +615,7 @@ export class Dispatcher {
         this.deps.logger.warn({ err: error }, "could not write outbox outcomes; retrying");
         this.outcomes.unshift(...outcomes);
         this.blockedUsers.unshift(...blocked);
+        this.pauseToPublish = Math.max(this.pauseToPublish, pause);
       } finally {
         this.flushing = undefined;
       }

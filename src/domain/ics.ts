@@ -66,5 +66,5 @@ export function buildIcs(event: CalendarEvent, now = new Date()): string {
     "END:VEVENT",
     "END:VCALENDAR",
   ];
-  return lines.map(foldLine).join("\r\n") + "\r\n";
+  return `${lines.map(foldLine).join("\r\n")}\r\n`;
 }

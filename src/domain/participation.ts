@@ -231,6 +231,6 @@ export async function reminderAction(db: Database, actionId: number, userId: num
     .leftJoin(participations, and(eq(participations.actionId, actions.id), eq(participations.userId, userId)))
     .where(eq(actions.id, actionId))
     .limit(1);
-  if (!row || row.actionStatus !== "published") return undefined;
+  if (row?.actionStatus !== "published") return undefined;
   return { title: row.title, startsAt: row.startsAt, joined: row.status === "joined" };
 }

@@ -12,6 +12,7 @@ import {
   marathons,
   organizations,
   outbox,
+  chatLimits,
   participations,
   users,
   volunteerBooks,
@@ -256,6 +257,7 @@ export async function deleteAccount(db: Database, userId: number, now = new Date
     await tx.delete(clubMembers).where(eq(clubMembers.userId, userId));
     await tx.delete(browseStates).where(eq(browseStates.userId, userId));
     await tx.delete(outbox).where(eq(outbox.chatId, userId));
+    await tx.delete(chatLimits).where(eq(chatLimits.chatId, userId));
 
     await tx.update(organizations).set({ ownerId: null }).where(eq(organizations.ownerId, userId));
     await tx.update(actions).set({ createdBy: null }).where(eq(actions.createdBy, userId));

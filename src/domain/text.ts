@@ -9,6 +9,7 @@
  * - Lengths are counted in characters (code points), not UTF-16 units: an emoji is one character.
  */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const LINE_BREAKS = /\r\n?|[\n\u2028\u2029\u0085]/g;
 /** Characters that take no visible space: format characters (zero-width space, joiners, marks) and white space. */

@@ -153,6 +153,6 @@ export function volunteerBookCsv(entries: readonly ConfirmedEntry[], total: numb
     ...entries.map((e) => [dottedDay(e.date), e.organization ?? "", e.action ?? "", labels.categoryName(e.category), decimalComma(e.hours)]),
     [labels.total, "", "", "", decimalComma(total)],
   ];
-  const text = rows.map((row) => row.map(csvField).join(";")).join("\r\n") + "\r\n";
+  const text = `${rows.map((row) => row.map(csvField).join(";")).join("\r\n")}\r\n`;
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]);
 }

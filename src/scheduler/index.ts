@@ -7,24 +7,53 @@ import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { forgetExpiredConversations } from "../domain/conversation-state";
-import { actionReminders, clubMeetingReminders, type JobRun, marathonDigest, outboxHousekeeping } from "./jobs";
+import {
+  actionReminders,
+  clubMeetingReminders,
+  HOUSEKEEPING_SLICE,
+  type JobRun,
+  marathonDigest,
+  outboxHousekeeping,
+} from "./jobs";
 
 export interface Job {
+  /** Also the job's lock: keep it stable across versions (see jobLockKey). */
   name: string;
   /** node-cron expression, Asia/Almaty. */
   cron: string;
   run: JobRun;
+  /**
+   * Housekeeping: `run` handles one slice of at most this many rows, and each slice runs in a short transaction of
+   * its own (taking the job's lock again), called again while slices come back full. A large purge then never holds
+   * locks and WAL for its whole run. Without it, one run is one transaction.
+   */
+  slice?: number;
 }
 
-/** Advisory-lock keys: one per job, so a job runs on one instance at a time while different jobs may run side by side. */
-const JOB_LOCK_BASE = 7_203_118_200;
+/** The first key of every job lock (pg_try_advisory_xact_lock(int, int)); the second is the job name's hash. */
+const JOB_LOCK_CLASS = 72_031_182;
+
+/**
+ * A job's advisory-lock key, from its name (FNV-1a, 32 bits, signed): the same job has the same key on every
+ * instance and version, whatever order the jobs are listed in (during a rolling deploy, too).
+ */
+export function jobLockKey(name: string): [number, number] {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(name, "utf8")) hash = Math.imul(hash ^ byte, 0x01000193);
+  return [JOB_LOCK_CLASS, hash | 0];
+}
 
 export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
   return [
     { name: "action-reminders", cron: "* * * * *", run: actionReminders },
     { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
     { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
-    { name: "outbox-housekeeping", cron: "30 3 * * *", run: outboxHousekeeping(options.retentionDays ?? 14) },
+    {
+      name: "outbox-housekeeping",
+      cron: "30 3 * * *",
+      run: outboxHousekeeping(options.retentionDays ?? 14),
+      slice: HOUSEKEEPING_SLICE,
+    },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
   ];
@@ -48,6 +77,8 @@ export class Scheduler {
   private tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private stopped = true;
+  /** When a job was last tried (liveness: action-reminders runs every minute). */
+  private lastRun = 0;
 
   constructor(private readonly options: SchedulerOptions) {
     this.jobs = options.jobs ?? defaultJobs();
@@ -70,6 +101,11 @@ export class Scheduler {
     await Promise.all(this.running);
   }
 
+  /** Started, not stopped, and its cron still fires (some job was tried within five minutes): for /healthz. */
+  alive(): boolean {
+    return !this.stopped && this.tasks.length > 0 && Date.now() - this.lastRun < 5 * 60_000;
+  }
+
   /** Runs every job once now (what start() does first); returns the rows each enqueued, or "skipped". */
   async runAll(now = this.clock()): Promise<Record<string, number | "skipped">> {
     const result: Record<string, number | "skipped"> = {};
@@ -79,15 +115,34 @@ export class Scheduler {
 
   /** One run of one job under its lock; failures are logged, never thrown (the next tick tries again). */
   async runJob(job: Job, now = this.clock()): Promise<number | "skipped"> {
-    const index = this.jobs.indexOf(job);
-    try {
-      const outcome = await this.options.db.transaction(async (tx) => {
+    this.lastRun = Date.now();
+    const [lockClass, lockKey] = jobLockKey(job.name);
+    const once = () =>
+      this.options.db.transaction(async (tx) => {
         const [lock] = rowsOf<{ locked: boolean }>(
-          await tx.execute(sql`select pg_try_advisory_xact_lock(${JOB_LOCK_BASE + Math.max(0, index)}) as locked`),
+          await tx.execute(sql`select pg_try_advisory_xact_lock(${lockClass}::int, ${lockKey}::int) as locked`),
         );
         if (!lock?.locked) return "skipped" as const;
         return job.run(tx, now);
       });
+    try {
+      let outcome: number | "skipped";
+      if (job.slice === undefined) outcome = await once();
+      else {
+        let total = 0;
+        for (;;) {
+          const rows = await once();
+          if (rows === "skipped") {
+            outcome = total > 0 ? total : "skipped";
+            break;
+          }
+          total += rows;
+          if (rows < job.slice) {
+            outcome = total;
+            break;
+          }
+        }
+      }
       if (typeof outcome === "number" && outcome > 0) {
         this.options.logger.info({ job: job.name, rows: outcome }, "scheduler job done");
         notifyEnqueued();

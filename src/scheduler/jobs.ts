@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
-import { type OutboxButton, purgeOutbox } from "../db/outbox";
+import { type OutboxButton, purgeChatLimitsSlice, purgeOutboxSlice } from "../db/outbox";
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../core/time";
 import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
@@ -26,12 +26,17 @@ async function insertedCount(db: Executor, query: ReturnType<typeof sql>): Promi
  * one from 2 h until the start; neither goes to someone who joined after that moment (they know), to users who
  * turned it off, paused their availability or blocked the bot. A reminder expires when the action starts, so quiet
  * hours never make it arrive late.
+ *
+ * Quiet hours must not swallow the 2 h reminder either (for an action at 08:00 it would be deferred to 08:00 and
+ * expire): when 2 h before the start falls in the user's quiet hours, it is due 10 minutes before those quiet hours
+ * began (the evening before, with the default 22:00–08:00). If that is no later than the 24 h reminder was due, the
+ * 24 h one stands for both and no 2 h reminder is sent.
  */
 export const actionReminders: JobRun = async (db, now) => {
   let added = 0;
-  for (const [kind, from, to, enabled] of [
-    ["24", "24 hours", "2 hours", sql`u.reminder_24h`],
-    ["2", "2 hours", "0 hours", sql`u.reminder_2h`],
+  for (const [kind, due, until, enabled, extra] of [
+    ["24", sql`a.starts_at - interval '24 hours'`, "2 hours", sql`u.reminder_24h`, sql`true`],
+    ["2", twoHourReminderDue, "0 hours", sql`u.reminder_2h`, sql`d.due > a.starts_at - interval '24 hours'`],
   ] as const) {
     added += await insertedCount(
       db,
@@ -53,16 +58,37 @@ export const actionReminders: JobRun = async (db, now) => {
       from actions a
       join participations p on p.action_id = a.id and p.status = 'joined'
       join users u on u.id = p.user_id
+      cross join lateral (select ${due} as due) d
       where a.status = 'published'
-        and a.starts_at > ${ts(now)} + ${to}::interval
-        and a.starts_at <= ${ts(now)} + ${from}::interval
-        and p.created_at <= a.starts_at - ${from}::interval
+        and a.starts_at > ${ts(now)} + ${until}::interval
+        and a.starts_at <= ${ts(now)} + interval '26 hours'
+        and d.due <= ${ts(now)} and ${extra}
+        and p.created_at <= d.due
         and ${enabled} and u.paused_at is null and u.blocked_at is null
       on conflict (idempotency_key) do nothing`,
     );
   }
   return added;
 };
+
+/**
+ * When the 2 h reminder is due: 2 h before the start, or, when that falls in the user's quiet hours (local minutes
+ * [start, end), across midnight when start > end; none when equal), 10 minutes before those quiet hours began.
+ */
+const twoHourReminderDue = sql`(
+  with l as (select (a.starts_at - interval '2 hours') at time zone ${TIME_ZONE} as local),
+  q as (
+    select l.local, extract(hour from l.local)::int * 60 + extract(minute from l.local)::int as m,
+      date_trunc('day', l.local) + make_interval(mins => u.quiet_start_minute) as began
+    from l)
+  select case
+    when u.quiet_start_minute <> u.quiet_end_minute and case
+      when u.quiet_start_minute < u.quiet_end_minute then q.m >= u.quiet_start_minute and q.m < u.quiet_end_minute
+      else q.m >= u.quiet_start_minute or q.m < u.quiet_end_minute end
+    then (case when q.began > q.local then q.began - interval '1 day' else q.began end) at time zone ${TIME_ZONE}
+      - interval '10 minutes'
+    else a.starts_at - interval '2 hours' end
+  from q)`;
 
 /**
  * Longevity-club meetings repeat weekly (ISO weekday and local minute, Asia/Almaty). Each member is reminded once per
@@ -160,11 +186,23 @@ export const marathonDigest: JobRun = (db, now) =>
     on conflict (idempotency_key) do nothing`,
   );
 
-/** Deletes sent rows after `retentionDays`, dead ones after 30 days (kept longer to explain failed deliveries). */
-export function outboxHousekeeping(retentionDays: number): JobRun {
-  return (db, now) =>
-    purgeOutbox(db, {
-      sentBefore: new Date(now.getTime() - retentionDays * 86_400_000),
-      deadBefore: new Date(now.getTime() - Math.max(30, retentionDays) * 86_400_000),
-    });
+/** Rows per housekeeping slice: each slice is a short transaction of its own (see Job.slice). */
+export const HOUSEKEEPING_SLICE = 5000;
+
+/**
+ * Deletes sent rows after `retentionDays`, dead ones after 30 days (kept longer to explain failed deliveries), and
+ * per-chat limits idle for an hour. One slice per call (the scheduler calls it again while slices come back full).
+ */
+export function outboxHousekeeping(retentionDays: number, slice = HOUSEKEEPING_SLICE): JobRun {
+  return async (db, now) => {
+    const rows = await purgeOutboxSlice(
+      db,
+      {
+        sentBefore: new Date(now.getTime() - retentionDays * 86_400_000),
+        deadBefore: new Date(now.getTime() - Math.max(30, retentionDays) * 86_400_000),
+      },
+      slice,
+    );
+    return rows + (await purgeChatLimitsSlice(db, now, slice));
+  };
 }

@@ -5,6 +5,9 @@
  *    per chat), measured over a window after a warm-up: share of the limit reached and 429 answers.
  * 2. Raw dispatcher capacity with the limits lifted (no rate limit, no per-chat gap).
  * 3. Reminder fan-out: 100,000 reminders due in the same minute (100 actions × 1,000 participants) enqueued by the job.
+ * 4. Two dispatchers (two pools, as two instances) sharing one database, with every tenth message going to one of five
+ *    busy chats, against the fake enforcing 30/s, 1/s per chat: share of the rate and 429 answers (per-chat gaps are
+ *    shared through `chat_limits`).
  *
  * The fake Bot API runs in a child process (as Telegram runs elsewhere), so the dispatcher has its process to itself.
  * PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://127.0.0.1:5432/test (a fresh database is
@@ -165,6 +168,51 @@ async function sustained(kind: "postgres" | "pglite"): Promise<void> {
   });
 }
 
+// ----- 4. two instances, busy chats ------------------------------------------------------------------------------
+
+async function twoInstances(): Promise<void> {
+  const fresh = await freshPostgresUrl(POSTGRES_URL);
+  const handles = [await openDatabase({ url: fresh.url, max: 5 }), await openDatabase({ url: fresh.url, max: 5 })];
+  try {
+    const total = 20_000;
+    const telegram = await fakeTelegram({ users: total, rateLimit: { globalPerSecond: 30, perChatPerSecond: 1 } });
+    // Every tenth message goes to one of five busy chats (the first five users), the rest to one chat each.
+    await handles[0]!.db.execute(sql`
+      insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key, batch)
+      select ${FIRST_CHAT} + case when i % 10 = 0 then (i / 10) % 5 else 5 + i end, 'message',
+             jsonb_build_object('text', 'Хабарландыру №' || i), 1, now(), 'two:' || i, 'two'
+      from generate_series(0, ${total - 1}) as i`);
+    const i18n = await createI18n();
+    const dispatchers = handles.map(
+      ({ db }) => new Dispatcher({ db, api: new Api(telegram.token, { apiRoot: telegram.apiRoot }), i18n, logger: silent, buttons: renderOutboxButton }),
+    );
+    for (const d of dispatchers) d.start();
+    await sleep(WARMUP_S * 1000);
+    await telegram.sends();
+    const from = Date.now();
+    const windowS = Math.min(WINDOW_S, 20);
+    await sleep(windowS * 1000);
+    const window = await telegram.sends();
+    const to = Date.now();
+    await Promise.all(dispatchers.map((d) => d.stop()));
+    await telegram.stop();
+    const ok = window.codes.filter((code) => code === 200).length;
+    const rate = ok / ((to - from) / 1000);
+    rows.push({
+      what: "two dispatchers on one database, every 10th message to one of 5 busy chats, fake limited to 30/s and 1/s per chat",
+      database: "PostgreSQL",
+      messages: `${ok} in the window (${dispatchers.map((d) => d.stats.sent).join(" + ")} sent in all)`,
+      time: `${windowS} s after ${WARMUP_S} s warm-up`,
+      throughput: `${rate.toFixed(2)} msg/s`,
+      target: `${((rate / 30) * 100).toFixed(1)}% of 30/s`,
+      errors: `${window.codes.filter((code) => code === 429).length} × 429 in the window (flood pauses in all: ${dispatchers.reduce((n, d) => n + d.stats.floodPauses, 0)})`,
+    });
+  } finally {
+    for (const handle of handles) await handle.close();
+    await fresh.drop();
+  }
+}
+
 // ----- 2. raw capacity -----------------------------------------------------------------------------------------------
 
 async function raw(kind: "postgres" | "pglite", total: number): Promise<void> {
@@ -250,6 +298,8 @@ async function main(): Promise<void> {
   if (pglite) await raw("pglite", Math.min(RAW, 5000));
   console.error(`delivery benchmark: sustained delivery (${WARMUP_S + WINDOW_S} s)…`);
   await sustained("postgres");
+  console.error(`delivery benchmark: two instances (${WARMUP_S + Math.min(WINDOW_S, 20)} s)…`);
+  await twoInstances();
 
   const header: Row = { what: "what", database: "database", messages: "messages", time: "time", throughput: "throughput", target: "target", errors: "errors" };
   const line = (r: Row) => `| ${[r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors].join(" | ")} |`;

@@ -108,7 +108,7 @@ describe("rendering outbox payloads", () => {
       expect(rendered.params.text).toContain("&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;");
       expect(rendered.params.text).toContain("10:30");
       expect(() => parseTelegramHtml(rendered.params.text)).not.toThrow();
-      expect(rendered.params.reply_markup?.inline_keyboard[0]![0]).toMatchObject({ callback_data: "rem:yes:1" });
+      expect(rendered.params.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ callback_data: "rem:yes:1" });
     }
   });
 

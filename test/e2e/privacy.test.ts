@@ -90,7 +90,7 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       expect(message.caption).toBe(text.caption);
       expect(message.document!.file_name).toBe(`erikti-mydata-${id}.json`);
       const raw = message.document!.data!.toString("utf8");
-      expect(raw).toContain('\n  "profile": {\n    "telegramId": ' + id);
+      expect(raw).toContain(`\n  "profile": {\n    "telegramId": ${id}`);
       expect(raw).not.toContain(`Other${language}`);
       expect(raw).not.toContain(String(base + 2));
       const data = JSON.parse(raw);

@@ -3,7 +3,7 @@ import type { DatabaseHandle } from "../../src/db/client";
 import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
-import { BotApiEmulator } from "../support/fake-telegram";
+import type { BotApiEmulator } from "../support/fake-telegram";
 import { chatWith, localized } from "../support/chat";
 import { type Harness, startHarness, useBot } from "../support/harness";
 

@@ -93,4 +93,11 @@ describe("webhook mode", () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/other`)).status).toBe(404);
   });
+
+  it("answers 503 on /healthz once the outbox dispatcher has stopped", async () => {
+    await app.delivery!.dispatcher.stop();
+    const answer = await fetch(`${base}/healthz`);
+    expect(answer.status).toBe(503);
+    expect(await answer.text()).toBe("outbox dispatcher stopped");
+  });
 });

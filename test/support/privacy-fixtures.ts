@@ -89,7 +89,7 @@ export async function fillPersonalData(
 
   const entry = await reportHours(
     db,
-    { userId: id, organizationName: `${marker} Org`, category: "education", date: localDay(now), hours: 2, note: `${marker} note` },
+    { userId: id, organizationName: `${marker} Org`, category: "education", date: localDay(now), hours: 2, note: `${marker} note`, idempotencyKey: `${marker}-hours-step` },
     now,
   );
   await decideHours(db, entry.id, coordinator, "confirmed", now);
@@ -99,7 +99,7 @@ export async function fillPersonalData(
     .values({ code: `m${id}`, titleKk: "Марафон", titleRu: "Марафон", startsAt: new Date(now.getTime() - 24 * HOUR), endsAt: new Date(now.getTime() + 24 * HOUR) })
     .returning({ id: marathons.id });
   await joinMarathon(db, marathon!.id, id, now);
-  await reportDeed(db, { marathonId: marathon!.id, userId: id, text: `${marker} deed`, photoFileId: `${marker}-photo`, hours: 1 }, now);
+  await reportDeed(db, { marathonId: marathon!.id, userId: id, text: `${marker} deed`, photoFileId: `${marker}-photo`, hours: 1, idempotencyKey: `${marker}-deed-step` }, now);
 
   const book = await issueVolunteerBook(db, id, "all", now);
   if (book.status !== "issued") throw new Error("fixture: no book");

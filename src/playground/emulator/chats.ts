@@ -140,7 +140,7 @@ export class ChatStore {
     if (u?.deactivated) throw forbidden("user is deactivated");
     if (u?.blocked) throw forbidden("bot was blocked by the user");
     const rec = this.find(chatId, this.messageId(p.message_id));
-    if (!rec || !rec.stored.from_bot) throw bad("message to edit not found");
+    if (!rec?.stored.from_bot) throw bad("message to edit not found");
     return rec;
   }
 

@@ -213,6 +213,6 @@ async function parseRequest(req: http.IncomingMessage, url: URL): Promise<{ para
 
 function serveFile(routes: Routes, res: http.ServerResponse, token: string, path: string): void {
   const f = token === routes.token ? routes.file(path) : undefined;
-  if (!f?.data) return reply(res, 404, { ok: false, error_code: 404, description: "Not Found" });
-  reply(res, 200, f.data, f.mime_type ?? "application/octet-stream");
+  if (f?.data) reply(res, 200, f.data, f.mime_type ?? "application/octet-stream");
+  else reply(res, 404, { ok: false, error_code: 404, description: "Not Found" });
 }

@@ -163,7 +163,7 @@ export class BotApiEmulator extends EventEmitter {
   pressButton(userId: number, messageId: number, data: string, chatId = userId): Update {
     const user = this.chats.user(userId);
     const rec = this.chats.find(chatId, messageId);
-    if (!rec || !rec.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${chatId}`);
+    if (!rec?.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${chatId}`);
     const id = this.chats.newQuery();
     return this.updates.enqueue({
       callback_query: {
@@ -277,7 +277,7 @@ export class BotApiEmulator extends EventEmitter {
     const lines = this.calls.slice(-last).map((c) => {
       const params = JSON.stringify(c.params);
       const outcome = c.ok ? (c.aborted ? "aborted" : "ok") : `${c.error?.error_code} ${c.error?.description}`;
-      return `  #${c.seq} ${c.method} → ${outcome} ${params.length > 160 ? params.slice(0, 160) + "…" : params}`;
+      return `  #${c.seq} ${c.method} → ${outcome} ${params.length > 160 ? `${params.slice(0, 160)}…` : params}`;
     });
     return lines.length ? lines.join("\n") : "  (none)";
   }

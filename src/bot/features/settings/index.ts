@@ -1,5 +1,5 @@
-import { Composer, InlineKeyboard } from "grammy";
-import { isCategory } from "../../domain/categories";
+import { Composer } from "grammy";
+import { isCategory } from "../../../domain/categories";
 import {
   clearLocation,
   findUser,
@@ -10,47 +10,15 @@ import {
   setLocation,
   setPaused,
   setRegion,
-  type User,
   withdrawConsent,
-} from "../../domain/users";
-import { formatDate } from "../../i18n/format";
-import { requireConsent } from "../consent";
-import { cb, cbPattern } from "../callback-data";
-import type { BotContext } from "../context";
-import { categoryList, interestsKeyboard, regionKeyboard } from "../keyboards";
-import { telegramProfile } from "../profile";
-import { showScreen } from "../screen";
-
-function settingsText(ctx: BotContext, user: User): string {
-  const { t, locale } = ctx;
-  const region = ctx.deps.regions.get(user.regionCode);
-  return t("settings.title", {
-    language: t(`language.${locale}`),
-    region: region ? ctx.deps.regions.name(region, locale) : t("settings.not_set"),
-    interests: user.interests.length ? categoryList(t, user.interests) : t("settings.not_set"),
-    location: user.locationAt ? t("settings.location_set") : t("settings.not_set"),
-    consent: user.consentAt ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) }) : t("settings.consent_off"),
-    availability: user.pausedAt
-      ? t("settings.availability_paused", { date: formatDate(user.pausedAt, locale) })
-      : t("settings.availability_active"),
-  });
-}
-
-function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
-  const { t } = ctx;
-  const kb = new InlineKeyboard()
-    .text(t("settings.btn_language"), cb("s", "lang"))
-    .text(t("settings.btn_region"), cb("s", "region"))
-    .row()
-    .text(t("settings.btn_interests"), cb("s", "int"))
-    .text(t("settings.btn_location"), cb("s", "loc"))
-    .row();
-  if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
-  kb.text(t("reminders.btn_settings"), cb("rem", "settings")).row();
-  kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
-  kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
-  return kb.row().text(t("common.back"), cb("m", "home"));
-}
+} from "../../../domain/users";
+import { requireConsent } from "../../consent";
+import { cbPattern } from "../../callback-data";
+import type { BotContext } from "../../context";
+import { interestsKeyboard } from "../../keyboards";
+import { telegramProfile } from "../../profile";
+import { showScreen } from "../../screen";
+import { locationRequestMarkup, settingsKeyboard, settingsRegionKeyboard, settingsText, withdrawConfirmKeyboard } from "./views";
 
 /** Re-reads the user so the screen shows what is stored, then edits the message in place (or sends one). */
 async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<void> {
@@ -60,7 +28,6 @@ async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<vo
   if (mode === "reply") await ctx.reply(text, { reply_markup: keyboard });
   else await showScreen(ctx, text, keyboard);
 }
-
 
 export const settingsFeature = new Composer<BotContext>();
 
@@ -73,8 +40,7 @@ settingsFeature.callbackQuery(cbPattern("m", "settings"), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "region"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  const kb = regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r").row().text(ctx.t("common.back"), cb("m", "settings"));
-  await showScreen(ctx, ctx.t("settings.region_prompt"), kb);
+  await showScreen(ctx, ctx.t("settings.region_prompt"), settingsRegionKeyboard(ctx));
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
@@ -113,13 +79,7 @@ settingsFeature.callbackQuery(cbPattern("s", "idone"), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "loc"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  await ctx.reply(ctx.t("settings.location_prompt"), {
-    reply_markup: {
-      keyboard: [[{ text: ctx.t("onboarding.location_share"), request_location: true }]],
-      resize_keyboard: true,
-      one_time_keyboard: true,
-    },
-  });
+  await ctx.reply(ctx.t("settings.location_prompt"), { reply_markup: locationRequestMarkup(ctx.t) });
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "locdel"), async (ctx) => {
@@ -152,11 +112,7 @@ settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
     return showSettings(ctx, "edit");
   }
   await ctx.answerCallbackQuery();
-  await showScreen(
-    ctx,
-    ctx.t("settings.consent_withdraw_confirm"),
-    new InlineKeyboard().text(ctx.t("settings.btn_confirm_withdraw"), cb("s", "cw")).row().text(ctx.t("common.back"), cb("m", "settings")),
-  );
+  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {

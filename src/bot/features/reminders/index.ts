@@ -1,54 +1,21 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer } from "grammy";
 import {
   isQuietPreset,
   QUIET_PRESETS,
-  type QuietPreset,
   quietPresetOf,
   type ReminderPreferences,
   reminderPreferences,
   setQuietHours,
   setReminder,
-} from "../../domain/preferences";
-import { confirmClubMeeting } from "../../domain/clubs";
-import { leaveAction, reminderAction } from "../../domain/participation";
-import { findUser } from "../../domain/users";
-import { formatDate, formatTime } from "../../i18n/format";
-import { cb, cbPattern, parseId } from "../callback-data";
-import type { BotContext } from "../context";
-import type { ConversationSpec } from "../conversations/registry";
-import { showScreen } from "../screen";
-
-const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-
-function settingsText(ctx: BotContext, prefs: ReminderPreferences): string {
-  const { t } = ctx;
-  const { startMinute, endMinute } = prefs.quiet;
-  return t("reminders.settings_title", {
-    r24: t(prefs.reminder24h ? "reminders.on" : "reminders.off"),
-    r2: t(prefs.reminder2h ? "reminders.on" : "reminders.off"),
-    quiet:
-      startMinute === endMinute
-        ? t("reminders.quiet_none")
-        : t("reminders.quiet_range", { from: hhmm(startMinute), to: hhmm(endMinute) }),
-  });
-}
-
-function settingsKeyboard(ctx: BotContext, prefs: ReminderPreferences): InlineKeyboard {
-  const { t } = ctx;
-  const mark = (on: boolean) => (on ? "✅ " : "⬜ ");
-  const current = quietPresetOf(prefs.quiet);
-  const kb = new InlineKeyboard()
-    .text(mark(prefs.reminder24h) + t("reminders.btn_24h"), cb("rem", "t24"))
-    .text(mark(prefs.reminder2h) + t("reminders.btn_2h"), cb("rem", "t2"))
-    .row();
-  for (const preset of Object.keys(QUIET_PRESETS) as QuietPreset[]) {
-    const { startMinute, endMinute } = QUIET_PRESETS[preset];
-    const label = preset === "off" ? t("reminders.btn_quiet_off") : `🌙 ${hhmm(startMinute)}–${hhmm(endMinute)}`;
-    kb.text((preset === current ? "✅ " : "") + label, cb("rem", "q", preset));
-    if (preset === "23-07") kb.row();
-  }
-  return kb.row().text(ctx.t("common.back"), cb("m", "settings"));
-}
+} from "../../../domain/preferences";
+import { confirmClubMeeting } from "../../../domain/clubs";
+import { leaveAction, reminderAction } from "../../../domain/participation";
+import { findUser } from "../../../domain/users";
+import { formatDate, formatTime } from "../../../i18n/format";
+import { cbPattern, parseId } from "../../callback-data";
+import type { BotContext } from "../../context";
+import { showScreen } from "../../screen";
+import { settingsKeyboard, settingsText } from "./views";
 
 async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promise<void> {
   const shown = prefs ?? reminderPreferences((await findUser(ctx.deps.db, ctx.from!.id))!);
@@ -62,8 +29,6 @@ async function closeReminder(ctx: BotContext): Promise<void> {
 }
 
 export const remindersFeature = new Composer<BotContext>();
-/** Conversations of this feature, created with createConversation(); installed after the conversations plugin. */
-export const remindersConversations: ConversationSpec[] = [];
 
 remindersFeature.callbackQuery(cbPattern("rem", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();

@@ -1,0 +1,201 @@
+import { InlineKeyboard, Keyboard } from "grammy";
+import { type ActionCard, type Browse, type NearbyAction, PERIODS } from "../../../domain/actions";
+import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../../domain/categories";
+import type { MyAction, Standing } from "../../../domain/participation";
+import { clipChars } from "../../../domain/text";
+import type { Translate } from "../../../i18n";
+import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../../i18n/format";
+import { cb } from "../../callback-data";
+import type { BotContext } from "../../context";
+import { deepLinkUrl } from "../../deep-links";
+import { escapeHtml } from "../../html";
+
+export const PAGE_SIZE = 5;
+export const MAX_PAGE = 100;
+const MAX_DESCRIPTION = 2500;
+const MINE_UPCOMING_SHOWN = 15;
+const MINE_PAST_SHOWN = 10;
+
+/** Where a card was opened from, so its back button returns there: the nearby list or "My actions". */
+export type Source = "n" | "m";
+
+const icon = (category: string) => (isCategory(category) ? CATEGORY_ICONS[category] : CATEGORY_ICONS.other);
+
+/** grammY's row() always starts a row; drops the empty ones that leaves behind. */
+function tidy(keyboard: InlineKeyboard): InlineKeyboard {
+  const rows = keyboard.inline_keyboard.filter((row) => row.length > 0);
+  keyboard.inline_keyboard.splice(0, keyboard.inline_keyboard.length, ...rows);
+  return keyboard;
+}
+
+export interface Screen {
+  text: string;
+  keyboard: InlineKeyboard;
+}
+
+// ----- search origin ------------------------------------------------------------------------------
+
+/** A location button, then the region's center and the stored location when there are such. */
+export function originKeyboard(t: Translate, offer: { regionCenter: boolean; savedLocation: boolean }): Keyboard {
+  const keyboard = new Keyboard().requestLocation(t("actions.btn_share_location"));
+  if (offer.regionCenter) keyboard.row().text(t("actions.btn_region_center"));
+  if (offer.savedLocation) keyboard.row().text(t("actions.btn_saved_location"));
+  return keyboard.resized().oneTime();
+}
+
+// ----- the list -----------------------------------------------------------------------------------
+
+function distanceText(ctx: BotContext, meters: number): string {
+  const intl = INTL_LOCALE[ctx.locale];
+  if (meters < 1000) return ctx.t("actions.m", { m: Math.max(10, Math.round(meters / 10) * 10) });
+  const km = new Intl.NumberFormat(intl, { maximumFractionDigits: meters < 10_000 ? 1 : 0 }).format(meters / 1000);
+  return ctx.t("actions.km", { km });
+}
+
+const categoryName = (ctx: BotContext, category: string | undefined) =>
+  category ? ctx.t(`categories.${isCategory(category) ? category : "other"}`) : ctx.t("actions.category_all");
+
+/** One page of the nearby list; `rows` holds one more than a page when there is a next page. */
+export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]): Screen {
+  const shown = rows.slice(0, PAGE_SIZE);
+  const header = ctx.t("actions.list_title", {
+    category: categoryName(ctx, browse.category),
+    period: ctx.t(`actions.period_${browse.period}`),
+    page: browse.page + 1,
+  });
+  const keyboard = new InlineKeyboard();
+  const items = shown.map((a, i) => {
+    const n = browse.page * PAGE_SIZE + i + 1;
+    keyboard.text(`${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "n")).row();
+    return ctx.t("actions.list_item", {
+      n,
+      icon: icon(a.category),
+      title: clipChars(a.title, 150),
+      distance: distanceText(ctx, a.distanceMeters),
+      date: formatDateTime(a.startsAt, ctx.locale),
+      spots: a.spotsLeft > 0 ? ctx.t("actions.spots_left", { count: a.spotsLeft }) : ctx.t("actions.waitlist_badge"),
+    });
+  });
+  const empty = browse.page > 0 ? ctx.t("actions.empty_page") : ctx.t("actions.empty");
+  if (browse.page > 0) keyboard.text(ctx.t("actions.btn_prev"), cb("a", "p", browse.page - 1));
+  if (rows.length > PAGE_SIZE && browse.page < MAX_PAGE) keyboard.text(ctx.t("actions.btn_next"), cb("a", "p", browse.page + 1));
+  keyboard.row().text(ctx.t("actions.btn_filters"), cb("a", "f"));
+  if (shown.length === 0 && (browse.category || browse.period !== "all")) {
+    keyboard.text(ctx.t("actions.btn_reset_filters"), cb("a", "fr"));
+  }
+  keyboard.row().text(ctx.t("actions.btn_new_search"), cb("a", "new")).text(ctx.t("common.back"), cb("m", "home"));
+  return { text: [header, ...(items.length ? items : [empty])].join("\n\n"), keyboard: tidy(keyboard) };
+}
+
+export function filtersView(ctx: BotContext, browse: Browse): Screen {
+  const mark = (on: boolean, label: string) => (on ? `✅ ${label}` : label);
+  const keyboard = new InlineKeyboard().text(mark(!browse.category, ctx.t("actions.category_all")), cb("a", "fc", "any")).row();
+  CATEGORIES.forEach((category, i) => {
+    keyboard.text(mark(browse.category === category, `${CATEGORY_ICONS[category]} ${ctx.t(`categories.${category}`)}`), cb("a", "fc", category));
+    if (i % 2 === 1) keyboard.row();
+  });
+  keyboard.row();
+  PERIODS.forEach((period, i) => {
+    keyboard.text(mark(browse.period === period, ctx.t(`actions.period_${period}`)), cb("a", "fp", period));
+    if (i % 2 === 0) keyboard.row();
+  });
+  keyboard.row().text(ctx.t("actions.btn_show"), cb("a", "p", 0));
+  const text = ctx.t("actions.filters_title", {
+    category: categoryName(ctx, browse.category),
+    period: ctx.t(`actions.period_${browse.period}`),
+  });
+  return { text, keyboard: tidy(keyboard) };
+}
+
+// ----- the card -----------------------------------------------------------------------------------
+
+function whenText(card: ActionCard, locale: BotContext["locale"]): string {
+  const intl = INTL_LOCALE[locale];
+  const day = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, dateStyle: "short" }).format(d);
+  const end =
+    day(card.startsAt) === day(card.endsAt)
+      ? new Intl.DateTimeFormat(intl, { timeZone: TIME_ZONE, timeStyle: "short" }).format(card.endsAt)
+      : formatDateTime(card.endsAt, locale);
+  return `${formatDateTime(card.startsAt, locale)} – ${end}`;
+}
+
+export function cardView(ctx: BotContext, card: ActionCard, standing: Standing | undefined, source: Source, now = new Date()): Screen {
+  const { t, locale } = ctx;
+  const hours = formatHours(card.hours, locale);
+  const started = card.startsAt <= now;
+  const lines = [
+    t("actions.card_title", { icon: icon(card.category), title: clipChars(card.title, 300) }),
+    "",
+    ...(card.organizationName ? [t("actions.card_organizer", { name: clipChars(card.organizationName, 200) })] : []),
+    t("actions.card_category", { category: categoryName(ctx, card.category) }),
+    t("actions.card_when", { when: whenText(card, locale) }),
+    ...(card.address ? [t("actions.card_where", { address: clipChars(card.address, 300) })] : []),
+    card.spotsLeft > 0 ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity }) : t("actions.card_full"),
+    ...(card.hours > 0 ? [t("actions.card_hours", { hours })] : []),
+  ];
+  if (card.description) lines.push("", escapeHtml(clipChars(card.description, MAX_DESCRIPTION)));
+  const status =
+    card.status === "cancelled"
+      ? t("actions.card_cancelled")
+      : started
+        ? t("actions.card_started")
+        : standing?.status === "joined"
+          ? t("actions.card_joined")
+          : standing?.status === "waitlisted"
+            ? t("actions.card_waitlisted", { position: standing.position })
+            : undefined;
+  if (status) lines.push("", status);
+
+  const keyboard = new InlineKeyboard();
+  if (card.status === "published" && !started) {
+    if (standing?.status === "joined") keyboard.text(t("actions.btn_leave"), cb("a", "l", card.id, source));
+    else if (standing?.status === "waitlisted") keyboard.text(t("actions.btn_leave_waitlist"), cb("a", "l", card.id, source));
+    else keyboard.text(t(card.spotsLeft > 0 ? "actions.btn_join" : "actions.btn_join_waitlist"), cb("a", "j", card.id, source));
+    keyboard.row();
+  }
+  if (card.status === "published") keyboard.text(t("actions.btn_calendar"), cb("a", "c", card.id));
+  keyboard.url(t("actions.btn_share"), deepLinkUrl(ctx.me.username, "a", card.id)).row();
+  keyboard.text(...(source === "m" ? [t("actions.btn_back_mine"), cb("m", "mine")] as const : [t("actions.btn_back_list"), cb("a", "b")] as const));
+  return { text: lines.join("\n"), keyboard: tidy(keyboard) };
+}
+
+// ----- my actions ---------------------------------------------------------------------------------
+
+/** "My actions": the upcoming ones, then the past ones, each a button that opens its card. */
+export function mineView(ctx: BotContext, { upcoming, past }: { upcoming: MyAction[]; past: MyAction[] }): Screen {
+  const keyboard = new InlineKeyboard();
+  if (upcoming.length === 0 && past.length === 0) {
+    keyboard.text(ctx.t("menu.nearby"), cb("m", "nearby")).row().text(ctx.t("common.back"), cb("m", "home"));
+    return { text: `${ctx.t("actions.mine_title")}\n\n${ctx.t("actions.mine_empty")}`, keyboard };
+  }
+  let n = 0;
+  const section = (title: string, list: typeof upcoming, shownMax: number) => {
+    if (list.length === 0) return [];
+    const lines = list.slice(0, shownMax).map((a) => {
+      n += 1;
+      keyboard.text(`${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "m")).row();
+      const status =
+        a.actionStatus === "cancelled"
+          ? ctx.t("actions.mine_cancelled")
+          : a.status === "waitlisted"
+            ? ctx.t("actions.mine_waitlisted", { position: a.position })
+            : ctx.t("actions.mine_joined");
+      return ctx.t("actions.mine_item", {
+        n,
+        icon: icon(a.category),
+        title: clipChars(a.title, 60),
+        date: formatDateTime(a.startsAt, ctx.locale),
+        status,
+      });
+    });
+    if (list.length > shownMax) lines.push(ctx.t("actions.mine_more", { count: list.length - shownMax }));
+    return ["", title, ...lines];
+  };
+  const text = [
+    ctx.t("actions.mine_title"),
+    ...section(ctx.t("actions.mine_upcoming"), upcoming, MINE_UPCOMING_SHOWN),
+    ...section(ctx.t("actions.mine_past"), past, MINE_PAST_SHOWN),
+  ].join("\n");
+  keyboard.text(ctx.t("common.back"), cb("m", "home"));
+  return { text, keyboard: tidy(keyboard) };
+}

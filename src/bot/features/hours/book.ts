@@ -1,0 +1,126 @@
+import { InputFile } from "grammy";
+import type { ConfirmedEntry } from "../../../domain/hours";
+import { renderVolunteerBookPdfOffThread } from "../../../domain/pdf/off-thread";
+import {
+  type BookPeriod,
+  dottedDay,
+  findVolunteerBook,
+  issueVolunteerBook,
+  volunteerBookCsv,
+  type IssuedBook,
+} from "../../../domain/volunteer-book";
+import { clipChars } from "../../../domain/text";
+import { formatDate, formatHours } from "../../../i18n/format";
+import { categoryName } from "../../keyboards";
+import type { BotContext } from "../../context";
+import { type DeepLink, deepLinkUrl } from "../../deep-links";
+import { amount, dayInWords, plain } from "./views";
+
+const VERIFY_PREFIX = "v";
+
+// ----- the volunteer book -----------------------------------------------------------------------------------------
+
+function entryTitle(entry: ConfirmedEntry): string {
+  if (entry.action && entry.organization) return `${entry.organization} — ${entry.action}`;
+  return entry.action ?? entry.organization ?? "—";
+}
+
+async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: ConfirmedEntry[]): Promise<void> {
+  const { t, locale } = ctx;
+  const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
+  const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
+  const categoryNameOf = (category: string | null) => (category ? categoryName(t, category) : "—");
+
+  const pdf = await renderVolunteerBookPdfOffThread({
+    title: t("hours.pdf_title"),
+    author: book.holderName,
+    facts: [
+      [t("hours.pdf_holder"), book.holderName],
+      [t("hours.pdf_period"), period],
+      [t("hours.pdf_issued"), formatDate(book.createdAt, locale)],
+    ],
+    columns: [t("hours.pdf_col_date"), t("hours.pdf_col_what"), t("hours.pdf_col_category"), t("hours.pdf_col_hours")],
+    rows: entries.map((e) => [dottedDay(e.date), entryTitle(e), categoryNameOf(e.category), formatHours(e.hours, locale)]),
+    total: [t("hours.pdf_total"), formatHours(book.totalHours, locale)],
+    code: [t("hours.pdf_code"), book.code],
+    verification: [
+      t("hours.pdf_verify_bot", { bot: ctx.me.username, code: book.code, ...plain }),
+      t("hours.pdf_verify_link", { link, ...plain }),
+      t("hours.pdf_note"),
+    ],
+  });
+  const csv = volunteerBookCsv(entries, book.totalHours, {
+    date: t("hours.pdf_col_date"),
+    organization: t("hours.csv_col_organization"),
+    action: t("hours.csv_col_action"),
+    category: t("hours.pdf_col_category"),
+    hours: t("hours.pdf_col_hours"),
+    total: t("hours.pdf_total"),
+    categoryName: categoryNameOf,
+  });
+
+  await ctx.replyWithDocument(new InputFile(pdf, `erikti-book-${book.code}.pdf`), {
+    caption: t("hours.book_caption", {
+      period,
+      amount: amount(t, locale, book.totalHours),
+      entries: t("hours.entries", { count: book.entries }),
+      code: book.code,
+      link,
+    }),
+  });
+  await ctx.replyWithDocument(new InputFile(csv, `erikti-book-${book.code}.csv`), { caption: t("hours.csv_caption") });
+}
+
+/** Issues (or reuses) the book of a period and sends it as a PDF and a CSV; an empty period is said in an alert. */
+export async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<void> {
+  const result = await issueVolunteerBook(ctx.deps.db, ctx.from!.id, period);
+  if (result.status === "empty") {
+    const { from, to } = result.range;
+    await ctx.answerCallbackQuery({
+      text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
+      show_alert: true,
+    });
+    return;
+  }
+  await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
+  await ctx.replyWithChatAction("upload_document");
+  await sendVolunteerBook(ctx, result.book, result.entries);
+}
+
+// ----- /verify ----------------------------------------------------------------------------------------------------
+
+/** Anyone (a university, an employer, a stranger who never used the bot) may check a code. */
+export async function showVerification(ctx: BotContext, input: string): Promise<void> {
+  const { t, locale } = ctx;
+  const typed = input.trim();
+  if (!typed) {
+    await ctx.reply(t("hours.verify_usage"));
+    return;
+  }
+  const book = await findVolunteerBook(ctx.deps.db, typed);
+  if (!book) {
+    await ctx.reply(t("hours.verify_unknown", { code: clipChars(typed, 24) }));
+    return;
+  }
+  if (book.revokedAt || book.holderName === null) {
+    await ctx.reply(t("privacy.book_revoked", { code: book.code, date: formatDate(book.revokedAt ?? book.createdAt, locale) }));
+    return;
+  }
+  await ctx.reply(
+    t("hours.verify_ok", {
+      code: book.code,
+      name: book.holderName,
+      from: dayInWords(book.periodFrom, locale),
+      to: dayInWords(book.periodTo, locale),
+      amount: amount(t, locale, book.totalHours),
+      count: book.entries,
+      issued: formatDate(book.createdAt, locale),
+    }),
+  );
+}
+
+export const verifyDeepLink: DeepLink = {
+  prefix: VERIFY_PREFIX,
+  needsOnboarding: false,
+  open: showVerification,
+};

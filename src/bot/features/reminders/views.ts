@@ -1,0 +1,36 @@
+import { InlineKeyboard } from "grammy";
+import { QUIET_PRESETS, type QuietPreset, quietPresetOf, type ReminderPreferences } from "../../../domain/preferences";
+import { cb } from "../../callback-data";
+import type { BotContext } from "../../context";
+
+const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+
+export function settingsText(ctx: BotContext, prefs: ReminderPreferences): string {
+  const { t } = ctx;
+  const { startMinute, endMinute } = prefs.quiet;
+  return t("reminders.settings_title", {
+    r24: t(prefs.reminder24h ? "reminders.on" : "reminders.off"),
+    r2: t(prefs.reminder2h ? "reminders.on" : "reminders.off"),
+    quiet:
+      startMinute === endMinute
+        ? t("reminders.quiet_none")
+        : t("reminders.quiet_range", { from: hhmm(startMinute), to: hhmm(endMinute) }),
+  });
+}
+
+export function settingsKeyboard(ctx: BotContext, prefs: ReminderPreferences): InlineKeyboard {
+  const { t } = ctx;
+  const mark = (on: boolean) => (on ? "✅ " : "⬜ ");
+  const current = quietPresetOf(prefs.quiet);
+  const kb = new InlineKeyboard()
+    .text(mark(prefs.reminder24h) + t("reminders.btn_24h"), cb("rem", "t24"))
+    .text(mark(prefs.reminder2h) + t("reminders.btn_2h"), cb("rem", "t2"))
+    .row();
+  for (const preset of Object.keys(QUIET_PRESETS) as QuietPreset[]) {
+    const { startMinute, endMinute } = QUIET_PRESETS[preset];
+    const label = preset === "off" ? t("reminders.btn_quiet_off") : `🌙 ${hhmm(startMinute)}–${hhmm(endMinute)}`;
+    kb.text((preset === current ? "✅ " : "") + label, cb("rem", "q", preset));
+    if (preset === "23-07") kb.row();
+  }
+  return kb.row().text(ctx.t("common.back"), cb("m", "settings"));
+}

@@ -1,0 +1,55 @@
+import { InlineKeyboard } from "grammy";
+import { hasConsent, type User } from "../../../domain/users";
+import { formatDate } from "../../../i18n/format";
+import type { Translate } from "../../../i18n";
+import { cb } from "../../callback-data";
+import type { BotContext } from "../../context";
+import { categoryList, regionKeyboard } from "../../keyboards";
+
+export function settingsText(ctx: BotContext, user: User): string {
+  const { t, locale } = ctx;
+  const region = ctx.deps.regions.get(user.regionCode);
+  return t("settings.title", {
+    language: t(`language.${locale}`),
+    region: region ? ctx.deps.regions.name(region, locale) : t("settings.not_set"),
+    interests: user.interests.length ? categoryList(t, user.interests) : t("settings.not_set"),
+    location: user.locationAt ? t("settings.location_set") : t("settings.not_set"),
+    consent: user.consentAt ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) }) : t("settings.consent_off"),
+    availability: user.pausedAt
+      ? t("settings.availability_paused", { date: formatDate(user.pausedAt, locale) })
+      : t("settings.availability_active"),
+  });
+}
+
+export function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
+  const { t } = ctx;
+  const kb = new InlineKeyboard()
+    .text(t("settings.btn_language"), cb("s", "lang"))
+    .text(t("settings.btn_region"), cb("s", "region"))
+    .row()
+    .text(t("settings.btn_interests"), cb("s", "int"))
+    .text(t("settings.btn_location"), cb("s", "loc"))
+    .row();
+  if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
+  kb.text(t("reminders.btn_settings"), cb("rem", "settings")).row();
+  kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
+  kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
+  return kb.row().text(t("common.back"), cb("m", "home"));
+}
+
+/** The regions, then back to settings. */
+export function settingsRegionKeyboard(ctx: BotContext): InlineKeyboard {
+  return regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r").row().text(ctx.t("common.back"), cb("m", "settings"));
+}
+
+/** One button that asks for the location (a reply keyboard that hides itself after the press). */
+export function locationRequestMarkup(t: Translate) {
+  return {
+    keyboard: [[{ text: t("onboarding.location_share"), request_location: true }]],
+    resize_keyboard: true,
+    one_time_keyboard: true,
+  };
+}
+
+export const withdrawConfirmKeyboard = (t: Translate) =>
+  new InlineKeyboard().text(t("settings.btn_confirm_withdraw"), cb("s", "cw")).row().text(t("common.back"), cb("m", "settings"));

@@ -1,0 +1,117 @@
+import { createRequire } from "node:module";
+import { autoRetry } from "@grammyjs/auto-retry";
+import { HttpError, type Transformer } from "grammy";
+
+/**
+ * Direct replies (what handlers send through ctx / bot.api) and the outbox share Telegram's one global rate of about
+ * 30 messages per second. Replies go first, the outbox takes what is left:
+ *
+ * - Replies are paced in this process to at most REPLY_SHARE of the free rate (a sliding one-second window, first
+ *   come first served), so a burst of new users queues here for a moment instead of drawing a storm of 429s. Under
+ *   that share a reply never waits, and the pacing costs no database round trip: a returning user's button press
+ *   stays cheap. The pacing sits in the bot's fetch (`pacedFetch`), below grammY's transformers: conversations
+ *   replay their earlier API calls from the log on every update, and a transformer would make every replay wait
+ *   for a slot again; the fetch sees only what really goes to Telegram.
+ * - The pacer counts what it lets through. Each dispatcher publishes its process's recent reply rate with every
+ *   claim (one row per process in `reply_rates`, in the claim transaction it runs anyway) and slows its send slots to
+ *   the global rate minus the replies of every instance, keeping at least OUTBOX_FLOOR of it so the queue never stops.
+ * - What still collides (several instances replying at full share at once, the second or two before the dispatcher
+ *   sees a burst) is answered 429 by Telegram: replies then wait `retry_after` and try again (@grammyjs/auto-retry),
+ *   and the dispatcher backs off by its own rules. Slowed, never lost. (Inside a conversation the retry sits above
+ *   the replay log, so a replayed step that met a 429 waits its retry_after again: rare, since pacing keeps 429s
+ *   rare, and consistent, since the log holds every attempt.)
+ */
+export const TELEGRAM_FREE_RATE = 30;
+/** The outbox keeps at least this share of the global rate, however busy the replies. */
+export const OUTBOX_FLOOR = 0.1;
+const REPLY_SHARE = 1 - OUTBOX_FLOOR;
+const WINDOW_MS = 1000;
+/** The rate published is averaged over this long. */
+const METER_MS = 2000;
+
+/** Methods that put a message into a chat (counted by Telegram's rate limit); edits and answers are not. */
+export function isSend(method: string): boolean {
+  return (method.startsWith("send") && method !== "sendChatAction") || method === "copyMessage" || method === "forwardMessage";
+}
+
+export class ReplyPacer {
+  /** Start times of the latest sends (at most `limit` kept for pacing, METER_MS for the meter). */
+  private starts: number[] = [];
+  private readonly limit: number;
+
+  constructor(
+    ratePerSecond = TELEGRAM_FREE_RATE * REPLY_SHARE,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.limit = Math.max(1, Math.floor(ratePerSecond));
+  }
+
+  /** Reserves the next start within the window and resolves when it comes (at once while under the share). */
+  async acquire(): Promise<void> {
+    const now = this.clock();
+    while (this.starts.length > 0 && this.starts[0]! <= now - METER_MS) this.starts.shift();
+    const back = this.starts.length - this.limit;
+    const at = back >= 0 ? Math.max(now, this.starts[back]! + WINDOW_MS) : now;
+    this.starts.push(at);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+
+  /** Replies per second lately (what the dispatcher leaves to them). */
+  perSecond(): number {
+    const now = this.clock();
+    let n = 0;
+    for (const at of this.starts) if (at > now - METER_MS && at <= now) n++;
+    return (n * 1000) / METER_MS;
+  }
+}
+
+/** The replies of this process (one Telegram bot per process). */
+export const replyPacer = new ReplyPacer();
+
+// grammY's own fetch on Node (node-fetch, resolved from grammY's package, so file uploads keep working as before).
+const grammyFetch = createRequire(createRequire(import.meta.url).resolve("grammy"))("node-fetch") as typeof fetch;
+
+/** The bot's fetch (client option `fetch`): sends wait for the pacer, everything else goes straight through. */
+export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (isSend(url.slice(url.lastIndexOf("/") + 1))) await replyPacer.acquire();
+  return grammyFetch(input, init);
+}) as typeof fetch;
+
+/**
+ * A request that never got an answer (a connection reset, e.g. a kept-alive socket the server had just closed) is
+ * tried again once after a second: a reply in the middle of onboarding is worth more than the rare duplicate of a
+ * message Telegram did receive before the connection broke.
+ */
+const retryNetworkOnce: Transformer = async (prev, method, payload, signal) => {
+  try {
+    return await prev(method, payload, signal);
+  } catch (error) {
+    if (!(error instanceof HttpError) || signal?.aborted) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return prev(method, payload, signal);
+  }
+};
+
+/**
+ * A callback query can be answered only once and only for a while: when a burst has kept a press waiting too long,
+ * its toast is lost, but the update goes on (its screen is still sent or edited).
+ */
+const lateCallbackAnswer: Transformer = async (prev, method, payload, signal) => {
+  const result = await prev(method, payload, signal);
+  if (!result.ok && method === "answerCallbackQuery" && result.description.includes("query is too old")) {
+    return { ok: true, result: true as never };
+  }
+  return result;
+};
+
+/**
+ * What the bot's Api needs for direct replies (with `pacedFetch` as its fetch): Telegram's 429s retried after `retry_after`
+ * (up to 10 s, 5 times; 5xx are not retried, the send may have gone through), a lost connection tried once more,
+ * a late callback answer let go. Not for the dispatcher's Api, which handles 429 and failures itself.
+ */
+export const directReplyLimits: Transformer[] = [
+  autoRetry({ maxDelaySeconds: 10, maxRetryAttempts: 5, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
+  retryNetworkOnce,
+  lateCallbackAnswer,
+];
