@@ -22,8 +22,9 @@ function branch<C extends Context>(
   const whenFalse = new Composer<C>(...[falseMiddleware].flat()).middleware();
   const chosen: MiddlewareFn<C> = (ctx, next) => {
     const matched = predicate(ctx);
-    if (matched instanceof Promise) return matched.then((yes) => (yes ? whenTrue : whenFalse)(ctx, next));
-    return (matched ? whenTrue : whenFalse)(ctx, next);
+    // Most predicates (filter queries, commands, callback data) answer at once: no promise to wait for then.
+    if (typeof matched === "boolean") return (matched ? whenTrue : whenFalse)(ctx, next);
+    return Promise.resolve(matched).then((yes) => (yes ? whenTrue : whenFalse)(ctx, next));
   };
   return this.use(chosen);
 }

@@ -49,7 +49,12 @@ export function hasConsent(user: Pick<User, "consentAt"> | undefined): boolean {
 }
 
 const findUserQuery = preparedPerDatabase((db) =>
-  db.select().from(users).where(eq(users.id, sql.placeholder("id"))).limit(1).prepare("find_user"),
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare("find_user"),
 );
 
 export async function findUser(db: Database, id: number): Promise<User | undefined> {
@@ -80,7 +85,12 @@ export interface Sender {
  * touchUser for an update: also reads, in the same statement, the conversation state stored under
  * `conversationKey` (the private chat's), so a returning user's update costs one statement before its handler.
  */
-export async function touchSender(db: Database, id: number, isAdmin: boolean, conversationKey: string): Promise<Sender> {
+export async function touchSender(
+  db: Database,
+  id: number,
+  isAdmin: boolean,
+  conversationKey: string,
+): Promise<Sender> {
   const [row] = await senderQuery(db).execute({ id, key: conversationKey });
   if (!row) return { user: await touchUser(db, id, isAdmin), conversation: undefined };
   const conversation = row.stateUpdatedAt ? { state: row.state, updatedAt: row.stateUpdatedAt } : null;

@@ -19,11 +19,20 @@ interface CpuProfile {
 const AREAS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["garbage collection", (_url, fn) => fn === "(garbage collector)"],
   ["idle (waiting for I/O)", (_url, fn) => fn === "(idle)"],
-  ["fake Bot API (in-process, serves both bots)", (url) => /\/playground\/|\/test\/support\/|node:_http_server/.test(url)],
-  ["PostgreSQL client (postgres-js, drizzle)", (url) => /node_modules\/(postgres|drizzle-orm|@electric-sql)\/|\/src\/db\//.test(url)],
+  [
+    "fake Bot API (in-process, serves both bots)",
+    (url) => /\/playground\/|\/test\/support\/|node:_http_server/.test(url),
+  ],
+  [
+    "PostgreSQL client (postgres-js, drizzle)",
+    (url) => /node_modules\/(postgres|drizzle-orm|@electric-sql)\/|\/src\/db\//.test(url),
+  ],
   [
     "Bot API client (grammY's client, node-fetch, http)",
-    (url) => /grammy\/out\/core\/(client|payload)|node-fetch|abort-controller|event-target-shim|node:_http_(client|agent)|\/delivery\/reply-rate/.test(url),
+    (url) =>
+      /grammy\/out\/core\/(client|payload)|node-fetch|abort-controller|event-target-shim|node:_http_(client|agent)|\/delivery\/reply-rate/.test(
+        url,
+      ),
   ],
   ["i18next", (url) => /i18next|\/src\/i18n\//.test(url)],
   ["conversations plugin and storage", (url) => /@grammyjs\/conversations|\/bot\/conversations\//.test(url)],
@@ -55,9 +64,7 @@ export function profileAreas(profile: CpuProfile): Array<{ area: string; percent
     time.set(area, (time.get(area) ?? 0) + (profile.timeDeltas?.[i] ?? 0));
   });
   const total = [...time.values()].reduce((a, b) => a + b, 0);
-  return [...time]
-    .map(([area, t]) => ({ area, percent: (t / total) * 100 }))
-    .sort((a, b) => b.percent - a.percent);
+  return [...time].map(([area, t]) => ({ area, percent: (t / total) * 100 })).sort((a, b) => b.percent - a.percent);
 }
 
 export function printProfileAreas(profile: CpuProfile): void {

@@ -10,7 +10,10 @@ describe.each(testDatabases)("SQL statements per button press on $name", (kind) 
   let statements: string[] | undefined;
   beforeAll(async () => {
     // No outbox dispatcher or scheduler: their polling would be counted too.
-    bot = await openBot({ open: () => kind.open({ onQuery: (query) => statements?.push(query) }) }, { delivery: false });
+    bot = await openBot(
+      { open: () => kind.open({ onQuery: (query) => statements?.push(query) }) },
+      { delivery: false },
+    );
   });
   afterAll(() => bot?.close());
 

@@ -45,7 +45,9 @@ export async function openFreshPglite({ onQuery }: FreshDatabaseOptions = {}): P
 
 export const testDatabases: TestDatabaseKind[] = [
   { name: "pglite", open: openFreshPglite },
-  ...(serverUrl ? [{ name: "postgres" as const, open: (options?: FreshDatabaseOptions) => openFreshPostgres(serverUrl, options) }] : []),
+  ...(serverUrl
+    ? [{ name: "postgres" as const, open: (options?: FreshDatabaseOptions) => openFreshPostgres(serverUrl, options) }]
+    : []),
 ];
 
 export const postgresUrl = serverUrl;
