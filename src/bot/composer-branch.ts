@@ -4,9 +4,10 @@ type MaybeArray<T> = T | T[];
 
 /**
  * grammY's Composer.branch, behind every filter (`on`, `command`, `callbackQuery`, `hears`, `chatType`, `filter`),
- * builds a new Composer from its middleware for every update that reaches it, matched or not: with the bot's few
- * hundred filters that was a third of all memory allocated per update (garbage collection ≈ 20% of the CPU; the
- * README's Performance section). This replacement builds both sides once, when the filter is registered, and
+ * builds a new Composer from its middleware for every update that reaches it, matched or not. A "My hours" press
+ * passes 41 filters: in the updates benchmark that was about a tenth of all memory allocated per update (garbage
+ * collection is ≈ 20% of the CPU; the README's Performance section). This replacement builds both sides once, when
+ * the filter is registered, and
  * behaves the same: the predicate may be async, and a Composer on either side is asked for its middleware on each
  * call, so handlers added to it later run too.
  *
