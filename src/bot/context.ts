@@ -3,6 +3,7 @@ import type { Context } from "grammy";
 import type { Logger } from "pino";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
+import type { StoredConversation } from "../domain/conversation-state";
 import type { RegionDirectory } from "../domain/regions";
 import type { User } from "../domain/users";
 import type { I18n, Locale, Translate } from "../i18n";
@@ -33,6 +34,11 @@ export interface EriktiFlavor {
   conversationStates?: ConversationData;
   /** Conversations whose stored state was dropped on reading because a deploy changed them. */
   outdatedConversations?: string[];
+  /**
+   * The conversation state read together with the user (middleware/user.ts), under its storage key (null: none
+   * stored); the conversations' storage takes it once instead of reading it again.
+   */
+  prefetchedConversation?: { key: string; row: StoredConversation | null };
 }
 
 /** Context inside conversations (no ctx.conversation there). */

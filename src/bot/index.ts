@@ -1,3 +1,4 @@
+import "./composer-branch"; // first: see the file
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, type BotError, GrammyError, HttpError } from "grammy";

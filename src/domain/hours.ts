@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
-import type { Database, Executor } from "../db/client";
+import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import { type Action, actions, type HourEntry, hourEntries, organizations, participations, users } from "../db/schema";
 import { enqueue } from "../db/outbox";
 import { TIME_ZONE } from "../core/time";
@@ -340,11 +340,11 @@ const confirmedSum = sql<number>`coalesce(sum(${hourEntries.hours}) filter (wher
 const pendingSum = sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'pending'), 0)`.mapWith(Number);
 
 /** Totals, by category and by month, in one statement (grouping sets): the hours screen is a hot path. */
-export async function hoursSummary(db: Database, userId: number): Promise<HoursSummary> {
-  const counted = and(eq(hourEntries.userId, userId), inArray(hourEntries.status, ["pending", "confirmed"]));
+const summaryQuery = preparedPerDatabase((db) => {
+  const counted = and(eq(hourEntries.userId, sql.placeholder("userId")), inArray(hourEntries.status, ["pending", "confirmed"]));
   const category = sql<string>`coalesce(${hourEntries.category}, 'other')`;
   const month = sql<string>`to_char(${hourEntries.activityDate}, 'YYYY-MM')`;
-  const rows = await db
+  return db
     .select({
       grouped: sql<number>`grouping(${category}, ${month})`.mapWith(Number),
       category,
@@ -354,7 +354,12 @@ export async function hoursSummary(db: Database, userId: number): Promise<HoursS
     })
     .from(hourEntries)
     .where(counted)
-    .groupBy(sql`grouping sets ((), (${category}), (${month}))`);
+    .groupBy(sql`grouping sets ((), (${category}), (${month}))`)
+    .prepare("hours_summary");
+});
+
+export async function hoursSummary(db: Database, userId: number): Promise<HoursSummary> {
+  const rows = await summaryQuery(db).execute({ userId });
   // grouping(): bit 1 set when category is rolled up, bit 0 when month is; 3 is the grand total.
   const total = rows.find((r) => r.grouped === 3);
   const byCategory = rows

@@ -1,5 +1,5 @@
-import { and, eq, isNull } from "drizzle-orm";
-import type { Database, Executor } from "../db/client";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import { forgetMessagesAbout } from "../db/outbox";
 import {
   browseStates,
@@ -12,6 +12,7 @@ import {
   volunteerBooks,
 } from "../db/schema";
 import { type Category, isCategory } from "./categories";
+import type { StoredConversation } from "./conversation-state";
 
 export type { User };
 export type Language = "kk" | "ru";
@@ -48,9 +49,53 @@ export function hasConsent(user: Pick<User, "consentAt"> | undefined): boolean {
   return Boolean(user?.consentAt);
 }
 
+const findUserQuery = preparedPerDatabase((db) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare("find_user"),
+);
+
 export async function findUser(db: Database, id: number): Promise<User | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  const [row] = await findUserQuery(db).execute({ id });
   return row;
+}
+
+/** The user's row and the conversation state stored under `key`, in one statement (a left join on the key). */
+const senderQuery = preparedPerDatabase((db) =>
+  db
+    .select({ user: users, state: conversationStates.state, stateUpdatedAt: conversationStates.updatedAt })
+    .from(users)
+    .leftJoin(conversationStates, eq(conversationStates.key, sql.placeholder("key")))
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare("find_sender"),
+);
+
+export interface Sender {
+  user: User;
+  /**
+   * The conversation state stored under the key asked for: null when there is none, undefined when it was not read
+   * (the user was created by this call).
+   */
+  conversation: StoredConversation | null | undefined;
+}
+
+/**
+ * touchUser for an update: also reads, in the same statement, the conversation state stored under
+ * `conversationKey` (the private chat's), so a returning user's update costs one statement before its handler.
+ */
+export async function touchSender(
+  db: Database,
+  id: number,
+  isAdmin: boolean,
+  conversationKey: string,
+): Promise<Sender> {
+  const [row] = await senderQuery(db).execute({ id, key: conversationKey });
+  if (!row) return { user: await touchUser(db, id, isAdmin), conversation: undefined };
+  const conversation = row.stateUpdatedAt ? { state: row.state, updatedAt: row.stateUpdatedAt } : null;
+  return { user: await refreshUser(db, row.user, isAdmin), conversation };
 }
 
 /**
@@ -67,12 +112,17 @@ export async function touchUser(db: Database, id: number, isAdmin: boolean): Pro
       .returning();
     return created ?? (await findUser(db, id))!;
   }
+  return refreshUser(db, existing, isAdmin);
+}
+
+/** Brings the role in line with ADMIN_IDS and clears the blocked mark; writes only when something changed. */
+async function refreshUser(db: Database, existing: User, isAdmin: boolean): Promise<User> {
   const role: UserRole = isAdmin ? "admin" : existing.role === "admin" ? "volunteer" : existing.role;
   if (role === existing.role && existing.blockedAt === null) return existing;
   const [updated] = await db
     .update(users)
     .set({ role, blockedAt: null, updatedAt: new Date() })
-    .where(eq(users.id, id))
+    .where(eq(users.id, existing.id))
     .returning();
   return updated!;
 }

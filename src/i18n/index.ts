@@ -48,6 +48,25 @@ export interface I18n {
   t(locale: Locale): Translate;
 }
 
+/**
+ * t() remembering what a key alone (no options: no interpolation, no plural) translates to. The same labels are
+ * looked up for every screen (the main menu alone has a dozen), and each i18next lookup allocates several objects.
+ */
+function remembered(t: Translate): Translate {
+  const lookup = t as unknown as (...args: unknown[]) => string;
+  const texts = new Map<string, string>();
+  return function translate(...args: unknown[]) {
+    const [key] = args;
+    if (args.length !== 1 || typeof key !== "string") return lookup(...args);
+    let text = texts.get(key);
+    if (text === undefined) {
+      text = lookup(key);
+      if (typeof text === "string" && texts.size < 10_000) texts.set(key, text);
+    }
+    return text;
+  } as unknown as Translate;
+}
+
 export async function createI18n(): Promise<I18n> {
   const resources = readLocaleResources();
   const instance = i18next.createInstance();
@@ -61,6 +80,6 @@ export async function createI18n(): Promise<I18n> {
     // Values are escaped for Telegram HTML: user text can never inject markup.
     interpolation: { escapeValue: true, escape: escapeHtml },
   });
-  const fixed = { kk: instance.getFixedT("kk"), ru: instance.getFixedT("ru") } as Record<Locale, Translate>;
+  const fixed = { kk: remembered(instance.getFixedT("kk")), ru: remembered(instance.getFixedT("ru")) } as Record<Locale, Translate>;
   return { t: (locale) => fixed[locale] };
 }

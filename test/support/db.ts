@@ -5,18 +5,23 @@ import { type DatabaseHandle, openDatabase } from "../../src/db/client";
 export interface TestDatabaseKind {
   name: "pglite" | "postgres";
   /** A fresh, migrated database of its own; close() also drops it. */
-  open(): Promise<DatabaseHandle>;
+  open(options?: FreshDatabaseOptions): Promise<DatabaseHandle>;
 }
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 
-export async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
+/** `onQuery` is told of every SQL statement sent (statement counts in the benchmark and tests). */
+export interface FreshDatabaseOptions {
+  onQuery?: (query: string) => void;
+}
+
+export async function openFreshPostgres(url: string, { onQuery }: FreshDatabaseOptions = {}): Promise<DatabaseHandle> {
   const name = `erikti_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const handle = await openDatabase({ url: target.toString(), max: 20 });
+  const handle = await openDatabase({ url: target.toString(), max: 20, onQuery });
   await handle.migrate();
   let closed = false;
   return {
@@ -32,15 +37,17 @@ export async function openFreshPostgres(url: string): Promise<DatabaseHandle> {
 }
 
 /** PGlite always; the real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
-export async function openFreshPglite(): Promise<DatabaseHandle> {
-  const handle = await openDatabase({});
+export async function openFreshPglite({ onQuery }: FreshDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const handle = await openDatabase({ onQuery });
   await handle.migrate();
   return handle;
 }
 
 export const testDatabases: TestDatabaseKind[] = [
   { name: "pglite", open: openFreshPglite },
-  ...(serverUrl ? [{ name: "postgres" as const, open: () => openFreshPostgres(serverUrl) }] : []),
+  ...(serverUrl
+    ? [{ name: "postgres" as const, open: (options?: FreshDatabaseOptions) => openFreshPostgres(serverUrl, options) }]
+    : []),
 ];
 
 export const postgresUrl = serverUrl;

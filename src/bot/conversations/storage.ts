@@ -132,7 +132,8 @@ export function hasAnswers(states: readonly ConversationState[]): boolean {
 /**
  * Conversation state in the database, so a restart or another instance resumes it. Each conversation is stored with
  * its version; on reading, a conversation of another version (or one no longer known) is dropped and named in
- * ctx.outdatedConversations, and a state silent for a day is dropped quietly (the hourly sweep would have).
+ * ctx.outdatedConversations, and a state silent for a day is dropped quietly (the hourly sweep would have). The
+ * state the user middleware read with the user (ctx.prefetchedConversation) is used instead of a second query.
  */
 export function databaseConversationStorage(
   db: Database,
@@ -143,7 +144,9 @@ export function databaseConversationStorage(
     async read(ctx) {
       const key = conversationKey(ctx);
       if (key === undefined) return undefined;
-      const row = await readConversationState(db, key);
+      const prefetched = ctx.prefetchedConversation;
+      ctx.prefetchedConversation = undefined; // taken once: a later read asks the database
+      const row = prefetched?.key === key ? prefetched.row : await readConversationState(db, key);
       if (!row) return undefined;
       const stored = row.state as Stored;
       if (clock().getTime() - row.updatedAt.getTime() >= CONVERSATION_TTL_MS) {

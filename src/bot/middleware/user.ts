@@ -1,7 +1,8 @@
 import type { MiddlewareFn } from "grammy";
-import { findUser, touchUser, type User } from "../../domain/users";
+import { findUser, touchSender, type User } from "../../domain/users";
 import { localeFromTelegram } from "../../i18n";
 import type { BotDeps, InnerContext } from "../context";
+import { conversationKey } from "../conversations/storage";
 
 /**
  * The users loaded by the outer middleware for the updates being handled, so conversations (which replay every
@@ -32,11 +33,20 @@ function applyLocale(ctx: InnerContext, deps: BotDeps, user: User | undefined): 
   ctx.t = deps.i18n.t(ctx.locale);
 }
 
-/** Loads (or creates) the sender once per update and picks the locale. */
+/**
+ * Loads (or creates) the sender once per update and picks the locale. The same statement reads the chat's
+ * conversation state, which the conversations' storage then takes from ctx.prefetchedConversation (storage.ts).
+ */
 export function userAndLocale(deps: BotDeps, cache: SenderCache): MiddlewareFn<InnerContext> {
   return async (ctx, next) => {
     const from = ctx.from;
-    const user = from && !from.is_bot ? await touchUser(deps.db, from.id, deps.adminIds.has(from.id)) : undefined;
+    const key = conversationKey(ctx);
+    let user: User | undefined;
+    if (from && !from.is_bot && key !== undefined) {
+      const sender = await touchSender(deps.db, from.id, deps.adminIds.has(from.id), key);
+      user = sender.user;
+      if (sender.conversation !== undefined) ctx.prefetchedConversation = { key, row: sender.conversation };
+    }
     if (user) cache.remember(user);
     applyLocale(ctx, deps, user);
     ctx.senders = cache;
