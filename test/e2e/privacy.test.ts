@@ -211,6 +211,20 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       const notices = await database.db.select().from(outbox).where(eq(outbox.chatId, waiting));
       expect(notices.map((n) => (n.payload as { template: string }).template)).toEqual(["actions.promoted_notice"]);
 
+      // Blocking the bot afterwards is not using it: no account comes back for it.
+      await h.send(() =>
+        emulator.pushUpdate({
+          my_chat_member: {
+            chat: { id, type: "private", first_name: `Gone${language}` },
+            from: { id, is_bot: false, first_name: `Gone${language}` },
+            date: Math.floor(Date.now() / 1000),
+            old_chat_member: { status: "member", user: { id: emulator.botInfo.id, is_bot: true, first_name: "Erikti" } },
+            new_chat_member: { status: "kicked", until_date: 0, user: { id: emulator.botInfo.id, is_bot: true, first_name: "Erikti" } },
+          },
+        }),
+      );
+      expect(await findUser(database.db, id)).toBeUndefined();
+
       // Anyone checking the book is told it was revoked, not who held it.
       await say(base + 3, `/verify ${bookCode}`);
       expect(last(base + 3).text).toContain(text.revoked);

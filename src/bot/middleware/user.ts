@@ -42,7 +42,10 @@ export function userAndLocale(deps: BotDeps, cache: SenderCache): MiddlewareFn<I
     const from = ctx.from;
     const key = conversationKey(ctx);
     let user: User | undefined;
-    if (from && !from.is_bot && key !== undefined) {
+    if (from && !from.is_bot && ctx.myChatMember) {
+      // Blocking or unblocking the bot is not using it: no account is created for it (e.g. after /deleteme).
+      user = await findUser(deps.db, from.id);
+    } else if (from && !from.is_bot && key !== undefined) {
       const sender = await touchSender(deps.db, from.id, deps.adminIds.has(from.id), key);
       user = sender.user;
       if (sender.conversation !== undefined) ctx.prefetchedConversation = { key, row: sender.conversation };
