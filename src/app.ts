@@ -70,7 +70,11 @@ async function startDelivery(
   const scheduler =
     options.scheduler === false
       ? undefined
-      : new Scheduler({ db: deps.db, logger: deps.logger, jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }) });
+      : new Scheduler({
+          db: deps.db,
+          logger: deps.logger,
+          jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }),
+        });
   try {
     await scheduler?.start();
   } catch (error) {
@@ -100,7 +104,11 @@ async function checkTimeZone(db: Database, logger: Logger): Promise<void> {
       sql`select extract(epoch from (${now.toISOString()}::timestamptz at time zone ${TIME_ZONE}) - (${now.toISOString()}::timestamptz at time zone 'UTC')) as seconds`,
     ),
   );
-  const offsets = { expected: ALMATY_OFFSET_MS / 60_000, intl: intlOffsetMs(now) / 60_000, database: Number(row?.seconds) / 60 };
+  const offsets = {
+    expected: ALMATY_OFFSET_MS / 60_000,
+    intl: intlOffsetMs(now) / 60_000,
+    database: Number(row?.seconds) / 60,
+  };
   if (offsets.intl !== offsets.expected || offsets.database !== offsets.expected) {
     logger.warn({ timeZone: TIME_ZONE, offsetMinutes: offsets }, "time zone data disagrees with UTC+5: update tzdata");
   }

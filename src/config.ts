@@ -25,7 +25,10 @@ const schema = z
       .default("")
       .transform((raw, ctx) => {
         const ids: number[] = [];
-        for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+        for (const part of raw
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (!/^\d{1,16}$/.test(part) || !Number.isSafeInteger(Number(part))) {
             ctx.addIssue({ code: "custom", message: `"${part}" is not a Telegram user id` });
             return z.NEVER;
@@ -40,7 +43,12 @@ const schema = z
       .enum(["true", "false"], { error: "must be true or false" })
       .default("false")
       .transform((v) => v === "true"),
-    OUTBOX_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days, 1–365" }).int().min(1).max(365).default(14),
+    OUTBOX_RETENTION_DAYS: z.coerce
+      .number({ error: "must be a number of days, 1–365" })
+      .int()
+      .min(1)
+      .max(365)
+      .default(14),
   })
   .superRefine((env, ctx) => {
     if (env.DELIVERY_RATE > 30 && !env.DELIVERY_PAID_BROADCAST)

@@ -128,7 +128,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
 
   // A press without a chat (a button of an inline message): the bot has none, so it is out of date.
   app.on("callback_query", (ctx) =>
-    ctx.answerCallbackQuery({ text: deps.i18n.t(localeFromTelegram(ctx.from.language_code) ?? "kk")("common.stale_button") }),
+    ctx.answerCallbackQuery({
+      text: deps.i18n.t(localeFromTelegram(ctx.from.language_code) ?? "kk")("common.stale_button"),
+    }),
   );
 
   bot.catch((error) => apologize(deps, error));

@@ -11,7 +11,12 @@ export function languageKeyboard(t: Translate, deepLinkPayload?: string): Inline
 }
 
 /** Two regions a row; the callback carries `<feature>:<action>:<code>`. */
-export function regionKeyboard(regions: RegionDirectory, locale: Locale, feature: string, action: string): InlineKeyboard {
+export function regionKeyboard(
+  regions: RegionDirectory,
+  locale: Locale,
+  feature: string,
+  action: string,
+): InlineKeyboard {
   const kb = new InlineKeyboard();
   regions.all.forEach((region, i) => {
     kb.text(regions.name(region, locale), cb(feature, action, region.code));

@@ -38,5 +38,7 @@ function buttonsOf(markup: InlineKeyboardMarkup | undefined): string {
  */
 export function showsAlready(ctx: Context, html: string, keyboard: InlineKeyboardMarkup | undefined): boolean {
   const shown = ctx.callbackQuery?.message;
-  return shown?.text !== undefined && shown.text === shownText(html) && buttonsOf(shown.reply_markup) === buttonsOf(keyboard);
+  return (
+    shown?.text !== undefined && shown.text === shownText(html) && buttonsOf(shown.reply_markup) === buttonsOf(keyboard)
+  );
 }

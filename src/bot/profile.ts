@@ -5,7 +5,11 @@ import type { BotContext } from "./context";
 
 /** What is stored of a Telegram profile (with consent): names cleaned at the edge, undefined when invisible. */
 export function telegramProfile(from: { first_name: string; last_name?: string; username?: string }): TelegramProfile {
-  return { firstName: cleanName(from.first_name), lastName: cleanName(from.last_name), username: cleanName(from.username) };
+  return {
+    firstName: cleanName(from.first_name),
+    lastName: cleanName(from.last_name),
+    username: cleanName(from.username),
+  };
 }
 
 /**

@@ -29,7 +29,9 @@ export function createWebhookServer(options: WebhookServerOptions): Server {
       if (req.method === "GET" && path === "/healthz") {
         const verdict = await options.healthy();
         const ok = verdict === true;
-        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok" : verdict || "database unavailable");
+        res
+          .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
+          .end(ok ? "ok" : verdict || "database unavailable");
         return;
       }
       if (req.method === "POST" && path === options.path) {

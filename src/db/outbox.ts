@@ -66,7 +66,9 @@ export interface LegacyOutboxButton {
 /** What the payload column holds: the content plus delivery metadata (and possibly buttons of the older shape). */
 export type OutboxPayload = (
   | Exclude<OutboxContent, { template: string }>
-  | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & { buttons?: Array<Array<OutboxButton | LegacyOutboxButton>> })
+  | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & {
+      buttons?: Array<Array<OutboxButton | LegacyOutboxButton>>;
+    })
 ) & { expiresAt?: string };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
@@ -176,7 +178,10 @@ export async function purgeChatLimitsSlice(db: Executor, now: Date, slice = 5000
     .from(chatLimits)
     .where(and(lt(chatLimits.freeAt, hourAgo), or(isNull(chatLimits.busyUntil), lt(chatLimits.busyUntil, now))))
     .limit(slice);
-  const deleted = await db.delete(chatLimits).where(inArray(chatLimits.chatId, idle)).returning({ id: chatLimits.chatId });
+  const deleted = await db
+    .delete(chatLimits)
+    .where(inArray(chatLimits.chatId, idle))
+    .returning({ id: chatLimits.chatId });
   await db.delete(replyRates).where(lt(replyRates.at, new Date(now.getTime() - 86_400_000)));
   return deleted.length;
 }

@@ -45,11 +45,15 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "hour_entries.source": account("attendance or self-report; rows go with the account (totals stay anonymous)"),
   "hour_entries.category": account("a category code; rows go with the account (totals stay anonymous)"),
   "hour_entries.status": account("pending / confirmed / rejected; rows go with the account"),
-  "hour_entries.idempotency_key": account("a random id of the conversation step that wrote the row; rows go with the account"),
+  "hour_entries.idempotency_key": account(
+    "a random id of the conversation step that wrote the row; rows go with the account",
+  ),
 
   "marathon_deeds.text": personal("free-form text typed by the person"),
   "marathon_deeds.photo_file_id": personal("the person's photo on Telegram's servers"),
-  "marathon_deeds.idempotency_key": account("a random id of the conversation step that wrote the row; rows go with the account"),
+  "marathon_deeds.idempotency_key": account(
+    "a random id of the conversation step that wrote the row; rows go with the account",
+  ),
 
   "volunteer_books.holder_name": personal("the holder's name as printed; erased when the book is revoked"),
   "volunteer_books.entries_hash": personal("fingerprint of the person's entries; erased when the book is revoked"),

@@ -121,8 +121,18 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * after a crash, at most the rows that were claimed (in flight) are sent twice, and none is lost.
  */
 export class Dispatcher {
-  readonly stats: DispatcherStats = { sent: 0, dead: 0, blocked: 0, retried: 0, deferred: 0, rateLimited: 0, floodPauses: 0 };
-  private readonly o: Required<Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons" | "clock" | "replies" | "onClaimed">>;
+  readonly stats: DispatcherStats = {
+    sent: 0,
+    dead: 0,
+    blocked: 0,
+    retried: 0,
+    deferred: 0,
+    rateLimited: 0,
+    floodPauses: 0,
+  };
+  private readonly o: Required<
+    Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons" | "clock" | "replies" | "onClaimed">
+  >;
   private readonly clock: () => number;
   /** Milliseconds between send slots: the global rate less the replies' share, recomputed at every claim. */
   private spacing: number;
@@ -307,7 +317,11 @@ export class Dispatcher {
         update outbox set state = 'pending', locked_until = null, updated_at = ${iso(now)}::timestamptz
         where state = 'sending' and locked_until < ${iso(now)}::timestamptz`);
       // One statement: publish this process's reply rate, read every live instance's, the latest slot and a pause.
-      const [shared] = rowsOf<{ last: string | Date | null; paused: string | Date | null; replies: number | string | null }>(
+      const [shared] = rowsOf<{
+        last: string | Date | null;
+        paused: string | Date | null;
+        replies: number | string | null;
+      }>(
         await tx.execute(sql`
           with mine as (
             insert into reply_rates (instance, per_second, at) values (${INSTANCE}, ${replies.perSecond()}, ${iso(now)}::timestamptz)
@@ -366,7 +380,11 @@ export class Dispatcher {
           await tx.execute(sql`select min(not_before) as at from outbox where state = 'pending'`),
         );
         const at = next?.at ? new Date(next.at).getTime() : Infinity;
-        return { claimed: [], retryAt: Math.max(now + 20, Math.min(at, now + this.o.idlePollMs)), soon: at <= now + horizon };
+        return {
+          claimed: [],
+          retryAt: Math.max(now + 20, Math.min(at, now + this.o.idlePollMs)),
+          soon: at <= now + horizon,
+        };
       }
 
       const nowDate = new Date(now);
@@ -389,10 +407,14 @@ export class Dispatcher {
           this.stats.dead++;
           continue;
         }
-        const quiet = row.quiet_start === null || row.quiet_end === null ? undefined : { startMinute: row.quiet_start, endMinute: row.quiet_end };
+        const quiet =
+          row.quiet_start === null || row.quiet_end === null
+            ? undefined
+            : { startMinute: row.quiet_start, endMinute: row.quiet_end };
         // Quiet hours hold a normal message until the morning, unless it would expire by then (a reminder reached
         // late, after a backlog or a restart): better a reminder at night than none before the action.
-        const quietEnd = row.priority > 0 && quiet && inQuietHours(nowDate, quiet) ? quietHoursEnd(nowDate, quiet) : undefined;
+        const quietEnd =
+          row.priority > 0 && quiet && inQuietHours(nowDate, quiet) ? quietHoursEnd(nowDate, quiet) : undefined;
         if (quietEnd && !(payload.expiresAt && new Date(payload.expiresAt).getTime() <= quietEnd.getTime())) {
           updates.push({ id, state: "pending", attempt: 0, not_before: quietEnd.toISOString() });
           this.stats.deferred++;
@@ -518,7 +540,10 @@ export class Dispatcher {
         const waitMs = Math.max(1, error.parameters.retry_after ?? 1) * 1000;
         this.stats.rateLimited++;
         const flood = this.isFlood(item.chatId, now);
-        this.deps.logger.warn({ retryAfter: waitMs / 1000, chatId: item.chatId, flood }, "Telegram asked to slow down (429)");
+        this.deps.logger.warn(
+          { retryAfter: waitMs / 1000, chatId: item.chatId, flood },
+          "Telegram asked to slow down (429)",
+        );
         // The chat waits retry_after in any case; a flood stops every send of the bot as well.
         this.finish(item, { state: "pending", not_before: iso(now + waitMs), last_error: reason }, now + waitMs);
         if (flood) {
@@ -535,7 +560,8 @@ export class Dispatcher {
         this.finish(item, { state: "dead", last_error: reason }, now);
         return;
       }
-      if (error.error_code >= 400 && error.error_code < 500) this.finish(item, { state: "dead", last_error: reason }, now);
+      if (error.error_code >= 400 && error.error_code < 500)
+        this.finish(item, { state: "dead", last_error: reason }, now);
       else this.retry(item, reason);
       return;
     }
@@ -557,19 +583,31 @@ export class Dispatcher {
       this.finish(item, { state: "dead", last_error: `gave up: ${reason}` }, now);
       return;
     }
-    const delay = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (item.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    const delay =
+      Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (item.attempts - 1)) * (0.8 + Math.random() * 0.4);
     this.stats.retried++;
     this.finish(item, { state: "pending", not_before: iso(now + delay), last_error: reason }, now);
   }
 
-  private finish(item: Claimed, outcome: Omit<Outcome, "id" | "chat_id" | "claimed_until" | "free_at">, chatFreeAt: number): void {
+  private finish(
+    item: Claimed,
+    outcome: Omit<Outcome, "id" | "chat_id" | "claimed_until" | "free_at">,
+    chatFreeAt: number,
+  ): void {
     if (outcome.state === "dead") this.stats.dead++;
-    this.outcomes.push({ id: item.id, chat_id: item.chatId, claimed_until: item.claimedUntil, free_at: iso(chatFreeAt), ...outcome });
+    this.outcomes.push({
+      id: item.id,
+      chat_id: item.chatId,
+      claimed_until: item.claimedUntil,
+      free_at: iso(chatFreeAt),
+      ...outcome,
+    });
   }
 
   /** Gives claimed but unsent rows back (after a flood-wide 429, or on stop), so any dispatcher may take them. */
   private releaseQueued(notBefore: number): void {
-    for (const item of this.queue) this.finish(item, { state: "pending", not_before: iso(notBefore), untried: 1 }, item.prevFree);
+    for (const item of this.queue)
+      this.finish(item, { state: "pending", not_before: iso(notBefore), untried: 1 }, item.prevFree);
     this.queue = [];
   }
 

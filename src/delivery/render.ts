@@ -40,7 +40,11 @@ export function render(i18n: I18n, payload: OutboxPayload, renderButton?: Button
   if ("copy" in payload) {
     return {
       method: "copyMessage",
-      params: { from_chat_id: payload.copy.fromChatId, message_id: payload.copy.messageId, reply_markup: payload.replyMarkup },
+      params: {
+        from_chat_id: payload.copy.fromChatId,
+        message_id: payload.copy.messageId,
+        reply_markup: payload.replyMarkup,
+      },
     };
   }
   if ("document" in payload) {
@@ -49,12 +53,15 @@ export function render(i18n: I18n, payload: OutboxPayload, renderButton?: Button
       params: { document: payload.document, caption: payload.caption, reply_markup: payload.replyMarkup },
     };
   }
-  if ("text" in payload) return { method: "sendMessage", params: { text: payload.text, reply_markup: payload.replyMarkup } };
+  if ("text" in payload)
+    return { method: "sendMessage", params: { text: payload.text, reply_markup: payload.replyMarkup } };
   if (!("template" in payload) || typeof payload.template !== "string") throw new RenderError("unknown payload");
 
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
   const t = i18n.t(locale);
-  const params = Object.fromEntries(Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]));
+  const params = Object.fromEntries(
+    Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]),
+  );
   const text = translateDynamic(t, payload.template, params);
   if (text === payload.template) throw new RenderError(`missing locale key ${payload.template}`);
   const buttons = payload.buttons?.map((row) =>
@@ -64,5 +71,8 @@ export function render(i18n: I18n, payload: OutboxPayload, renderButton?: Button
       return renderButton(b, t);
     }),
   );
-  return { method: "sendMessage", params: { text, reply_markup: buttons?.length ? { inline_keyboard: buttons } : undefined } };
+  return {
+    method: "sendMessage",
+    params: { text, reply_markup: buttons?.length ? { inline_keyboard: buttons } : undefined },
+  };
 }

@@ -31,7 +31,11 @@ const METER_MS = 2000;
 
 /** Methods that put a message into a chat (counted by Telegram's rate limit); edits and answers are not. */
 export function isSend(method: string): boolean {
-  return (method.startsWith("send") && method !== "sendChatAction") || method === "copyMessage" || method === "forwardMessage";
+  return (
+    (method.startsWith("send") && method !== "sendChatAction") ||
+    method === "copyMessage" ||
+    method === "forwardMessage"
+  );
 }
 
 export class ReplyPacer {

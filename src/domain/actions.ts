@@ -40,7 +40,6 @@ export interface NearbyAction {
 
 export type ActionCard = Action & { organizationName: string | null; spotsLeft: number };
 
-
 /** Local midnight (Asia/Almaty) of the day `now` falls on, `days` days later, as a UTC instant. */
 function localMidnight(now: Date, days = 0): Date {
   const local = now.getTime() + ALMATY_OFFSET_MS;
@@ -195,7 +194,12 @@ export interface BrowseChange {
 }
 
 /** Applies a change to the session (creating it) and returns the new state. */
-export async function updateBrowse(db: Database, userId: number, change: BrowseChange, now = new Date()): Promise<Browse> {
+export async function updateBrowse(
+  db: Database,
+  userId: number,
+  change: BrowseChange,
+  now = new Date(),
+): Promise<Browse> {
   const values: Partial<typeof browseStates.$inferInsert> = { updatedAt: now };
   if (change.origin) Object.assign(values, { ...change.origin, originAt: now });
   if (change.category !== undefined) values.category = change.category;

@@ -67,7 +67,10 @@ export async function confirmClubMeeting(
   if (!reminded) return { status: "refused", reason: "not_found" };
 
   if (meeting.coordinatorId && meeting.coordinatorId !== userId) {
-    const [coordinator] = await db.select({ language: users.language }).from(users).where(eq(users.id, meeting.coordinatorId));
+    const [coordinator] = await db
+      .select({ language: users.language })
+      .from(users)
+      .where(eq(users.id, meeting.coordinatorId));
     await enqueue(db, {
       chatId: meeting.coordinatorId,
       idempotencyKey: `club-yes:${meetingId}:${localDate}:${userId}`,

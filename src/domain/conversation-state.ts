@@ -19,7 +19,12 @@ export async function readConversationState(db: Database, key: string): Promise<
   return row;
 }
 
-export async function writeConversationState(db: Database, key: string, state: unknown, now = new Date()): Promise<void> {
+export async function writeConversationState(
+  db: Database,
+  key: string,
+  state: unknown,
+  now = new Date(),
+): Promise<void> {
   await db
     .insert(conversationStates)
     .values({ key, state, updatedAt: now })
@@ -32,6 +37,8 @@ export async function deleteConversationState(db: Executor, key: string): Promis
 
 /** Scheduler job: deletes the state of conversations silent for longer than CONVERSATION_TTL_MS. */
 export async function forgetExpiredConversations(db: Executor, now = new Date()): Promise<number> {
-  await db.delete(conversationStates).where(lt(conversationStates.updatedAt, new Date(now.getTime() - CONVERSATION_TTL_MS)));
+  await db
+    .delete(conversationStates)
+    .where(lt(conversationStates.updatedAt, new Date(now.getTime() - CONVERSATION_TTL_MS)));
   return 0; // nothing enqueued
 }

@@ -25,7 +25,12 @@ export class HoursError extends DomainError {
 
 // ----- dates: activity dates are calendar days in Asia/Almaty, as "YYYY-MM-DD" ----------------------------------
 
-const ISO_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+const ISO_DAY = new Intl.DateTimeFormat("en-CA", {
+  timeZone: TIME_ZONE,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
 
 /** The calendar day (Asia/Almaty) of an instant. */
 export function localDay(instant: Date): string {
@@ -33,7 +38,10 @@ export function localDay(instant: Date): string {
 }
 
 /** Adds days, months and years to a "YYYY-MM-DD" day (overflowing dates roll over, as Date.UTC does). */
-export function shiftDay(day: string, { days = 0, months = 0, years = 0 }: { days?: number; months?: number; years?: number }): string {
+export function shiftDay(
+  day: string,
+  { days = 0, months = 0, years = 0 }: { days?: number; months?: number; years?: number },
+): string {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   return new Date(Date.UTC(y + years, m - 1 + months, d + days)).toISOString().slice(0, 10);
 }
@@ -51,7 +59,12 @@ export function reportableDays(now: Date): { earliest: string; latest: string } 
 
 /** Hours as entered: 0.5–24 with at most one decimal. */
 export function isValidHours(hours: number): boolean {
-  return Number.isFinite(hours) && hours >= MIN_HOURS && hours <= MAX_HOURS_PER_DAY && Math.abs(hours * 10 - Math.round(hours * 10)) < 1e-9;
+  return (
+    Number.isFinite(hours) &&
+    hours >= MIN_HOURS &&
+    hours <= MAX_HOURS_PER_DAY &&
+    Math.abs(hours * 10 - Math.round(hours * 10)) < 1e-9
+  );
 }
 
 const roundHours = (value: number) => Math.round(value * 10) / 10;
@@ -121,7 +134,9 @@ export async function creditAttendance(
       const [existing] = await tx
         .select()
         .from(hourEntries)
-        .where(and(eq(hourEntries.actionId, actionId), eq(hourEntries.userId, userId), eq(hourEntries.source, "attendance")));
+        .where(
+          and(eq(hourEntries.actionId, actionId), eq(hourEntries.userId, userId), eq(hourEntries.source, "attendance")),
+        );
       return { entry: existing!, created: false };
     }
     await tx
@@ -165,7 +180,13 @@ async function loggedOn(db: Executor, userId: number, day: string): Promise<numb
   const [row] = await db
     .select({ total: sql<number>`coalesce(sum(${hourEntries.hours}), 0)`.mapWith(Number) })
     .from(hourEntries)
-    .where(and(eq(hourEntries.userId, userId), eq(hourEntries.activityDate, day), inArray(hourEntries.status, ["pending", "confirmed"])));
+    .where(
+      and(
+        eq(hourEntries.userId, userId),
+        eq(hourEntries.activityDate, day),
+        inArray(hourEntries.status, ["pending", "confirmed"]),
+      ),
+    );
   return row?.total ?? 0;
 }
 
@@ -185,7 +206,8 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
   const { earliest, latest } = reportableDays(now);
   if (report.date > latest) throw new HoursError("date_in_future");
   if (report.date < earliest) throw new HoursError("date_too_old");
-  const checkedNote = report.note == null ? undefined : cleanText(report.note, { max: MAX_NOTE_LENGTH, multiline: true });
+  const checkedNote =
+    report.note == null ? undefined : cleanText(report.note, { max: MAX_NOTE_LENGTH, multiline: true });
   if (checkedNote && "error" in checkedNote && checkedNote.error === "too_long") throw new HoursError("note_too_long");
   const note = checkedNote && "text" in checkedNote ? checkedNote.text : null;
 
@@ -214,13 +236,20 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
       const [already] = await tx
         .select({ id: hourEntries.id })
         .from(hourEntries)
-        .where(and(eq(hourEntries.userId, report.userId), eq(hourEntries.actionId, action.id), ne(hourEntries.status, "rejected")))
+        .where(
+          and(
+            eq(hourEntries.userId, report.userId),
+            eq(hourEntries.actionId, action.id),
+            ne(hourEntries.status, "rejected"),
+          ),
+        )
         .limit(1);
       if (already) throw new HoursError("already_reported");
       target = { actionId: action.id, organizationName: null, category: action.category };
     } else {
       const checked = cleanText(report.organizationName, { max: MAX_ORGANIZATION_LENGTH });
-      if ("error" in checked) throw new HoursError(checked.error === "empty" ? "organization_required" : "organization_too_long");
+      if ("error" in checked)
+        throw new HoursError(checked.error === "empty" ? "organization_required" : "organization_too_long");
       const organizationName = checked.text;
       target = { actionId: null, organizationName, category: isCategory(report.category) ? report.category : null };
     }
@@ -230,7 +259,16 @@ export async function reportHours(db: Database, report: HoursReport, now = new D
 
     const [entry] = await tx
       .insert(hourEntries)
-      .values({ userId: report.userId, source: "self", ...target, activityDate: report.date, hours: report.hours, note, status: "pending", idempotencyKey: report.idempotencyKey })
+      .values({
+        userId: report.userId,
+        source: "self",
+        ...target,
+        activityDate: report.date,
+        hours: report.hours,
+        note,
+        status: "pending",
+        idempotencyKey: report.idempotencyKey,
+      })
       .returning();
     return entry!;
   });
@@ -255,9 +293,20 @@ export interface PastAction {
 }
 
 /** Actions the user joined that have started within the last year and are not yet in their hours, latest first. */
-export async function pastJoinedActions(db: Database, userId: number, now = new Date(), limit = 8): Promise<PastAction[]> {
+export async function pastJoinedActions(
+  db: Database,
+  userId: number,
+  now = new Date(),
+  limit = 8,
+): Promise<PastAction[]> {
   const rows = await db
-    .select({ id: actions.id, title: actions.title, category: actions.category, startsAt: actions.startsAt, hours: actions.hours })
+    .select({
+      id: actions.id,
+      title: actions.title,
+      category: actions.category,
+      startsAt: actions.startsAt,
+      hours: actions.hours,
+    })
     .from(actions)
     .innerJoin(participations, and(eq(participations.actionId, actions.id), eq(participations.userId, userId)))
     .where(
@@ -291,7 +340,8 @@ export async function decideHours(
   return db.transaction(async (tx) => {
     const [entry] = await tx.select().from(hourEntries).where(eq(hourEntries.id, entryId)).for("update");
     if (!entry) throw new HoursError("entry_not_found");
-    if (entry.userId === deciderId || !(await mayManageAction(tx, entry.actionId, deciderId))) throw new HoursError("not_allowed");
+    if (entry.userId === deciderId || !(await mayManageAction(tx, entry.actionId, deciderId)))
+      throw new HoursError("not_allowed");
     if (entry.status === decision) return entry;
     if (entry.status !== "pending") throw new HoursError("already_decided");
     const [decided] = await tx
@@ -336,12 +386,19 @@ export interface HoursSummary extends HoursTotals {
   byMonth: Array<HoursTotals & { month: string }>;
 }
 
-const confirmedSum = sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'confirmed'), 0)`.mapWith(Number);
-const pendingSum = sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'pending'), 0)`.mapWith(Number);
+const confirmedSum =
+  sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'confirmed'), 0)`.mapWith(
+    Number,
+  );
+const pendingSum =
+  sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'pending'), 0)`.mapWith(Number);
 
 /** Totals, by category and by month, in one statement (grouping sets): the hours screen is a hot path. */
 const summaryQuery = preparedPerDatabase((db) => {
-  const counted = and(eq(hourEntries.userId, sql.placeholder("userId")), inArray(hourEntries.status, ["pending", "confirmed"]));
+  const counted = and(
+    eq(hourEntries.userId, sql.placeholder("userId")),
+    inArray(hourEntries.status, ["pending", "confirmed"]),
+  );
   const category = sql<string>`coalesce(${hourEntries.category}, 'other')`;
   const month = sql<string>`to_char(${hourEntries.activityDate}, 'YYYY-MM')`;
   return db
@@ -385,7 +442,12 @@ export interface ConfirmedEntry {
 }
 
 /** Confirmed hours of a user between two days (inclusive), oldest first. */
-export async function confirmedEntries(db: Executor, userId: number, from: string, to: string): Promise<ConfirmedEntry[]> {
+export async function confirmedEntries(
+  db: Executor,
+  userId: number,
+  from: string,
+  to: string,
+): Promise<ConfirmedEntry[]> {
   return db
     .select({
       date: hourEntries.activityDate,

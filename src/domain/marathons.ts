@@ -59,9 +59,10 @@ const isMarathonId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_1
 const isActiveAt = (now: Date) => and(lte(marathons.startsAt, now), gt(marathons.endsAt, now));
 const visibleIn = (regionCode: string | null) =>
   regionCode ? or(isNull(marathons.regionCode), eq(marathons.regionCode, regionCode)) : isNull(marathons.regionCode);
-const participantsCount = sql<number>`(select count(*) from ${marathonParticipants} where ${marathonParticipants.marathonId} = ${marathons.id})`.mapWith(
-  Number,
-);
+const participantsCount =
+  sql<number>`(select count(*) from ${marathonParticipants} where ${marathonParticipants.marathonId} = ${marathons.id})`.mapWith(
+    Number,
+  );
 
 export interface MarathonSummary {
   marathon: Marathon;
@@ -129,7 +130,12 @@ export async function openMarathon(
 }
 
 /** Joins a running, visible marathon; needs consent. Idempotent: returns false when the user had already joined. */
-export async function joinMarathon(db: Database, marathonId: number, userId: number, now = new Date()): Promise<boolean> {
+export async function joinMarathon(
+  db: Database,
+  marathonId: number,
+  userId: number,
+  now = new Date(),
+): Promise<boolean> {
   const user = isMarathonId(marathonId) ? await loadUser(db, userId) : undefined;
   if (!user) refuse("unavailable");
   const [marathon] = await db
@@ -198,7 +204,10 @@ export async function reportDeed(db: Database, input: DeedInput, now = new Date(
       .where(and(eq(marathonParticipants.marathonId, input.marathonId), eq(marathonParticipants.userId, input.userId)))
       .for("update", { of: marathonParticipants });
     if (!allowed) {
-      const [running] = await tx.select({ id: marathons.id }).from(marathons).where(and(eq(marathons.id, input.marathonId), isActiveAt(now)));
+      const [running] = await tx
+        .select({ id: marathons.id })
+        .from(marathons)
+        .where(and(eq(marathons.id, input.marathonId), isActiveAt(now)));
       refuse(running ? "not_participant" : "unavailable");
     }
     if (allowed.marathonId === null) refuse("unavailable");

@@ -6,7 +6,10 @@ import { enqueue } from "../db/outbox";
 export type JoinResult =
   | { status: "joined" }
   | { status: "waitlisted"; position: number }
-  | { status: "refused"; reason: "not_found" | "cancelled" | "past" | "already_joined" | "already_waitlisted" | "paused" };
+  | {
+      status: "refused";
+      reason: "not_found" | "cancelled" | "past" | "already_joined" | "already_waitlisted" | "paused";
+    };
 
 export type LeaveResult =
   | { status: "left"; from: "joined" | "waitlisted"; promotedUserId?: number }
@@ -64,7 +67,12 @@ async function waitlistPosition(db: Executor, actionId: number, queuedSeq: numbe
  * Joins the action, or puts the user on its waitlist when it is full. Decided under the action's row lock, so the
  * number joined never exceeds the capacity and waitlist order is the order in which joins were decided.
  */
-export async function joinAction(db: Database, actionId: number, userId: number, now = new Date()): Promise<JoinResult> {
+export async function joinAction(
+  db: Database,
+  actionId: number,
+  userId: number,
+  now = new Date(),
+): Promise<JoinResult> {
   return db.transaction(async (tx) => {
     const action = await lockAction(tx, actionId);
     if (!action) return { status: "refused", reason: "not_found" };
@@ -104,7 +112,12 @@ export async function joinAction(db: Database, actionId: number, userId: number,
  * Leaves the action (or its waitlist). A joined user's spot goes, in the same transaction, to the first user on the
  * waitlist, whose notice is enqueued in the outbox then too: a crash can lose neither the promotion nor the notice.
  */
-export async function leaveAction(db: Database, actionId: number, userId: number, now = new Date()): Promise<LeaveResult> {
+export async function leaveAction(
+  db: Database,
+  actionId: number,
+  userId: number,
+  now = new Date(),
+): Promise<LeaveResult> {
   return db.transaction(async (tx) => {
     const action = await lockAction(tx, actionId);
     if (!action) return { status: "refused", reason: "not_found" };
@@ -114,22 +127,24 @@ export async function leaveAction(db: Database, actionId: number, userId: number
       .select({ status: participations.status })
       .from(participations)
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
-    if (current?.status !== "joined" && current?.status !== "waitlisted") return { status: "refused", reason: "not_joined" };
+    if (current?.status !== "joined" && current?.status !== "waitlisted")
+      return { status: "refused", reason: "not_joined" };
     await tx
       .update(participations)
       .set({ status: "left", updatedAt: now })
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
     if (current.status === "waitlisted") return { status: "left", from: "waitlisted" };
 
-    const [next] = action.status === "published"
-      ? await tx
-          .select({ userId: participations.userId, queuedSeq: participations.queuedSeq, language: users.language })
-          .from(participations)
-          .innerJoin(users, eq(users.id, participations.userId))
-          .where(and(eq(participations.actionId, actionId), eq(participations.status, "waitlisted")))
-          .orderBy(asc(participations.queuedSeq))
-          .limit(1)
-      : [];
+    const [next] =
+      action.status === "published"
+        ? await tx
+            .select({ userId: participations.userId, queuedSeq: participations.queuedSeq, language: users.language })
+            .from(participations)
+            .innerJoin(users, eq(users.id, participations.userId))
+            .where(and(eq(participations.actionId, actionId), eq(participations.status, "waitlisted")))
+            .orderBy(asc(participations.queuedSeq))
+            .limit(1)
+        : [];
     if (!next) {
       await tx
         .update(actions)
@@ -161,7 +176,8 @@ export async function standingIn(db: Database, actionId: number, userId: number)
     .from(participations)
     .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
   if (row?.status === "joined") return { status: "joined" };
-  if (row?.status === "waitlisted") return { status: "waitlisted", position: await waitlistPosition(db, actionId, row.queuedSeq) };
+  if (row?.status === "waitlisted")
+    return { status: "waitlisted", position: await waitlistPosition(db, actionId, row.queuedSeq) };
   return undefined;
 }
 
@@ -171,7 +187,11 @@ const PAST_LIMIT = 20;
  * The user's actions: upcoming (not yet ended; joined or waitlisted, soonest first) and past (joined, latest first,
  * the last few).
  */
-export async function myActions(db: Database, userId: number, now = new Date()): Promise<{ upcoming: MyAction[]; past: MyAction[] }> {
+export async function myActions(
+  db: Database,
+  userId: number,
+  now = new Date(),
+): Promise<{ upcoming: MyAction[]; past: MyAction[] }> {
   const position = sql<number>`(
     select count(*) from participations w
     where w.action_id = ${participations.actionId} and w.status = 'waitlisted' and w.queued_seq <= ${participations.queuedSeq}
@@ -224,9 +244,18 @@ export interface ReminderAction {
 }
 
 /** Undefined when the action is gone or no longer published (cancelled after the reminder went out). */
-export async function reminderAction(db: Database, actionId: number, userId: number): Promise<ReminderAction | undefined> {
+export async function reminderAction(
+  db: Database,
+  actionId: number,
+  userId: number,
+): Promise<ReminderAction | undefined> {
   const [row] = await db
-    .select({ title: actions.title, startsAt: actions.startsAt, actionStatus: actions.status, status: participations.status })
+    .select({
+      title: actions.title,
+      startsAt: actions.startsAt,
+      actionStatus: actions.status,
+      status: participations.status,
+    })
     .from(actions)
     .leftJoin(participations, and(eq(participations.actionId, actions.id), eq(participations.userId, userId)))
     .where(eq(actions.id, actionId))

@@ -23,7 +23,9 @@ export interface ReminderPreferences {
   quiet: QuietHours;
 }
 
-export function reminderPreferences(user: Pick<User, "reminder24h" | "reminder2h" | "quietStartMinute" | "quietEndMinute">): ReminderPreferences {
+export function reminderPreferences(
+  user: Pick<User, "reminder24h" | "reminder2h" | "quietStartMinute" | "quietEndMinute">,
+): ReminderPreferences {
   return {
     reminder24h: user.reminder24h,
     reminder2h: user.reminder2h,
@@ -32,7 +34,12 @@ export function reminderPreferences(user: Pick<User, "reminder24h" | "reminder2h
 }
 
 /** Turns the 24 h or 2 h action reminder on or off; returns the stored preferences. */
-export async function setReminder(db: Database, userId: number, which: "24h" | "2h", on: boolean): Promise<ReminderPreferences> {
+export async function setReminder(
+  db: Database,
+  userId: number,
+  which: "24h" | "2h",
+  on: boolean,
+): Promise<ReminderPreferences> {
   const [row] = await db
     .update(users)
     .set({ [which === "24h" ? "reminder24h" : "reminder2h"]: on, updatedAt: new Date() })

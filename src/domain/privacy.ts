@@ -49,7 +49,14 @@ export interface PersonalDataExport {
     reminder2h: boolean;
     quietHours: { startMinute: number; endMinute: number };
   };
-  participations: Array<{ actionId: number; action: string; startsAt: string; status: string; attendance: string | null; since: string }>;
+  participations: Array<{
+    actionId: number;
+    action: string;
+    startsAt: string;
+    status: string;
+    attendance: string | null;
+    since: string;
+  }>;
   hours: Array<{
     id: number;
     date: string;
@@ -64,8 +71,23 @@ export interface PersonalDataExport {
     decidedAt: string | null;
   }>;
   marathons: Array<{ marathonId: number; code: string; joinedAt: string }>;
-  marathonDeeds: Array<{ id: number; marathonId: number; text: string | null; photoFileId: string | null; hours: number; at: string }>;
-  volunteerBooks: Array<{ code: string; periodFrom: string; periodTo: string; totalHours: number; entries: number; holderName: string | null; issuedAt: string }>;
+  marathonDeeds: Array<{
+    id: number;
+    marathonId: number;
+    text: string | null;
+    photoFileId: string | null;
+    hours: number;
+    at: string;
+  }>;
+  volunteerBooks: Array<{
+    code: string;
+    periodFrom: string;
+    periodTo: string;
+    totalHours: number;
+    entries: number;
+    holderName: string | null;
+    issuedAt: string;
+  }>;
   clubs: Array<{ clubId: number; club: string; joinedAt: string }>;
   organizationsOwned: Array<{ id: number; name: string }>;
   searchSession: {
@@ -89,53 +111,65 @@ export interface PersonalDataExport {
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
-export async function exportPersonalData(db: Database, userId: number, now = new Date()): Promise<PersonalDataExport | undefined> {
+export async function exportPersonalData(
+  db: Database,
+  userId: number,
+  now = new Date(),
+): Promise<PersonalDataExport | undefined> {
   const user = await findUser(db, userId);
   if (!user) return undefined;
-  const [joined, hours, marathonsJoined, deeds, books, memberships, owned, browse, messages, conversation] = await Promise.all([
-    db
-      .select({
-        actionId: participations.actionId,
-        action: actions.title,
-        startsAt: actions.startsAt,
-        status: participations.status,
-        attendance: participations.attendance,
-        since: participations.updatedAt,
-      })
-      .from(participations)
-      .innerJoin(actions, eq(actions.id, participations.actionId))
-      .where(eq(participations.userId, userId))
-      .orderBy(asc(actions.startsAt)),
-    db
-      .select({ entry: hourEntries, action: actions.title })
-      .from(hourEntries)
-      .leftJoin(actions, eq(actions.id, hourEntries.actionId))
-      .where(eq(hourEntries.userId, userId))
-      .orderBy(asc(hourEntries.activityDate), asc(hourEntries.id)),
-    db
-      .select({ marathonId: marathonParticipants.marathonId, code: marathons.code, joinedAt: marathonParticipants.joinedAt })
-      .from(marathonParticipants)
-      .innerJoin(marathons, eq(marathons.id, marathonParticipants.marathonId))
-      .where(eq(marathonParticipants.userId, userId)),
-    db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(asc(marathonDeeds.id)),
-    db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, userId)).orderBy(asc(volunteerBooks.createdAt)),
-    db
-      .select({ clubId: clubMembers.clubId, club: clubs.name, joinedAt: clubMembers.joinedAt })
-      .from(clubMembers)
-      .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
-      .where(eq(clubMembers.userId, userId)),
-    db.select({ id: organizations.id, name: organizations.name }).from(organizations).where(eq(organizations.ownerId, userId)),
-    db.select().from(browseStates).where(eq(browseStates.userId, userId)),
-    db
-      .select()
-      .from(outbox)
-      .where(or(eq(outbox.chatId, userId), eq(outbox.aboutUserId, userId)))
-      .orderBy(asc(outbox.id)),
-    db
-      .select({ updatedAt: conversationStates.updatedAt, state: conversationStates.state })
-      .from(conversationStates)
-      .where(eq(conversationStates.key, String(userId))),
-  ]);
+  const [joined, hours, marathonsJoined, deeds, books, memberships, owned, browse, messages, conversation] =
+    await Promise.all([
+      db
+        .select({
+          actionId: participations.actionId,
+          action: actions.title,
+          startsAt: actions.startsAt,
+          status: participations.status,
+          attendance: participations.attendance,
+          since: participations.updatedAt,
+        })
+        .from(participations)
+        .innerJoin(actions, eq(actions.id, participations.actionId))
+        .where(eq(participations.userId, userId))
+        .orderBy(asc(actions.startsAt)),
+      db
+        .select({ entry: hourEntries, action: actions.title })
+        .from(hourEntries)
+        .leftJoin(actions, eq(actions.id, hourEntries.actionId))
+        .where(eq(hourEntries.userId, userId))
+        .orderBy(asc(hourEntries.activityDate), asc(hourEntries.id)),
+      db
+        .select({
+          marathonId: marathonParticipants.marathonId,
+          code: marathons.code,
+          joinedAt: marathonParticipants.joinedAt,
+        })
+        .from(marathonParticipants)
+        .innerJoin(marathons, eq(marathons.id, marathonParticipants.marathonId))
+        .where(eq(marathonParticipants.userId, userId)),
+      db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(asc(marathonDeeds.id)),
+      db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, userId)).orderBy(asc(volunteerBooks.createdAt)),
+      db
+        .select({ clubId: clubMembers.clubId, club: clubs.name, joinedAt: clubMembers.joinedAt })
+        .from(clubMembers)
+        .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
+        .where(eq(clubMembers.userId, userId)),
+      db
+        .select({ id: organizations.id, name: organizations.name })
+        .from(organizations)
+        .where(eq(organizations.ownerId, userId)),
+      db.select().from(browseStates).where(eq(browseStates.userId, userId)),
+      db
+        .select()
+        .from(outbox)
+        .where(or(eq(outbox.chatId, userId), eq(outbox.aboutUserId, userId)))
+        .orderBy(asc(outbox.id)),
+      db
+        .select({ updatedAt: conversationStates.updatedAt, state: conversationStates.state })
+        .from(conversationStates)
+        .where(eq(conversationStates.key, String(userId))),
+    ]);
   const session = browse[0];
   return {
     exportedAt: now.toISOString(),
@@ -245,7 +279,11 @@ export interface DeletionResult {
  * - references as staff (organization owner, action author, club coordinator, hours decided) are cleared;
  * - last, the users row itself. The next /start makes a new user.
  */
-export async function deleteAccount(db: Database, userId: number, now = new Date()): Promise<DeletionResult | undefined> {
+export async function deleteAccount(
+  db: Database,
+  userId: number,
+  now = new Date(),
+): Promise<DeletionResult | undefined> {
   return db.transaction(async (tx) => {
     const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
     if (!user) return undefined;
@@ -332,5 +370,11 @@ export async function hourTotals(db: Database): Promise<HourTotal[]> {
       group by month, region_code, category
       order by month, region_code, category`),
   );
-  return rows.map((r) => ({ month: r.month, regionCode: r.region_code, category: r.category, hours: Number(r.hours), entries: Number(r.entries) }));
+  return rows.map((r) => ({
+    month: r.month,
+    regionCode: r.region_code,
+    category: r.category,
+    hours: Number(r.hours),
+    entries: Number(r.entries),
+  }));
 }

@@ -28,7 +28,9 @@ export function charLength(text: string): number {
 /** Cuts a text to at most `max` characters (never in the middle of a surrogate pair), with "…" when cut. */
 export function clipChars(text: string, max: number): string {
   if (charLength(text) <= max) return text;
-  return `${Array.from(text).slice(0, Math.max(0, max - 1)).join("")}…`;
+  return `${Array.from(text)
+    .slice(0, Math.max(0, max - 1))
+    .join("")}…`;
 }
 
 /** Removes what must never be stored; keeps line breaks when `multiline`. Never refuses. */

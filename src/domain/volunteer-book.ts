@@ -71,16 +71,24 @@ export function entriesFingerprint(entries: readonly ConfirmedEntry[]): string {
  * with the same entries (and holder name) reuses the book already issued, with its code: pressing again never
  * makes another. The holder's name is a snapshot, so it needs consent (without it no name is stored).
  */
-export async function issueVolunteerBook(db: Database, userId: number, period: BookPeriod, now = new Date()): Promise<IssueResult> {
+export async function issueVolunteerBook(
+  db: Database,
+  userId: number,
+  period: BookPeriod,
+  now = new Date(),
+): Promise<IssueResult> {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
   if (!user) throw new DomainError("user_not_found");
   if (!hasConsent(user)) throw new DomainError("consent_required");
   const today = localDay(now);
-  const range = period === "all" ? { from: (await firstConfirmedDay(db, userId)) ?? today, to: today } : periodRange(period, today);
+  const range =
+    period === "all" ? { from: (await firstConfirmedDay(db, userId)) ?? today, to: today } : periodRange(period, today);
   const entries = await confirmedEntries(db, userId, range.from, range.to);
   if (entries.length === 0) return { status: "empty", range };
 
-  const holderName = [user.firstName, user.lastName].filter(Boolean).join(" ") || (user.username ? `@${user.username}` : String(user.id));
+  const holderName =
+    [user.firstName, user.lastName].filter(Boolean).join(" ") ||
+    (user.username ? `@${user.username}` : String(user.id));
   const entriesHash = entriesFingerprint(entries);
   const [existing] = await db
     .select()
@@ -103,7 +111,16 @@ export async function issueVolunteerBook(db: Database, userId: number, period: B
   for (;;) {
     const [book] = await db
       .insert(volunteerBooks)
-      .values({ code: newBookCode(), userId, periodFrom: range.from, periodTo: range.to, totalHours, entries: entries.length, holderName, entriesHash })
+      .values({
+        code: newBookCode(),
+        userId,
+        periodFrom: range.from,
+        periodTo: range.to,
+        totalHours,
+        entries: entries.length,
+        holderName,
+        entriesHash,
+      })
       .onConflictDoNothing()
       .returning();
     if (book) return { status: "issued", book: book as IssuedBook, entries, reused: false };
@@ -150,7 +167,13 @@ function csvField(value: string): string {
 export function volunteerBookCsv(entries: readonly ConfirmedEntry[], total: number, labels: CsvLabels): Buffer {
   const rows = [
     [labels.date, labels.organization, labels.action, labels.category, labels.hours],
-    ...entries.map((e) => [dottedDay(e.date), e.organization ?? "", e.action ?? "", labels.categoryName(e.category), decimalComma(e.hours)]),
+    ...entries.map((e) => [
+      dottedDay(e.date),
+      e.organization ?? "",
+      e.action ?? "",
+      labels.categoryName(e.category),
+      decimalComma(e.hours),
+    ]),
     [labels.total, "", "", "", decimalComma(total)],
   ];
   const text = `${rows.map((row) => row.map(csvField).join(";")).join("\r\n")}\r\n`;

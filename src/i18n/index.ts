@@ -36,7 +36,9 @@ export function readLocaleResources(dir = LOCALES_DIR): Record<Locale, Record<st
   const resources = {} as Record<Locale, Record<string, unknown>>;
   for (const locale of LOCALES) {
     const bundle: Record<string, unknown> = {};
-    for (const file of readdirSync(join(dir, locale)).filter((f) => f.endsWith(".json")).sort()) {
+    for (const file of readdirSync(join(dir, locale))
+      .filter((f) => f.endsWith(".json"))
+      .sort()) {
       bundle[file.slice(0, -".json".length)] = JSON.parse(readFileSync(join(dir, locale, file), "utf8"));
     }
     resources[locale] = bundle;
@@ -80,6 +82,9 @@ export async function createI18n(): Promise<I18n> {
     // Values are escaped for Telegram HTML: user text can never inject markup.
     interpolation: { escapeValue: true, escape: escapeHtml },
   });
-  const fixed = { kk: remembered(instance.getFixedT("kk")), ru: remembered(instance.getFixedT("ru")) } as Record<Locale, Translate>;
+  const fixed = { kk: remembered(instance.getFixedT("kk")), ru: remembered(instance.getFixedT("ru")) } as Record<
+    Locale,
+    Translate
+  >;
   return { t: (locale) => fixed[locale] };
 }

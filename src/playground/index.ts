@@ -51,7 +51,11 @@ export async function startPlayground(config: Config): Promise<{ stop(): Promise
     const inline = [...mine].reverse().find((m) => m.reply_markup?.inline_keyboard?.length);
     for (const row of inline?.reply_markup?.inline_keyboard ?? []) {
       for (const b of row) {
-        if (b.callback_data) buttons.push({ label: b.text, press: () => emulator.pressButton(user.id, inline!.message_id, b.callback_data) });
+        if (b.callback_data)
+          buttons.push({
+            label: b.text,
+            press: () => emulator.pressButton(user.id, inline!.message_id, b.callback_data),
+          });
         else if (b.url) buttons.push({ label: `${b.text} → ${b.url}`, press: () => out(`  (link: ${b.url})`) });
       }
     }
@@ -62,7 +66,10 @@ export async function startPlayground(config: Config): Promise<{ stop(): Promise
         const location = typeof b === "object" && b.request_location;
         buttons.push({
           label: `${text} ⌨`,
-          press: () => (location ? emulator.sendLocation(user.id, ALMATY.latitude, ALMATY.longitude) : emulator.sendText(user.id, text)),
+          press: () =>
+            location
+              ? emulator.sendLocation(user.id, ALMATY.latitude, ALMATY.longitude)
+              : emulator.sendText(user.id, text),
         });
       }
     }
@@ -108,7 +115,8 @@ export async function startPlayground(config: Config): Promise<{ stop(): Promise
 
   out(`${paint("bold", "Erikti playground")} — you are ${user.first_name} (Telegram language: ${user.language_code}).`);
   out(`Database: ${config.databaseUrl ? "PostgreSQL" : join(config.dataDir, "pglite")}; logs: ${logFile}`);
-  if (demo.seeded) out(`Demo data added: ${demo.actions} actions across the 20 regions, marathons and longevity clubs.`);
+  if (demo.seeded)
+    out(`Demo data added: ${demo.actions} actions across the 20 regions, marathons and longevity clubs.`);
   out(HELP);
   out("Send /start to begin.");
   rl.prompt();

@@ -19,7 +19,10 @@ export function htmlToTerminal(html: string, color = true): string {
     .replace(/&(lt|gt|quot|amp|#\d+|#x[0-9a-f]+);/gi, (_m, entity: string) => {
       const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', amp: "&" };
       if (named[entity.toLowerCase()]) return named[entity.toLowerCase()]!;
-      const code = entity.startsWith("#x") || entity.startsWith("#X") ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+      const code =
+        entity.startsWith("#x") || entity.startsWith("#X")
+          ? parseInt(entity.slice(2), 16)
+          : parseInt(entity.slice(1), 10);
       return String.fromCodePoint(code);
     });
 }

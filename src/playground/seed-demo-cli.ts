@@ -25,7 +25,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
+  if (error instanceof ConfigError)
+    for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
   else console.error(`Seeding failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -147,7 +147,12 @@ const NGOS: Array<{ name: string; categories: Category[] }> = [
 
 const TITLES: Record<Category, Record<Lang, string[]>> = {
   ecology: {
-    kk: ["Таза Қазақстан: саябақты тазалау", "Ағаш отырғызу акциясы", "Өзен жағасын қоқыстан тазарту", "Экосабақ: қалдықты сұрыптауды үйренеміз"],
+    kk: [
+      "Таза Қазақстан: саябақты тазалау",
+      "Ағаш отырғызу акциясы",
+      "Өзен жағасын қоқыстан тазарту",
+      "Экосабақ: қалдықты сұрыптауды үйренеміз",
+    ],
     ru: [
       "Таза Қазақстан: субботник в парке",
       "Посадка деревьев во дворе школы",
@@ -158,19 +163,39 @@ const TITLES: Record<Category, Record<Lang, string[]>> = {
   },
   social: {
     kk: ["Көпбалалы отбасыларға азық-түлік себеті", "Балалар үйінде ойын күні", "Қайырымдылық жәрмеңкесі"],
-    ru: ["Фудбанк: сортировка продуктовых наборов", "Сбор тёплых вещей для нуждающихся", "Праздник для детей из детского дома"],
+    ru: [
+      "Фудбанк: сортировка продуктовых наборов",
+      "Сбор тёплых вещей для нуждающихся",
+      "Праздник для детей из детского дома",
+    ],
   },
   health: {
-    kk: ["Қан тапсыру акциясы «Өмір сыйла»", "Алғашқы көмек: еріктілерге арналған тренинг", "Балалар ауруханасында ойын бөлмесі"],
-    ru: ["Донорская акция «Сдай кровь — спаси жизнь»", "Измерение давления в торговом центре", "Волонтёры в детской больнице"],
+    kk: [
+      "Қан тапсыру акциясы «Өмір сыйла»",
+      "Алғашқы көмек: еріктілерге арналған тренинг",
+      "Балалар ауруханасында ойын бөлмесі",
+    ],
+    ru: [
+      "Донорская акция «Сдай кровь — спаси жизнь»",
+      "Измерение давления в торговом центре",
+      "Волонтёры в детской больнице",
+    ],
   },
   education: {
     kk: ["Мектеп оқушыларына математикадан көмек", "Қазақ тілі: сөйлесу клубы", "Кітапханада балаларға кітап оқу"],
-    ru: ["Репетиторство для школьников: английский язык", "Профориентация для старшеклассников", "Уроки программирования для подростков"],
+    ru: [
+      "Репетиторство для школьников: английский язык",
+      "Профориентация для старшеклассников",
+      "Уроки программирования для подростков",
+    ],
   },
   culture: {
     kk: ["Мерекелік концертті ұйымдастыруға көмек", "Мұражайда еріктілер күні", "Тарихи ескерткішті абаттандыру"],
-    ru: ["Экскурсия по старому городу для гостей", "Помощь на фестивале домбры", "Оцифровка архива краеведческого музея"],
+    ru: [
+      "Экскурсия по старому городу для гостей",
+      "Помощь на фестивале домбры",
+      "Оцифровка архива краеведческого музея",
+    ],
   },
   emergency: {
     kk: ["Су тасқынына дайындық: қап толтыру", "Іздестіру-құтқару жаттығуы", "Гуманитарлық көмек жинау пункті"],
@@ -178,7 +203,11 @@ const TITLES: Record<Category, Record<Lang, string[]>> = {
   },
   seniors: {
     kk: ["Қарттар үйіне көмек", "Ардагерлерге қонаққа барамыз", "Жалғыз қарттарға азық-түлік жеткізу"],
-    ru: ["Цифровая грамотность для пожилых: смартфон и eGov", "Концерт в доме престарелых", "Прогулка с подопечными центра долголетия"],
+    ru: [
+      "Цифровая грамотность для пожилых: смартфон и eGov",
+      "Концерт в доме престарелых",
+      "Прогулка с подопечными центра долголетия",
+    ],
   },
   animals: {
     kk: ["Жануарлар баспанасында ит серуендету", "Үйсіз мысықтарға үйшік жасау", "Баспанаға жем жинау"],
@@ -239,20 +268,61 @@ const DESCRIPTIONS: Record<Category, Record<Lang, string>> = {
 
 const VENUES: Record<Category, Record<Lang, string[]>> = {
   ecology: { kk: ["Қалалық саябақ", "Жағалау", "Гүлзар"], ru: ["Городской парк", "Набережная", "Сквер"] },
-  social: { kk: ["Азық-түлік банкі", "Әлеуметтік көмек орталығы", "Балалар үйі"], ru: ["Фудбанк", "Центр социальной помощи", "Детский дом"] },
-  health: { kk: ["Қалалық аурухана", "Қан орталығы", "Қалалық емхана"], ru: ["Городская больница", "Центр крови", "Городская поликлиника"] },
-  education: { kk: ["Мектеп-гимназия", "Облыстық кітапхана", "Жастар орталығы"], ru: ["Школа-гимназия", "Областная библиотека", "Молодёжный центр"] },
-  culture: { kk: ["Облыстық мұражай", "Мәдениет үйі", "Драма театры"], ru: ["Областной музей", "Дом культуры", "Драмтеатр"] },
-  emergency: { kk: ["ТЖД оқу орталығы", "Құтқару станциясы", "Көмек жинау пункті"], ru: ["Учебный центр ДЧС", "Спасательная станция", "Пункт сбора помощи"] },
-  seniors: { kk: ["Қарттар үйі", "Белсенді ұзақ өмір орталығы", "Ардагерлер кеңесі"], ru: ["Дом престарелых", "Центр активного долголетия", "Совет ветеранов"] },
+  social: {
+    kk: ["Азық-түлік банкі", "Әлеуметтік көмек орталығы", "Балалар үйі"],
+    ru: ["Фудбанк", "Центр социальной помощи", "Детский дом"],
+  },
+  health: {
+    kk: ["Қалалық аурухана", "Қан орталығы", "Қалалық емхана"],
+    ru: ["Городская больница", "Центр крови", "Городская поликлиника"],
+  },
+  education: {
+    kk: ["Мектеп-гимназия", "Облыстық кітапхана", "Жастар орталығы"],
+    ru: ["Школа-гимназия", "Областная библиотека", "Молодёжный центр"],
+  },
+  culture: {
+    kk: ["Облыстық мұражай", "Мәдениет үйі", "Драма театры"],
+    ru: ["Областной музей", "Дом культуры", "Драмтеатр"],
+  },
+  emergency: {
+    kk: ["ТЖД оқу орталығы", "Құтқару станциясы", "Көмек жинау пункті"],
+    ru: ["Учебный центр ДЧС", "Спасательная станция", "Пункт сбора помощи"],
+  },
+  seniors: {
+    kk: ["Қарттар үйі", "Белсенді ұзақ өмір орталығы", "Ардагерлер кеңесі"],
+    ru: ["Дом престарелых", "Центр активного долголетия", "Совет ветеранов"],
+  },
   animals: { kk: ["Жануарлар баспанасы", "Ветеринарлық клиника"], ru: ["Приют для животных", "Ветклиника"] },
-  sport: { kk: ["Орталық стадион", "Спорт кешені", "Қалалық саябақ"], ru: ["Центральный стадион", "Спорткомплекс", "Городской парк"] },
+  sport: {
+    kk: ["Орталық стадион", "Спорт кешені", "Қалалық саябақ"],
+    ru: ["Центральный стадион", "Спорткомплекс", "Городской парк"],
+  },
   other: { kk: ["Коворкинг", "Жастар сарайы"], ru: ["Коворкинг", "Дворец молодёжи"] },
 };
 
 const STREETS: Record<Lang, string[]> = {
-  kk: ["Абай көшесі", "Төле би көшесі", "Жамбыл көшесі", "Әуезов көшесі", "Байтұрсынұлы көшесі", "Сейфуллин көшесі", "Қонаев көшесі", "Желтоқсан көшесі", "Республика даңғылы"],
-  ru: ["ул. Абая", "ул. Толе би", "ул. Жамбыла", "ул. Ауэзова", "ул. Байтурсынова", "ул. Сейфуллина", "ул. Кунаева", "ул. Желтоксан", "пр. Республики"],
+  kk: [
+    "Абай көшесі",
+    "Төле би көшесі",
+    "Жамбыл көшесі",
+    "Әуезов көшесі",
+    "Байтұрсынұлы көшесі",
+    "Сейфуллин көшесі",
+    "Қонаев көшесі",
+    "Желтоқсан көшесі",
+    "Республика даңғылы",
+  ],
+  ru: [
+    "ул. Абая",
+    "ул. Толе би",
+    "ул. Жамбыла",
+    "ул. Ауэзова",
+    "ул. Байтурсынова",
+    "ул. Сейфуллина",
+    "ул. Кунаева",
+    "ул. Желтоксан",
+    "пр. Республики",
+  ],
 };
 
 /** Local start hours that suit each direction (Asia/Almaty). */
@@ -291,9 +361,14 @@ export function planDemo(regionList: readonly Region[], options: SeedDemoOptions
   for (const region of regionList) {
     const own = [
       orgs.push({ name: `Еріктілер фронт-офисі — ${region.nameKk}`, regionCode: region.code, verifiedAt: now }) - 1,
-      orgs.push({ name: `Отдел по делам молодёжи акимата г. ${region.centerRu}`, regionCode: region.code, verifiedAt: now }) - 1,
+      orgs.push({
+        name: `Отдел по делам молодёжи акимата г. ${region.centerRu}`,
+        regionCode: region.code,
+        verifiedAt: now,
+      }) - 1,
     ];
-    for (const name of UNIVERSITIES[region.code] ?? []) own.push(orgs.push({ name, regionCode: region.code, verifiedAt: now }) - 1);
+    for (const name of UNIVERSITIES[region.code] ?? [])
+      own.push(orgs.push({ name, regionCode: region.code, verifiedAt: now }) - 1);
     orgsByRegion.set(region.code, own);
   }
   const ngoIndexes = NGOS.map((ngo) => orgs.push({ name: ngo.name, regionCode: null, verifiedAt: now }) - 1);
@@ -325,7 +400,10 @@ export function planDemo(regionList: readonly Region[], options: SeedDemoOptions
     },
   ];
 
-  const counts = shareOut(total, regionList.map((r) => REGION_WEIGHT[r.code] ?? 1));
+  const counts = shareOut(
+    total,
+    regionList.map((r) => REGION_WEIGHT[r.code] ?? 1),
+  );
   const actionList: DemoPlan["actions"] = [];
   regionList.forEach((region, regionIndex) => {
     const center = CENTER_OVERRIDES[region.code] ?? region;
@@ -335,8 +413,11 @@ export function planDemo(regionList: readonly Region[], options: SeedDemoOptions
     ];
     for (let i = 0; i < counts[regionIndex]!; i++) {
       // Every direction appears in every region with at least 10 actions; the rest is random.
-      const category = i < CATEGORIES.length ? CATEGORIES[(i + regionIndex) % CATEGORIES.length]! : random.pick(CATEGORIES);
-      actionList.push(planAction(random, region, pickWeighted(random, places), category, now, orgsByRegion, ngoIndexes));
+      const category =
+        i < CATEGORIES.length ? CATEGORIES[(i + regionIndex) % CATEGORIES.length]! : random.pick(CATEGORIES);
+      actionList.push(
+        planAction(random, region, pickWeighted(random, places), category, now, orgsByRegion, ngoIndexes),
+      );
     }
   });
 
@@ -386,7 +467,8 @@ function planAction(
   const distanceKm = place.radiusKm * Math.sqrt(random.next());
   const bearing = random.next() * 2 * Math.PI;
   const latitude = place.latitude + (distanceKm * Math.cos(bearing)) / 111.32;
-  const longitude = place.longitude + (distanceKm * Math.sin(bearing)) / (111.32 * Math.cos((place.latitude * Math.PI) / 180));
+  const longitude =
+    place.longitude + (distanceKm * Math.sin(bearing)) / (111.32 * Math.cos((place.latitude * Math.PI) / 180));
 
   const startHour = random.pick(START_HOURS[category]);
   // Over by 21:00 local time.
@@ -398,12 +480,23 @@ function planAction(
   const fill = random.next();
   // Seats taken by volunteers who signed up elsewhere (e.g. Qazvolunteer.kz): some actions are nearly or fully booked.
   const participantsCount =
-    fill < 0.4 ? 0 : fill < 0.85 ? random.int(1, capacity - 1) : fill < 0.95 ? Math.max(0, capacity - random.int(1, 2)) : capacity;
+    fill < 0.4
+      ? 0
+      : fill < 0.85
+        ? random.int(1, capacity - 1)
+        : fill < 0.95
+          ? Math.max(0, capacity - random.int(1, 2))
+          : capacity;
 
   const ngos = ngoIndexes.filter((_, k) => NGOS[k]!.categories.includes(category));
-  const organizationIndex = ngos.length && random.chance(0.35) ? random.pick(ngos) : random.pick(orgsByRegion.get(region.code)!);
+  const organizationIndex =
+    ngos.length && random.chance(0.35) ? random.pick(ngos) : random.pick(orgsByRegion.get(region.code)!);
   const marathonCode =
-    region.code === "almaty" && category === "ecology" ? REGIONAL_MARATHON_CODE : random.chance(0.25) ? DEMO_MARATHON_CODE : null;
+    region.code === "almaty" && category === "ecology"
+      ? REGIONAL_MARATHON_CODE
+      : random.chance(0.25)
+        ? DEMO_MARATHON_CODE
+        : null;
 
   return {
     organizationIndex,
@@ -427,7 +520,8 @@ function planAction(
 /** A local date 0–44 days ahead at the given local hour (or half past), never within the next hour. */
 function startTime(random: Random, hour: number, now: Date): Date {
   const today = Math.floor((now.getTime() + ALMATY_OFFSET_MS) / DAY_MS) * DAY_MS;
-  const local = today + random.int(0, DAYS_AHEAD - 1) * DAY_MS + hour * 3_600_000 + (random.chance(0.3) ? 1_800_000 : 0);
+  const local =
+    today + random.int(0, DAYS_AHEAD - 1) * DAY_MS + hour * 3_600_000 + (random.chance(0.3) ? 1_800_000 : 0);
   let utc = local - ALMATY_OFFSET_MS;
   if (utc < now.getTime() + 3_600_000) utc += DAY_MS;
   return new Date(utc);
@@ -472,15 +566,15 @@ export async function seedDemo(db: Database, options: SeedDemoOptions = {}): Pro
       .returning({ id: marathons.id, code: marathons.code });
     if (!marker) return { seeded: false, organizations: 0, actions: 0, marathons: 0, clubs: 0 };
     const marathonIds = new Map([[marker.code, marker.id]]);
-    for (const row of await tx.insert(marathons).values(otherMarathons).returning({ id: marathons.id, code: marathons.code }))
+    for (const row of await tx
+      .insert(marathons)
+      .values(otherMarathons)
+      .returning({ id: marathons.id, code: marathons.code }))
       marathonIds.set(row.code, row.id);
 
-    const orgIds = (
-      await tx
-        .insert(organizations)
-        .values(plan.organizations)
-        .returning({ id: organizations.id })
-    ).map((row) => row.id);
+    const orgIds = (await tx.insert(organizations).values(plan.organizations).returning({ id: organizations.id })).map(
+      (row) => row.id,
+    );
 
     const rows = plan.actions.map(({ organizationIndex, marathonCode, ...action }) => ({
       ...action,

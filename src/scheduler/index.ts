@@ -90,7 +90,11 @@ export class Scheduler {
     await this.track(this.runAll());
     if (this.stopped) return;
     this.tasks = this.jobs.map((job) =>
-      cron.schedule(job.cron, () => this.track(this.runJob(job)), { timezone: TIME_ZONE, noOverlap: true, name: job.name }),
+      cron.schedule(job.cron, () => this.track(this.runJob(job)), {
+        timezone: TIME_ZONE,
+        noOverlap: true,
+        name: job.name,
+      }),
     );
   }
 

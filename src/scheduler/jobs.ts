@@ -17,7 +17,9 @@ const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 const buttonKind = (kind: OutboxButton["kind"]) => sql`${kind}::text`;
 
 async function insertedCount(db: Executor, query: ReturnType<typeof sql>): Promise<number> {
-  const rows = rowsOf<{ n: number | string }>(await db.execute(sql`with inserted as (${query} returning 1) select count(*) as n from inserted`));
+  const rows = rowsOf<{ n: number | string }>(
+    await db.execute(sql`with inserted as (${query} returning 1) select count(*) as n from inserted`),
+  );
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -22,7 +22,11 @@ export function bookContent(rows: number): BookPdfContent {
     ]),
     total: ["Итого подтверждено", "100"],
     code: ["Код проверки", "ABCDEFGH23"],
-    verification: ["Проверить: /verify ABCDEFGH23", "https://t.me/erikti_bot?start=v_ABCDEFGH23", "Книжка подтверждает часы."],
+    verification: [
+      "Проверить: /verify ABCDEFGH23",
+      "https://t.me/erikti_bot?start=v_ABCDEFGH23",
+      "Книжка подтверждает часы.",
+    ],
   };
 }
 
@@ -49,7 +53,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await renderVolunteerBookPdf(bookContent(5)); // fonts parsed, code warm
   await renderVolunteerBookPdfOffThread(bookContent(5));
   for (const rows of [40, 200]) {
-    const runs = { main: [] as number[], worker: [] as number[], mainTotal: [] as number[], workerTotal: [] as number[] };
+    const runs = {
+      main: [] as number[],
+      worker: [] as number[],
+      mainTotal: [] as number[],
+      workerTotal: [] as number[],
+    };
     for (let i = 0; i < 7; i++) {
       const main = await longestBlock(() => renderVolunteerBookPdf(bookContent(rows)));
       const worker = await longestBlock(() => renderVolunteerBookPdfOffThread(bookContent(rows)));

@@ -28,7 +28,8 @@ import { actionReminders } from "../../src/scheduler/jobs";
 import { BotApiEmulator, type EmulatorOptions } from "../support/fake-telegram";
 import { freshPostgresUrl } from "../support/delivery-fixtures";
 
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
+const POSTGRES_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
 const WINDOW_S = Number(process.env.BENCH_DELIVERY_WINDOW ?? 30);
 const WARMUP_S = 3;
 const RAW = Number(process.env.BENCH_DELIVERY_RAW ?? 20_000);
@@ -184,7 +185,14 @@ async function twoInstances(): Promise<void> {
       from generate_series(0, ${total - 1}) as i`);
     const i18n = await createI18n();
     const dispatchers = handles.map(
-      ({ db }) => new Dispatcher({ db, api: new Api(telegram.token, { apiRoot: telegram.apiRoot }), i18n, logger: silent, buttons: renderOutboxButton }),
+      ({ db }) =>
+        new Dispatcher({
+          db,
+          api: new Api(telegram.token, { apiRoot: telegram.apiRoot }),
+          i18n,
+          logger: silent,
+          buttons: renderOutboxButton,
+        }),
     );
     for (const d of dispatchers) d.start();
     await sleep(WARMUP_S * 1000);
@@ -301,16 +309,29 @@ async function main(): Promise<void> {
   console.error(`delivery benchmark: two instances (${WARMUP_S + Math.min(WINDOW_S, 20)} s)…`);
   await twoInstances();
 
-  const header: Row = { what: "what", database: "database", messages: "messages", time: "time", throughput: "throughput", target: "target", errors: "errors" };
-  const line = (r: Row) => `| ${[r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors].join(" | ")} |`;
+  const header: Row = {
+    what: "what",
+    database: "database",
+    messages: "messages",
+    time: "time",
+    throughput: "throughput",
+    target: "target",
+    errors: "errors",
+  };
+  const line = (r: Row) =>
+    `| ${[r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors].join(" | ")} |`;
   console.log(line(header));
   console.log(`|${" --- |".repeat(7)}`);
   for (const row of rows) console.log(line(row));
-  console.log(`\nMeasured ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`);
+  console.log(
+    `\nMeasured ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`,
+  );
 }
 
 async function runEmulator(): Promise<void> {
-  const options = JSON.parse(process.argv[process.argv.indexOf("--emulator") + 1]!) as EmulatorOptions & { users: number };
+  const options = JSON.parse(process.argv[process.argv.indexOf("--emulator") + 1]!) as EmulatorOptions & {
+    users: number;
+  };
   const emulator = await BotApiEmulator.start(options);
   for (let i = 0; i < options.users; i++) emulator.addUser({ id: FIRST_CHAT + i, first_name: "V" });
   const send = (message: FromChild) => process.send!(message);

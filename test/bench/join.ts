@@ -19,7 +19,8 @@ const JOINS = Number(process.env.BENCH_JOIN_JOINS ?? 1000);
 const CAPACITY = Number(process.env.BENCH_JOIN_CAPACITY ?? 50);
 const MANY = Number(process.env.BENCH_JOIN_ACTIONS ?? 200);
 const ROUNDS = Number(process.env.BENCH_JOIN_ROUNDS ?? 3);
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
+const POSTGRES_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
 const FIRST_USER = 9_100_000_000;
 
 interface Round {
@@ -27,8 +28,6 @@ interface Round {
   p50: number;
   p95: number;
 }
-
-
 
 async function createActions(db: Database, count: number): Promise<number[]> {
   const startsAt = new Date(Date.now() + 7 * 86_400_000);
@@ -45,7 +44,11 @@ async function createActions(db: Database, count: number): Promise<number[]> {
 }
 
 /** Runs the joins, all at once (the pool queues them) or one after another; checks the outcome against capacity. */
-async function run(db: Database, pairs: Array<[actionId: number, userId: number]>, concurrent: boolean): Promise<Round> {
+async function run(
+  db: Database,
+  pairs: Array<[actionId: number, userId: number]>,
+  concurrent: boolean,
+): Promise<Round> {
   const latencies: number[] = [];
   const one = async ([actionId, userId]: [number, number]): Promise<JoinResult> => {
     const started = performance.now();
@@ -79,7 +82,11 @@ async function run(db: Database, pairs: Array<[actionId: number, userId: number]
 }
 
 async function main() {
-  console.log(`Node ${process.version}, ${new Date().toISOString()}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `Node ${process.version}, ${new Date().toISOString()}, ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const database = await openFreshPostgres(POSTGRES_URL);
   const db = database.db;
   try {
@@ -90,7 +97,11 @@ async function main() {
 
     const cases: Array<{ what: string; concurrent: boolean; actionCount: number }> = [
       { what: `${JOINS} joins of ONE action (capacity ${CAPACITY}), all at once`, concurrent: true, actionCount: 1 },
-      { what: `${JOINS} joins over ${MANY} actions (capacity ${CAPACITY}), all at once`, concurrent: true, actionCount: MANY },
+      {
+        what: `${JOINS} joins over ${MANY} actions (capacity ${CAPACITY}), all at once`,
+        concurrent: true,
+        actionCount: MANY,
+      },
       { what: `baseline: ${JOINS} joins over ${MANY} actions, one at a time`, concurrent: false, actionCount: MANY },
     ];
     const table: string[] = [];
@@ -119,7 +130,9 @@ async function main() {
       ];
       table.push(`| ${cells.join(" | ")} |`);
     }
-    console.log(`\nMedian of ${ROUNDS} rounds; every round checked: never more joined than capacity, waitlist positions 1..n.`);
+    console.log(
+      `\nMedian of ${ROUNDS} rounds; every round checked: never more joined than capacity, waitlist positions 1..n.`,
+    );
     console.log("| what | database | throughput | p50 latency | p95 latency | vs one at a time |");
     console.log("|---|---|---|---|---|---|");
     for (const line of table) console.log(line);

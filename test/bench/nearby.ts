@@ -22,7 +22,8 @@ const QUERIES = Number(process.env.BENCH_NEARBY_QUERIES ?? 1000);
 const BASELINE_QUERIES = Number(process.env.BENCH_NEARBY_BASELINE_QUERIES ?? 30);
 const WARMUP = 50;
 const DATABASES = (process.env.BENCH_NEARBY_DATABASES ?? "pglite,postgres").split(",").map((s) => s.trim());
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
+const POSTGRES_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
 
 /** Share of actions per region: the three big cities get more, like the real country. */
 const REGION_WEIGHT: Record<string, number> = { almaty: 6, astana: 5, shymkent: 3 };
@@ -31,8 +32,6 @@ interface Point {
   latitude: number;
   longitude: number;
 }
-
-
 
 /** mulberry32, so every run asks the same questions. */
 function prng(seed: number): () => number {
@@ -139,7 +138,9 @@ async function bench(name: string, database: DatabaseHandle, count: number): Pro
   console.log(`${name}: ${count.toLocaleString("en")} actions generated and analyzed in ${seconds} s`);
 
   const plan = rowsOf<Record<string, string>>(
-    await db.execute(sql`explain ${nearbyActionsQuery(db, { latitude: 43.238, longitude: 76.9452, limit: 5, offset: 0 }).getSQL()}`),
+    await db.execute(
+      sql`explain ${nearbyActionsQuery(db, { latitude: 43.238, longitude: 76.9452, limit: 5, offset: 0 }).getSQL()}`,
+    ),
   )
     .map((r) => Object.values(r)[0])
     .join("\n");
@@ -167,14 +168,28 @@ async function bench(name: string, database: DatabaseHandle, count: number): Pro
     `| ${what} | ${name} | ${rowsLabel} | ${queries} | ${m.median.toFixed(2)} ms | ${m.p95.toFixed(2)} ms | ${ratio} |`;
   const faster = (m: { median: number }) => `${(baseline.median / m.median).toFixed(0)}× faster`;
   return [
-    line(`findNearbyActions: 5 nearest (${usesIndex ? "GiST index" : "no index in the plan!"})`, QUERIES, knn, faster(knn)),
+    line(
+      `findNearbyActions: 5 nearest (${usesIndex ? "GiST index" : "no index in the plan!"})`,
+      QUERIES,
+      knn,
+      faster(knn),
+    ),
     line("findNearbyActions: + category + this week, page 2", QUERIES, filtered, faster(filtered)),
-    line(`baseline: full-scan haversine, 5 nearest (same results: ${same}/${baselinePoints.length})`, BASELINE_QUERIES, baseline, "baseline"),
+    line(
+      `baseline: full-scan haversine, 5 nearest (same results: ${same}/${baselinePoints.length})`,
+      BASELINE_QUERIES,
+      baseline,
+      "baseline",
+    ),
   ];
 }
 
 async function main() {
-  console.log(`Node ${process.version}, ${new Date().toISOString()}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `Node ${process.version}, ${new Date().toISOString()}, ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const table: string[] = [];
   for (const name of DATABASES) {
     if (name !== "pglite" && name !== "postgres") throw new Error(`unknown database ${name}`);

@@ -35,7 +35,8 @@ const STATEMENT_PRESSES = Number(process.env.BENCH_STATEMENT_PRESSES ?? 50);
 const STATEMENT_TARGET = 3;
 const ONLY = process.env.BENCH_ONLY;
 const PROFILE_DIR = process.env.BENCH_PROFILE;
-const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
+const POSTGRES_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
 
 interface Measurement {
   throughput: number;
@@ -103,7 +104,10 @@ async function measure(
   return { throughput, cpu, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
-async function benchErikti(database: DatabaseHandle, statements: { onQuery?: () => void }): Promise<{ results: Measurement[]; counts: StatementCounts; tolerated: string }> {
+async function benchErikti(
+  database: DatabaseHandle,
+  statements: { onQuery?: () => void },
+): Promise<{ results: Measurement[]; counts: StatementCounts; tolerated: string }> {
   const emulator = await BotApiEmulator.start();
   let listener: (id: number) => void = () => {};
   const start = (delivery?: false) =>
@@ -160,7 +164,8 @@ async function benchErikti(database: DatabaseHandle, statements: { onQuery?: () 
     await profiler.post("Profiler.start");
   }
   const results: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus, navigate));
+  for (let round = 0; round < ROUNDS; round++)
+    results.push(await measure(emulator, (cb) => (listener = cb), menus, navigate));
   if (profiler) {
     const { profile } = await profiler.post("Profiler.stop");
     const file = join(PROFILE_DIR!, `erikti-${database.kind}.cpuprofile`);
@@ -171,10 +176,14 @@ async function benchErikti(database: DatabaseHandle, statements: { onQuery?: () 
   }
   await app.stop();
   await emulator.close();
-  const tolerated = TOLERATED.map((text) => [text, emulator.failed().filter((c) => c.error?.description.includes(text)).length] as const);
+  const tolerated = TOLERATED.map(
+    (text) => [text, emulator.failed().filter((c) => c.error?.description.includes(text)).length] as const,
+  );
   const rejected = emulator.failed().filter((c) => !TOLERATED.some((text) => c.error?.description.includes(text)));
   if (rejected.length) {
-    throw new Error(`${rejected.length} requests were rejected by the fake Bot API:\n${[...new Set(rejected.map((c) => `${c.method}: ${c.error?.description}`))].join("\n")}`);
+    throw new Error(
+      `${rejected.length} requests were rejected by the fake Bot API:\n${[...new Set(rejected.map((c) => `${c.method}: ${c.error?.description}`))].join("\n")}`,
+    );
   }
   return { results, counts, tolerated: tolerated.map(([text, n]) => `${n} × "${text}"`).join(", ") };
 }
@@ -203,11 +212,22 @@ async function benchBareGrammy(edit = false): Promise<Measurement[]> {
   bot.on("callback_query", async (ctx) => {
     await ctx.answerCallbackQuery();
     if (!edit) return;
-    const keyboard = { inline_keyboard: [[{ text: "⏱", callback_data: "m:hours" }, { text: "🏠", callback_data: "m:home" }]] };
+    const keyboard = {
+      inline_keyboard: [
+        [
+          { text: "⏱", callback_data: "m:hours" },
+          { text: "🏠", callback_data: "m:home" },
+        ],
+      ],
+    };
     // "message is not modified" (a burst's stale presses, as for Erikti) is let go here too.
-    await ctx.editMessageText(ctx.callbackQuery.data === "m:hours" ? "hours" : "menu", { reply_markup: keyboard }).catch(() => {});
+    await ctx
+      .editMessageText(ctx.callbackQuery.data === "m:hours" ? "hours" : "menu", { reply_markup: keyboard })
+      .catch(() => {});
   });
-  bot.command("start", (ctx) => ctx.reply("menu", { reply_markup: { inline_keyboard: [[{ text: "x", callback_data: "m:hours" }]] } }));
+  bot.command("start", (ctx) =>
+    ctx.reply("menu", { reply_markup: { inline_keyboard: [[{ text: "x", callback_data: "m:hours" }]] } }),
+  );
   const runner = run(bot, { runner: { fetch: { timeout: 1 } } });
   const menus = new Map<number, number>();
   for (let i = 0; i < USERS; i++) {
@@ -218,7 +238,8 @@ async function benchBareGrammy(edit = false): Promise<Measurement[]> {
   for (let i = 0; i < USERS; i++) menus.set(9_000_000_000 + i, emulator.lastBotMessage(9_000_000_000 + i)!.message_id);
   const navigate = alternating();
   const results: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++) results.push(await measure(emulator, (cb) => (listener = cb), menus, edit ? navigate : () => "m:hours"));
+  for (let round = 0; round < ROUNDS; round++)
+    results.push(await measure(emulator, (cb) => (listener = cb), menus, edit ? navigate : () => "m:hours"));
   await runner.stop();
   await emulator.close();
   return results;
@@ -264,7 +285,9 @@ async function main() {
   const ceiling = median(bare.map((r) => r.throughput));
   rows.push(row("bare grammY (answers the button)", "—", bare));
   // Not the ceiling: the same two Bot API calls a press as Erikti (answer + edit), so what is left is Erikti's own.
-  rows.push(row("bare grammY answering and editing (Erikti's Bot API calls)", "—", await benchBareGrammy(true), ceiling));
+  rows.push(
+    row("bare grammY answering and editing (Erikti's Bot API calls)", "—", await benchBareGrammy(true), ceiling),
+  );
   const kinds = [
     { name: "pglite", open: openFreshPglite },
     { name: "postgres", open: (options: FreshDatabaseOptions) => openFreshPostgres(POSTGRES_URL, options) },
@@ -294,7 +317,9 @@ async function main() {
       await database.close();
     }
   }
-  console.log("\n| what | database | load | median throughput (burst) | p50 latency | p95 latency | throughput vs baseline | node CPU in the burst |");
+  console.log(
+    "\n| what | database | load | median throughput (burst) | p50 latency | p95 latency | throughput vs baseline | node CPU in the burst |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const line of rows) console.log(line);
   console.log("");

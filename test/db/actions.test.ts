@@ -21,7 +21,6 @@ const ALMATY = { latitude: 43.238, longitude: 76.9452 };
 const NOW = new Date("2026-03-11T05:00:00Z");
 const local = (iso: string) => new Date(`${iso}+05:00`);
 
-
 describe("periods in Asia/Almaty", () => {
   it("cut today, this weekend, this week and this month at local midnight", () => {
     expect(periodWindow("all", NOW)).toEqual({ from: NOW });
@@ -37,7 +36,10 @@ describe("periods in Asia/Almaty", () => {
     const saturday = local("2026-03-14T12:00");
     expect(periodWindow("weekend", saturday)).toEqual({ from: saturday, until: local("2026-03-16T00:00") });
     const mondayEarly = local("2026-03-16T00:30"); // still Sunday in UTC
-    expect(periodWindow("weekend", mondayEarly)).toEqual({ from: local("2026-03-21T00:00"), until: local("2026-03-23T00:00") });
+    expect(periodWindow("weekend", mondayEarly)).toEqual({
+      from: local("2026-03-21T00:00"),
+      until: local("2026-03-23T00:00"),
+    });
     expect(periodWindow("month", local("2026-12-31T23:00")).until).toEqual(local("2027-01-01T00:00"));
   });
 });
@@ -47,7 +49,7 @@ describe("calendar file (RFC 5545)", () => {
     const ics = buildIcs(
       {
         id: 42,
-        title: "Сенбілік; <Таза>, & \"Көк\" — ".repeat(4),
+        title: 'Сенбілік; <Таза>, & "Көк" — '.repeat(4),
         description: "Line one\nLine two",
         address: "Алматы, Абай 10",
         latitude: 43.238,
@@ -68,7 +70,7 @@ describe("calendar file (RFC 5545)", () => {
     expect(lines.every((line) => Buffer.byteLength(line) <= 75)).toBe(true);
     expect(lines.some((line) => line.startsWith(" "))).toBe(true);
     const unfolded = ics.replace(/\r\n /g, "");
-    expect(unfolded).toContain(`SUMMARY:${"Сенбілік\\; <Таза>\\, & \"Көк\" — ".repeat(4)}\r\n`);
+    expect(unfolded).toContain(`SUMMARY:${'Сенбілік\\; <Таза>\\, & "Көк" — '.repeat(4)}\r\n`);
     expect(unfolded).toContain("DESCRIPTION:Line one\\nLine two\\n\\nЖасыл Ел\r\n");
     expect(ics).not.toContain("\uFFFD");
   });
@@ -140,7 +142,12 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
     const near = rows[0]!;
     expect(near.distanceMeters).toBeGreaterThan(450);
     expect(near.distanceMeters).toBeLessThan(550);
-    expect(near).toMatchObject({ organizationName: "Жасыл Ел & <Co>", spotsLeft: 10, capacity: 10, address: "Address near" });
+    expect(near).toMatchObject({
+      organizationName: "Жасыл Ел & <Co>",
+      spotsLeft: 10,
+      capacity: 10,
+      address: "Address near",
+    });
     expect(near.startsAt).toBeInstanceOf(Date);
     expect(rows[1]).toMatchObject({ title: "mid", spotsLeft: 0, participantsCount: 10 });
   });
@@ -152,10 +159,17 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
 
   it("filters by period, with weekend boundaries in Asia/Almaty", async () => {
     const boundaryTitles = async (period: "today" | "weekend" | "week" | "month") =>
-      titles(await search({ period, latitude: ALMATY.latitude + 20 / 111.2 })).filter((t) => t !== "far" && t !== "near" && t !== "mid");
+      titles(await search({ period, latitude: ALMATY.latitude + 20 / 111.2 })).filter(
+        (t) => t !== "far" && t !== "near" && t !== "mid",
+      );
     expect(await boundaryTitles("today")).toEqual(["today_evening"]);
     expect((await boundaryTitles("weekend")).sort()).toEqual(["saturday_early", "sunday_late"]);
-    expect((await boundaryTitles("week")).sort()).toEqual(["friday_late", "saturday_early", "sunday_late", "today_evening"]);
+    expect((await boundaryTitles("week")).sort()).toEqual([
+      "friday_late",
+      "saturday_early",
+      "sunday_late",
+      "today_evening",
+    ]);
     const month = await boundaryTitles("month");
     expect(month).toContain("march_last");
     expect(month).toContain("monday_early");
@@ -168,13 +182,18 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   it("pages without gaps or repeats", async () => {
     const all = titles(await search());
     const pages = [];
-    for (let offset = 0; offset < all.length + 5; offset += 5) pages.push(...titles(await search({ limit: 5, offset })));
+    for (let offset = 0; offset < all.length + 5; offset += 5)
+      pages.push(...titles(await search({ limit: 5, offset })));
     expect(pages).toEqual(all);
     expect(await search({ limit: 5, offset: 100 })).toEqual([]);
   });
 
   it("reads a card with its organizer; drafts and bad ids are not found", async () => {
-    expect(await getActionCard(database.db, ids.mid!)).toMatchObject({ title: "mid", organizationName: "Жасыл Ел & <Co>", spotsLeft: 0 });
+    expect(await getActionCard(database.db, ids.mid!)).toMatchObject({
+      title: "mid",
+      organizationName: "Жасыл Ел & <Co>",
+      spotsLeft: 0,
+    });
     expect(await getActionCard(database.db, ids.cancelled!)).toMatchObject({ status: "cancelled" });
     expect(await getActionCard(database.db, ids.draft!)).toBeUndefined();
     expect(await getActionCard(database.db, 987_654)).toBeUndefined();

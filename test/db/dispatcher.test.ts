@@ -20,7 +20,13 @@ const silent = createLogger((process.env.TEST_LOG_LEVEL ?? "silent") as "silent"
 /** These tests send no direct replies: the dispatcher may use the whole rate. */
 const noReplies = { perSecond: () => 0 };
 
-function makeDispatcher(db: Database, apiRoot: string, token: string, i18n: I18n, options: Partial<DispatcherOptions> = {}) {
+function makeDispatcher(
+  db: Database,
+  apiRoot: string,
+  token: string,
+  i18n: I18n,
+  options: Partial<DispatcherOptions> = {},
+) {
   return new Dispatcher({
     db,
     api: new Api(token, { apiRoot, timeoutSeconds: 5 }),
@@ -84,8 +90,16 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
         },
       })),
       { chatId: 101, idempotencyKey: "text", content: { text: "<b>Сәлем</b> &amp; hi" } },
-      { chatId: 102, idempotencyKey: "copy", content: { copy: { fromChatId: 103, messageId: original.message!.message_id } } },
-      { chatId: 102, idempotencyKey: "doc", content: { document: "https://example.kz/book.pdf", caption: "<i>Кітап</i>" } },
+      {
+        chatId: 102,
+        idempotencyKey: "copy",
+        content: { copy: { fromChatId: 103, messageId: original.message!.message_id } },
+      },
+      {
+        chatId: 102,
+        idempotencyKey: "doc",
+        content: { document: "https://example.kz/book.pdf", caption: "<i>Кітап</i>" },
+      },
     ]);
     const d = await runUntilIdle(dispatcher({ perChatIntervalMs: 0 }));
     expect(d.stats).toMatchObject({ sent: 5, dead: 0, rateLimited: 0 });
@@ -101,7 +115,9 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     expect(ru[1]!.text).toBe("Сообщение для копии");
     expect(ru[2]!.document?.file_name).toBe("book.pdf");
     const rows = await rowsByKey(db);
-    expect(Object.values(rows).every((r) => r.state === "sent" && r.sentAt && r.lockedUntil === null && r.attempts === 1)).toBe(true);
+    expect(
+      Object.values(rows).every((r) => r.state === "sent" && r.sentAt && r.lockedUntil === null && r.attempts === 1),
+    ).toBe(true);
   });
 
   it("dead-letters 403s without retrying and marks blocked, deactivated and never-started users", async () => {
@@ -112,7 +128,10 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     emulator.blockBot(201);
     emulator.deactivate(202);
     await addUsers(db, [201, 202, 203]);
-    await enqueue(db, [201, 202, 203].map((chatId) => ({ chatId, idempotencyKey: `b:${chatId}`, content: { text: "hi" } })));
+    await enqueue(
+      db,
+      [201, 202, 203].map((chatId) => ({ chatId, idempotencyKey: `b:${chatId}`, content: { text: "hi" } })),
+    );
     const d = await runUntilIdle(dispatcher());
     expect(d.stats).toMatchObject({ sent: 0, blocked: 3, dead: 3, retried: 0 });
     for (const id of [201, 202, 203]) expect(sendsTo(emulator, id)).toHaveLength(1);
@@ -120,14 +139,20 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     expect(rows["b:201"]!.lastError).toBe("403: Forbidden: bot was blocked by the user");
     expect(rows["b:202"]!.lastError).toBe("403: Forbidden: user is deactivated");
     expect(rows["b:203"]!.lastError).toBe("403: Forbidden: bot can't initiate conversation with a user");
-    const marked = await db.select({ id: users.id, blockedAt: users.blockedAt }).from(users).where(inArray(users.id, [201, 202, 203]));
+    const marked = await db
+      .select({ id: users.id, blockedAt: users.blockedAt })
+      .from(users)
+      .where(inArray(users.id, [201, 202, 203]));
     expect(marked.every((u) => u.blockedAt !== null)).toBe(true);
 
     // Later messages to a user marked blocked are dead-lettered without asking Telegram again.
     await enqueue(db, { chatId: 201, idempotencyKey: "b:201:again", content: { text: "hi again" } });
     await runUntilIdle(dispatcher());
     expect(sendsTo(emulator, 201)).toHaveLength(1);
-    expect((await rowsByKey(db))["b:201:again"]).toMatchObject({ state: "dead", lastError: "recipient has blocked the bot" });
+    expect((await rowsByKey(db))["b:201:again"]).toMatchObject({
+      state: "dead",
+      lastError: "recipient has blocked the bot",
+    });
   });
 
   it("dead-letters other 4xx with Telegram's reason", async () => {
@@ -173,14 +198,18 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     // The next attempts come when due (the clock moved on); the third failure is final.
     const shift = { by: 80_000 };
     const clock = () => Date.now() + shift.by;
-    await runUntilIdle(makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3, clock }));
+    await runUntilIdle(
+      makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3, clock }),
+    );
     row = (await rowsByKey(db)).flaky!;
     expect(row).toMatchObject({ state: "pending", attempts: 2 });
     expect(row.notBefore.getTime() - clock()).toBeGreaterThan(0.8 * 120_000 - 2000);
     shift.by += 200_000;
     await new Promise<void>((resolve) => flaky.close(() => resolve()));
     // Now nothing listens there: a network error.
-    await runUntilIdle(makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3, clock }));
+    await runUntilIdle(
+      makeDispatcher(db, root, emulator.token, i18n, { backoffBaseMs: 60_000, maxAttempts: 3, clock }),
+    );
     row = (await rowsByKey(db)).flaky!;
     expect(row.state).toBe("dead");
     expect(row.attempts).toBe(3);
@@ -194,7 +223,10 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     const ids = Array.from({ length: 12 }, (_, i) => 500 + i);
     for (const id of ids) limited.addUser({ id, first_name: "E" });
     await addUsers(db, ids);
-    await enqueue(db, ids.map((chatId) => ({ chatId, idempotencyKey: `rl:${chatId}`, content: { text: `m${chatId}` } })));
+    await enqueue(
+      db,
+      ids.map((chatId) => ({ chatId, idempotencyKey: `rl:${chatId}`, content: { text: `m${chatId}` } })),
+    );
     // Configured far above what this "Telegram" allows, to provoke 429s.
     const d = await runUntilIdle(makeDispatcher(db, limited.apiRoot, limited.token, i18n, { ratePerSecond: 100 }));
     expect(d.stats.rateLimited).toBeGreaterThan(0);
@@ -220,10 +252,19 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     const others = Array.from({ length: 10 }, (_, i) => 651 + i);
     for (const id of [busy, ...others]) paced.addUser({ id, first_name: "K" });
     await addUsers(db, [busy, ...others]);
-    await enqueue(db, [busy, ...others].map((chatId) => ({ chatId, idempotencyKey: `one:${chatId}`, content: { text: `one ${chatId}` } })));
+    await enqueue(
+      db,
+      [busy, ...others].map((chatId) => ({
+        chatId,
+        idempotencyKey: `one:${chatId}`,
+        content: { text: `one ${chatId}` },
+      })),
+    );
     // A direct reply to the busy chat a moment ago (the outbox does not know of it): Telegram answers 429 for it.
     await new Api(paced.token, { apiRoot: paced.apiRoot }).sendMessage(busy, "a reply");
-    const d = await runUntilIdle(makeDispatcher(db, paced.apiRoot, paced.token, i18n, { ratePerSecond: 30, replies: noReplies }));
+    const d = await runUntilIdle(
+      makeDispatcher(db, paced.apiRoot, paced.token, i18n, { ratePerSecond: 30, replies: noReplies }),
+    );
     expect(d.stats).toMatchObject({ sent: 11, rateLimited: 1, floodPauses: 0 });
     const sent = paced.calls.filter((c) => c.method === "sendMessage" && c.params.text !== "a reply");
     const limited = sent.find((c) => !c.ok)!;
@@ -246,10 +287,17 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
       const ids = Array.from({ length: 8 }, (_, i) => first + i);
       for (const id of ids) emulator.addUser({ id, first_name: "M" });
       await addUsers(db, ids);
-      await enqueue(db, ids.map((chatId) => ({ chatId, idempotencyKey: `share:${replies}:${chatId}`, content: { text: "hi" } })));
+      await enqueue(
+        db,
+        ids.map((chatId) => ({ chatId, idempotencyKey: `share:${replies}:${chatId}`, content: { text: "hi" } })),
+      );
       const slots: number[] = [];
       await runUntilIdle(
-        dispatcher({ ratePerSecond: 30, replies: { perSecond: () => replies }, onClaimed: (claimed) => slots.push(...claimed.map((c) => c.slot)) }),
+        dispatcher({
+          ratePerSecond: 30,
+          replies: { perSecond: () => replies },
+          onClaimed: (claimed) => slots.push(...claimed.map((c) => c.slot)),
+        }),
       );
       expect(slots).toHaveLength(ids.length);
       for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(gap);
@@ -268,7 +316,13 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
       { chatId: 602, idempotencyKey: "q:no-quiet", content: { text: "no quiet hours" }, notBefore: night },
       { chatId: 601, idempotencyKey: "q:expired", content: { text: "too late" }, notBefore: night, expiresAt: night },
       // A reminder reached late: it would expire (06:00) before quiet hours end (08:00), so it goes now.
-      { chatId: 601, idempotencyKey: "q:late-reminder", content: { text: "reminder" }, notBefore: night, expiresAt: new Date("2026-12-03T01:00:00Z") },
+      {
+        chatId: 601,
+        idempotencyKey: "q:late-reminder",
+        content: { text: "reminder" },
+        notBefore: night,
+        expiresAt: new Date("2026-12-03T01:00:00Z"),
+      },
     ]);
     // The clock runs (send slots are spaced in time), shifted to the moment wanted.
     const shifted = (to: Date) => {
@@ -336,7 +390,10 @@ describeOnPostgres("two dispatchers on one PostgreSQL", (fresh) => {
     const ids = Array.from({ length: 160 }, (_, i) => 800_000 + i);
     for (const id of ids) emulator.addUser({ id, first_name: "H" });
     await addUsers(first.db, ids);
-    await enqueue(first.db, ids.map((chatId) => ({ chatId, idempotencyKey: `two:${chatId}`, content: { text: `two ${chatId}` } })));
+    await enqueue(
+      first.db,
+      ids.map((chatId) => ({ chatId, idempotencyKey: `two:${chatId}`, content: { text: `two ${chatId}` } })),
+    );
     const slots = { a: [] as number[], b: [] as number[] };
     const options = (name: "a" | "b") => ({
       ratePerSecond: 40,
@@ -376,9 +433,19 @@ describeOnPostgres("two dispatchers on one PostgreSQL", (fresh) => {
     paced.addChat({ id: group, type: "supergroup", title: "Еріктілер" });
     await addUsers(first.db, [busy, ...others]);
     // The busy chat's and the group's rows are spread among the others, so they fall into different claims.
-    const messages = others.map((chatId) => ({ chatId, idempotencyKey: `pc:${chatId}`, content: { text: `to ${chatId}` } }));
-    for (let n = 0; n < 6; n++) messages.splice(n * 13, 0, { chatId: busy, idempotencyKey: `pc:busy:${n}`, content: { text: `busy ${n}` } });
-    for (let n = 0; n < 3; n++) messages.splice(n * 29 + 5, 0, { chatId: group, idempotencyKey: `pc:group:${n}`, content: { text: `group ${n}` } });
+    const messages = others.map((chatId) => ({
+      chatId,
+      idempotencyKey: `pc:${chatId}`,
+      content: { text: `to ${chatId}` },
+    }));
+    for (let n = 0; n < 6; n++)
+      messages.splice(n * 13, 0, { chatId: busy, idempotencyKey: `pc:busy:${n}`, content: { text: `busy ${n}` } });
+    for (let n = 0; n < 3; n++)
+      messages.splice(n * 29 + 5, 0, {
+        chatId: group,
+        idempotencyKey: `pc:group:${n}`,
+        content: { text: `group ${n}` },
+      });
     await enqueue(first.db, messages);
     const options = { ratePerSecond: 40, idlePollMs: 100, replies: noReplies };
     const a = makeDispatcher(first.db, paced.apiRoot, paced.token, i18n, options);
@@ -391,11 +458,15 @@ describeOnPostgres("two dispatchers on one PostgreSQL", (fresh) => {
 
     expect(paced.failed()).toEqual([]);
     expect(a.stats.rateLimited + b.stats.rateLimited).toBe(0);
-    const sends = (chatId: number) => paced.calls.filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId);
+    const sends = (chatId: number) =>
+      paced.calls.filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId);
     // In order, a second (three in a group) apart, whichever dispatcher sent each.
     expect(sends(busy).map((c) => c.params.text)).toEqual([0, 1, 2, 3, 4, 5].map((n) => `busy ${n}`));
     expect(sends(group).map((c) => c.params.text)).toEqual([0, 1, 2].map((n) => `group ${n}`));
-    const gaps = (chatId: number) => sends(chatId).slice(1).map((c, i) => c.at - sends(chatId)[i]!.at);
+    const gaps = (chatId: number) =>
+      sends(chatId)
+        .slice(1)
+        .map((c, i) => c.at - sends(chatId)[i]!.at);
     for (const gap of gaps(busy)) expect(gap).toBeGreaterThanOrEqual(1000);
     for (const gap of gaps(group)) expect(gap).toBeGreaterThanOrEqual(3000);
     expect(a.stats.sent).toBeGreaterThan(0);

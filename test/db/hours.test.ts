@@ -1,7 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { actions, hourEntries, organizations, outbox, participations, users, volunteerBooks } from "../../src/db/schema";
+import {
+  actions,
+  hourEntries,
+  organizations,
+  outbox,
+  participations,
+  users,
+  volunteerBooks,
+} from "../../src/db/schema";
 import {
   creditAttendance,
   decideHours,
@@ -62,7 +70,13 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     });
   }
 
-  async function action(values: { title: string; startsAt: Date; hours: number; category?: string; createdBy?: number }) {
+  async function action(values: {
+    title: string;
+    startsAt: Date;
+    hours: number;
+    category?: string;
+    createdBy?: number;
+  }) {
     const [row] = await database.db
       .insert(actions)
       .values({
@@ -95,10 +109,22 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     await person(noConsent, false);
     await database.db.update(users).set({ role: "organizer" }).where(eq(users.id, organizer));
     await database.db.update(users).set({ role: "coordinator" }).where(eq(users.id, coordinator));
-    const [org] = await database.db.insert(organizations).values({ name: "Жасыл Ел & <Co>", ownerId: organizer }).returning();
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ name: "Жасыл Ел & <Co>", ownerId: organizer })
+      .returning();
     orgId = org!.id;
-    pastAction = await action({ title: "Субботник в парке", startsAt: new Date(NOW.getTime() - 3 * 24 * HOUR), hours: 3 });
-    otherPastAction = await action({ title: "Помощь приюту", startsAt: new Date(NOW.getTime() - 10 * 24 * HOUR), hours: 2, category: "animals" });
+    pastAction = await action({
+      title: "Субботник в парке",
+      startsAt: new Date(NOW.getTime() - 3 * 24 * HOUR),
+      hours: 3,
+    });
+    otherPastAction = await action({
+      title: "Помощь приюту",
+      startsAt: new Date(NOW.getTime() - 10 * 24 * HOUR),
+      hours: 2,
+      category: "animals",
+    });
     futureAction = await action({ title: "Марафон", startsAt: new Date(NOW.getTime() + 2 * 24 * HOUR), hours: 4 });
     await join(pastAction, volunteer);
     await join(otherPastAction, volunteer);
@@ -115,16 +141,40 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
 
   it("credits attendance once, only to participants of an action that has started, by its organizer", async () => {
     // A pending self-report for the action is superseded by the attendance credit.
-    const selfReport = await reportHours(database.db, { userId: volunteer, actionId: pastAction, date: "2026-03-12", hours: 2 }, NOW);
-    const first = await creditAttendance(database.db, { actionId: pastAction, userId: volunteer, organizerId: organizer }, NOW);
+    const selfReport = await reportHours(
+      database.db,
+      { userId: volunteer, actionId: pastAction, date: "2026-03-12", hours: 2 },
+      NOW,
+    );
+    const first = await creditAttendance(
+      database.db,
+      { actionId: pastAction, userId: volunteer, organizerId: organizer },
+      NOW,
+    );
     expect(first.created).toBe(true);
-    expect(first.entry).toMatchObject({ source: "attendance", status: "confirmed", hours: 3, category: "ecology", activityDate: "2026-03-12" });
-    const again = await creditAttendance(database.db, { actionId: pastAction, userId: volunteer, organizerId: organizer }, NOW);
+    expect(first.entry).toMatchObject({
+      source: "attendance",
+      status: "confirmed",
+      hours: 3,
+      category: "ecology",
+      activityDate: "2026-03-12",
+    });
+    const again = await creditAttendance(
+      database.db,
+      { actionId: pastAction, userId: volunteer, organizerId: organizer },
+      NOW,
+    );
     expect(again).toMatchObject({ created: false, entry: { id: first.entry.id } });
     const credited = await database.db
       .select()
       .from(hourEntries)
-      .where(and(eq(hourEntries.actionId, pastAction), eq(hourEntries.userId, volunteer), eq(hourEntries.source, "attendance")));
+      .where(
+        and(
+          eq(hourEntries.actionId, pastAction),
+          eq(hourEntries.userId, volunteer),
+          eq(hourEntries.source, "attendance"),
+        ),
+      );
     expect(credited).toHaveLength(1);
     const [superseded] = await database.db.select().from(hourEntries).where(eq(hourEntries.id, selfReport.id));
     expect(superseded!.status).toBe("rejected");
@@ -142,12 +192,26 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     expect(await credit(otherPastAction, volunteer, stranger)).toMatchObject({ code: "not_allowed" });
     expect(await credit(999_999, volunteer)).toMatchObject({ code: "action_not_found" });
     // A coordinator may credit too.
-    expect((await creditAttendance(database.db, { actionId: otherPastAction, userId: volunteer, organizerId: coordinator }, NOW)).created).toBe(true);
+    expect(
+      (
+        await creditAttendance(
+          database.db,
+          { actionId: otherPastAction, userId: volunteer, organizerId: coordinator },
+          NOW,
+        )
+      ).created,
+    ).toBe(true);
   });
 
   it("keeps self-reports within 0.5–24 h a day, within the last year, for joined actions", async () => {
     const report = (values: Partial<Parameters<typeof reportHours>[1]>) =>
-      refusal(reportHours(database.db, { userId: stranger, organizationName: "Кітапхана", date: "2026-03-01", hours: 1, ...values }, NOW));
+      refusal(
+        reportHours(
+          database.db,
+          { userId: stranger, organizationName: "Кітапхана", date: "2026-03-01", hours: 1, ...values },
+          NOW,
+        ),
+      );
     expect(await report({ hours: 0.4 })).toMatchObject({ code: "invalid_hours" });
     expect(await report({ hours: 24.5 })).toMatchObject({ code: "invalid_hours" });
     expect(await report({ hours: 1.25 })).toMatchObject({ code: "invalid_hours" });
@@ -155,12 +219,23 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     expect(await report({ date: "2025-03-14" })).toMatchObject({ code: "date_too_old" });
     expect(await report({ date: "2026-02-30" })).toMatchObject({ code: "invalid_date" });
     expect(await report({ organizationName: "   " })).toMatchObject({ code: "organization_required" });
-    expect(await report({ organizationName: undefined, actionId: futureAction })).toMatchObject({ code: "not_participant" });
-    expect(await report({ organizationName: undefined, actionId: pastAction })).toMatchObject({ code: "not_participant" });
+    expect(await report({ organizationName: undefined, actionId: futureAction })).toMatchObject({
+      code: "not_participant",
+    });
+    expect(await report({ organizationName: undefined, actionId: pastAction })).toMatchObject({
+      code: "not_participant",
+    });
 
     const ok = (values: Partial<Parameters<typeof reportHours>[1]>) =>
-      reportHours(database.db, { userId: stranger, organizationName: "Кітапхана", date: "2026-03-01", hours: 1, ...values }, NOW);
-    expect(await ok({ date: "2025-03-15", hours: 0.5 })).toMatchObject({ status: "pending", activityDate: "2025-03-15" });
+      reportHours(
+        database.db,
+        { userId: stranger, organizationName: "Кітапхана", date: "2026-03-01", hours: 1, ...values },
+        NOW,
+      );
+    expect(await ok({ date: "2025-03-15", hours: 0.5 })).toMatchObject({
+      status: "pending",
+      activityDate: "2025-03-15",
+    });
     expect(await ok({ date: TODAY, hours: 20, category: "education", note: "  Читали детям  " })).toMatchObject({
       source: "self",
       status: "pending",
@@ -174,24 +249,39 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     expect(await report({ date: TODAY, hours: 0.5 })).toEqual({ code: "daily_limit", remaining: 0 });
 
     // Joined actions: a future one is refused, a past one once.
-    expect(await refusal(reportHours(database.db, { userId: volunteer, actionId: futureAction, date: TODAY, hours: 2 }, NOW))).toMatchObject({
+    expect(
+      await refusal(
+        reportHours(database.db, { userId: volunteer, actionId: futureAction, date: TODAY, hours: 2 }, NOW),
+      ),
+    ).toMatchObject({
       code: "action_not_started",
     });
-    expect(await refusal(reportHours(database.db, { userId: volunteer, actionId: pastAction, date: "2026-03-12", hours: 2 }, NOW))).toMatchObject({
+    expect(
+      await refusal(
+        reportHours(database.db, { userId: volunteer, actionId: pastAction, date: "2026-03-12", hours: 2 }, NOW),
+      ),
+    ).toMatchObject({
       code: "already_reported",
     });
   });
 
   it("never lets simultaneous reports pass the daily limit", async () => {
     const results = await Promise.allSettled(
-      [10, 10, 10].map((hours) => reportHours(database.db, { userId: stranger, organizationName: "Параллель", date: "2026-02-01", hours }, NOW)),
+      [10, 10, 10].map((hours) =>
+        reportHours(database.db, { userId: stranger, organizationName: "Параллель", date: "2026-02-01", hours }, NOW),
+      ),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
     expect(await remainingHoursOn(database.db, stranger, "2026-02-01")).toBe(4);
   });
 
   it("lets the action's organizer or a coordinator decide, and tells the volunteer", async () => {
-    const actionId = await action({ title: "Уборка <берега> & пляжа", startsAt: new Date(NOW.getTime() - 24 * HOUR), hours: 2, createdBy: organizer });
+    const actionId = await action({
+      title: "Уборка <берега> & пляжа",
+      startsAt: new Date(NOW.getTime() - 24 * HOUR),
+      hours: 2,
+      createdBy: organizer,
+    });
     await join(actionId, volunteer);
     const [actionOffered] = await pastJoinedActions(database.db, volunteer, NOW);
     expect(actionOffered).toMatchObject({ id: actionId, title: "Уборка <берега> & пляжа" });
@@ -199,22 +289,43 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
 
     const entry = await reportHours(database.db, { userId: volunteer, actionId, date: "2026-03-14", hours: 2.5 }, NOW);
     expect((await pastJoinedActions(database.db, volunteer, NOW)).map((a) => a.id)).not.toContain(actionId);
-    expect(await refusal(decideHours(database.db, entry.id, volunteer, "confirmed"))).toMatchObject({ code: "not_allowed" });
-    expect(await refusal(decideHours(database.db, entry.id, stranger, "confirmed"))).toMatchObject({ code: "not_allowed" });
-    expect(await refusal(decideHours(database.db, 999_999, organizer, "confirmed"))).toMatchObject({ code: "entry_not_found" });
+    expect(await refusal(decideHours(database.db, entry.id, volunteer, "confirmed"))).toMatchObject({
+      code: "not_allowed",
+    });
+    expect(await refusal(decideHours(database.db, entry.id, stranger, "confirmed"))).toMatchObject({
+      code: "not_allowed",
+    });
+    expect(await refusal(decideHours(database.db, 999_999, organizer, "confirmed"))).toMatchObject({
+      code: "entry_not_found",
+    });
     const decided = await decideHours(database.db, entry.id, organizer, "confirmed");
     expect(decided).toMatchObject({ status: "confirmed", decidedBy: organizer });
     expect(decided.decidedAt).toBeInstanceOf(Date);
     expect((await decideHours(database.db, entry.id, organizer, "confirmed")).status).toBe("confirmed"); // repeated: no change
-    expect(await refusal(decideHours(database.db, entry.id, organizer, "rejected"))).toMatchObject({ code: "already_decided" });
-    const notices = await database.db.select().from(outbox).where(eq(outbox.idempotencyKey, `hours-decided:${entry.id}`));
+    expect(await refusal(decideHours(database.db, entry.id, organizer, "rejected"))).toMatchObject({
+      code: "already_decided",
+    });
+    const notices = await database.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, `hours-decided:${entry.id}`));
     expect(notices).toHaveLength(1);
     expect(notices[0]!.chatId).toBe(volunteer);
-    expect(notices[0]!.payload).toMatchObject({ template: "hours.notify_confirmed", locale: "ru", params: { hours: "2,5", what: "Уборка <берега> & пляжа" } });
+    expect(notices[0]!.payload).toMatchObject({
+      template: "hours.notify_confirmed",
+      locale: "ru",
+      params: { hours: "2,5", what: "Уборка <берега> & пляжа" },
+    });
 
     // A free-form organization has no organizer in the bot: only a coordinator decides.
-    const free = await reportHours(database.db, { userId: volunteer, organizationName: "Қайырымдылық қоры", date: "2026-03-13", hours: 1 }, NOW);
-    expect(await refusal(decideHours(database.db, free.id, organizer, "rejected"))).toMatchObject({ code: "not_allowed" });
+    const free = await reportHours(
+      database.db,
+      { userId: volunteer, organizationName: "Қайырымдылық қоры", date: "2026-03-13", hours: 1 },
+      NOW,
+    );
+    expect(await refusal(decideHours(database.db, free.id, organizer, "rejected"))).toMatchObject({
+      code: "not_allowed",
+    });
     expect((await decideHours(database.db, free.id, coordinator, "rejected")).status).toBe("rejected");
   });
 
@@ -229,7 +340,15 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
       { date: "2026-01-31", hours: 5, category: "ecology", status: "rejected" },
     ] as const;
     await database.db.insert(hourEntries).values(
-      entries.map((e) => ({ userId: id, source: "self" as const, organizationName: "Ұйым", category: e.category, activityDate: e.date, hours: e.hours, status: e.status })),
+      entries.map((e) => ({
+        userId: id,
+        source: "self" as const,
+        organizationName: "Ұйым",
+        category: e.category,
+        activityDate: e.date,
+        hours: e.hours,
+        status: e.status,
+      })),
     );
     expect(await hoursSummary(database.db, id)).toEqual({
       confirmed: 9,
@@ -244,7 +363,12 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
         { month: "2026-02", confirmed: 7, pending: 0 },
       ],
     });
-    expect(await hoursSummary(database.db, 7_100_000_099)).toEqual({ confirmed: 0, pending: 0, byCategory: [], byMonth: [] });
+    expect(await hoursSummary(database.db, 7_100_000_099)).toEqual({
+      confirmed: 0,
+      pending: 0,
+      byCategory: [],
+      byMonth: [],
+    });
   });
 
   it("picks the semester, year and last 12 months", () => {
@@ -257,12 +381,18 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
   });
 
   it("keeps no hour records for a user without consent", async () => {
-    const report = reportHours(database.db, { userId: noConsent, organizationName: "Кітапхана", date: "2026-03-01", hours: 1 }, NOW);
+    const report = reportHours(
+      database.db,
+      { userId: noConsent, organizationName: "Кітапхана", date: "2026-03-01", hours: 1 },
+      NOW,
+    );
     expect(await refusal(report)).toMatchObject({ code: "consent_required" });
   });
 
   it("issues a volunteer book of confirmed hours under an unguessable code", async () => {
-    expect(await refusal(issueVolunteerBook(database.db, noConsent, "all", NOW))).toMatchObject({ code: "consent_required" });
+    expect(await refusal(issueVolunteerBook(database.db, noConsent, "all", NOW))).toMatchObject({
+      code: "consent_required",
+    });
     expect(await issueVolunteerBook(database.db, stranger, "semester", NOW)).toEqual({
       status: "empty",
       range: { from: "2026-02-01", to: "2026-06-30" },
@@ -272,14 +402,22 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     if (issued.status !== "issued") throw new Error("expected a book");
     const { book, entries } = issued;
     expect(book.code).toMatch(/^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{10}$/);
-    expect(book).toMatchObject({ userId: volunteer, holderName: '<b>Ayan & "Co"</b> Сейітқызы', periodTo: TODAY, entries: 3, totalHours: 7.5 });
+    expect(book).toMatchObject({
+      userId: volunteer,
+      holderName: '<b>Ayan & "Co"</b> Сейітқызы',
+      periodTo: TODAY,
+      entries: 3,
+      totalHours: 7.5,
+    });
     expect(book.periodFrom).toBe(entries[0]!.date);
     expect(entries.map((e) => [e.date, e.action, e.organization, e.hours])).toEqual([
       ["2026-03-05", "Помощь приюту", "Жасыл Ел & <Co>", 2],
       ["2026-03-12", "Субботник в парке", "Жасыл Ел & <Co>", 3],
       ["2026-03-14", "Уборка <берега> & пляжа", "Жасыл Ел & <Co>", 2.5],
     ]);
-    expect(await findVolunteerBook(database.db, book.code.toLowerCase().replace(/(.{5})/, "$1-"))).toMatchObject({ code: book.code });
+    expect(await findVolunteerBook(database.db, book.code.toLowerCase().replace(/(.{5})/, "$1-"))).toMatchObject({
+      code: book.code,
+    });
     expect(await findVolunteerBook(database.db, "AAAAAAAAAA")).toBeUndefined();
     expect(normalizeBookCode("O0I1")).toBeUndefined();
 
@@ -291,7 +429,10 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     }
     expect(codes.size).toBe(1);
     expect(codes.has(book.code)).toBe(false);
-    expect(await issueVolunteerBook(database.db, volunteer, "all", NOW)).toMatchObject({ reused: true, book: { code: book.code } });
+    expect(await issueVolunteerBook(database.db, volunteer, "all", NOW)).toMatchObject({
+      reused: true,
+      book: { code: book.code },
+    });
     expect(await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, volunteer))).toHaveLength(2);
 
     const csv = volunteerBookCsv(entries, book.totalHours, {
@@ -318,9 +459,18 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     const content = {
       title: "Ерікті кітапшасы",
       author: "Әлия",
-      facts: [["Иесі", "<b>Ayan & \"Co\"</b> — әғқңөұүһі"]] as Array<[string, string]>,
+      facts: [["Иесі", '<b>Ayan & "Co"</b> — әғқңөұүһі']] as Array<[string, string]>,
       columns: ["Күні", "Ұйым / акция", "Бағыт", "Сағат"] as [string, string, string, string],
-      rows: Array.from({ length: 40 }, (_, i) => [`0${(i % 9) + 1}.03.2026`, `Таза Қазақстан — сенбілік №${i} ${"ұзын атау ".repeat(i % 4)}`, "Экология", "2,5"] as [string, string, string, string]),
+      rows: Array.from(
+        { length: 40 },
+        (_, i) =>
+          [
+            `0${(i % 9) + 1}.03.2026`,
+            `Таза Қазақстан — сенбілік №${i} ${"ұзын атау ".repeat(i % 4)}`,
+            "Экология",
+            "2,5",
+          ] as [string, string, string, string],
+      ),
       total: ["Барлығы", "200"] as [string, string],
       code: ["Тексеру коды", "ABCDEFGH23"] as [string, string],
       verification: ["/verify ABCDEFGH23", "https://t.me/erikti_bot?start=v_ABCDEFGH23"],

@@ -23,10 +23,23 @@ describe.each(testDatabases)("idempotent conversation writes on $name", (kind) =
   beforeAll(async () => {
     database = await kind.open();
     await touchUser(database.db, user, false);
-    await completeOnboarding(database.db, user, { language: "ru", regionCode: "almaty", interests: [], consent: true, profile: { firstName: "Ая" } });
+    await completeOnboarding(database.db, user, {
+      language: "ru",
+      regionCode: "almaty",
+      interests: [],
+      consent: true,
+      profile: { firstName: "Ая" },
+    });
     const [row] = await database.db
       .insert(marathons)
-      .values({ code: "idem", titleKk: "Марафон", titleRu: "Марафон", regionCode: null, startsAt: new Date(NOW.getTime() - DAY), endsAt: new Date(NOW.getTime() + DAY) })
+      .values({
+        code: "idem",
+        titleKk: "Марафон",
+        titleRu: "Марафон",
+        regionCode: null,
+        startsAt: new Date(NOW.getTime() - DAY),
+        endsAt: new Date(NOW.getTime() + DAY),
+      })
       .returning({ id: marathons.id });
     marathonId = row!.id;
     await joinMarathon(database.db, marathonId, user, NOW);
@@ -34,7 +47,14 @@ describe.each(testDatabases)("idempotent conversation writes on $name", (kind) =
   afterAll(() => database.close());
 
   it("a self-reported hours claim written twice with one key is one row", async () => {
-    const report = { userId: user, organizationName: "Фонд", date: "2026-03-14", hours: 2, note: "уборка", idempotencyKey: "hl-key-1" };
+    const report = {
+      userId: user,
+      organizationName: "Фонд",
+      date: "2026-03-14",
+      hours: 2,
+      note: "уборка",
+      idempotencyKey: "hl-key-1",
+    };
     const first = await reportHours(database.db, report, NOW);
     const second = await reportHours(database.db, report, NOW);
     expect(second.id).toBe(first.id);
@@ -56,13 +76,23 @@ describe.each(testDatabases)("idempotent conversation writes on $name", (kind) =
   it("stores no control characters: NUL and direction overrides are removed, an invisible text is refused", async () => {
     const entry = await reportHours(
       database.db,
-      { userId: user, organizationName: "Фонд\u0000 \u202eДобро", date: "2026-03-13", hours: 1, note: "строка\u0000\nвторая" },
+      {
+        userId: user,
+        organizationName: "Фонд\u0000 \u202eДобро",
+        date: "2026-03-13",
+        hours: 1,
+        note: "строка\u0000\nвторая",
+      },
       NOW,
     );
     expect(entry.organizationName).toBe("Фонд Добро");
     expect(entry.note).toBe("строка\nвторая");
     await expect(
-      reportHours(database.db, { userId: user, organizationName: "\u200b\u200d\u202e", date: "2026-03-13", hours: 1 }, NOW),
+      reportHours(
+        database.db,
+        { userId: user, organizationName: "\u200b\u200d\u202e", date: "2026-03-13", hours: 1 },
+        NOW,
+      ),
     ).rejects.toMatchObject({ code: "organization_required" });
   });
 });

@@ -27,11 +27,46 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     const rows = await database.db
       .insert(marathons)
       .values([
-        { code: "good-deeds", titleKk: "Игі істер марафоны", titleRu: "Марафон добрых дел", regionCode: null, startsAt: new Date(now.getTime() - 10 * DAY), endsAt: new Date(now.getTime() + 20 * DAY) },
-        { code: "almaty-green", titleKk: "Жасыл Алматы", titleRu: "Зелёный Алматы", regionCode: "almaty", startsAt: new Date(now.getTime() - DAY), endsAt: new Date(now.getTime() + DAY) },
-        { code: "astana-snow", titleKk: "Қарлы Астана", titleRu: "Снежная Астана", regionCode: "astana", startsAt: new Date(now.getTime() - DAY), endsAt: new Date(now.getTime() + DAY) },
-        { code: "past", titleKk: "Өткен", titleRu: "Прошедший", regionCode: null, startsAt: new Date(now.getTime() - 30 * DAY), endsAt: new Date(now.getTime() - DAY) },
-        { code: "future", titleKk: "Келешек", titleRu: "Будущий", regionCode: null, startsAt: new Date(now.getTime() + DAY), endsAt: new Date(now.getTime() + 30 * DAY) },
+        {
+          code: "good-deeds",
+          titleKk: "Игі істер марафоны",
+          titleRu: "Марафон добрых дел",
+          regionCode: null,
+          startsAt: new Date(now.getTime() - 10 * DAY),
+          endsAt: new Date(now.getTime() + 20 * DAY),
+        },
+        {
+          code: "almaty-green",
+          titleKk: "Жасыл Алматы",
+          titleRu: "Зелёный Алматы",
+          regionCode: "almaty",
+          startsAt: new Date(now.getTime() - DAY),
+          endsAt: new Date(now.getTime() + DAY),
+        },
+        {
+          code: "astana-snow",
+          titleKk: "Қарлы Астана",
+          titleRu: "Снежная Астана",
+          regionCode: "astana",
+          startsAt: new Date(now.getTime() - DAY),
+          endsAt: new Date(now.getTime() + DAY),
+        },
+        {
+          code: "past",
+          titleKk: "Өткен",
+          titleRu: "Прошедший",
+          regionCode: null,
+          startsAt: new Date(now.getTime() - 30 * DAY),
+          endsAt: new Date(now.getTime() - DAY),
+        },
+        {
+          code: "future",
+          titleKk: "Келешек",
+          titleRu: "Будущий",
+          regionCode: null,
+          startsAt: new Date(now.getTime() + DAY),
+          endsAt: new Date(now.getTime() + 30 * DAY),
+        },
       ])
       .returning({ id: marathons.id, code: marathons.code });
     const byCode = Object.fromEntries(rows.map((r) => [r.code, r.id]));
@@ -47,11 +82,29 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
 
   async function volunteer(id: number, regionCode: string, consent = true, firstName = `User${id}`) {
     await touchUser(database.db, id, false);
-    await completeOnboarding(database.db, id, { language: "ru", regionCode, interests: [], consent, profile: { firstName } });
+    await completeOnboarding(database.db, id, {
+      language: "ru",
+      regionCode,
+      interests: [],
+      consent,
+      profile: { firstName },
+    });
   }
-  const report = (userId: number, text = "Помог соседке", extra: { hours?: number; when?: Date; marathonId?: number } = {}) =>
-    reportDeed(database.db, { marathonId: extra.marathonId ?? ids.national, userId, text, hours: extra.hours }, extra.when ?? now);
-  const refusal = (promise: Promise<unknown>) => promise.then(() => "ok", (e: Error) => e.message);
+  const report = (
+    userId: number,
+    text = "Помог соседке",
+    extra: { hours?: number; when?: Date; marathonId?: number } = {},
+  ) =>
+    reportDeed(
+      database.db,
+      { marathonId: extra.marathonId ?? ids.national, userId, text, hours: extra.hours },
+      extra.when ?? now,
+    );
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "ok",
+      (e: Error) => e.message,
+    );
 
   it("lists running marathons: national ones and the user's region's", async () => {
     await volunteer(100, "almaty");
@@ -72,7 +125,8 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     expect(await refusal(joinMarathon(database.db, ids.astana, 101, now))).toBe("unavailable");
     expect(await refusal(joinMarathon(database.db, ids.past, 101, now))).toBe("unavailable");
     expect(await refusal(joinMarathon(database.db, ids.future, 101, now))).toBe("unavailable");
-    for (const bad of [999_999, 1.5, Number.NaN, -1, 2 ** 40]) expect(await refusal(joinMarathon(database.db, bad, 101, now))).toBe("unavailable");
+    for (const bad of [999_999, 1.5, Number.NaN, -1, 2 ** 40])
+      expect(await refusal(joinMarathon(database.db, bad, 101, now))).toBe("unavailable");
     expect(await openMarathon(database.db, Number.NaN, 101, now)).toBeUndefined();
     expect(await openMarathon(database.db, ids.astana, 101, now)).toBeUndefined();
     expect(await openMarathon(database.db, ids.almaty, 101, now)).toMatchObject({ joined: true, participants: 1 });
@@ -85,7 +139,8 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     await joinMarathon(database.db, ids.national, 110, now);
     expect(await refusal(report(110, "   \n "))).toBe("text_empty");
     expect(await refusal(report(110, "a".repeat(1001)))).toBe("text_too_long");
-    for (const hours of [0.4, 24.5, 1.25, Number.NaN]) expect(await refusal(report(110, "ok", { hours }))).toBe("hours_invalid");
+    for (const hours of [0.4, 24.5, 1.25, Number.NaN])
+      expect(await refusal(report(110, "ok", { hours }))).toBe("hours_invalid");
     expect(await refusal(report(110, "ok", { when: new Date(now.getTime() + 21 * DAY) }))).toBe("unavailable");
     expect(await refusal(report(110, "ok", { marathonId: ids.past }))).toBe("unavailable");
     // 1000 emoji are 2,000 UTF-16 units but 1,000 characters for PostgreSQL.
@@ -104,7 +159,12 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     const badges: Array<number | null> = [];
     for (let i = 1; i <= 10; i++) badges.push((await report(120, `Дело ${i}`, { hours: 1.5 })).badge);
     expect(badges).toEqual([1, null, null, null, 5, null, null, null, null, 10]);
-    expect(await progress(database.db, ids.national, 120)).toEqual({ deeds: 10, hours: 15, badges: [1, 5, 10], nextBadge: 25 });
+    expect(await progress(database.db, ids.national, 120)).toEqual({
+      deeds: 10,
+      hours: 15,
+      badges: [1, 5, 10],
+      nextBadge: 25,
+    });
   });
 
   it("counts concurrent reports of one user in turn", async () => {
@@ -112,14 +172,25 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     await joinMarathon(database.db, ids.national, 130, now);
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => report(130, `Параллельно ${i}`)));
     expect(results.map((r) => r.deeds).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(results.map((r) => r.badge).filter((b) => b !== null).sort((a, b) => a! - b!)).toEqual([1, 5]);
+    expect(
+      results
+        .map((r) => r.badge)
+        .filter((b) => b !== null)
+        .sort((a, b) => a! - b!),
+    ).toEqual([1, 5]);
   });
 
   it("ranks by deeds, then hours, then who got there first; shows the user's own rank outside the top", async () => {
     // A marathon of its own, so the earlier tests' deeds do not count.
     const [own] = await database.db
       .insert(marathons)
-      .values({ code: "ranking", titleKk: "Рейтинг", titleRu: "Рейтинг", startsAt: new Date(now.getTime() - DAY), endsAt: new Date(now.getTime() + DAY) })
+      .values({
+        code: "ranking",
+        titleKk: "Рейтинг",
+        titleRu: "Рейтинг",
+        startsAt: new Date(now.getTime() - DAY),
+        endsAt: new Date(now.getTime() + DAY),
+      })
       .returning({ id: marathons.id });
     const marathonId = own!.id;
     const users = Array.from({ length: 13 }, (_, i) => 200 + i);
@@ -165,7 +236,13 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
   it("breaks a full tie by who reached the score first", async () => {
     const [own] = await database.db
       .insert(marathons)
-      .values({ code: "tie", titleKk: "Тең", titleRu: "Ничья", startsAt: new Date(now.getTime() - DAY), endsAt: new Date(now.getTime() + DAY) })
+      .values({
+        code: "tie",
+        titleKk: "Тең",
+        titleRu: "Ничья",
+        startsAt: new Date(now.getTime() - DAY),
+        endsAt: new Date(now.getTime() + DAY),
+      })
       .returning({ id: marathons.id });
     for (const id of [301, 302]) {
       await volunteer(id, "almaty");
@@ -175,6 +252,8 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     await report(301, "x", { marathonId: own!.id, hours: 1, when: at(2) });
     const board = await leaderboard(database.db, own!.id, 301);
     expect(board.top.map((e) => e.userId)).toEqual([302, 301]);
-    expect(await regionRanking(database.db, own!.id)).toEqual([{ rank: 1, regionCode: "almaty", deeds: 2, hours: 2, volunteers: 2 }]);
+    expect(await regionRanking(database.db, own!.id)).toEqual([
+      { rank: 1, regionCode: "almaty", deeds: 2, hours: 2, volunteers: 2 },
+    ]);
   });
 });

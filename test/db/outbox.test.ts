@@ -44,7 +44,10 @@ describe.each(testDatabases)("outbox on $name", (kind) => {
         throw new Error("rollback");
       }),
     ).rejects.toThrow("rollback");
-    const keys = await db.select({ key: outbox.idempotencyKey }).from(outbox).where(sql`${outbox.idempotencyKey} like 'tx:%'`);
+    const keys = await db
+      .select({ key: outbox.idempotencyKey })
+      .from(outbox)
+      .where(sql`${outbox.idempotencyKey} like 'tx:%'`);
     expect(keys.map((k) => k.key)).toEqual(["tx:1"]);
     expect(await batchProgress(db, "b1")).toEqual({ pending: 2500, sending: 0, sent: 0, dead: 0 });
   });
@@ -53,10 +56,19 @@ describe.each(testDatabases)("outbox on $name", (kind) => {
     const { db } = database;
     const expiresAt = new Date("2030-01-01T10:00:00Z");
     await enqueue(db, [
-      { chatId: 5, idempotencyKey: "k:copy", priority: "urgent", content: { copy: { fromChatId: -100, messageId: 7 } } },
+      {
+        chatId: 5,
+        idempotencyKey: "k:copy",
+        priority: "urgent",
+        content: { copy: { fromChatId: -100, messageId: 7 } },
+      },
       { chatId: 5, idempotencyKey: "k:doc", content: { document: "BQAC123", caption: "file" }, expiresAt },
     ]);
-    const rows = await db.select().from(outbox).where(sql`${outbox.idempotencyKey} in ('k:copy', 'k:doc')`).orderBy(outbox.id);
+    const rows = await db
+      .select()
+      .from(outbox)
+      .where(sql`${outbox.idempotencyKey} in ('k:copy', 'k:doc')`)
+      .orderBy(outbox.id);
     expect(rows.map((r) => [r.kind, r.priority])).toEqual([
       ["copy", 0],
       ["document", 1],
@@ -71,15 +83,27 @@ describe.each(testDatabases)("outbox on $name", (kind) => {
       db,
       Array.from({ length: 30 }, (_, i) => ({ chatId: 9, idempotencyKey: `purge:${i}`, content: { text: "x" } })),
     );
-    const ids = (await db.select({ id: outbox.id }).from(outbox).where(sql`${outbox.idempotencyKey} like 'purge:%'`)).map(
-      (r) => r.id,
-    );
-    await db.update(outbox).set({ state: "sent", updatedAt: old }).where(sql`${outbox.id} in ${ids.slice(0, 20)}`);
-    await db.update(outbox).set({ state: "dead", updatedAt: old }).where(sql`${outbox.id} in ${ids.slice(20, 25)}`);
-    await db.update(outbox).set({ state: "sent" }).where(sql`${outbox.id} in ${ids.slice(25, 28)}`); // recent: kept
+    const ids = (
+      await db.select({ id: outbox.id }).from(outbox).where(sql`${outbox.idempotencyKey} like 'purge:%'`)
+    ).map((r) => r.id);
+    await db
+      .update(outbox)
+      .set({ state: "sent", updatedAt: old })
+      .where(sql`${outbox.id} in ${ids.slice(0, 20)}`);
+    await db
+      .update(outbox)
+      .set({ state: "dead", updatedAt: old })
+      .where(sql`${outbox.id} in ${ids.slice(20, 25)}`);
+    await db
+      .update(outbox)
+      .set({ state: "sent" })
+      .where(sql`${outbox.id} in ${ids.slice(25, 28)}`); // recent: kept
     const cutoff = new Date(Date.now() - 14 * 86_400_000);
     expect(await purgeOutbox(db, { sentBefore: cutoff, deadBefore: cutoff }, 7)).toBe(25);
-    const left = await db.select({ state: outbox.state }).from(outbox).where(sql`${outbox.idempotencyKey} like 'purge:%'`);
+    const left = await db
+      .select({ state: outbox.state })
+      .from(outbox)
+      .where(sql`${outbox.idempotencyKey} like 'purge:%'`);
     expect(left.map((r) => r.state).sort()).toEqual(["pending", "pending", "sent", "sent", "sent"]);
   });
 });
@@ -156,9 +180,9 @@ describe("rendering outbox payloads", () => {
     expect(render(i18n, { document: "BQ", caption: "c" }).method).toBe("sendDocument");
     expect(render(i18n, { text: "<b>hi</b>" })).toMatchObject({ params: { text: "<b>hi</b>" } });
     expect(() => render(i18n, { template: "reminders.nope", locale: "kk" })).toThrow(RenderError);
-    expect(() => render(i18n, { template: "reminders.action_24h", locale: "kk", params: { when: { $datetime: "soon" } } })).toThrow(
-      RenderError,
-    );
+    expect(() =>
+      render(i18n, { template: "reminders.action_24h", locale: "kk", params: { when: { $datetime: "soon" } } }),
+    ).toThrow(RenderError);
   });
 
   it("has the same reminder keys in Kazakh and Russian, all valid Telegram HTML", async () => {
@@ -171,7 +195,14 @@ describe("rendering outbox payloads", () => {
     for (const locale of ["kk", "ru"] as const) {
       const t = i18n.t(locale);
       for (const key of base(Object.keys(resources[locale].reminders as object))) {
-        const text = translateDynamic(t, `reminders.${key}`, { count: 3, title: TRICKY, club: TRICKY, name: TRICKY, place: "<>&", address: "&" });
+        const text = translateDynamic(t, `reminders.${key}`, {
+          count: 3,
+          title: TRICKY,
+          club: TRICKY,
+          name: TRICKY,
+          place: "<>&",
+          address: "&",
+        });
         expect(() => parseTelegramHtml(text), `${locale}:${key}`).not.toThrow();
       }
     }
@@ -206,7 +237,12 @@ describeOnPostgres("crash safety on PostgreSQL", (fresh) => {
     for (const id of chats) emulator.addUser({ id, first_name: "V" });
     await enqueue(
       db,
-      chats.map((chatId, i) => ({ chatId, idempotencyKey: `bc:${i}`, batch: "crash", content: { text: `Broadcast #${i}` } })),
+      chats.map((chatId, i) => ({
+        chatId,
+        idempotencyKey: `bc:${i}`,
+        batch: "crash",
+        content: { text: `Broadcast #${i}` },
+      })),
     );
 
     const child = spawn(process.execPath, ["--import", "tsx", "test/support/delivery-child.ts"], {
@@ -220,7 +256,9 @@ describeOnPostgres("crash safety on PostgreSQL", (fresh) => {
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once("exit", (_code, signal) => resolve(signal)),
+    );
     const sent = () => emulator.calls.filter((c) => c.method === "sendMessage" && c.ok).length;
     await waitFor(() => sent() >= TOTAL * 0.4, 25_000, "the child to send 40%");
     child.kill("SIGKILL");

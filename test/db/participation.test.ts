@@ -106,13 +106,20 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     expect(notice).toMatchObject({
       chatId: 6,
       state: "pending",
-      payload: { template: "actions.promoted_notice", params: { title: "Ағаш отырғызу <Сарыарқа> & co" }, locale: "ru" },
+      payload: {
+        template: "actions.promoted_notice",
+        params: { title: "Ағаш отырғызу <Сарыарқа> & co" },
+        locale: "ru",
+      },
     });
     expect(notice!.idempotencyKey).toMatch(new RegExp(`^promoted:${id}:6:\\d+$`));
 
     expect(await leaveAction(database.db, id, 6, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 7 });
     const notices = await promotionNotices(database, id);
-    expect(notices.map((n) => [n.chatId, (n.payload as { locale: string }).locale])).toEqual([[6, "ru"], [7, "kk"]]);
+    expect(notices.map((n) => [n.chatId, (n.payload as { locale: string }).locale])).toEqual([
+      [6, "ru"],
+      [7, "kk"],
+    ]);
     // The last joined user leaves with nobody waiting: the spot is simply free.
     expect(await leaveAction(database.db, id, 7, NOW)).toEqual({ status: "left", from: "joined" });
     expect(await counts(database, id)).toEqual({ participantsCount: 0, joined: 0, waitlisted: 0 });
@@ -146,10 +153,26 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
 
   it("lists my actions: upcoming with waitlist positions, past joined ones", async () => {
     const me = 4;
-    const soon = await addAction(database, { title: "soon", capacity: 5, startsAt: new Date(NOW.getTime() + 2 * HOUR) });
-    const later = await addAction(database, { title: "later", capacity: 1, startsAt: new Date(NOW.getTime() + 100 * HOUR) });
-    const gone = await addAction(database, { title: "gone", capacity: 5, startsAt: new Date(NOW.getTime() - 100 * HOUR) });
-    const cancelled = await addAction(database, { title: "cancelled later", capacity: 5, startsAt: new Date(NOW.getTime() + 50 * HOUR) });
+    const soon = await addAction(database, {
+      title: "soon",
+      capacity: 5,
+      startsAt: new Date(NOW.getTime() + 2 * HOUR),
+    });
+    const later = await addAction(database, {
+      title: "later",
+      capacity: 1,
+      startsAt: new Date(NOW.getTime() + 100 * HOUR),
+    });
+    const gone = await addAction(database, {
+      title: "gone",
+      capacity: 5,
+      startsAt: new Date(NOW.getTime() - 100 * HOUR),
+    });
+    const cancelled = await addAction(database, {
+      title: "cancelled later",
+      capacity: 5,
+      startsAt: new Date(NOW.getTime() + 50 * HOUR),
+    });
     const left = await addAction(database, { title: "left", capacity: 5 });
     await joinAction(database.db, soon, me, NOW);
     await joinAction(database.db, later, 1, NOW);
@@ -204,7 +227,9 @@ describe.skipIf(!postgresUrl)("200 concurrent joins on the real PostgreSQL (set 
         .from(participations)
         .where(and(eq(participations.actionId, id), eq(participations.status, "waitlisted")))
     ).sort((a, b) => a.queuedSeq - b.queuedSeq);
-    const positionOf = new Map(USERS.map((u, i) => [u, results[i]!.status === "waitlisted" ? (results[i] as { position: number }).position : 0]));
+    const positionOf = new Map(
+      USERS.map((u, i) => [u, results[i]!.status === "waitlisted" ? (results[i] as { position: number }).position : 0]),
+    );
     expect(queue.map((q) => positionOf.get(q.userId))).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
 
     // 30 joined users and 20 users from the back of the waitlist leave at once, interleaved.
@@ -217,7 +242,12 @@ describe.skipIf(!postgresUrl)("200 concurrent joins on the real PostgreSQL (set 
     expect(promoted).toHaveLength(30);
     expect(new Set(promoted).size).toBe(30);
     // Promoted exactly the first 30 of the waitlist.
-    expect([...promoted].sort()).toEqual(queue.slice(0, 30).map((q) => q.userId).sort());
+    expect([...promoted].sort()).toEqual(
+      queue
+        .slice(0, 30)
+        .map((q) => q.userId)
+        .sort(),
+    );
     expect(await counts(database, id)).toEqual({ participantsCount: CAPACITY, joined: CAPACITY, waitlisted: 100 });
 
     const notices = await promotionNotices(database, id);
@@ -228,6 +258,8 @@ describe.skipIf(!postgresUrl)("200 concurrent joins on the real PostgreSQL (set 
     // Everyone left still waits in the same relative order, positions 1..100.
     const rest = queue.slice(30, 130).map((q) => q.userId);
     const standings = await Promise.all(rest.map((u) => standingIn(database.db, id, u)));
-    expect(standings.map((s) => (s?.status === "waitlisted" ? s.position : 0))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(standings.map((s) => (s?.status === "waitlisted" ? s.position : 0))).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
   });
 });

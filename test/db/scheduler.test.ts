@@ -31,20 +31,31 @@ const HOUR = 3_600_000;
 const silent = createLogger("silent");
 
 async function wipe(db: Database): Promise<void> {
-  for (const table of [outbox, participations, actions, marathonDeeds, marathonParticipants, marathons, clubMembers, clubMeetings, clubs]) {
+  for (const table of [
+    outbox,
+    participations,
+    actions,
+    marathonDeeds,
+    marathonParticipants,
+    marathons,
+    clubMembers,
+    clubMeetings,
+    clubs,
+  ]) {
     await db.delete(table);
   }
   await db.delete(users);
 }
 
 async function keys(db: Database): Promise<string[]> {
-  return (await db.select({ key: outbox.idempotencyKey }).from(outbox).orderBy(outbox.idempotencyKey)).map((r) => r.key);
+  return (await db.select({ key: outbox.idempotencyKey }).from(outbox).orderBy(outbox.idempotencyKey)).map(
+    (r) => r.key,
+  );
 }
 
 const payloadOf = async (db: Database, key: string) =>
-  (await db.select({ payload: outbox.payload }).from(outbox).where(sql`${outbox.idempotencyKey} = ${key}`))[0]?.payload as
-    | Record<string, any>
-    | undefined;
+  (await db.select({ payload: outbox.payload }).from(outbox).where(sql`${outbox.idempotencyKey} = ${key}`))[0]
+    ?.payload as Record<string, any> | undefined;
 
 describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
   let database: DatabaseHandle;
@@ -81,7 +92,9 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     expect(await actionReminders(db, twoHoursBefore)).toBe(3);
     expect(await actionReminders(db, new Date(T.getTime() - HOUR))).toBe(0);
     expect(await actionReminders(db, new Date(T.getTime() + 60_000))).toBe(0);
-    expect(await keys(db)).toEqual([`rem24:${action}:1`, `rem2:${action}:1`, `rem2:${action}:2`, `rem2:${action}:4`].sort());
+    expect(await keys(db)).toEqual(
+      [`rem24:${action}:1`, `rem2:${action}:1`, `rem2:${action}:2`, `rem2:${action}:4`].sort(),
+    );
 
     expect(await payloadOf(db, `rem2:${action}:2`)).toEqual({
       template: "reminders.action_2h",
@@ -118,12 +131,18 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     // No quiet hours: at 06:00 as always. The user quiet from 08:00 the day before: the 24 h reminder stands for both.
     expect(await actionReminders(db, local("2026-12-11T06:00:00"))).toBe(1);
     expect(await actionReminders(db, local("2026-12-11T07:59:00"))).toBe(0);
-    expect((await keys(db)).filter((key) => key.startsWith("rem2:"))).toEqual([`rem2:${action}:31`, `rem2:${action}:32`]);
+    expect((await keys(db)).filter((key) => key.startsWith("rem2:"))).toEqual([
+      `rem2:${action}:31`,
+      `rem2:${action}:32`,
+    ]);
 
     // Delivered at 21:50 (the dispatcher finds it outside quiet hours), before the action starts.
     const emulator = await BotApiEmulator.start();
     emulator.addUser({ id: 31, first_name: "L" });
-    await db.update(outbox).set({ state: "sent" }).where(sql`${outbox.idempotencyKey} <> ${`rem2:${action}:31`}`);
+    await db
+      .update(outbox)
+      .set({ state: "sent" })
+      .where(sql`${outbox.idempotencyKey} <> ${`rem2:${action}:31`}`);
     const offset = local("2026-12-10T21:50:30").getTime() - Date.now();
     const dispatcher = new Dispatcher({
       db,
@@ -165,7 +184,10 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     await addUsers(db, [10], { language: "ru", firstName: "Координатор" });
     await addUsers(db, [11], { language: "kk" });
     await addUsers(db, [12], { language: "ru" });
-    const [club] = await db.insert(clubs).values({ name: TRICKY, address: "Абай к-сі 10", coordinatorId: 10 }).returning();
+    const [club] = await db
+      .insert(clubs)
+      .values({ name: TRICKY, address: "Абай к-сі 10", coordinatorId: 10 })
+      .returning();
     const [meeting] = await db
       .insert(clubMeetings)
       .values({ clubId: club!.id, weekday: 3, startMinute: 10 * 60, place: "" }) // Wednesdays 10:00
@@ -231,7 +253,11 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       locale: "ru",
       params: { title: "Марафон добрых дел", count: 3, total: 4, hours: "5", rank: 1, participants: 3 },
     });
-    expect((await payloadOf(db, `digest:${marathon!.id}:20261207:22`))!.params).toMatchObject({ count: 1, total: 1, rank: 2 });
+    expect((await payloadOf(db, `digest:${marathon!.id}:20261207:22`))!.params).toMatchObject({
+      count: 1,
+      total: 1,
+      rank: 2,
+    });
     expect((await payloadOf(db, `digest:${marathon!.id}:20261207:23`))!.params).toMatchObject({
       title: "Игі істер марафоны",
       count: 0,
@@ -245,9 +271,27 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     const { db } = database;
     const now = new Date();
     await db.insert(outbox).values([
-      { chatId: 1, payload: { text: "a" }, idempotencyKey: "old", state: "sent", updatedAt: new Date(now.getTime() - 20 * 24 * HOUR) },
-      { chatId: 1, payload: { text: "b" }, idempotencyKey: "new", state: "sent", updatedAt: new Date(now.getTime() - 2 * 24 * HOUR) },
-      { chatId: 1, payload: { text: "c" }, idempotencyKey: "dead", state: "dead", updatedAt: new Date(now.getTime() - 20 * 24 * HOUR) },
+      {
+        chatId: 1,
+        payload: { text: "a" },
+        idempotencyKey: "old",
+        state: "sent",
+        updatedAt: new Date(now.getTime() - 20 * 24 * HOUR),
+      },
+      {
+        chatId: 1,
+        payload: { text: "b" },
+        idempotencyKey: "new",
+        state: "sent",
+        updatedAt: new Date(now.getTime() - 2 * 24 * HOUR),
+      },
+      {
+        chatId: 1,
+        payload: { text: "c" },
+        idempotencyKey: "dead",
+        state: "dead",
+        updatedAt: new Date(now.getTime() - 20 * 24 * HOUR),
+      },
     ]);
     expect(await outboxHousekeeping(14)(db, now)).toBe(1);
     expect(await keys(db)).toEqual(["dead", "new"]);
@@ -257,7 +301,13 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     const { db } = database;
     const old = new Date(Date.now() - 40 * 24 * HOUR);
     await db.insert(outbox).values(
-      Array.from({ length: 25 }, (_, i) => ({ chatId: 1, payload: { text: "x" }, idempotencyKey: `old:${i}`, state: "sent" as const, updatedAt: old })),
+      Array.from({ length: 25 }, (_, i) => ({
+        chatId: 1,
+        payload: { text: "x" },
+        idempotencyKey: `old:${i}`,
+        state: "sent" as const,
+        updatedAt: old,
+      })),
     );
     const transactions = new Set<string>();
     const purge = outboxHousekeeping(14, 7);
@@ -266,7 +316,9 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       cron: "30 3 * * *",
       slice: 7,
       run: async (tx, now) => {
-        transactions.add(String(rowsOf<{ id: string | number }>(await tx.execute(sql`select txid_current() as id`))[0]!.id));
+        transactions.add(
+          String(rowsOf<{ id: string | number }>(await tx.execute(sql`select txid_current() as id`))[0]!.id),
+        );
         return purge(tx, now);
       },
     };
@@ -349,9 +401,12 @@ describeOnPostgres("two bot instances on one PostgreSQL", (fresh) => {
     const sent = emulator.calls.filter((c) => c.method === "sendMessage" && c.ok);
     expect(sent).toHaveLength(50);
     const perChat = new Map<number, number>();
-    for (const call of sent) perChat.set(Number(call.params.chat_id), (perChat.get(Number(call.params.chat_id)) ?? 0) + 1);
+    for (const call of sent)
+      perChat.set(Number(call.params.chat_id), (perChat.get(Number(call.params.chat_id)) ?? 0) + 1);
     for (const [i, id] of ids.entries()) expect(perChat.get(id)).toBe(i < 10 ? 2 : 1);
-    expect(emulator.botMessages(ids[0]!)[0]!.text).toContain("Еске саламыз: «&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;»");
+    expect(emulator.botMessages(ids[0]!)[0]!.text).toContain(
+      "Еске саламыз: «&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;»",
+    );
     expect(emulator.botMessages(ids[39]!)[0]!.text).toContain("Напоминаем");
     const [counts] = rowsOf<{ n: string | number }>(await first.db.execute(sql`select count(*) as n from outbox`));
     expect(Number(counts!.n)).toBe(50);

@@ -26,7 +26,9 @@ describe.each(testDatabases)("demo data on $name", (kind) => {
     const regionCodes = (await database.db.select({ code: regions.code }).from(regions)).map((r) => r.code);
     expect(regionCodes).toHaveLength(20);
     for (const code of regionCodes) {
-      expect(rows.filter((a) => a.regionCode === code && a.status === "published").length, code).toBeGreaterThanOrEqual(10);
+      expect(rows.filter((a) => a.regionCode === code && a.status === "published").length, code).toBeGreaterThanOrEqual(
+        10,
+      );
     }
     expect(new Set(rows.map((a) => a.category))).toEqual(new Set(CATEGORIES));
     expect(rows.some((a) => a.status === "cancelled")).toBe(true);
@@ -64,7 +66,12 @@ describe.each(testDatabases)("demo data on $name", (kind) => {
       expect(a.longitude).toBeGreaterThan(KZ.west);
       expect(a.longitude).toBeLessThan(KZ.east);
       const center = centers.get(a.regionCode!)!;
-      const km = 111.2 * Math.hypot(a.latitude - center.latitude, (a.longitude - center.longitude) * Math.cos((center.latitude * Math.PI) / 180));
+      const km =
+        111.2 *
+        Math.hypot(
+          a.latitude - center.latitude,
+          (a.longitude - center.longitude) * Math.cos((center.latitude * Math.PI) / 180),
+        );
       // Towns lie up to ~370 km from their region's center (Aral from Kyzylorda, Balkhash from Karaganda).
       expect(km, a.address).toBeLessThan(400);
     }
@@ -126,6 +133,7 @@ describe("demo plan", () => {
     const now = new Date("2026-03-01T15:30:00Z"); // 20:30 in Almaty
     const plan = planDemo(regionList, { now, actions: 500 });
     expect(plan.actions).toHaveLength(500);
-    for (const a of plan.actions) expect((a.startsAt as Date).getTime()).toBeGreaterThanOrEqual(now.getTime() + 3_600_000);
+    for (const a of plan.actions)
+      expect((a.startsAt as Date).getTime()).toBeGreaterThanOrEqual(now.getTime() + 3_600_000);
   });
 });

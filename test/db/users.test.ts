@@ -93,7 +93,14 @@ describe.each(testDatabases)("users and regions on $name", (kind) => {
     expect((await setInterests(database.db, id, ["health", "nonsense", "health"])).interests).toEqual(["health"]);
     await withdrawConsent(database.db, id);
     const erased = await findUser(database.db, id);
-    expect(erased).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null, language: "kk" });
+    expect(erased).toMatchObject({
+      firstName: null,
+      regionCode: null,
+      interests: [],
+      latitude: null,
+      consentAt: null,
+      language: "kk",
+    });
     await giveConsent(database.db, id, { firstName: "Ayan" });
     expect((await setRegion(database.db, id, "astana")).regionCode).toBe("astana");
     await setLanguage(database.db, id, "ru");

@@ -14,21 +14,50 @@ const ALMATY = { latitude: 43.238, longitude: 76.9452 };
 const DAY = 86_400_000;
 
 type Texts = {
-  ask: string; list: string; organizer: string; joined: string; waitlisted: string; left: string; mine: string;
-  waitPos: string; consent: string; notFound: string; empty: string; openCard: string; promotedLocale: "kk" | "ru";
+  ask: string;
+  list: string;
+  organizer: string;
+  joined: string;
+  waitlisted: string;
+  left: string;
+  mine: string;
+  waitPos: string;
+  consent: string;
+  notFound: string;
+  empty: string;
+  openCard: string;
+  promotedLocale: "kk" | "ru";
 };
 const TEXTS: Record<"kk" | "ru", Texts> = {
   kk: {
-    ask: "Қай жерден іздейміз", list: "Жақын акциялар", organizer: "Ұйымдастырушы", joined: "Сіз акцияға жазылдыңыз",
-    waitlisted: "күту тізіміндесіз — кезегіңіз: 1", left: "Сіз қатысудан бас тарттыңыз", mine: "Менің акцияларым",
-    waitPos: "күту тізімінде, кезек: 1", consent: "дербес деректерді өңдеуге келісім қажет", notFound: "Акция табылмады",
-    empty: "табылмады", openCard: "📋 Акцияны ашу", promotedLocale: "kk",
+    ask: "Қай жерден іздейміз",
+    list: "Жақын акциялар",
+    organizer: "Ұйымдастырушы",
+    joined: "Сіз акцияға жазылдыңыз",
+    waitlisted: "күту тізіміндесіз — кезегіңіз: 1",
+    left: "Сіз қатысудан бас тарттыңыз",
+    mine: "Менің акцияларым",
+    waitPos: "күту тізімінде, кезек: 1",
+    consent: "дербес деректерді өңдеуге келісім қажет",
+    notFound: "Акция табылмады",
+    empty: "табылмады",
+    openCard: "📋 Акцияны ашу",
+    promotedLocale: "kk",
   },
   ru: {
-    ask: "Где искать", list: "Акции рядом", organizer: "Организатор", joined: "Вы записаны на акцию",
-    waitlisted: "вы в листе ожидания — ваше место: 1", left: "Вы отказались от участия", mine: "Мои акции",
-    waitPos: "в листе ожидания, место 1", consent: "нужно согласие на обработку персональных данных", notFound: "Акция не найдена",
-    empty: "не нашлось", openCard: "📋 Открыть акцию", promotedLocale: "ru",
+    ask: "Где искать",
+    list: "Акции рядом",
+    organizer: "Организатор",
+    joined: "Вы записаны на акцию",
+    waitlisted: "вы в листе ожидания — ваше место: 1",
+    left: "Вы отказались от участия",
+    mine: "Мои акции",
+    waitPos: "в листе ожидания, место 1",
+    consent: "нужно согласие на обработку персональных данных",
+    notFound: "Акция не найдена",
+    empty: "не нашлось",
+    openCard: "📋 Открыть акцию",
+    promotedLocale: "ru",
   },
 };
 
@@ -45,7 +74,9 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
     orgId = org!.id;
   });
 
-  async function addAction(values: Partial<typeof actions.$inferInsert> & { km?: number; inDays?: number }): Promise<number> {
+  async function addAction(
+    values: Partial<typeof actions.$inferInsert> & { km?: number; inDays?: number },
+  ): Promise<number> {
     const { km = 1, inDays = 3, ...rest } = values;
     const startsAt = new Date(Date.now() + inDays * DAY);
     const [row] = await database.db
@@ -71,7 +102,10 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   const onboarded = (id: number, language: "kk" | "ru", consent = true) =>
     onboardUser(database.db, emulator, id, { language, consent, firstName: "Ayan & <Co>" });
 
-  for (const [language, other] of [["kk", "ru"], ["ru", "kk"]] as const) {
+  for (const [language, other] of [
+    ["kk", "ru"],
+    ["ru", "kk"],
+  ] as const) {
     const t = TEXTS[language];
 
     it(`location → list → card → join → calendar → my actions → leave promotes the waitlist (${language})`, async () => {
@@ -198,7 +232,12 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       const cluster = [];
       for (let i = 0; i < 7; i++) {
         cluster.push(
-          await addAction({ title: `Karaganda ${i}`, latitude: origin.latitude + i / 500, longitude: origin.longitude, category: i === 6 ? "animals" : "social" }),
+          await addAction({
+            title: `Karaganda ${i}`,
+            latitude: origin.latitude + i / 500,
+            longitude: origin.longitude,
+            category: i === 6 ? "animals" : "social",
+          }),
         );
       }
       await say(me, "/actions");

@@ -31,12 +31,19 @@ describe.each(testDatabases)("club reminder buttons on $name", (kind) => {
   afterAll(() => close());
 
   const toast = (update: { callback_query?: { id: string } }) =>
-    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)
-      ?.params.text;
-  const press = (id: number, messageId: number, data: string) => h.send(() => emulator.pressButton(id, messageId, data));
+    emulator.calls.find(
+      (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id,
+    )?.params.text;
+  const press = (id: number, messageId: number, data: string) =>
+    h.send(() => emulator.pressButton(id, messageId, data));
   /** Coordinator notices enqueued for a meeting (one per member and date, however often a button is pressed). */
   const notices = async (meetingId: number) =>
-    (await database.db.select({ key: outbox.idempotencyKey }).from(outbox).where(like(outbox.idempotencyKey, `club-yes:${meetingId}:%`)))
+    (
+      await database.db
+        .select({ key: outbox.idempotencyKey })
+        .from(outbox)
+        .where(like(outbox.idempotencyKey, `club-yes:${meetingId}:%`))
+    )
       .map((r) => r.key)
       .sort();
 
@@ -53,7 +60,10 @@ describe.each(testDatabases)("club reminder buttons on $name", (kind) => {
       // A weekly meeting three hours from now (local weekday and time).
       const at = new Date(Date.now() + 3 * HOUR);
       const local = new Date(at.getTime() + 5 * HOUR);
-      const [club] = await database.db.insert(clubs).values({ name: `Club ${language}`, coordinatorId: coordinator }).returning();
+      const [club] = await database.db
+        .insert(clubs)
+        .values({ name: `Club ${language}`, coordinatorId: coordinator })
+        .returning();
       const [meeting] = await database.db
         .insert(clubMeetings)
         .values({
@@ -67,7 +77,10 @@ describe.each(testDatabases)("club reminder buttons on $name", (kind) => {
       const afterSeq = emulator.lastSeq();
       await h.app.delivery!.scheduler!.runAll();
       const call = await emulator.waitForCall(
-        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === member && plain(String(c.params.text)).includes(t.club),
+        (c) =>
+          c.method === "sendMessage" &&
+          Number(c.params.chat_id) === member &&
+          plain(String(c.params.text)).includes(t.club),
         { timeoutMs: 10_000, afterSeq },
       );
       const messageId = (call.result as { message_id: number }).message_id;

@@ -15,14 +15,23 @@ import { onboardUser } from "../support/users";
 const HOUR = 3_600_000;
 const DROPPED = {
   onboarding: { kk: "Тіркеу тоқтатылды, жауаптар сақталмады.", ru: "Регистрация прервана, ответы не сохранены." },
-  hoursLog: { kk: "Сағаттарды белгілеу тоқтатылды, енгізілгендер сақталмады.", ru: "Отметка часов прервана, введённое не сохранено." },
-  deed: { kk: "Игі іс туралы есеп тоқтатылды, енгізілгендер сақталмады.", ru: "Отчёт о добром деле прерван, введённое не сохранено." },
+  hoursLog: {
+    kk: "Сағаттарды белгілеу тоқтатылды, енгізілгендер сақталмады.",
+    ru: "Отметка часов прервана, введённое не сохранено.",
+  },
+  deed: {
+    kk: "Игі іс туралы есеп тоқтатылды, енгізілгендер сақталмады.",
+    ru: "Отчёт о добром деле прерван, введённое не сохранено.",
+  },
 };
 const OUTDATED = {
   kk: "Бот жаңартылды, сондықтан басталған диалогты тоқтатуға тура келді. Оны қайта бастаңыз.",
   ru: "Бот обновился, поэтому начатый диалог пришлось прервать. Начните его заново, пожалуйста.",
 };
-const PROFILE_FIRST = { kk: "Алдымен профиліңізді толтырыңыз — бір минут қана алады.", ru: "Сначала заполните профиль — это займёт минуту." };
+const PROFILE_FIRST = {
+  kk: "Алдымен профиліңізді толтырыңыз — бір минут қана алады.",
+  ru: "Сначала заполните профиль — это займёт минуту.",
+};
 
 describe.each(testDatabases)("conversations that never trap a user on $name", (kind) => {
   let database: DatabaseHandle;
@@ -34,7 +43,14 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     ({ database, emulator, h, close } = await openBot(kind));
     const [row] = await database.db
       .insert(marathons)
-      .values({ code: "conv", titleKk: "Игі істер", titleRu: "Добрые дела", regionCode: null, startsAt: new Date(Date.now() - 24 * HOUR), endsAt: new Date(Date.now() + 240 * HOUR) })
+      .values({
+        code: "conv",
+        titleKk: "Игі істер",
+        titleRu: "Добрые дела",
+        regionCode: null,
+        startsAt: new Date(Date.now() - 24 * HOUR),
+        endsAt: new Date(Date.now() + 240 * HOUR),
+      })
       .returning({ id: marathons.id });
     marathonId = row!.id;
   });
@@ -44,10 +60,19 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
   const last = (id: number) => emulator.lastBotMessage(id)!;
   const texts = (id: number) => emulator.botMessages(id).map((m) => m.text);
   const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));
-  const press = (id: number, data: string, messageId = last(id).message_id) => h.send(() => emulator.pressButton(id, messageId, data));
+  const press = (id: number, data: string, messageId = last(id).message_id) =>
+    h.send(() => emulator.pressButton(id, messageId, data));
   const toast = (update: { callback_query?: { id: string } }) =>
-    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)?.params.text;
-  const stateOf = async (id: number) => (await database.db.select().from(conversationStates).where(eq(conversationStates.key, String(id))))[0];
+    emulator.calls.find(
+      (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id,
+    )?.params.text;
+  const stateOf = async (id: number) =>
+    (
+      await database.db
+        .select()
+        .from(conversationStates)
+        .where(eq(conversationStates.key, String(id)))
+    )[0];
   const stateBytes = async (id: number) =>
     Number(
       (
@@ -57,7 +82,8 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
           .where(eq(conversationStates.key, String(id)))
       )[0]?.n ?? 0,
     );
-  const onboarded = (id: number, language: "kk" | "ru") => onboardUser(database.db, emulator, id, { language, consent: true });
+  const onboarded = (id: number, language: "kk" | "ru") =>
+    onboardUser(database.db, emulator, id, { language, consent: true });
 
   /** An onboarded user inside the hours log, who has typed an organization (the category question is open). */
   async function inHoursLog(id: number, language: "kk" | "ru", organization = "Қамқор қоры"): Promise<void> {
@@ -65,7 +91,11 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     await say(id, "/hours");
     await press(id, "h:log");
     await say(id, organization);
-    expect(last(id).reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toContain("hl:cskip");
+    expect(
+      last(id)
+        .reply_markup.inline_keyboard.flat()
+        .map((b: { callback_data: string }) => b.callback_data),
+    ).toContain("hl:cskip");
   }
 
   for (const language of ["kk", "ru"] as const) {
@@ -104,14 +134,22 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
       await say(runner, "Көршіге көмектестім");
       await say(runner, "/hours");
       expect(texts(runner).at(-2)).toBe(DROPPED.deed[language]);
-      expect(last(runner).reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toContain("h:log");
+      expect(
+        last(runner)
+          .reply_markup.inline_keyboard.flat()
+          .map((b: { callback_data: string }) => b.callback_data),
+      ).toContain("h:log");
       expect(await stateOf(runner)).toBeUndefined();
     });
 
     it(`a reminder's button from an earlier message leaves the hours log and is processed (${language})`, async () => {
       const id = base + 5;
       await onboarded(id, language);
-      const action = await addAction(database.db, { title: "Сенбілік", startsAt: new Date(Date.now() + 20 * HOUR), capacity: 5 });
+      const action = await addAction(database.db, {
+        title: "Сенбілік",
+        startsAt: new Date(Date.now() + 20 * HOUR),
+        capacity: 5,
+      });
       await addParticipants(database.db, action, [id], { joinedAt: new Date(Date.now() - 48 * HOUR) });
       await say(id, "/menu");
       const earlier = last(id).message_id;
@@ -120,7 +158,10 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
       await say(id, "Жасыл ел");
       const coming = await press(id, `rem:yes:${action}`, earlier);
       expect(toast(coming)).toBeUndefined();
-      expect(texts(id).slice(-2)).toEqual([DROPPED.hoursLog[language], t(language)("reminders.coming_ok", { title: "Сенбілік" })]);
+      expect(texts(id).slice(-2)).toEqual([
+        DROPPED.hoursLog[language],
+        t(language)("reminders.coming_ok", { title: "Сенбілік" }),
+      ]);
       // A menu button of another message leaves it too (nothing answered this time: no line).
       await press(id, "h:log", earlier); // (m:hours turned the menu message into the hours screen)
       const before = texts(id).length;
@@ -132,7 +173,10 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     it(`a conversation silent for a day is over, and the hourly sweep deletes its state (${language})`, async () => {
       const id = base + 6;
       await inHoursLog(id, language);
-      await database.db.update(conversationStates).set({ updatedAt: new Date(Date.now() - 25 * HOUR) }).where(eq(conversationStates.key, String(id)));
+      await database.db
+        .update(conversationStates)
+        .set({ updatedAt: new Date(Date.now() - 25 * HOUR) })
+        .where(eq(conversationStates.key, String(id)));
       await say(id, "Тағы бір мәтін");
       expect(last(id).text).toBe(t(language)("common.unknown_text")); // not taken as an answer any more
       expect(await stateOf(id)).toBeUndefined();
@@ -160,12 +204,27 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
 
   it("stores no names, username or language in the conversation state, consent or not", async () => {
     const id = 8_700_001;
-    emulator.addUser({ id, first_name: "Айжан", last_name: "Секретова", username: "secret_aizhan", language_code: "ru" });
+    emulator.addUser({
+      id,
+      first_name: "Айжан",
+      last_name: "Секретова",
+      username: "secret_aizhan",
+      language_code: "ru",
+    });
     await say(id, "/start");
     await press(id, "ob:r:almaty", emulator.botMessages(id)[1]!.message_id);
     const stored = JSON.stringify((await stateOf(id))!.state);
     expect(stored).toContain("update_id");
-    for (const secret of ["Айжан", "Секретова", "secret_aizhan", "first_name", "last_name", "username", "language_code", "Здравствуйте"]) {
+    for (const secret of [
+      "Айжан",
+      "Секретова",
+      "secret_aizhan",
+      "first_name",
+      "last_name",
+      "username",
+      "language_code",
+      "Здравствуйте",
+    ]) {
       expect(stored, secret).not.toContain(secret);
     }
     await press(id, "ob:idone");
@@ -204,7 +263,9 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     await press(id, "ob:idone", interests);
     await press(id, "ob:consent:no");
     expect((await findUser(database.db, id))!.interests).toEqual([]); // with consent declined, nothing is kept
-    expect(emulator.botMessages(id).map((m) => m.text)).toContain(t("kk")("onboarding.interests_chosen", { list: t("kk")("categories.ecology") }));
+    expect(emulator.botMessages(id).map((m) => m.text)).toContain(
+      t("kk")("onboarding.interests_chosen", { list: t("kk")("categories.ecology") }),
+    );
   }, 60_000);
 
   it("NUL and direction overrides are stripped, invisible names and organizations refused", async () => {
@@ -241,8 +302,12 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
       return update;
     });
     const refused = h.takeRejections();
-    expect(refused.map((c) => [c.method, c.error?.description])).toEqual([["editMessageText", "Bad Request: message to edit not found"]]);
-    const answers = emulator.calls.filter((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === pause.callback_query!.id);
+    expect(refused.map((c) => [c.method, c.error?.description])).toEqual([
+      ["editMessageText", "Bad Request: message to edit not found"],
+    ]);
+    const answers = emulator.calls.filter(
+      (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === pause.callback_query!.id,
+    );
     expect(answers.map((c) => c.params.text)).toEqual([t("kk")("settings.paused")]);
     expect(last(id).message_id).not.toBe(screen);
     expect(last(id).text).toMatch(/^<b>Баптаулар<\/b>\n[\s\S]*\nҚатысу: тоқтатылған \(күні: /);
@@ -263,7 +328,12 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     const after = texts(id);
     const note = after.lastIndexOf(PROFILE_FIRST.ru);
     expect(note).toBeGreaterThan(0);
-    expect(after.slice(note + 1, note + 3)).toEqual([t("ru")("onboarding.welcome", { name: "Марат" }), t("ru")("onboarding.region_prompt")]);
-    expect(await database.db.select().from(marathonParticipants).where(eq(marathonParticipants.userId, id))).toEqual([]);
+    expect(after.slice(note + 1, note + 3)).toEqual([
+      t("ru")("onboarding.welcome", { name: "Марат" }),
+      t("ru")("onboarding.region_prompt"),
+    ]);
+    expect(await database.db.select().from(marathonParticipants).where(eq(marathonParticipants.userId, id))).toEqual(
+      [],
+    );
   });
 });

@@ -35,18 +35,34 @@ describe.each(testDatabases)("groups and supergroups on $name", (kind) => {
   afterAll(() => close());
 
   /** A message in a group as Telegram sends it; anonymous admins and linked channels come with sender_chat. */
-  function groupText(chat: { id: number; type: "group" | "supergroup"; title: string }, sender: Sender, text: string): Update {
+  function groupText(
+    chat: { id: number; type: "group" | "supergroup"; title: string },
+    sender: Sender,
+    text: string,
+  ): Update {
     const cmd = /^\/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?/.exec(text);
     const from =
       sender === "anonymous_admin"
-        ? { from: { id: GROUP_ANONYMOUS_BOT, is_bot: true, first_name: "Group", username: "GroupAnonymousBot" }, sender_chat: chat }
+        ? {
+            from: { id: GROUP_ANONYMOUS_BOT, is_bot: true, first_name: "Group", username: "GroupAnonymousBot" },
+            sender_chat: chat,
+          }
         : sender === "linked_channel"
           ? {
               from: { id: CHANNEL_BOT, is_bot: true, first_name: "Channel", username: "Channel_Bot" },
               sender_chat: { id: chat.id - 1, type: "channel", title: "Ерікті жаңалықтары" },
               is_automatic_forward: true,
             }
-          : { from: { id: sender.user, is_bot: false, first_name: "Айжан", last_name: "Секрет", username: "aizhan", language_code: sender.language } };
+          : {
+              from: {
+                id: sender.user,
+                is_bot: false,
+                first_name: "Айжан",
+                last_name: "Секрет",
+                username: "aizhan",
+                language_code: sender.language,
+              },
+            };
     return emulator.pushUpdate({
       message: {
         message_id: nextMessageId++,
@@ -61,7 +77,9 @@ describe.each(testDatabases)("groups and supergroups on $name", (kind) => {
 
   const callsSince = (seq: number) => emulator.calls.filter((c) => c.seq > seq && c.method !== "getUpdates");
   const answerOf = (update: Update) =>
-    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id);
+    emulator.calls.find(
+      (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id,
+    );
 
   for (const [type, chatId] of [
     ["group", -4_100_000_001],
@@ -87,7 +105,14 @@ describe.each(testDatabases)("groups and supergroups on $name", (kind) => {
         expect(calls[0]!.params.chat_id).toBe(chatId);
         expect(calls[0]!.params.text).toBe(ONE_LINE[language]);
         expect(emulator.lastBotMessage(chatId)!.reply_markup).toEqual({
-          inline_keyboard: [[{ text: language === "kk" ? "Ботпен чатты ашу" : "Открыть чат с ботом", url: `https://t.me/${emulator.botInfo.username}?start=group` }]],
+          inline_keyboard: [
+            [
+              {
+                text: language === "kk" ? "Ботпен чатты ашу" : "Открыть чат с ботом",
+                url: `https://t.me/${emulator.botInfo.username}?start=group`,
+              },
+            ],
+          ],
         });
       }
       // Another bot's command and plain talk are not for us.

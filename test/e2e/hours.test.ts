@@ -130,7 +130,10 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
   beforeAll(async () => {
     await onboarded(organizer, "ru", true, "Организатор");
     await database.db.update(users).set({ role: "organizer" }).where(eq(users.id, organizer));
-    const [org] = await database.db.insert(organizations).values({ name: ORGANIZATION, ownerId: organizer }).returning();
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ name: ORGANIZATION, ownerId: organizer })
+      .returning();
     for (const language of ["kk", "ru"] as const) {
       const id = users_[language];
       await onboarded(id, language, true);
@@ -290,7 +293,9 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
       const [{ attendedDay }] = (await database.db
         .select({ attendedDay: hourEntries.activityDate })
         .from(hourEntries)
-        .where(and(eq(hourEntries.userId, id), eq(hourEntries.actionId, attended[language]!)))) as [{ attendedDay: string }];
+        .where(and(eq(hourEntries.userId, id), eq(hourEntries.actionId, attended[language]!)))) as [
+        { attendedDay: string },
+      ];
       expect(csv.subarray(3).toString("utf8").split("\r\n")).toEqual([
         text.csvHeader,
         `${dotted(attendedDay)};${ORGANIZATION};${ATTENDED_TITLE};${text.ecology};3`,

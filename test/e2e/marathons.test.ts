@@ -38,8 +38,22 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
           startsAt: new Date(now - DAY),
           endsAt: new Date(now + 30 * DAY),
         },
-        { code: "almaty", titleKk: "Жасыл Алматы", titleRu: "Зелёный Алматы", regionCode: "almaty", startsAt: new Date(now - DAY), endsAt: new Date(now + DAY) },
-        { code: "astana", titleKk: "Қарлы Астана", titleRu: "Снежная Астана", regionCode: "astana", startsAt: new Date(now - DAY), endsAt: new Date(now + DAY) },
+        {
+          code: "almaty",
+          titleKk: "Жасыл Алматы",
+          titleRu: "Зелёный Алматы",
+          regionCode: "almaty",
+          startsAt: new Date(now - DAY),
+          endsAt: new Date(now + DAY),
+        },
+        {
+          code: "astana",
+          titleKk: "Қарлы Астана",
+          titleRu: "Снежная Астана",
+          regionCode: "astana",
+          startsAt: new Date(now - DAY),
+          endsAt: new Date(now + DAY),
+        },
       ])
       .returning({ id: marathons.id, code: marathons.code });
     [national, almaty, astana] = rows.map((r) => r.id) as [number, number, number];
@@ -51,12 +65,19 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
     ] as const) {
       await volunteer(id, "ru", true, name, region);
       await joinMarathon(database.db, national, id);
-      for (let i = 0; i < deeds; i++) await reportDeed(database.db, { marathonId: national, userId: id, text: `Дело ${i}`, hours: 1 });
+      for (let i = 0; i < deeds; i++)
+        await reportDeed(database.db, { marathonId: national, userId: id, text: `Дело ${i}`, hours: 1 });
     }
     await withdrawConsent(database.db, 8102);
   });
 
-  async function volunteer(id: number, language: "kk" | "ru", consent: boolean, firstName: string, regionCode = "almaty") {
+  async function volunteer(
+    id: number,
+    language: "kk" | "ru",
+    consent: boolean,
+    firstName: string,
+    regionCode = "almaty",
+  ) {
     emulator.addUser({ id, first_name: firstName, language_code: language });
     await touchUser(database.db, id, false);
     await completeOnboarding(database.db, id, { language, regionCode, interests: [], consent, profile: { firstName } });
@@ -64,27 +85,60 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
   const buttons = (id: number): string[] => buttonData(last(id));
   const largestPhoto = (update: Update) =>
     (update.message as Message).photo!.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a)).file_id;
-  const deedsOf = (userId: number) => database.db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(marathonDeeds.id);
+  const deedsOf = (userId: number) =>
+    database.db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(marathonDeeds.id);
 
   for (const [language, texts] of [
     [
       "kk",
       {
-        list: "Марафондар", title: "Игі істер марафоны", regional: "Жасыл Алматы", notJoined: "әлі қатыспайсыз", joined: "марафонға қосылдыңыз",
-        prompt: "Қандай игі іс", photoNeedsText: "Фотосурет қабылданды", tooLong: "Мәтін тым ұзын: 1001", hoursPrompt: "Қанша сағат",
-        hoursHint: "0,5-тен 24-ке дейін", confirm: "Тексеріңіз", saved: "Игі ісіңіз сақталды", firstBadge: "Алғашқы қадам", photoPrompt: "Фотосурет қосасыз ба",
-        progress: ["Игі істер: 2", "Сағаттар: 3,5", "Алғашқы қадам", "Жақсылық жолында"], anonymous: "Ерікті №", you: "сіз", regionName: "Алматы",
-        unavailable: "қолжетімсіз", cancelled: "Тоқтатылды", discarded: "ештеңе сақталмады",
+        list: "Марафондар",
+        title: "Игі істер марафоны",
+        regional: "Жасыл Алматы",
+        notJoined: "әлі қатыспайсыз",
+        joined: "марафонға қосылдыңыз",
+        prompt: "Қандай игі іс",
+        photoNeedsText: "Фотосурет қабылданды",
+        tooLong: "Мәтін тым ұзын: 1001",
+        hoursPrompt: "Қанша сағат",
+        hoursHint: "0,5-тен 24-ке дейін",
+        confirm: "Тексеріңіз",
+        saved: "Игі ісіңіз сақталды",
+        firstBadge: "Алғашқы қадам",
+        photoPrompt: "Фотосурет қосасыз ба",
+        progress: ["Игі істер: 2", "Сағаттар: 3,5", "Алғашқы қадам", "Жақсылық жолында"],
+        anonymous: "Ерікті №",
+        you: "сіз",
+        regionName: "Алматы",
+        unavailable: "қолжетімсіз",
+        cancelled: "Тоқтатылды",
+        discarded: "ештеңе сақталмады",
       },
     ],
     [
       "ru",
       {
-        list: "Марафоны", title: "Марафон добрых дел", regional: "Зелёный Алматы", notJoined: "пока не участвуете", joined: "присоединились к марафону",
-        prompt: "какое доброе дело", photoNeedsText: "Фото принято", tooLong: "слишком длинный: 1001", hoursPrompt: "Сколько часов",
-        hoursHint: "от 0,5 до 24", confirm: "Проверьте", saved: "Доброе дело сохранено", firstBadge: "Первый шаг", photoPrompt: "Добавите фото",
-        progress: ["Добрых дел: 2", "Часов: 3,5", "Первый шаг", "На пути добра"], anonymous: "Волонтёр №", you: "вы", regionName: "Алматы",
-        unavailable: "недоступен", cancelled: "Отменено", discarded: "ничего не сохранено",
+        list: "Марафоны",
+        title: "Марафон добрых дел",
+        regional: "Зелёный Алматы",
+        notJoined: "пока не участвуете",
+        joined: "присоединились к марафону",
+        prompt: "какое доброе дело",
+        photoNeedsText: "Фото принято",
+        tooLong: "слишком длинный: 1001",
+        hoursPrompt: "Сколько часов",
+        hoursHint: "от 0,5 до 24",
+        confirm: "Проверьте",
+        saved: "Доброе дело сохранено",
+        firstBadge: "Первый шаг",
+        photoPrompt: "Добавите фото",
+        progress: ["Добрых дел: 2", "Часов: 3,5", "Первый шаг", "На пути добра"],
+        anonymous: "Волонтёр №",
+        you: "вы",
+        regionName: "Алматы",
+        unavailable: "недоступен",
+        cancelled: "Отменено",
+        discarded: "ничего не сохранено",
       },
     ],
   ] as const) {
@@ -95,7 +149,9 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
 
       await say(id, "/marathons");
       expect(last(id).text).toContain(texts.list);
-      const listed = last(id).reply_markup.inline_keyboard.flat().map((b: { text: string }) => b.text);
+      const listed = last(id)
+        .reply_markup.inline_keyboard.flat()
+        .map((b: { text: string }) => b.text);
       expect(listed).toEqual([texts.title, texts.regional, expect.any(String)]); // national first; no Astana; back
 
       await press(id, `mr:o:${national}`);
@@ -123,7 +179,11 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       expect(last(id).text).toContain(texts.saved);
       expect(last(id).text).toContain(texts.firstBadge);
       const [first] = await deedsOf(id);
-      expect(first).toMatchObject({ marathonId: national, text: "Қарттарға азық-түлік <жеткіздім> & көмектестім", hours: 1.5 });
+      expect(first).toMatchObject({
+        marathonId: national,
+        text: "Қарттарға азық-түлік <жеткіздім> & көмектестім",
+        hours: 1.5,
+      });
       expect(first!.photoFileId).toBe(largestPhoto(photo));
 
       // Deed 2: in Russian a photo whose caption is the text; in Kazakh text, then "no photo"; hours by button.
@@ -133,7 +193,11 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
         expect(last(id).text).toContain(texts.hoursPrompt);
         await press(id, "mrd:h:2");
         await press(id, "mrd:save");
-        expect((await deedsOf(id))[1]).toMatchObject({ text: "Убрали двор", photoFileId: largestPhoto(captioned), hours: 2 });
+        expect((await deedsOf(id))[1]).toMatchObject({
+          text: "Убрали двор",
+          photoFileId: largestPhoto(captioned),
+          hours: 2,
+        });
       } else {
         await say(id, "Ағаш отырғыздым");
         expect(last(id).text).toContain(texts.photoPrompt);

@@ -9,7 +9,11 @@ describe("playground (npm start without a token)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "erikti-playground-"));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  function startPlayground(): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor: (text: string) => Promise<void> } {
+  function startPlayground(): {
+    child: ChildProcessWithoutNullStreams;
+    output: () => string;
+    waitFor: (text: string) => Promise<void>;
+  } {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NO_COLOR: "1" };
     delete env.BOT_TOKEN;
     delete env.DATABASE_URL;

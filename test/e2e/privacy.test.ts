@@ -63,10 +63,12 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
 
   const last = (id: number) => emulator.lastBotMessage(id)!;
   const say = (id: number, text: string) => h.send(() => emulator.sendText(id, text));
-  const press = (id: number, data: string, messageId = last(id).message_id) => h.send(() => emulator.pressButton(id, messageId, data));
+  const press = (id: number, data: string, messageId = last(id).message_id) =>
+    h.send(() => emulator.pressButton(id, messageId, data));
   const toast = (update: { callback_query?: { id: string } }) =>
-    emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id)
-      ?.params.text as string | undefined;
+    emulator.calls.find(
+      (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id,
+    )?.params.text as string | undefined;
 
   const others: Record<string, { fullActionId: number; bookCode: string }> = {};
 
@@ -76,7 +78,15 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       emulator.addUser({ id: waiting, first_name: "Күтуші", language_code: language });
       await touchUser(database.db, waiting, false);
     }
-    return fillPersonalData(database.db, { id, marker, language, coordinator, organizationId, waiting, conversationState: false });
+    return fillPersonalData(database.db, {
+      id,
+      marker,
+      language,
+      coordinator,
+      organizationId,
+      waiting,
+      conversationState: false,
+    });
   }
 
   for (const language of ["kk", "ru"] as const) {
@@ -96,14 +106,23 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       expect(raw).not.toContain(`Other${language}`);
       expect(raw).not.toContain(String(base + 2));
       const data = JSON.parse(raw);
-      expect(data.profile).toMatchObject({ telegramId: id, firstName: `Mine${language} First`, language, regionCode: "almaty" });
+      expect(data.profile).toMatchObject({
+        telegramId: id,
+        firstName: `Mine${language} First`,
+        language,
+        regionCode: "almaty",
+      });
       expect(data.hours.map((h: { note: string | null }) => h.note)).toContain(`Mine${language} note`);
       expect(data.hours.map((h: { organization: string | null }) => h.organization)).toContain(`Mine${language} Org`);
-      expect(data.marathonDeeds).toMatchObject([{ text: `Mine${language} deed`, photoFileId: `Mine${language}-photo` }]);
+      expect(data.marathonDeeds).toMatchObject([
+        { text: `Mine${language} deed`, photoFileId: `Mine${language}-photo` },
+      ]);
       expect(data.volunteerBooks).toHaveLength(1);
       expect(data.participations.map((p: { status: string }) => p.status).sort()).toEqual(["joined", "joined"]);
       expect(data.searchSession).toMatchObject({ category: "ecology", period: "week" });
-      expect(data.messages).toContainEqual(expect.objectContaining({ toYou: true, content: { text: `Mine${language} waiting message` } }));
+      expect(data.messages).toContainEqual(
+        expect.objectContaining({ toYou: true, content: { text: `Mine${language} waiting message` } }),
+      );
       // A notice about the person in someone else's chat is theirs too (without that chat's id).
       expect(data.messages).toContainEqual(
         expect.objectContaining({ toYou: false, content: { text: `Mine${language} will come to the meeting` } }),
@@ -123,7 +142,10 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       expect(last(id).text).toContain(text.help);
       const menus = emulator.calls.filter((c) => c.method === "setMyCommands");
       expect(menus).toHaveLength(3); // kk, ru, and both for every other language
-      const described = menus.find((c) => c.params.language_code === language)!.params.commands as Array<{ command: string; description: string }>;
+      const described = menus.find((c) => c.params.language_code === language)!.params.commands as Array<{
+        command: string;
+        description: string;
+      }>;
       expect(described.slice(-2)).toEqual(text.menu);
       for (const call of menus) {
         const names = (call.params.commands as Array<{ command: string }>).map((c) => c.command);
@@ -218,8 +240,15 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
             chat: { id, type: "private", first_name: `Gone${language}` },
             from: { id, is_bot: false, first_name: `Gone${language}` },
             date: Math.floor(Date.now() / 1000),
-            old_chat_member: { status: "member", user: { id: emulator.botInfo.id, is_bot: true, first_name: "Erikti" } },
-            new_chat_member: { status: "kicked", until_date: 0, user: { id: emulator.botInfo.id, is_bot: true, first_name: "Erikti" } },
+            old_chat_member: {
+              status: "member",
+              user: { id: emulator.botInfo.id, is_bot: true, first_name: "Erikti" },
+            },
+            new_chat_member: {
+              status: "kicked",
+              until_date: 0,
+              user: { id: emulator.botInfo.id, is_bot: true, first_name: "Erikti" },
+            },
           },
         }),
       );

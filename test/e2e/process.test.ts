@@ -29,9 +29,15 @@ describe("npm start with BOT_TOKEN against a Bot-API-compatible server", () => {
 
     emulator.addUser({ id: 4242, first_name: "Дәулет", language_code: "ru" });
     emulator.sendText(4242, "/start");
-    const reply = await emulator.waitForCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === 4242, 30_000);
+    const reply = await emulator.waitForCall(
+      (c) => c.method === "sendMessage" && Number(c.params.chat_id) === 4242,
+      30_000,
+    );
     expect(String(reply.params.text)).toContain("Здравствуйте");
-    await emulator.waitForCall((c) => c.method === "sendMessage" && String(c.params.text).includes("В каком регионе"), 10_000);
+    await emulator.waitForCall(
+      (c) => c.method === "sendMessage" && String(c.params.text).includes("В каком регионе"),
+      10_000,
+    );
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

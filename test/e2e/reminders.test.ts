@@ -62,7 +62,10 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
     const afterSeq = emulator.lastSeq();
     await h.app.delivery!.scheduler!.runAll();
     return emulator.waitForCall(
-      (c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId && plain(String(c.params.text)).includes(contains),
+      (c) =>
+        c.method === "sendMessage" &&
+        Number(c.params.chat_id) === chatId &&
+        plain(String(c.params.text)).includes(contains),
       { timeoutMs: 10_000, afterSeq },
     );
   }
@@ -87,9 +90,15 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       expect(await findUser(database.db, id)).toMatchObject({ quietStartMinute: 23 * 60, quietEndMinute: 7 * 60 });
       await pressOn(id, last(id).message_id, "rem:q:off");
       expect(plain(last(id).text)).toContain(t.noQuiet);
-      expect(toast(await pressOn(id, last(id).message_id, "rem:q:12-13"))).toBe(await localized(language, "common.stale_button"));
+      expect(toast(await pressOn(id, last(id).message_id, "rem:q:12-13"))).toBe(
+        await localized(language, "common.stale_button"),
+      );
       await pressOn(id, last(id).message_id, "rem:t24");
-      expect(await findUser(database.db, id)).toMatchObject({ reminder24h: true, quietStartMinute: 0, quietEndMinute: 0 });
+      expect(await findUser(database.db, id)).toMatchObject({
+        reminder24h: true,
+        quietStartMinute: 0,
+        quietEndMinute: 0,
+      });
       await pressOn(id, last(id).message_id, "m:settings");
       expect(buttonData(last(id))).toContain("rem:settings");
     });
@@ -102,7 +111,11 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       await person(stranger, language);
       await say(stranger, "/menu");
       const now = Date.now();
-      const comingTo = await addAction(database.db, { title: TRICKY, startsAt: new Date(now + 23 * HOUR), capacity: 5 });
+      const comingTo = await addAction(database.db, {
+        title: TRICKY,
+        startsAt: new Date(now + 23 * HOUR),
+        capacity: 5,
+      });
       const leaving = await addAction(database.db, { title: TRICKY, startsAt: new Date(now + 20 * HOUR), capacity: 1 });
       const joinedAt = new Date(now - 72 * HOUR);
       await addParticipants(database.db, comingTo, [volunteer], { joinedAt });
@@ -148,7 +161,9 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       // Pressed again, forged, or for someone else's action: a clear answer, never a failure.
       expect(toast(await pressOn(volunteer, forLeaving.message_id, `rem:no:${leaving}`))).toContain(t.notJoined);
       expect(toast(await pressOn(stranger, last(stranger).message_id, `rem:yes:${comingTo}`))).toContain(t.notJoined);
-      expect(toast(await pressOn(volunteer, forComing.message_id, "rem:yes:99999999"))).toBe(await localized(language, "common.stale_button"));
+      expect(toast(await pressOn(volunteer, forComing.message_id, "rem:yes:99999999"))).toBe(
+        await localized(language, "common.stale_button"),
+      );
     });
 
     it(`reminds a longevity club member in plain words, with one big confirm button (${language})`, async () => {
@@ -191,7 +206,10 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       await pressOn(senior, reminder.message_id, data);
       expect(plain(last(senior).text)).toContain(t.clubThanks);
       const told = await emulator.waitForCall(
-        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === coordinator && String(c.params.text).includes("Әже"),
+        (c) =>
+          c.method === "sendMessage" &&
+          Number(c.params.chat_id) === coordinator &&
+          String(c.params.text).includes("Әже"),
         10_000,
       );
       expect(plain(String(told.params.text))).toContain(`<Әже> & "Ата" подтверждает`);

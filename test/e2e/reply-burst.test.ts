@@ -62,7 +62,10 @@ describe(`a burst of new users against Telegram's 30 messages/s (${kind.name})`,
     emulator.setMaxListeners(USERS + 100);
     h.allowRejected("Too Many Requests"); // Telegram's answer to a collision: retried after retry_after
     await Promise.all(ids.map(onboard));
-    expect((await database.db.select({ n: sql<number>`count(*)::int` }).from(users).where(isNotNull(users.onboardedAt)))[0]!.n).toBe(USERS);
+    expect(
+      (await database.db.select({ n: sql<number>`count(*)::int` }).from(users).where(isNotNull(users.onboardedAt)))[0]!
+        .n,
+    ).toBe(USERS);
     // Nothing failed but for Telegram's "too many requests" (retried); no one got an apology.
     expect(emulator.failed().filter((c) => c.error?.error_code !== 429)).toEqual([]);
     const apology = await localized("kk", "common.apology");

@@ -18,8 +18,28 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
     onboardUser(database.db, emulator, id, { language, consent, location: { latitude: 43.2, longitude: 76.9 } });
 
   for (const [language, texts] of [
-    ["kk", { settings: "Баптаулар", region: "Өңір: Астана", withdrawn: "Келісім кері қайтарылды", unknown: "түсінбедім", sticker: "өңдей алмаймын", command: "Мұндай команда жоқ" }],
-    ["ru", { settings: "Настройки", region: "Регион: Астана", withdrawn: "Согласие отозвано", unknown: "не понял", sticker: "не обрабатываю", command: "Такой команды нет" }],
+    [
+      "kk",
+      {
+        settings: "Баптаулар",
+        region: "Өңір: Астана",
+        withdrawn: "Келісім кері қайтарылды",
+        unknown: "түсінбедім",
+        sticker: "өңдей алмаймын",
+        command: "Мұндай команда жоқ",
+      },
+    ],
+    [
+      "ru",
+      {
+        settings: "Настройки",
+        region: "Регион: Астана",
+        withdrawn: "Согласие отозвано",
+        unknown: "не понял",
+        sticker: "не обрабатываю",
+        command: "Такой команды нет",
+      },
+    ],
   ] as const) {
     it(`changes region, interests, location and consent from /settings (${language})`, async () => {
       const id = language === "kk" ? 6001 : 6002;
@@ -49,7 +69,9 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(toast(needsConsent)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
       await press(id, "s:consent");
       expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
-      expect(toast(await press(id, "s:pause"))).toContain(language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено");
+      expect(toast(await press(id, "s:pause"))).toContain(
+        language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено",
+      );
       expect((await findUser(database.db, id))!.pausedAt).not.toBeNull();
       expect(last(id).text).toContain(language === "kk" ? "Қатысу: тоқтатылған" : "Участие: на паузе");
       await press(id, "s:pause");
@@ -66,7 +88,9 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       h.allowRejected("message is not modified");
       const screen = last(id).message_id;
       await Promise.all([press(id, "m:home", screen), press(id, "m:home", screen)]);
-      expect(h.takeRejections().map((c) => c.error?.description)).toEqual([expect.stringContaining("message is not modified")]);
+      expect(h.takeRejections().map((c) => c.error?.description)).toEqual([
+        expect.stringContaining("message is not modified"),
+      ]);
       expect(emulator.botMessages(id)).toHaveLength(before);
       void texts.withdrawn;
     });
@@ -98,7 +122,9 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
     broken.emulator.addUser({ id: 6010, first_name: "Ая", language_code: "ru" });
     await own.close(); // the database goes away under the running bot
     await broken.send(() => broken.emulator.sendText(6010, "/start"));
-    expect(broken.emulator.lastBotMessage(6010)!.text).toBe("Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.");
+    expect(broken.emulator.lastBotMessage(6010)!.text).toBe(
+      "Извините, что-то пошло не так. Попробуйте ещё раз чуть позже.",
+    );
     await broken.stop();
   });
 });

@@ -24,7 +24,9 @@ export const plain = (html: string | undefined) => parseTelegramHtml(html ?? "")
 
 /** The answerCallbackQuery call for a button press, if the bot answered it. */
 export function answerTo(emulator: BotApiEmulator, update: Update): ApiCall | undefined {
-  return emulator.calls.find((c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id);
+  return emulator.calls.find(
+    (c) => c.method === "answerCallbackQuery" && c.params.callback_query_id === update.callback_query!.id,
+  );
 }
 
 /** The toast the bot showed for a button press (the text of its answerCallbackQuery), if any. */
@@ -54,7 +56,8 @@ export function chatWith(bot: () => Harness) {
     press: (userId: number, data: string, messageId = last(userId).message_id) =>
       bot().send(() => emulator().pressButton(userId, messageId, data)),
     /** The same, the message first (for presses on a message other than the last). */
-    pressOn: (userId: number, messageId: number, data: string) => bot().send(() => emulator().pressButton(userId, messageId, data)),
+    pressOn: (userId: number, messageId: number, data: string) =>
+      bot().send(() => emulator().pressButton(userId, messageId, data)),
     toast: (update: Update) => toastOf(emulator(), update),
   };
 }

@@ -30,5 +30,8 @@ const dispatcher = new Dispatcher({
 dispatcher.start();
 process.stdout.write("ready\n");
 process.once("SIGTERM", () => {
-  void dispatcher.stop().then(() => database.close()).then(() => process.exit(0));
+  void dispatcher
+    .stop()
+    .then(() => database.close())
+    .then(() => process.exit(0));
 });

@@ -84,9 +84,13 @@ export async function addParticipants(
 ): Promise<void> {
   const status = options.status ?? "joined";
   for (let i = 0; i < userIds.length; i += 1000) {
-    await db.insert(participations).values(
-      userIds.slice(i, i + 1000).map((userId) => ({ actionId, userId, status, createdAt: options.joinedAt ?? new Date() })),
-    );
+    await db
+      .insert(participations)
+      .values(
+        userIds
+          .slice(i, i + 1000)
+          .map((userId) => ({ actionId, userId, status, createdAt: options.joinedAt ?? new Date() })),
+      );
   }
   if (status === "joined") {
     await db
@@ -103,7 +107,11 @@ export async function outboxStates(db: Database): Promise<Record<string, number>
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = "condition"): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -31,7 +31,14 @@ export interface HarnessOptions {
   delivery?: StartOptions["delivery"];
 }
 
-const HTML_METHODS = new Set(["sendMessage", "editMessageText", "editMessageCaption", "sendDocument", "sendPhoto", "copyMessage"]);
+const HTML_METHODS = new Set([
+  "sendMessage",
+  "editMessageText",
+  "editMessageCaption",
+  "sendDocument",
+  "sendPhoto",
+  "copyMessage",
+]);
 
 /** Every text the bot sends is HTML: markup sent without parse_mode would reach the user as raw tags. */
 function assertHtmlParseMode(calls: ApiCall[]): void {
@@ -110,7 +117,10 @@ export interface BotUnderTest {
 }
 
 /** A fresh database of the given kind, its own fake Telegram and the bot on both: one per describe block. */
-export async function openBot(kind: { open(): Promise<DatabaseHandle> }, options: Omit<HarnessOptions, "emulator"> = {}): Promise<BotUnderTest> {
+export async function openBot(
+  kind: { open(): Promise<DatabaseHandle> },
+  options: Omit<HarnessOptions, "emulator"> = {},
+): Promise<BotUnderTest> {
   const database = await kind.open();
   const emulator = await BotApiEmulator.start();
   const bot: BotUnderTest = {

@@ -1,6 +1,15 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../src/db/client";
-import { actions, browseStates, conversationStates, marathons, organizations, outbox, participations, users } from "../../src/db/schema";
+import {
+  actions,
+  browseStates,
+  conversationStates,
+  marathons,
+  organizations,
+  outbox,
+  participations,
+  users,
+} from "../../src/db/schema";
 import { enqueue } from "../../src/db/outbox";
 import { creditAttendance, decideHours, localDay, reportHours } from "../../src/domain/hours";
 import { joinMarathon, reportDeed } from "../../src/domain/marathons";
@@ -20,11 +29,21 @@ export interface PersonFixture {
 export async function addCoordinator(db: Database, id: number): Promise<number> {
   await touchUser(db, id, false);
   await db.update(users).set({ role: "coordinator", language: "ru", onboardedAt: new Date() }).where(eq(users.id, id));
-  const [org] = await db.insert(organizations).values({ name: "Жасыл Ел", ownerId: id, regionCode: "almaty" }).returning();
+  const [org] = await db
+    .insert(organizations)
+    .values({ name: "Жасыл Ел", ownerId: id, regionCode: "almaty" })
+    .returning();
   return org!.id;
 }
 
-async function action(db: Database, organizationId: number, createdBy: number, startsAt: Date, capacity: number, title: string) {
+async function action(
+  db: Database,
+  organizationId: number,
+  createdBy: number,
+  startsAt: Date,
+  capacity: number,
+  title: string,
+) {
   const [row] = await db
     .insert(actions)
     .values({
@@ -79,39 +98,87 @@ export async function fillPersonalData(
     .values({ userId: id, latitude: 43.21, longitude: 76.91, originAt: now, category: "ecology", period: "week" })
     .onConflictDoNothing();
 
-  const fullActionId = await action(db, organizationId, coordinator, new Date(now.getTime() + 48 * HOUR), 1, `Full ${id}`);
+  const fullActionId = await action(
+    db,
+    organizationId,
+    coordinator,
+    new Date(now.getTime() + 48 * HOUR),
+    1,
+    `Full ${id}`,
+  );
   await joinAction(db, fullActionId, id, now);
   if (person.waiting !== undefined) await joinAction(db, fullActionId, person.waiting, now);
 
-  const pastActionId = await action(db, organizationId, coordinator, new Date(now.getTime() - 30 * HOUR), 10, `Past ${id}`);
+  const pastActionId = await action(
+    db,
+    organizationId,
+    coordinator,
+    new Date(now.getTime() - 30 * HOUR),
+    10,
+    `Past ${id}`,
+  );
   await db.insert(participations).values({ actionId: pastActionId, userId: id, status: "joined" });
   await creditAttendance(db, { actionId: pastActionId, userId: id, organizerId: coordinator }, now);
 
   const entry = await reportHours(
     db,
-    { userId: id, organizationName: `${marker} Org`, category: "education", date: localDay(now), hours: 2, note: `${marker} note`, idempotencyKey: `${marker}-hours-step` },
+    {
+      userId: id,
+      organizationName: `${marker} Org`,
+      category: "education",
+      date: localDay(now),
+      hours: 2,
+      note: `${marker} note`,
+      idempotencyKey: `${marker}-hours-step`,
+    },
     now,
   );
   await decideHours(db, entry.id, coordinator, "confirmed", now);
 
   const [marathon] = await db
     .insert(marathons)
-    .values({ code: `m${id}`, titleKk: "Марафон", titleRu: "Марафон", startsAt: new Date(now.getTime() - 24 * HOUR), endsAt: new Date(now.getTime() + 24 * HOUR) })
+    .values({
+      code: `m${id}`,
+      titleKk: "Марафон",
+      titleRu: "Марафон",
+      startsAt: new Date(now.getTime() - 24 * HOUR),
+      endsAt: new Date(now.getTime() + 24 * HOUR),
+    })
     .returning({ id: marathons.id });
   await joinMarathon(db, marathon!.id, id, now);
-  await reportDeed(db, { marathonId: marathon!.id, userId: id, text: `${marker} deed`, photoFileId: `${marker}-photo`, hours: 1, idempotencyKey: `${marker}-deed-step` }, now);
+  await reportDeed(
+    db,
+    {
+      marathonId: marathon!.id,
+      userId: id,
+      text: `${marker} deed`,
+      photoFileId: `${marker}-photo`,
+      hours: 1,
+      idempotencyKey: `${marker}-deed-step`,
+    },
+    now,
+  );
 
   const book = await issueVolunteerBook(db, id, "all", now);
   if (book.status !== "issued") throw new Error("fixture: no book");
 
   if (person.conversationState !== false) {
-    await db
-      .insert(conversationStates)
-      .values({ key: String(id), state: { version: 1, log: [{ from: { id, last_name: `${marker} Last` }, text: `${marker} typed` }] } });
+    await db.insert(conversationStates).values({
+      key: String(id),
+      state: { version: 1, log: [{ from: { id, last_name: `${marker} Last` }, text: `${marker} typed` }] },
+    });
   }
-  await enqueue(db, { chatId: id, idempotencyKey: `fixture:${id}`, batch: `broadcast-${id}`, content: { text: `${marker} waiting message` } });
+  await enqueue(db, {
+    chatId: id,
+    idempotencyKey: `fixture:${id}`,
+    batch: `broadcast-${id}`,
+    content: { text: `${marker} waiting message` },
+  });
   // As if a first attempt had failed: Telegram's answer is kept for the retry.
-  await db.update(outbox).set({ lastError: "429: Too Many Requests" }).where(eq(outbox.idempotencyKey, `fixture:${id}`));
+  await db
+    .update(outbox)
+    .set({ lastError: "429: Too Many Requests" })
+    .where(eq(outbox.idempotencyKey, `fixture:${id}`));
   // A notice about the person in someone else's chat (a club member's name in the coordinator's chat).
   await enqueue(db, {
     chatId: coordinator,

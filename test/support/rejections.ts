@@ -48,7 +48,10 @@ function newGuard(emulator: BotApiEmulator): RejectionGuard {
     const bad = fresh.filter((c) => !allowed.some((pattern) => matches(c, pattern)));
     tolerated.push(...fresh.filter((c) => !bad.includes(c)));
     if (bad.length > 0) {
-      const lines = bad.map((c) => `  #${c.seq} ${c.method} → ${c.error?.error_code} ${c.error?.description} ${JSON.stringify(c.params).slice(0, 200)}`);
+      const lines = bad.map(
+        (c) =>
+          `  #${c.seq} ${c.method} → ${c.error?.error_code} ${c.error?.description} ${JSON.stringify(c.params).slice(0, 200)}`,
+      );
       throw new Error(
         `The fake Telegram rejected ${bad.length} call(s) (allow one on purpose with allowRejected(description)):\n${lines.join("\n")}\nLast calls:\n${emulator.describeCalls(10)}`,
       );

@@ -13,7 +13,12 @@ export interface OnboardedUser {
 }
 
 /** A Telegram user known to the fake server who has finished onboarding (straight through the domain). */
-export async function onboardUser(db: Database, emulator: BotApiEmulator, id: number, user: OnboardedUser): Promise<void> {
+export async function onboardUser(
+  db: Database,
+  emulator: BotApiEmulator,
+  id: number,
+  user: OnboardedUser,
+): Promise<void> {
   const firstName = user.firstName ?? "Самал";
   emulator.addUser({ id, first_name: firstName, language_code: user.language });
   await touchUser(db, id, false);

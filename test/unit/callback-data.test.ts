@@ -26,6 +26,7 @@ describe("callback data codec", () => {
   it("accepts only ids PostgreSQL can look up", () => {
     expect(parseId("42")).toBe(42);
     expect(parseId("999999999")).toBe(999_999_999);
-    for (const bad of ["0", "-1", "1.5", "99999999999", "abc", "", undefined, "01"]) expect(parseId(bad), String(bad)).toBeUndefined();
+    for (const bad of ["0", "-1", "1.5", "99999999999", "abc", "", undefined, "01"])
+      expect(parseId(bad), String(bad)).toBeUndefined();
   });
 });

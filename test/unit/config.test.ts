@@ -63,10 +63,11 @@ describe("config", () => {
     expect(loadConfig({}).delivery).toEqual({ ratePerSecond: 30, paidBroadcast: false, retentionDays: 14 });
     expect(problemsOf({ DELIVERY_RATE: "100" })).toEqual(["DELIVERY_RATE above 30 needs DELIVERY_PAID_BROADCAST=true"]);
     expect(loadConfig({ DELIVERY_RATE: "100", DELIVERY_PAID_BROADCAST: "true" }).delivery.ratePerSecond).toBe(100);
-    expect(problemsOf({ OUTBOX_RETENTION_DAYS: "0", DELIVERY_PAID_BROADCAST: "yes" }).map((p) => p.split(" ")[0]).sort()).toEqual([
-      "DELIVERY_PAID_BROADCAST",
-      "OUTBOX_RETENTION_DAYS",
-    ]);
+    expect(
+      problemsOf({ OUTBOX_RETENTION_DAYS: "0", DELIVERY_PAID_BROADCAST: "yes" })
+        .map((p) => p.split(" ")[0])
+        .sort(),
+    ).toEqual(["DELIVERY_PAID_BROADCAST", "OUTBOX_RETENTION_DAYS"]);
   });
 
   it("exits non-zero with one clear line and no stack trace", () => {

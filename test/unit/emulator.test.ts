@@ -39,12 +39,18 @@ describe("parseTelegramHtml", () => {
     });
     const r = parseTelegramHtml(
       '<b>x <i>y</i></b> <a href="https://t.me/x?a=1&amp;b=2">link</a> <span class="tg-spoiler">s</span> ' +
-        "<tg-spoiler>t</tg-spoiler> <blockquote expandable>q</blockquote> <pre><code class=\"language-ts\">c</code></pre> " +
+        '<tg-spoiler>t</tg-spoiler> <blockquote expandable>q</blockquote> <pre><code class="language-ts">c</code></pre> ' +
         "1 &gt; 0 &lt; 2 &#128512; &#x41; 3 > 2",
     );
     expect(r.text).toBe("x y link s t q c 1 > 0 < 2 😀 A 3 > 2");
     expect(r.entities.map((e) => e.type)).toEqual([
-      "bold", "italic", "text_link", "spoiler", "spoiler", "expandable_blockquote", "pre",
+      "bold",
+      "italic",
+      "text_link",
+      "spoiler",
+      "spoiler",
+      "expandable_blockquote",
+      "pre",
     ]);
     expect(r.entities.find((e) => e.type === "text_link")).toMatchObject({ url: "https://t.me/x?a=1&b=2" });
     expect(r.entities.find((e) => e.type === "pre")).toMatchObject({ language: "ts", length: 1 });
@@ -52,9 +58,15 @@ describe("parseTelegramHtml", () => {
 
   it.each([
     ["<b>Ayan & Co</b>", /^Bad Request: can't parse entities: Unescaped "&" at byte offset 8/],
-    ["<script>alert(1)</script>", 'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 0'],
-    ["<b>unclosed", 'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"'],
-    ["<b><i>x</b></i>", 'Bad Request: can\'t parse entities: Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'],
+    [
+      "<script>alert(1)</script>",
+      'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 0',
+    ],
+    ["<b>unclosed", "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""],
+    [
+      "<b><i>x</b></i>",
+      'Bad Request: can\'t parse entities: Unmatched end tag at byte offset 7, expected "</i>", found "</b>"',
+    ],
     ["x</b>", "Bad Request: can't parse entities: Unexpected end tag at byte offset 1"],
     ["a < b", 'Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 2'],
     ["Сәлем <br>", 'Bad Request: can\'t parse entities: Unsupported start tag "br" at byte offset 11'],
@@ -87,16 +99,22 @@ describe("validateReplyMarkup", () => {
     expect(one({ url: "https://t.me/x", callback_data: "a" })).toBe("Bad Request: BUTTON_TYPE_INVALID");
     expect(one({ url: "javascript:alert(1)" })).toBe("Bad Request: BUTTON_URL_INVALID");
     expect(one({ url: "tg://resolve?domain=erikti_bot" })).toBeUndefined();
-    expect(validateReplyMarkup({ inline_keyboard: [[{ text: "", callback_data: "a" }]] })).toBe("Bad Request: BUTTON_TEXT_INVALID");
+    expect(validateReplyMarkup({ inline_keyboard: [[{ text: "", callback_data: "a" }]] })).toBe(
+      "Bad Request: BUTTON_TEXT_INVALID",
+    );
     const row = (n: number) => Array.from({ length: n }, (_, i) => ({ text: `${i}`, callback_data: `${i}` }));
     expect(validateReplyMarkup({ inline_keyboard: [row(9)] })).toBe("Bad Request: too many inline keyboard buttons");
-    expect(validateReplyMarkup({ inline_keyboard: Array.from({ length: 13 }, () => row(8)) })).toBe("Bad Request: REPLY_MARKUP_TOO_LONG");
+    expect(validateReplyMarkup({ inline_keyboard: Array.from({ length: 13 }, () => row(8)) })).toBe(
+      "Bad Request: REPLY_MARKUP_TOO_LONG",
+    );
     expect(validateReplyMarkup({ inline_keyboard: [] })).toBeUndefined();
     expect(validateReplyMarkup({ inline_keyboard: [{ text: "x", callback_data: "a" }] })).toMatch(/Array of Arrays/);
   });
 
   it("accepts reply keyboards and rejects unknown objects", () => {
-    expect(validateReplyMarkup({ keyboard: [["Иә", { text: "📍", request_location: true }]], resize_keyboard: true })).toBeUndefined();
+    expect(
+      validateReplyMarkup({ keyboard: [["Иә", { text: "📍", request_location: true }]], resize_keyboard: true }),
+    ).toBeUndefined();
     expect(validateReplyMarkup({ remove_keyboard: true })).toBeUndefined();
     expect(validateReplyMarkup({ force_reply: true })).toBeUndefined();
     expect(validateReplyMarkup({ keyboard: [[""]] })).toMatch(/Text must be non-empty/);
@@ -110,11 +128,23 @@ describe("sending messages", () => {
     const ok = await api.sendMessage(AYAN, "&amp;".repeat(4096), { parse_mode: "HTML" });
     expect(ok.text).toBe("&".repeat(4096));
     expect(emu.lastBotMessage(AYAN)).toMatchObject({ text: "&amp;".repeat(4096), parse_mode: "HTML", from_bot: true });
-    await rejects(api.sendMessage(AYAN, "&amp;".repeat(4097), { parse_mode: "HTML" }), 400, "Bad Request: message is too long");
+    await rejects(
+      api.sendMessage(AYAN, "&amp;".repeat(4097), { parse_mode: "HTML" }),
+      400,
+      "Bad Request: message is too long",
+    );
     await rejects(api.sendMessage(AYAN, "a".repeat(4097)), 400, "Bad Request: message is too long");
     await rejects(api.sendMessage(AYAN, "<b> </b>", { parse_mode: "HTML" }), 400, "Bad Request: message text is empty");
-    await rejects(api.sendMessage(AYAN, "<b>Ayan & Co</b>", { parse_mode: "HTML" }), 400, /^Bad Request: can't parse entities/);
-    await rejects(api.sendMessage(AYAN, "x", { parse_mode: "XML" as "HTML" }), 400, "Bad Request: unsupported parse_mode");
+    await rejects(
+      api.sendMessage(AYAN, "<b>Ayan & Co</b>", { parse_mode: "HTML" }),
+      400,
+      /^Bad Request: can't parse entities/,
+    );
+    await rejects(
+      api.sendMessage(AYAN, "x", { parse_mode: "XML" as "HTML" }),
+      400,
+      "Bad Request: unsupported parse_mode",
+    );
     // Without a parse mode the text is literal.
     expect((await api.sendMessage(AYAN, "a < b & c")).text).toBe("a < b & c");
   });
@@ -135,9 +165,21 @@ describe("sending messages", () => {
     expect(m2.reply_to_message?.message_id).toBe(m1.message_id);
     expect(emu.messages(AYAN).map((m) => m.from_bot)).toEqual([false, true, true]);
     expect(emu.callsTo(AYAN).map((c) => c.method)).toEqual(["sendMessage", "sendMessage"]);
-    await rejects(api.sendMessage(AYAN, "x", { reply_parameters: { message_id: 999 } }), 400, "Bad Request: message to be replied not found");
-    await rejects(api.sendMessage(AYAN, "x", { reply_markup: keyboard("Ж".repeat(33)) }), 400, "Bad Request: BUTTON_DATA_INVALID");
-    await rejects(api.sendMessage(AYAN, "x", { reply_markup: { foo: 1 } as never }), 400, "Bad Request: can't parse reply keyboard markup JSON object");
+    await rejects(
+      api.sendMessage(AYAN, "x", { reply_parameters: { message_id: 999 } }),
+      400,
+      "Bad Request: message to be replied not found",
+    );
+    await rejects(
+      api.sendMessage(AYAN, "x", { reply_markup: keyboard("Ж".repeat(33)) }),
+      400,
+      "Bad Request: BUTTON_DATA_INVALID",
+    );
+    await rejects(
+      api.sendMessage(AYAN, "x", { reply_markup: { foo: 1 } as never }),
+      400,
+      "Bad Request: can't parse reply keyboard markup JSON object",
+    );
     expect(emu.failed()).toHaveLength(3);
   });
 
@@ -157,7 +199,11 @@ describe("sending messages", () => {
     await api.sendMessage(2, "hi");
     await api.sendMessage(3, "hi");
     emu.addChat({ id: -100123, type: "supergroup", title: "Volunteers" });
-    expect((await api.sendMessage(-100123, "hi")).chat).toEqual({ id: -100123, type: "supergroup", title: "Volunteers" });
+    expect((await api.sendMessage(-100123, "hi")).chat).toEqual({
+      id: -100123,
+      type: "supergroup",
+      title: "Volunteers",
+    });
   });
 
   it("sends documents as multipart, by file_id and by URL", async () => {
@@ -178,7 +224,11 @@ describe("sending messages", () => {
     expect(again.document?.file_id).toBe(sent.document!.file_id);
     await api.sendDocument(AYAN, "https://example.kz/report.pdf");
     expect(emu.lastBotMessage(AYAN)?.document?.file_name).toBe("report.pdf");
-    await rejects(api.sendDocument(AYAN, "not-a-file-id"), 400, "Bad Request: wrong file identifier/HTTP URL specified");
+    await rejects(
+      api.sendDocument(AYAN, "not-a-file-id"),
+      400,
+      "Bad Request: wrong file identifier/HTTP URL specified",
+    );
     await rejects(
       api.sendDocument(AYAN, new InputFile(Buffer.from("x"), "y.txt"), { caption: "c".repeat(1025) }),
       400,
@@ -199,7 +249,11 @@ describe("sending messages", () => {
     const photo = await api.sendPhoto(AYAN, new InputFile(Buffer.from([1, 2, 3]), "p.jpg"), { caption: "Фото" });
     expect(photo.photo?.length).toBeGreaterThan(1);
     const copy = await api.copyMessage(AYAN, AYAN, photo.message_id, { caption: "Көшірме" });
-    expect(emu.lastBotMessage(AYAN)).toMatchObject({ message_id: copy.message_id, caption: "Көшірме", photo: photo.photo!.at(-1)!.file_id });
+    expect(emu.lastBotMessage(AYAN)).toMatchObject({
+      message_id: copy.message_id,
+      caption: "Көшірме",
+      photo: photo.photo!.at(-1)!.file_id,
+    });
     await rejects(api.copyMessage(AYAN, AYAN, 999), 400, "Bad Request: message to copy not found");
   });
 });
@@ -207,10 +261,21 @@ describe("sending messages", () => {
 describe("editing, deleting and callback queries", () => {
   it("rejects edits that change nothing", async () => {
     const m = await api.sendMessage(AYAN, "Hi", { reply_markup: keyboard("a") });
-    await rejects(api.editMessageText(AYAN, m.message_id, "Hi", { reply_markup: keyboard("a") }), 400, /^Bad Request: message is not modified/);
-    await rejects(api.editMessageReplyMarkup(AYAN, m.message_id, { reply_markup: keyboard("a") }), 400, /message is not modified/);
+    await rejects(
+      api.editMessageText(AYAN, m.message_id, "Hi", { reply_markup: keyboard("a") }),
+      400,
+      /^Bad Request: message is not modified/,
+    );
+    await rejects(
+      api.editMessageReplyMarkup(AYAN, m.message_id, { reply_markup: keyboard("a") }),
+      400,
+      /message is not modified/,
+    );
     // Same text, but bold now: modified.
-    const bold = await api.editMessageText(AYAN, m.message_id, "<b>Hi</b>", { parse_mode: "HTML", reply_markup: keyboard("a") });
+    const bold = await api.editMessageText(AYAN, m.message_id, "<b>Hi</b>", {
+      parse_mode: "HTML",
+      reply_markup: keyboard("a"),
+    });
     expect(bold).toMatchObject({ text: "Hi", entities: [{ type: "bold" }] });
     // Leaving reply_markup out removes the keyboard, which is a change too.
     await api.editMessageText(AYAN, m.message_id, "<b>Hi</b>", { parse_mode: "HTML" });
@@ -219,7 +284,11 @@ describe("editing, deleting and callback queries", () => {
 
     await rejects(api.editMessageText(AYAN, 999, "x"), 400, "Bad Request: message to edit not found");
     const user = emu.sendText(AYAN, "hello");
-    await rejects(api.editMessageText(AYAN, user.message!.message_id, "x"), 400, "Bad Request: message to edit not found");
+    await rejects(
+      api.editMessageText(AYAN, user.message!.message_id, "x"),
+      400,
+      "Bad Request: message to edit not found",
+    );
     await rejects(api.editMessageText(AYAN, m.message_id, ""), 400, "Bad Request: message text is empty");
 
     await api.deleteMessage(AYAN, m.message_id);
@@ -275,7 +344,9 @@ describe("long polling", () => {
 
   it("loses nothing when the client aborts a poll, and answers [] on close", async () => {
     const ac = new AbortController();
-    const aborted = fetch(`${emu.apiRoot}/bot${emu.token}/getUpdates?timeout=10`, { signal: ac.signal }).catch(() => "aborted");
+    const aborted = fetch(`${emu.apiRoot}/bot${emu.token}/getUpdates?timeout=10`, { signal: ac.signal }).catch(
+      () => "aborted",
+    );
     while (emu.pendingPolls() === 0) await new Promise((r) => setTimeout(r, 5)); // the server holds the poll
     ac.abort();
     expect(await aborted).toBe("aborted");
@@ -301,7 +372,10 @@ describe("long polling", () => {
   it("runs a real grammY bot end to end", async () => {
     const bot = new Bot(emu.token, { client: { apiRoot: emu.apiRoot } });
     bot.command("start", (ctx) =>
-      ctx.reply(`Сәлем, <b>${ctx.from!.first_name}</b>! ${ctx.match}`, { parse_mode: "HTML", reply_markup: keyboard("yes") }),
+      ctx.reply(`Сәлем, <b>${ctx.from!.first_name}</b>! ${ctx.match}`, {
+        parse_mode: "HTML",
+        reply_markup: keyboard("yes"),
+      }),
     );
     bot.on("callback_query:data", async (ctx) => {
       await ctx.answerCallbackQuery({ text: "OK" });
@@ -327,10 +401,25 @@ describe("long polling", () => {
 describe("bot settings", () => {
   it("validates and stores commands per language and scope", async () => {
     await rejects(api.setMyCommands([{ command: "Start", description: "x" }]), 400, "Bad Request: BOT_COMMAND_INVALID");
-    await rejects(api.setMyCommands([{ command: "a".repeat(33), description: "x" }]), 400, "Bad Request: BOT_COMMAND_INVALID");
-    await rejects(api.setMyCommands([{ command: "start", description: "" }]), 400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
-    await rejects(api.setMyCommands([{ command: "start", description: "d".repeat(257) }]), 400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
-    const kk = [{ command: "start", description: "Бастау" }, { command: "my_actions", description: "Менің акцияларым" }];
+    await rejects(
+      api.setMyCommands([{ command: "a".repeat(33), description: "x" }]),
+      400,
+      "Bad Request: BOT_COMMAND_INVALID",
+    );
+    await rejects(
+      api.setMyCommands([{ command: "start", description: "" }]),
+      400,
+      "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",
+    );
+    await rejects(
+      api.setMyCommands([{ command: "start", description: "d".repeat(257) }]),
+      400,
+      "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",
+    );
+    const kk = [
+      { command: "start", description: "Бастау" },
+      { command: "my_actions", description: "Менің акцияларым" },
+    ];
     await api.setMyCommands(kk, { language_code: "kk", scope: { type: "all_private_chats" } });
     expect(await api.getMyCommands({ language_code: "kk", scope: { type: "all_private_chats" } })).toEqual(kk);
     expect(await api.getMyCommands()).toEqual([]);
@@ -368,9 +457,17 @@ describe("HTTP level", () => {
     const broken = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
     expect(broken.status).toBe(400);
     expect(await broken.json()).toMatchObject({ ok: false, error_code: 400 });
-    const badMultipart = await fetch(url, { method: "POST", headers: { "content-type": "multipart/form-data; boundary=zzz" }, body: "garbage" });
+    const badMultipart = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=zzz" },
+      body: "garbage",
+    });
     expect(badMultipart.status).toBe(400);
-    const form = new URLSearchParams({ chat_id: String(AYAN), text: "[1,2]", reply_markup: JSON.stringify(keyboard("f")) });
+    const form = new URLSearchParams({
+      chat_id: String(AYAN),
+      text: "[1,2]",
+      reply_markup: JSON.stringify(keyboard("f")),
+    });
     const ok = await fetch(url, { method: "POST", body: form });
     expect(await ok.json()).toMatchObject({ ok: true, result: { text: "[1,2]", reply_markup: keyboard("f") } });
     expect((await api.getMe()).is_bot).toBe(true);
@@ -378,7 +475,9 @@ describe("HTTP level", () => {
 
   it("explains a waitForCall timeout", async () => {
     await api.getMe();
-    await expect(emu.waitForCall((c) => c.method === "sendMessage", 20)).rejects.toThrow(/no matching call.*\n.*#1 getMe/);
+    await expect(emu.waitForCall((c) => c.method === "sendMessage", 20)).rejects.toThrow(
+      /no matching call.*\n.*#1 getMe/,
+    );
   });
 });
 

@@ -23,7 +23,9 @@ describe("layers: imports run one way (bot → domain → db; delivery and sched
   }, 30_000);
 
   it("catches planted wrong imports: a domain module importing the bot and grammY, and a runtime cycle", async () => {
-    const found = (await violations(fileURLToPath(new URL("../fixtures/layers/", import.meta.url)))).map(describeViolation);
+    const found = (await violations(fileURLToPath(new URL("../fixtures/layers/", import.meta.url)))).map(
+      describeViolation,
+    );
     expect(found).toEqual(
       expect.arrayContaining([
         "domain-stays-below: src/domain/greeting.ts → src/bot/keyboard.ts",

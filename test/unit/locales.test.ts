@@ -29,7 +29,10 @@ describe("locales", () => {
 
   it("give every plural the forms its language needs", () => {
     const forms = (map: Map<string, string>, key: string) =>
-      [...map.keys()].filter((k) => base(k) === key && k !== key).map((k) => k.slice(key.length + 1)).sort();
+      [...map.keys()]
+        .filter((k) => base(k) === key && k !== key)
+        .map((k) => k.slice(key.length + 1))
+        .sort();
     for (const key of new Set([...ru.keys()].filter((k) => PLURAL.test(k)).map(base))) {
       expect(forms(ru, key), key).toEqual(["few", "many", "one", "other"]);
       expect(forms(kk, key), key).toEqual(["one", "other"]);
@@ -46,10 +49,23 @@ describe("locales", () => {
 
   it("are valid Telegram HTML, and interpolated values cannot inject markup", async () => {
     const i18n = await createI18n();
-    for (const [locale, map] of [["kk", kk], ["ru", ru]] as const) {
+    for (const [locale, map] of [
+      ["kk", kk],
+      ["ru", ru],
+    ] as const) {
       const t = i18n.t(locale);
       for (const key of new Set([...map.keys()].map(base))) {
-        const text = translateDynamic(t, key, { count: 2, name: '<b>Ayan & "Co"</b>', region: "<i>", list: "a&b", date: "1 > 0", language: "x", interests: "<", location: ">", consent: "&" });
+        const text = translateDynamic(t, key, {
+          count: 2,
+          name: '<b>Ayan & "Co"</b>',
+          region: "<i>",
+          list: "a&b",
+          date: "1 > 0",
+          language: "x",
+          interests: "<",
+          location: ">",
+          consent: "&",
+        });
         expect(() => parseTelegramHtml(text), `${locale}:${key}`).not.toThrow();
         expect(text.length, `${locale}:${key}`).toBeGreaterThan(0);
       }

@@ -4,7 +4,10 @@ import { bookContent } from "../bench/book-pdf";
 
 describe("volunteer book PDF on a worker thread", () => {
   it("renders the same document as the main thread would, several at once", async () => {
-    const [small, large] = await Promise.all([renderVolunteerBookPdfOffThread(bookContent(3)), renderVolunteerBookPdfOffThread(bookContent(200))]);
+    const [small, large] = await Promise.all([
+      renderVolunteerBookPdfOffThread(bookContent(3)),
+      renderVolunteerBookPdfOffThread(bookContent(200)),
+    ]);
     for (const pdf of [small, large]) {
       expect(Buffer.isBuffer(pdf)).toBe(true);
       expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
@@ -17,7 +20,9 @@ describe("volunteer book PDF on a worker thread", () => {
   });
 
   it("reports a rendering error instead of hanging", async () => {
-    await expect(renderVolunteerBookPdfOffThread({ ...bookContent(1), rows: null } as never)).rejects.toThrow(/PDF rendering failed/);
+    await expect(renderVolunteerBookPdfOffThread({ ...bookContent(1), rows: null } as never)).rejects.toThrow(
+      /PDF rendering failed/,
+    );
     expect((await renderVolunteerBookPdfOffThread(bookContent(1))).subarray(0, 5).toString("latin1")).toBe("%PDF-");
   });
 });

@@ -26,12 +26,16 @@ describe("guardRejections", () => {
 
   it("reports a rejected call once, with Telegram's description", async () => {
     await call("sendMessage", { chat_id: 1, text: "<b>unclosed", parse_mode: "HTML" });
-    expect(() => guard.check()).toThrow(/rejected 1 call\(s\)[\s\S]*sendMessage → 400 Bad Request: can't parse entities/);
+    expect(() => guard.check()).toThrow(
+      /rejected 1 call\(s\)[\s\S]*sendMessage → 400 Bad Request: can't parse entities/,
+    );
     expect(() => guard.check()).not.toThrow(); // already reported
   });
 
   it("counts 'message is not modified' unless allowed, and hands allowed ones to take()", async () => {
-    const sent = (await (await call("sendMessage", { chat_id: 1, text: "same" })).json()) as { result: { message_id: number } };
+    const sent = (await (await call("sendMessage", { chat_id: 1, text: "same" })).json()) as {
+      result: { message_id: number };
+    };
     const edit = () => call("editMessageText", { chat_id: 1, message_id: sent.result.message_id, text: "same" });
     await edit();
     expect(() => guard.check()).toThrow(/message is not modified/);

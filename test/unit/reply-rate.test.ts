@@ -24,8 +24,10 @@ describe("reply pacer", () => {
   });
 
   it("counts only what puts a message into a chat", () => {
-    for (const method of ["sendMessage", "sendDocument", "copyMessage", "forwardMessage"]) expect(isSend(method)).toBe(true);
-    for (const method of ["sendChatAction", "editMessageText", "answerCallbackQuery", "getUpdates"]) expect(isSend(method)).toBe(false);
+    for (const method of ["sendMessage", "sendDocument", "copyMessage", "forwardMessage"])
+      expect(isSend(method)).toBe(true);
+    for (const method of ["sendChatAction", "editMessageText", "answerCallbackQuery", "getUpdates"])
+      expect(isSend(method)).toBe(false);
   });
 });
 
@@ -41,7 +43,14 @@ describe("the bot's fetch", () => {
         res.setHeader("content-type", "application/json");
         if (bodies.length === 1) {
           res.statusCode = 429;
-          res.end(JSON.stringify({ ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } }));
+          res.end(
+            JSON.stringify({
+              ok: false,
+              error_code: 429,
+              description: "Too Many Requests: retry after 1",
+              parameters: { retry_after: 1 },
+            }),
+          );
         } else res.end(JSON.stringify({ ok: true, result: true }));
       });
     });
@@ -53,7 +62,10 @@ describe("the bot's fetch", () => {
   it("retries a 429 of a JSON request itself, below the transformers (so a conversation's log keeps only the answer)", async () => {
     const server = await flakyServer();
     try {
-      const response = await pacedFetch(server.url, { method: "POST", body: JSON.stringify({ chat_id: 1, text: "hi" }) });
+      const response = await pacedFetch(server.url, {
+        method: "POST",
+        body: JSON.stringify({ chat_id: 1, text: "hi" }),
+      });
       expect(response.status).toBe(200);
       expect(server.bodies).toHaveLength(2);
       expect(server.bodies[1]).toBe(server.bodies[0]);

@@ -19,22 +19,23 @@ export function isCommand(ctx: BotContext): boolean {
 export function leaveOnOtherInput(specs: readonly ConversationSpec[]): MiddlewareFn<BotContext> {
   const dropped = new Map(specs.map((spec) => [spec.id, spec.dropped]));
   return async (ctx, next) => {
-  if (ctx.outdatedConversations?.length) await ctx.reply(ctx.t("chats.outdated"));
-  const states = ctx.conversationStates;
-  const active = Object.keys(ctx.conversation.active());
-  if (!states || active.length === 0) return next();
+    if (ctx.outdatedConversations?.length) await ctx.reply(ctx.t("chats.outdated"));
+    const states = ctx.conversationStates;
+    const active = Object.keys(ctx.conversation.active());
+    if (!states || active.length === 0) return next();
 
-  const pressed = ctx.callbackQuery?.message?.message_id;
-  const foreignPress = pressed !== undefined && !active.some((name) => sentMessageIds(states[name] ?? []).has(pressed));
-  if (!isCommand(ctx) && !foreignPress) return next();
+    const pressed = ctx.callbackQuery?.message?.message_id;
+    const foreignPress =
+      pressed !== undefined && !active.some((name) => sentMessageIds(states[name] ?? []).has(pressed));
+    if (!isCommand(ctx) && !foreignPress) return next();
 
-  const answered = active.filter((name) => hasAnswers(states[name] ?? []));
-  await ctx.conversation.exitAll();
-  for (const name of answered) {
-    const line = dropped.get(name);
-    // Also takes away a reply keyboard the conversation may have shown (onboarding's "share location / skip").
-    if (line) await ctx.reply(ctx.t(line), { reply_markup: { remove_keyboard: true } });
-  }
-  return next();
+    const answered = active.filter((name) => hasAnswers(states[name] ?? []));
+    await ctx.conversation.exitAll();
+    for (const name of answered) {
+      const line = dropped.get(name);
+      // Also takes away a reply keyboard the conversation may have shown (onboarding's "share location / skip").
+      if (line) await ctx.reply(ctx.t(line), { reply_markup: { remove_keyboard: true } });
+    }
+    return next();
   };
 }

@@ -9,7 +9,13 @@ import { telegramProfile } from "../profile";
 import { showStep } from "../screen";
 import { type ConversationSpec, defineConversation, ONBOARDING } from "./registry";
 import { hint, reject } from "./wait";
-import { categoryList, interestsKeyboard, locationRequestKeyboard, mainMenuKeyboard, regionKeyboard } from "../keyboards";
+import {
+  categoryList,
+  interestsKeyboard,
+  locationRequestKeyboard,
+  mainMenuKeyboard,
+  regionKeyboard,
+} from "../keyboards";
 
 export { ONBOARDING };
 
@@ -25,7 +31,9 @@ export function onboardingConversation(deepLinks: readonly DeepLink[]): Conversa
 }
 
 /** The categories marked ✅ on a pressed interests keyboard: while toggling, the selection lives in the message. */
-function selectedOn(message: { reply_markup?: { inline_keyboard: { text: string; callback_data?: string }[][] } } | undefined): Category[] {
+function selectedOn(
+  message: { reply_markup?: { inline_keyboard: { text: string; callback_data?: string }[][] } } | undefined,
+): Category[] {
   const selected: Category[] = [];
   for (const button of message?.reply_markup?.inline_keyboard.flat() ?? []) {
     const category = /^ob:i:(.+)$/.exec(button.callback_data ?? "")?.[1];
@@ -66,13 +74,17 @@ async function onboarding(
     reply_markup: interestsKeyboard(t, [], "ob", doneLabel),
   });
   const press = await conversation
-    .waitForCallbackQuery([cbPattern("ob", "i", 1), cbPattern("ob", "idone")], { otherwise: hint("onboarding.interests_hint") })
+    .waitForCallbackQuery([cbPattern("ob", "i", 1), cbPattern("ob", "idone")], {
+      otherwise: hint("onboarding.interests_hint"),
+    })
     .andFrom(userId);
   const category = press.match[1];
   if (category !== undefined) {
     if (!isCategory(category)) await reject(conversation, press, t("common.stale_button"));
     const current = selectedOn(press.callbackQuery.message);
-    const next = current.includes(category as Category) ? current.filter((c) => c !== category) : [...current, category as Category];
+    const next = current.includes(category as Category)
+      ? current.filter((c) => c !== category)
+      : [...current, category as Category];
     await press.answerCallbackQuery({ text: t("onboarding.interests_count", { count: next.length }) });
     await press.editMessageReplyMarkup({ reply_markup: interestsKeyboard(t, next, "ob", doneLabel) });
     await conversation.skip({ next: false });
@@ -125,5 +137,7 @@ async function onboarding(
   });
   const next = deepLink?.link.continueButton?.(t, deepLink.arg);
   const menu = mainMenuKeyboard(t);
-  await ctx.reply(t("menu.title"), { reply_markup: next ? new InlineKeyboard().text(next.text, next.data).row().append(menu) : menu });
+  await ctx.reply(t("menu.title"), {
+    reply_markup: next ? new InlineKeyboard().text(next.text, next.data).row().append(menu) : menu,
+  });
 }

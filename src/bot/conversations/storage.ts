@@ -1,4 +1,9 @@
-import type { ConversationData, ConversationState, VersionedState, VersionedStateStorage } from "@grammyjs/conversations";
+import type {
+  ConversationData,
+  ConversationState,
+  VersionedState,
+  VersionedStateStorage,
+} from "@grammyjs/conversations";
 import {
   CONVERSATION_TTL_MS,
   deleteConversationState,
@@ -92,12 +97,16 @@ export function minimizeState(state: ConversationState): ConversationState {
     let value = returnValue;
     if (isUpdate(value)) {
       const copy = { ...value };
-      if (copy.callback_query?.message) copy.callback_query = { ...copy.callback_query, message: messageIds(copy.callback_query.message) };
+      if (copy.callback_query?.message)
+        copy.callback_query = { ...copy.callback_query, message: messageIds(copy.callback_query.message) };
       value = scrub(copy);
     } else if (isApiResult(value)) {
       // A Bot API call: { ok, res: { ok, result } } with the message (text, keyboard) the bot sent as the result.
       const res = value.res as { result?: unknown } | null;
-      value = { ...value, res: res && typeof res === "object" && "result" in res ? { ...res, result: messageIds(res.result) } : res };
+      value = {
+        ...value,
+        res: res && typeof res === "object" && "result" in res ? { ...res, result: messageIds(res.result) } : res,
+      };
     } else {
       value = withoutNul(value); // results of external(): the flow's own values
     }
@@ -153,7 +162,9 @@ export function databaseConversationStorage(
         await deleteConversationState(db, key);
         return undefined;
       }
-      const outdated = Object.keys(stored.state ?? {}).filter((name) => versions[name] === undefined || stored.versions?.[name] !== versions[name]);
+      const outdated = Object.keys(stored.state ?? {}).filter(
+        (name) => versions[name] === undefined || stored.versions?.[name] !== versions[name],
+      );
       if (outdated.length > 0) {
         ctx.outdatedConversations = outdated;
         for (const name of outdated) delete stored.state[name];

@@ -6,7 +6,12 @@ import type { BotConversation, InnerContext } from "../context";
  * replay log (conversation.skip resets the log to before it), so a user who keeps typing never makes the stored
  * state or the time per step grow. A button gets a toast, anything else a message.
  */
-export async function reject(conversation: BotConversation, ctx: InnerContext, text: string, alert = false): Promise<never> {
+export async function reject(
+  conversation: BotConversation,
+  ctx: InnerContext,
+  text: string,
+  alert = false,
+): Promise<never> {
   if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: alert });
   else await ctx.reply(text);
   return conversation.skip({ next: false });

@@ -1,5 +1,18 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, date, index, integer, numeric, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  date,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { actions } from "./actions";
 import { users } from "./users";
 
@@ -49,21 +62,25 @@ export const hourEntries = pgTable(
  * when its holder withdraws consent or deletes the account: the code stays (so /verify can say the book was
  * revoked instead of "unknown"), the holder (user_id, holder_name) and the entries' fingerprint are erased.
  */
-export const volunteerBooks = pgTable("volunteer_books", {
-  code: text("code").primaryKey(),
-  /** null once revoked. */
-  userId: bigint("user_id", { mode: "number" }).references(() => users.id),
-  periodFrom: date("period_from", { mode: "string" }).notNull(),
-  periodTo: date("period_to", { mode: "string" }).notNull(),
-  totalHours: numeric("total_hours", { precision: 7, scale: 1, mode: "number" }).notNull(),
-  entries: integer("entries").notNull(),
-  /** The name as printed; null once revoked. */
-  holderName: text("holder_name"),
-  /** Fingerprint of the confirmed entries (ids, days, hours) in the book: the same set reuses the book and its code. */
-  entriesHash: text("entries_hash"),
-  revokedAt: timestamp("revoked_at", { withTimezone: true }),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [index("volunteer_books_user_idx").on(t.userId, t.periodFrom, t.periodTo)]);
+export const volunteerBooks = pgTable(
+  "volunteer_books",
+  {
+    code: text("code").primaryKey(),
+    /** null once revoked. */
+    userId: bigint("user_id", { mode: "number" }).references(() => users.id),
+    periodFrom: date("period_from", { mode: "string" }).notNull(),
+    periodTo: date("period_to", { mode: "string" }).notNull(),
+    totalHours: numeric("total_hours", { precision: 7, scale: 1, mode: "number" }).notNull(),
+    entries: integer("entries").notNull(),
+    /** The name as printed; null once revoked. */
+    holderName: text("holder_name"),
+    /** Fingerprint of the confirmed entries (ids, days, hours) in the book: the same set reuses the book and its code. */
+    entriesHash: text("entries_hash"),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("volunteer_books_user_idx").on(t.userId, t.periodFrom, t.periodTo)],
+);
 
 /**
  * Confirmed hours of deleted accounts, kept only as totals for statistics: per month, region and category, merged

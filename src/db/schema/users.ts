@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, doublePrecision, index, pgTable, smallint, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import { regions } from "./regions";
 
 export const USER_ROLES = ["volunteer", "organizer", "coordinator", "admin"] as const;
@@ -30,8 +40,12 @@ export const users = pgTable(
     reminder24h: boolean("reminder_24h").notNull().default(true),
     reminder2h: boolean("reminder_2h").notNull().default(true),
     /** Quiet hours in minutes after local midnight (Asia/Almaty); normal messages wait until they end. */
-    quietStartMinute: smallint("quiet_start_minute").notNull().default(22 * 60),
-    quietEndMinute: smallint("quiet_end_minute").notNull().default(8 * 60),
+    quietStartMinute: smallint("quiet_start_minute")
+      .notNull()
+      .default(22 * 60),
+    quietEndMinute: smallint("quiet_end_minute")
+      .notNull()
+      .default(8 * 60),
     blockedAt: timestamp("blocked_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -25,7 +25,8 @@ const fontkit = createRequire(require.resolve("pdfkit"))("fontkit") as { create(
 type FontSource = PDFKit.Mixins.PDFFontSource;
 let fonts: { regular: FontSource; bold: FontSource } | undefined;
 function loadFonts() {
-  const parse = (file: string) => fontkit.create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))) as FontSource;
+  const parse = (file: string) =>
+    fontkit.create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))) as FontSource;
   fonts ??= { regular: parse("DejaVuSans.ttf"), bold: parse("DejaVuSans-Bold.ttf") };
   return fonts;
 }
@@ -62,15 +63,27 @@ export function renderVolunteerBookPdf(content: BookPdfContent): Promise<Buffer>
   doc.moveDown(1);
 
   const rule = () => {
-    doc.moveTo(MARGIN, doc.y).lineTo(PAGE.width - MARGIN, doc.y).lineWidth(0.5).strokeColor("#888888").stroke();
+    doc
+      .moveTo(MARGIN, doc.y)
+      .lineTo(PAGE.width - MARGIN, doc.y)
+      .lineWidth(0.5)
+      .strokeColor("#888888")
+      .stroke();
     doc.y += 4;
   };
   // Wrapping is the costly part of text layout: only cells wider than their column go through it.
-  const row = (cells: readonly string[], widths: readonly number[], font: "regular" | "bold", onNewPage?: () => void) => {
+  const row = (
+    cells: readonly string[],
+    widths: readonly number[],
+    font: "regular" | "bold",
+    onNewPage?: () => void,
+  ) => {
     doc.font(font).fontSize(9.5);
     const lineHeight = doc.currentLineHeight(true);
     const natural = cells.map((cell) => doc.widthOfString(cell));
-    const heights = cells.map((cell, i) => (natural[i]! <= widths[i]! ? lineHeight : doc.heightOfString(cell, { width: widths[i]! })));
+    const heights = cells.map((cell, i) =>
+      natural[i]! <= widths[i]! ? lineHeight : doc.heightOfString(cell, { width: widths[i]! }),
+    );
     const height = Math.max(...heights);
     if (doc.y + height > bottom) {
       doc.addPage();

@@ -4,7 +4,15 @@
  */
 import type { Chat, Message, User, UserFromGetMe } from "grammy/types";
 import { clean, flag, isObj, nowSec, optNum, type Params } from "./params";
-import { ApiError, bad, type EmulatorOptions, type FakeChatInit, type FakeUserInit, forbidden, type StoredMessage } from "./types";
+import {
+  ApiError,
+  bad,
+  type EmulatorOptions,
+  type FakeChatInit,
+  type FakeUserInit,
+  forbidden,
+  type StoredMessage,
+} from "./types";
 
 export interface UserState {
   init: FakeUserInit;
@@ -41,7 +49,14 @@ export class ChatStore {
   }
 
   userObject(u: FakeUserInit): User {
-    return clean({ id: u.id, is_bot: false, first_name: u.first_name, last_name: u.last_name, username: u.username, language_code: u.language_code });
+    return clean({
+      id: u.id,
+      is_bot: false,
+      first_name: u.first_name,
+      last_name: u.last_name,
+      username: u.username,
+      language_code: u.language_code,
+    });
   }
 
   private botUser(): User {
@@ -52,7 +67,14 @@ export class ChatStore {
 
   chatObject(chatId: number): Chat {
     const u = this.users.get(chatId);
-    if (u) return clean({ id: chatId, type: "private", first_name: u.init.first_name, last_name: u.init.last_name, username: u.init.username }) as Chat;
+    if (u)
+      return clean({
+        id: chatId,
+        type: "private",
+        first_name: u.init.first_name,
+        last_name: u.init.last_name,
+        username: u.init.username,
+      }) as Chat;
     const g = this.groups.get(chatId)!;
     return clean({ id: chatId, type: g.type, title: g.title, username: g.username }) as Chat;
   }
@@ -110,9 +132,15 @@ export class ChatStore {
     this.nextMessageId.set(chatId, message_id + 1);
     const date = nowSec();
     const chat = this.chatObject(chatId);
-    const sender = chat.type === "channel" ? { sender_chat: chat } : { from: fromBot ? this.botUser() : this.userObject(this.user(chatId).init) };
+    const sender =
+      chat.type === "channel"
+        ? { sender_chat: chat }
+        : { from: fromBot ? this.botUser() : this.userObject(this.user(chatId).init) };
     const msg = clean({ message_id, ...sender, chat, date, ...fields }) as unknown as Message;
-    const rec: Rec = { msg, stored: clean({ message_id, chat_id: chatId, from_bot: fromBot, date, ...stored }) as StoredMessage };
+    const rec: Rec = {
+      msg,
+      stored: clean({ message_id, chat_id: chatId, from_bot: fromBot, date, ...stored }) as StoredMessage,
+    };
     let list = this.chats.get(chatId);
     if (!list) this.chats.set(chatId, (list = []));
     list.push(rec);
@@ -127,7 +155,10 @@ export class ChatStore {
       rp = { message_id: p.reply_to_message_id, allow_sending_without_reply: p.allow_sending_without_reply };
     }
     if (!isObj(rp)) return undefined;
-    const target = this.find(rp.chat_id !== undefined ? this.chatId(rp.chat_id) : chatId, this.messageId(rp.message_id));
+    const target = this.find(
+      rp.chat_id !== undefined ? this.chatId(rp.chat_id) : chatId,
+      this.messageId(rp.message_id),
+    );
     if (!target && !flag(rp.allow_sending_without_reply)) throw bad("message to be replied not found");
     return target;
   }
@@ -170,7 +201,12 @@ export class RateLimiter {
     const now = Date.now();
     let chatLog = this.sendLog.chats.get(chatId);
     if (!chatLog) this.sendLog.chats.set(chatId, (chatLog = []));
-    const globalLimit = rl.globalPerSecond === undefined ? undefined : flag(p.allow_paid_broadcast) ? Math.max(rl.globalPerSecond, 1000) : rl.globalPerSecond;
+    const globalLimit =
+      rl.globalPerSecond === undefined
+        ? undefined
+        : flag(p.allow_paid_broadcast)
+          ? Math.max(rl.globalPerSecond, 1000)
+          : rl.globalPerSecond;
     const checks: [number[], number | undefined, number][] = [
       [this.sendLog.global, globalLimit, 1000],
       [chatLog, chatId > 0 ? rl.perChatPerSecond : rl.perGroupPerMinute, chatId > 0 ? 1000 : 60_000],

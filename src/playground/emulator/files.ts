@@ -14,9 +14,16 @@ export interface FileRec {
 }
 
 const MIME: Record<string, string> = {
-  csv: "text/csv", txt: "text/plain", pdf: "application/pdf", json: "application/json", png: "image/png",
-  jpg: "image/jpeg", jpeg: "image/jpeg", xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  zip: "application/zip", ics: "text/calendar",
+  csv: "text/csv",
+  txt: "text/plain",
+  pdf: "application/pdf",
+  json: "application/json",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  zip: "application/zip",
+  ics: "text/calendar",
 };
 const mimeOf = (name?: string) => MIME[name?.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
 
@@ -45,7 +52,13 @@ export class FileStore {
     const big = existing ?? this.newFile("photo", undefined, data);
     const small = this.newFile("photo", undefined, data);
     return [
-      { file_id: small.file_id, file_unique_id: small.file_unique_id, width: 90, height: 68, file_size: small.file_size },
+      {
+        file_id: small.file_id,
+        file_unique_id: small.file_unique_id,
+        width: 90,
+        height: 68,
+        file_size: small.file_size,
+      },
       { file_id: big.file_id, file_unique_id: big.file_unique_id, width: 1280, height: 960, file_size: big.file_size },
     ].map((s) => clean(s));
   }
@@ -73,7 +86,12 @@ export class FileStore {
   getFile(p: Params) {
     const f = this.files.get(optStr(p.file_id, "file_id") ?? "");
     if (!f) throw bad("invalid file_id");
-    return clean({ file_id: f.file_id, file_unique_id: f.file_unique_id, file_size: f.file_size, file_path: f.data ? f.file_path : undefined });
+    return clean({
+      file_id: f.file_id,
+      file_unique_id: f.file_unique_id,
+      file_size: f.file_size,
+      file_path: f.data ? f.file_path : undefined,
+    });
   }
 
   /** A stored file by its file_path (served at /file/bot<token>/<path>). */

@@ -22,9 +22,22 @@ function decodeEntityAt(s: string, i: number): { text: string; length: number } 
 }
 
 const HTML_TAG_TYPES: Record<string, MessageEntity["type"]> = {
-  b: "bold", strong: "bold", i: "italic", em: "italic", u: "underline", ins: "underline",
-  s: "strikethrough", strike: "strikethrough", del: "strikethrough", span: "spoiler", "tg-spoiler": "spoiler",
-  a: "text_link", code: "code", pre: "pre", blockquote: "blockquote", "tg-emoji": "custom_emoji",
+  b: "bold",
+  strong: "bold",
+  i: "italic",
+  em: "italic",
+  u: "underline",
+  ins: "underline",
+  s: "strikethrough",
+  strike: "strikethrough",
+  del: "strikethrough",
+  span: "spoiler",
+  "tg-spoiler": "spoiler",
+  a: "text_link",
+  code: "code",
+  pre: "pre",
+  blockquote: "blockquote",
+  "tg-emoji": "custom_emoji",
 };
 
 function sortEntities(entities: MessageEntity[]): MessageEntity[] {
@@ -153,7 +166,8 @@ export function parseTelegramHtml(html: string): ParsedText {
     if (name === "span" && attrs.get("class") !== "tg-spoiler") {
       throw err(`Tag "span" must have class "tg-spoiler" at byte offset ${at(i)}`);
     }
-    if (name === "a" && !attrs.get("href")) throw err(`Tag "a" must have a non-empty "href" attribute at byte offset ${at(i)}`);
+    if (name === "a" && !attrs.get("href"))
+      throw err(`Tag "a" must have a non-empty "href" attribute at byte offset ${at(i)}`);
     if (name === "tg-emoji" && !/^\d+$/.test(attrs.get("emoji-id") ?? "")) {
       throw err(`Tag "tg-emoji" must have a numeric "emoji-id" attribute at byte offset ${at(i)}`);
     }
@@ -167,10 +181,23 @@ export function parseTelegramHtml(html: string): ParsedText {
 
 const MDV2_RESERVED = "_*[]()~`>#+-=|{}.!";
 const MD_TYPES: Record<string, MessageEntity["type"]> = {
-  "*": "bold", _: "italic", __: "underline", "~": "strikethrough", "||": "spoiler", "`": "code", "```": "pre",
+  "*": "bold",
+  _: "italic",
+  __: "underline",
+  "~": "strikethrough",
+  "||": "spoiler",
+  "`": "code",
+  "```": "pre",
 };
 const MD_NAMES: Record<string, string> = {
-  "*": "Bold", _: "Italic", __: "Underline", "~": "Strikethrough", "||": "Spoiler", "`": "Code", "```": "Pre", "[": "TextUrl",
+  "*": "Bold",
+  _: "Italic",
+  __: "Underline",
+  "~": "Strikethrough",
+  "||": "Spoiler",
+  "`": "Code",
+  "```": "Pre",
+  "[": "TextUrl",
 };
 
 /** MarkdownV2, simplified: the entity syntax, `\` escapes, and the "reserved character" rule. */
@@ -291,7 +318,8 @@ export function parseMarkdownV2(s: string): ParsedText {
 
 /** Legacy Markdown: *bold* _italic_ `code` ```pre``` [text](url), no nesting. */
 export function parseMarkdown(s: string): ParsedText {
-  const err = (pos: number) => bad(`can't parse entities: Can't find end of the entity starting at byte offset ${utf8Offset(s, pos)}`);
+  const err = (pos: number) =>
+    bad(`can't parse entities: Can't find end of the entity starting at byte offset ${utf8Offset(s, pos)}`);
   let out = "";
   const entities: MessageEntity[] = [];
   let i = 0;

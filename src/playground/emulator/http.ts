@@ -9,8 +9,16 @@ import { type ApiCall, ApiError, bad } from "./types";
 
 /** Parameters Telegram expects as JSON when the body is a form (urlencoded or multipart). */
 const JSON_FIELDS = new Set([
-  "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope", "reply_parameters",
-  "link_preview_options", "menu_button", "media",
+  "reply_markup",
+  "entities",
+  "caption_entities",
+  "allowed_updates",
+  "commands",
+  "scope",
+  "reply_parameters",
+  "link_preview_options",
+  "menu_button",
+  "media",
 ]);
 
 export interface Upload {
@@ -23,7 +31,10 @@ export interface Upload {
  * A small multipart/form-data parser. Not undici's `Request.formData()`: grammY writes headers like
  * `content-disposition:form-data;name="x";filename=x.csv` (unquoted filename), which undici rejects.
  */
-function parseMultipart(body: Buffer, boundary: string): { fields: Record<string, string>; files: Map<string, Upload> } {
+function parseMultipart(
+  body: Buffer,
+  boundary: string,
+): { fields: Record<string, string>; files: Map<string, Upload> } {
   const fail = () => bad("can't parse multipart/form-data body");
   const fields: Record<string, string> = {};
   const files = new Map<string, Upload>();
@@ -56,7 +67,11 @@ function parseMultipart(body: Buffer, boundary: string): { fields: Record<string
     const content = part.subarray(headerEnd + 4);
     if (attrs.has("filename")) {
       const ct = headerLines.find((l) => /^content-type\s*:/i.test(l));
-      files.set(name, { filename: attrs.get("filename"), contentType: ct?.slice(ct.indexOf(":") + 1).trim(), data: Buffer.from(content) });
+      files.set(name, {
+        filename: attrs.get("filename"),
+        contentType: ct?.slice(ct.indexOf(":") + 1).trim(),
+        data: Buffer.from(content),
+      });
     } else {
       fields[name] = content.toString("utf8");
     }
@@ -100,7 +115,9 @@ export interface Routes {
 
 export function createApiServer(routes: Routes): http.Server {
   return http.createServer((req, res) => {
-    handle(routes, req, res).catch((e) => reply(res, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(e)}` }));
+    handle(routes, req, res).catch((e) =>
+      reply(res, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(e)}` }),
+    );
   });
 }
 
@@ -146,7 +163,12 @@ async function handle(routes: Routes, req: http.IncomingMessage, res: http.Serve
     if (parseError) throw parseError;
     outcome = { result: await handler(params, { res, files }) };
   } catch (e) {
-    outcome = { error: e instanceof ApiError ? e : new ApiError(500, `Internal Server Error: ${e instanceof Error ? e.message : String(e)}`) };
+    outcome = {
+      error:
+        e instanceof ApiError
+          ? e
+          : new ApiError(500, `Internal Server Error: ${e instanceof Error ? e.message : String(e)}`),
+    };
   }
 
   const calls = routes.calls;
@@ -167,7 +189,10 @@ async function handle(routes: Routes, req: http.IncomingMessage, res: http.Serve
   routes.announce(call);
 }
 
-async function parseRequest(req: http.IncomingMessage, url: URL): Promise<{ params: Params; files: Map<string, Upload> }> {
+async function parseRequest(
+  req: http.IncomingMessage,
+  url: URL,
+): Promise<{ params: Params; files: Map<string, Upload> }> {
   const params: Params = Object.fromEntries(url.searchParams);
   let files = new Map<string, Upload>();
   let form = url.searchParams.size > 0;

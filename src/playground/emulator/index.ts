@@ -109,7 +109,11 @@ export class BotApiEmulator extends EventEmitter {
   addUser(init: FakeUserInit): FakeUserInit {
     const user = { ...init, started: init.started ?? true };
     const prev = this.chats.users.get(init.id);
-    this.chats.users.set(init.id, { init: user, blocked: prev?.blocked ?? false, deactivated: prev?.deactivated ?? false });
+    this.chats.users.set(init.id, {
+      init: user,
+      blocked: prev?.blocked ?? false,
+      deactivated: prev?.deactivated ?? false,
+    });
     return user;
   }
 
@@ -148,14 +152,23 @@ export class BotApiEmulator extends EventEmitter {
   sendSticker(userId: number): Update {
     const f = this.files.newFile("sticker", "sticker.webp", Buffer.from("RIFF0000WEBP"));
     const sticker = {
-      file_id: f.file_id, file_unique_id: f.file_unique_id, type: "regular", width: 512, height: 512,
-      is_animated: false, is_video: false, emoji: "👍", file_size: f.file_size,
+      file_id: f.file_id,
+      file_unique_id: f.file_unique_id,
+      type: "regular",
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji: "👍",
+      file_size: f.file_size,
     };
     return this.userMessage(userId, { sticker }, {});
   }
 
   sendPhoto(userId: number, caption?: string): Update {
-    const photo = this.files.photoSizes(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9]));
+    const photo = this.files.photoSizes(
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9]),
+    );
     return this.userMessage(userId, { photo, caption }, { photo: photo.at(-1)!.file_id, caption });
   }
 
@@ -163,12 +176,16 @@ export class BotApiEmulator extends EventEmitter {
   pressButton(userId: number, messageId: number, data: string, chatId = userId): Update {
     const user = this.chats.user(userId);
     const rec = this.chats.find(chatId, messageId);
-    if (!rec?.stored.from_bot) throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${chatId}`);
+    if (!rec?.stored.from_bot)
+      throw new Error(`BotApiEmulator.pressButton: no bot message ${messageId} in chat ${chatId}`);
     const id = this.chats.newQuery();
     return this.updates.enqueue({
       callback_query: {
-        id, from: this.chats.userObject(user.init), message: structuredClone(rec.msg),
-        chat_instance: String(-(chatId % 1_000_000_007) - 1), data,
+        id,
+        from: this.chats.userObject(user.init),
+        message: structuredClone(rec.msg),
+        chat_instance: String(-(chatId % 1_000_000_007) - 1),
+        data,
       },
     } as Omit<Update, "update_id">);
   }
@@ -180,11 +197,18 @@ export class BotApiEmulator extends EventEmitter {
   pressWithoutMessage(userId: number, data: string, kind: "inline" | "inaccessible", messageId = 1): Update {
     const user = this.chats.user(userId);
     const id = this.chats.newQuery();
-    const where = kind === "inline"
-      ? { inline_message_id: `AAAA${id}` }
-      : { message: { chat: this.chats.chatObject(userId), message_id: messageId, date: 0 } };
+    const where =
+      kind === "inline"
+        ? { inline_message_id: `AAAA${id}` }
+        : { message: { chat: this.chats.chatObject(userId), message_id: messageId, date: 0 } };
     return this.updates.enqueue({
-      callback_query: { id, from: this.chats.userObject(user.init), ...where, chat_instance: String(-(userId % 1_000_000_007) - 1), data },
+      callback_query: {
+        id,
+        from: this.chats.userObject(user.init),
+        ...where,
+        chat_instance: String(-(userId % 1_000_000_007) - 1),
+        data,
+      },
     } as Omit<Update, "update_id">);
   }
 
@@ -245,7 +269,10 @@ export class BotApiEmulator extends EventEmitter {
     return this.profile.commandSets.get(commandKey(scope, languageCode)) ?? [];
   }
 
-  waitForCall(pred: (c: ApiCall) => boolean, opts: number | { timeoutMs?: number; afterSeq?: number } = {}): Promise<ApiCall> {
+  waitForCall(
+    pred: (c: ApiCall) => boolean,
+    opts: number | { timeoutMs?: number; afterSeq?: number } = {},
+  ): Promise<ApiCall> {
     const { timeoutMs = 5000, afterSeq = 0 } = typeof opts === "number" ? { timeoutMs: opts } : opts;
     const hit = this.calls.find((c) => c.seq > afterSeq && pred(c));
     if (hit) return Promise.resolve(hit);
@@ -267,7 +294,11 @@ export class BotApiEmulator extends EventEmitter {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`waitForCall: no matching call (after #${afterSeq}) within ${timeoutMs} ms. Last calls:\n${this.describeCalls(15)}`));
+        reject(
+          new Error(
+            `waitForCall: no matching call (after #${afterSeq}) within ${timeoutMs} ms. Last calls:\n${this.describeCalls(15)}`,
+          ),
+        );
       }, timeoutMs);
       this.on("call", onCall);
     });

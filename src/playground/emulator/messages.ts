@@ -51,7 +51,11 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
           link_preview_options: isObj(p.link_preview_options) ? p.link_preview_options : undefined,
           reply_markup: inlineOf(markup),
         },
-        { text: optStr(p.text, "text"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined, reply_markup: markup },
+        {
+          text: optStr(p.text, "text"),
+          parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
+          reply_markup: markup,
+        },
       );
       return rec.msg;
     },
@@ -63,7 +67,13 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       const replyTo = chats.replyTarget(chatId, p);
       const f = files.inputFile(p.document, uploads, "document", "document");
       rate.check(chatId, p);
-      const document = clean({ file_id: f.file_id, file_unique_id: f.file_unique_id, file_name: f.file_name, mime_type: f.mime_type, file_size: f.file_size });
+      const document = clean({
+        file_id: f.file_id,
+        file_unique_id: f.file_unique_id,
+        file_name: f.file_name,
+        mime_type: f.mime_type,
+        file_size: f.file_size,
+      });
       return chats.newRec(
         chatId,
         true,
@@ -89,7 +99,12 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
         chatId,
         true,
         { photo, ...captionFields(caption), reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
-        { photo: f.file_id, caption: optStr(p.caption, "caption"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined, reply_markup: markup },
+        {
+          photo: f.file_id,
+          caption: optStr(p.caption, "caption"),
+          parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
+          reply_markup: markup,
+        },
       ).msg;
     },
 
@@ -99,7 +114,12 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       const markup = parseMarkup(p.reply_markup);
       const replyTo = chats.replyTarget(chatId, p);
       rate.check(chatId, p);
-      return chats.newRec(chatId, true, { location, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) }, { location, reply_markup: markup }).msg;
+      return chats.newRec(
+        chatId,
+        true,
+        { location, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
+        { location, reply_markup: markup },
+      ).msg;
     },
 
     sendVenue: (p) => {
@@ -112,7 +132,13 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       const markup = parseMarkup(p.reply_markup);
       const replyTo = chats.replyTarget(chatId, p);
       rate.check(chatId, p);
-      const venue = clean({ location, title, address, foursquare_id: optStr(p.foursquare_id, "foursquare_id"), google_place_id: optStr(p.google_place_id, "google_place_id") });
+      const venue = clean({
+        location,
+        title,
+        address,
+        foursquare_id: optStr(p.foursquare_id, "foursquare_id"),
+        google_place_id: optStr(p.google_place_id, "google_place_id"),
+      });
       return chats.newRec(
         chatId,
         true,
@@ -130,13 +156,30 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       const newCaption = messageCaption(p.caption, p.parse_mode, p.caption_entities);
       const replyTo = chats.replyTarget(chatId, p);
       rate.check(chatId, p);
-      const { message_id: _m, from: _f, sender_chat: _s, chat: _c, date: _d, edit_date: _e, reply_markup: _r, reply_to_message: _t, ...content } = src.msg as any;
+      const {
+        message_id: _m,
+        from: _f,
+        sender_chat: _s,
+        chat: _c,
+        date: _d,
+        edit_date: _e,
+        reply_markup: _r,
+        reply_to_message: _t,
+        ...content
+      } = src.msg as any;
       const hasCaption = src.msg.document || src.msg.photo;
-      const fields: Record<string, unknown> = { ...content, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) };
+      const fields: Record<string, unknown> = {
+        ...content,
+        reply_to_message: replyTo?.msg,
+        reply_markup: inlineOf(markup),
+      };
       const stored: Partial<StoredMessage> = { ...src.stored, reply_markup: markup };
       if (hasCaption && p.caption !== undefined) {
         Object.assign(fields, { caption: undefined, caption_entities: undefined }, captionFields(newCaption));
-        Object.assign(stored, { caption: optStr(p.caption, "caption"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined });
+        Object.assign(stored, {
+          caption: optStr(p.caption, "caption"),
+          parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
+        });
       }
       delete stored.message_id;
       delete stored.chat_id;
@@ -153,7 +196,17 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
 
     getChat: (p) => {
       const id = chats.chatId(p.chat_id);
-      return { ...chats.chatObject(id), accent_color_id: 0, max_reaction_count: 11, accepted_gift_types: { unlimited_gifts: false, limited_gifts: false, unique_gifts: false, premium_subscription: false } };
+      return {
+        ...chats.chatObject(id),
+        accent_color_id: 0,
+        max_reaction_count: 11,
+        accepted_gift_types: {
+          unlimited_gifts: false,
+          limited_gifts: false,
+          unique_gifts: false,
+          premium_subscription: false,
+        },
+      };
     },
 
     getFile: (p) => files.getFile(p),
@@ -163,11 +216,24 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       if (rec.msg.text === undefined) throw bad("there is no text in the message to edit");
       const parsed = messageText(p.text, p.parse_mode, p.entities);
       const inline = editMarkup(p.reply_markup);
-      if (rec.msg.text === parsed.text && stableJson(rec.msg.entities ?? []) === stableJson(parsed.entities) && stableJson(rec.msg.reply_markup) === stableJson(inline)) {
+      if (
+        rec.msg.text === parsed.text &&
+        stableJson(rec.msg.entities ?? []) === stableJson(parsed.entities) &&
+        stableJson(rec.msg.reply_markup) === stableJson(inline)
+      ) {
         throw notModified();
       }
-      Object.assign(rec.msg, { text: parsed.text, entities: parsed.entities.length ? parsed.entities : undefined, reply_markup: inline, edit_date: nowSec() });
-      Object.assign(rec.stored, { text: optStr(p.text, "text"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined, reply_markup: inline });
+      Object.assign(rec.msg, {
+        text: parsed.text,
+        entities: parsed.entities.length ? parsed.entities : undefined,
+        reply_markup: inline,
+        edit_date: nowSec(),
+      });
+      Object.assign(rec.stored, {
+        text: optStr(p.text, "text"),
+        parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
+        reply_markup: inline,
+      });
       return edited(rec);
     },
 
@@ -176,11 +242,25 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       if (!rec.msg.document && !rec.msg.photo) throw bad("there is no caption in the message to edit");
       const parsed = messageCaption(p.caption, p.parse_mode, p.caption_entities) ?? { text: "", entities: [] };
       const inline = editMarkup(p.reply_markup);
-      if ((rec.msg.caption ?? "") === parsed.text && stableJson(rec.msg.caption_entities ?? []) === stableJson(parsed.entities) && stableJson(rec.msg.reply_markup) === stableJson(inline)) {
+      if (
+        (rec.msg.caption ?? "") === parsed.text &&
+        stableJson(rec.msg.caption_entities ?? []) === stableJson(parsed.entities) &&
+        stableJson(rec.msg.reply_markup) === stableJson(inline)
+      ) {
         throw notModified();
       }
-      Object.assign(rec.msg, { caption: undefined, caption_entities: undefined, ...captionFields(parsed), reply_markup: inline, edit_date: nowSec() });
-      Object.assign(rec.stored, { caption: optStr(p.caption, "caption"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined, reply_markup: inline });
+      Object.assign(rec.msg, {
+        caption: undefined,
+        caption_entities: undefined,
+        ...captionFields(parsed),
+        reply_markup: inline,
+        edit_date: nowSec(),
+      });
+      Object.assign(rec.stored, {
+        caption: optStr(p.caption, "caption"),
+        parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
+        reply_markup: inline,
+      });
       return edited(rec);
     },
 

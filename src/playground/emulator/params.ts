@@ -15,7 +15,8 @@ export function optStr(v: unknown, name: string): string | undefined {
 export function optNum(v: unknown, name: string, integer = true): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const num = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(num) || (integer && !Number.isSafeInteger(num))) throw bad(`field "${name}" must be of type ${integer ? "Integer" : "Float"}`);
+  if (!Number.isFinite(num) || (integer && !Number.isSafeInteger(num)))
+    throw bad(`field "${name}" must be of type ${integer ? "Integer" : "Float"}`);
   return num;
 }
 
@@ -28,7 +29,15 @@ export function clean<T extends object>(o: T): T {
 
 /** JSON with sorted keys, for "is it the same markup" comparisons. */
 export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val) =>
-    isObj(val) ? Object.fromEntries(Object.entries(val).filter(([, x]) => x != null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : val,
-  ) ?? "null";
+  return (
+    JSON.stringify(v, (_k, val) =>
+      isObj(val)
+        ? Object.fromEntries(
+            Object.entries(val)
+              .filter(([, x]) => x != null)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          )
+        : val,
+    ) ?? "null"
+  );
 }

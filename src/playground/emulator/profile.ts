@@ -6,7 +6,13 @@ import { isObj, optStr } from "./params";
 import { bad } from "./types";
 
 const COMMAND_SCOPES = new Set([
-  "default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat", "chat_administrators", "chat_member",
+  "default",
+  "all_private_chats",
+  "all_group_chats",
+  "all_chat_administrators",
+  "chat",
+  "chat_administrators",
+  "chat_member",
 ]);
 
 export function commandKey(scope: unknown, lang: unknown): string {
@@ -41,14 +47,19 @@ export class BotProfile {
         if (!Array.isArray(cmds)) throw bad("can't parse commands JSON object");
         if (cmds.length > 100) throw bad("BOT_COMMANDS_TOO_MUCH");
         for (const c of cmds) {
-          if (!isObj(c) || typeof c.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(c.command)) throw bad("BOT_COMMAND_INVALID");
+          if (!isObj(c) || typeof c.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(c.command))
+            throw bad("BOT_COMMAND_INVALID");
           if (typeof c.description !== "string" || c.description.trim() === "" || c.description.length > 256) {
             throw bad("BOT_COMMAND_DESCRIPTION_INVALID");
           }
         }
         // An empty list is accepted, as by Telegram: it clears the commands.
         if (cmds.length === 0) commandSets.delete(key);
-        else commandSets.set(key, cmds.map((c: any) => ({ command: c.command, description: c.description })));
+        else
+          commandSets.set(
+            key,
+            cmds.map((c: any) => ({ command: c.command, description: c.description })),
+          );
         return true;
       },
       getMyCommands: (p) => commandSets.get(commandKey(p.scope, p.language_code)) ?? [],
@@ -60,14 +71,22 @@ export class BotProfile {
       setChatMenuButton: (p) => {
         const key = p.chat_id === undefined ? "default" : String(chats.chatId(p.chat_id));
         const mb: any = p.menu_button ?? { type: "default" };
-        if (!isObj(mb) || !["commands", "web_app", "default"].includes(mb.type)) throw bad("can't parse menu button JSON object");
-        if (mb.type === "web_app" && (typeof mb.text !== "string" || !mb.text || !isObj(mb.web_app) || !/^https:\/\//i.test(String(mb.web_app.url)))) {
+        if (!isObj(mb) || !["commands", "web_app", "default"].includes(mb.type))
+          throw bad("can't parse menu button JSON object");
+        if (
+          mb.type === "web_app" &&
+          (typeof mb.text !== "string" ||
+            !mb.text ||
+            !isObj(mb.web_app) ||
+            !/^https:\/\//i.test(String(mb.web_app.url)))
+        ) {
           throw bad("BUTTON_URL_INVALID");
         }
         menuButtons.set(key, mb);
         return true;
       },
-      getChatMenuButton: (p) => menuButtons.get(p.chat_id === undefined ? "default" : String(chats.chatId(p.chat_id))) ?? { type: "commands" },
+      getChatMenuButton: (p) =>
+        menuButtons.get(p.chat_id === undefined ? "default" : String(chats.chatId(p.chat_id))) ?? { type: "commands" },
       setMyDescription: (p) => {
         const d = optStr(p.description, "description") ?? "";
         if (d.length > 512) throw bad("BOT_DESCRIPTION_INVALID");
@@ -75,7 +94,9 @@ export class BotProfile {
         descriptions.set(key, { ...descriptions.get(key), description: d });
         return true;
       },
-      getMyDescription: (p) => ({ description: descriptions.get(optStr(p.language_code, "language_code") ?? "")?.description ?? "" }),
+      getMyDescription: (p) => ({
+        description: descriptions.get(optStr(p.language_code, "language_code") ?? "")?.description ?? "",
+      }),
       setMyShortDescription: (p) => {
         const d = optStr(p.short_description, "short_description") ?? "";
         if (d.length > 120) throw bad("BOT_SHORT_DESCRIPTION_INVALID");

@@ -79,7 +79,10 @@ export class UpdateQueue {
 
   private getUpdates(p: Params, { res }: ReqCtx): Update[] | Promise<Update[] | typeof ABORTED> {
     if (this.webhook) {
-      throw new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      throw new ApiError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     const offset = optNum(p.offset, "offset");
     const limit = Math.min(100, Math.max(1, optNum(p.limit, "limit") ?? 100));
@@ -95,7 +98,16 @@ export class UpdateQueue {
     for (const w of this.waiters) {
       if (w.superseded) continue;
       w.superseded = true;
-      setTimeout(() => w.finish(new ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")), 50).unref();
+      setTimeout(
+        () =>
+          w.finish(
+            new ApiError(
+              409,
+              "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+            ),
+          ),
+        50,
+      ).unref();
     }
 
     const ready = this.deliverable(limit);
@@ -144,12 +156,23 @@ export class UpdateQueue {
           }
         }
         const secret = optStr(p.secret_token, "secret_token");
-        if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) throw bad("secret token contains unallowed characters");
+        if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret))
+          throw bad("secret token contains unallowed characters");
         const maxConnections = optNum(p.max_connections, "max_connections");
-        if (maxConnections !== undefined && (maxConnections < 1 || maxConnections > 100)) throw bad("bad webhook: max_connections must be between 1 and 100");
+        if (maxConnections !== undefined && (maxConnections < 1 || maxConnections > 100))
+          throw bad("bad webhook: max_connections must be between 1 and 100");
         if (flag(p.drop_pending_updates)) this.queue = [];
-        if (Array.isArray(p.allowed_updates)) this.allowedUpdates = p.allowed_updates.length ? new Set(p.allowed_updates.map(String)) : undefined;
-        this.webhook = url === "" ? undefined : clean({ url, secret_token: secret, max_connections: maxConnections, allowed_updates: this.allowedUpdates && [...this.allowedUpdates] });
+        if (Array.isArray(p.allowed_updates))
+          this.allowedUpdates = p.allowed_updates.length ? new Set(p.allowed_updates.map(String)) : undefined;
+        this.webhook =
+          url === ""
+            ? undefined
+            : clean({
+                url,
+                secret_token: secret,
+                max_connections: maxConnections,
+                allowed_updates: this.allowedUpdates && [...this.allowedUpdates],
+              });
         return true;
       },
       deleteWebhook: (p) => {

@@ -7,8 +7,16 @@ import { clean, isObj, optNum, optStr, type Params } from "./params";
 import { ApiError, bad, type ParsedText } from "./types";
 
 const BUTTON_KINDS = [
-  "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
-  "switch_inline_query_chosen_chat", "login_url", "web_app", "pay", "copy_text", "callback_game",
+  "callback_data",
+  "url",
+  "switch_inline_query",
+  "switch_inline_query_current_chat",
+  "switch_inline_query_chosen_chat",
+  "login_url",
+  "web_app",
+  "pay",
+  "copy_text",
+  "callback_game",
 ] as const;
 const BUTTON_URL = /^(?:https?|tg):\/\/\S+$/i;
 const UNPARSABLE_MARKUP = "Bad Request: can't parse reply keyboard markup JSON object";
@@ -34,12 +42,14 @@ export function validateReplyMarkup(markup: unknown): string | undefined {
       for (const b of row) {
         total++;
         const text = typeof b === "string" ? b : isObj(b) ? b.text : undefined;
-        if (typeof text !== "string" || text.trim() === "") return "Bad Request: can't parse keyboard button: Text must be non-empty";
+        if (typeof text !== "string" || text.trim() === "")
+          return "Bad Request: can't parse keyboard button: Text must be non-empty";
       }
     }
     if (total > 300) return "Bad Request: REPLY_MARKUP_TOO_LONG";
     const ph = markup.input_field_placeholder;
-    if (ph !== undefined && (typeof ph !== "string" || ph.length > 64)) return "Bad Request: input field placeholder is too long";
+    if (ph !== undefined && (typeof ph !== "string" || ph.length > 64))
+      return "Bad Request: input field placeholder is too long";
     return undefined;
   }
   if (markup.remove_keyboard === true) return undefined;
@@ -64,14 +74,19 @@ function validateInlineKeyboard(rows: unknown): string | undefined {
         case "callback_data": {
           const d = b.callback_data;
           // The limit is in bytes: 33 Cyrillic letters are 66 bytes.
-          if (typeof d !== "string" || d.length === 0 || Buffer.byteLength(d, "utf8") > 64) return "Bad Request: BUTTON_DATA_INVALID";
+          if (typeof d !== "string" || d.length === 0 || Buffer.byteLength(d, "utf8") > 64)
+            return "Bad Request: BUTTON_DATA_INVALID";
           break;
         }
         case "url":
           if (typeof b.url !== "string" || !BUTTON_URL.test(b.url)) return "Bad Request: BUTTON_URL_INVALID";
           break;
         case "login_url":
-          if (!isObj(b.login_url) || typeof b.login_url.url !== "string" || !/^https?:\/\/\S+$/i.test(b.login_url.url)) {
+          if (
+            !isObj(b.login_url) ||
+            typeof b.login_url.url !== "string" ||
+            !/^https?:\/\/\S+$/i.test(b.login_url.url)
+          ) {
             return "Bad Request: BUTTON_URL_INVALID";
           }
           break;
@@ -81,7 +96,12 @@ function validateInlineKeyboard(rows: unknown): string | undefined {
           }
           break;
         case "copy_text":
-          if (!isObj(b.copy_text) || typeof b.copy_text.text !== "string" || b.copy_text.text.length < 1 || b.copy_text.text.length > 256) {
+          if (
+            !isObj(b.copy_text) ||
+            typeof b.copy_text.text !== "string" ||
+            b.copy_text.text.length < 1 ||
+            b.copy_text.text.length > 256
+          ) {
             return "Bad Request: COPY_TEXT_INVALID";
           }
           break;
@@ -148,9 +168,20 @@ export function location(p: Params): { latitude: number; longitude: number } {
 }
 
 export const CHAT_ACTIONS = new Set([
-  "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document",
-  "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+  "typing",
+  "upload_photo",
+  "record_video",
+  "upload_video",
+  "record_voice",
+  "upload_voice",
+  "upload_document",
+  "choose_sticker",
+  "find_location",
+  "record_video_note",
+  "upload_video_note",
 ]);
 
 export const notModified = () =>
-  bad("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message");
+  bad(
+    "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+  );

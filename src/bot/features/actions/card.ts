@@ -15,7 +15,8 @@ import { cardView, type Source } from "./views";
 /** Sends the action's pin and then its card (so the card with its buttons is the last message). */
 async function sendCard(ctx: BotContext, card: ActionCard, source: Source): Promise<void> {
   const standing = await standingIn(ctx.deps.db, card.id, ctx.from!.id);
-  if (card.address) await ctx.replyWithVenue(card.latitude, card.longitude, clipChars(card.title, 100), clipChars(card.address, 200));
+  if (card.address)
+    await ctx.replyWithVenue(card.latitude, card.longitude, clipChars(card.title, 100), clipChars(card.address, 200));
   else await ctx.replyWithLocation(card.latitude, card.longitude);
   const view = cardView(ctx, card, standing, source);
   await ctx.reply(view.text, { reply_markup: view.keyboard, link_preview_options: { is_disabled: true } });
@@ -46,12 +47,16 @@ cardHandlers.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
   const id = parseId(ctx.match[1]);
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-  if (!hasConsent(ctx.user)) return ctx.answerCallbackQuery({ text: ctx.t("actions.consent_needed"), show_alert: true });
+  if (!hasConsent(ctx.user))
+    return ctx.answerCallbackQuery({ text: ctx.t("actions.consent_needed"), show_alert: true });
   if (!(await requireProfile(ctx))) return;
   const result = await joinAction(ctx.deps.db, id, ctx.from.id);
   if (result.status === "joined") await ctx.answerCallbackQuery({ text: ctx.t("actions.joined") });
   else if (result.status === "waitlisted") {
-    await ctx.answerCallbackQuery({ text: ctx.t("actions.waitlisted", { position: result.position }), show_alert: true });
+    await ctx.answerCallbackQuery({
+      text: ctx.t("actions.waitlisted", { position: result.position }),
+      show_alert: true,
+    });
   } else await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${result.reason}`), show_alert: true });
   await refreshCard(ctx, id, source);
 });
@@ -62,14 +67,17 @@ cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const result = await leaveAction(ctx.deps.db, id, ctx.from.id);
   if (result.status === "left") {
-    await ctx.answerCallbackQuery({ text: ctx.t(result.from === "waitlisted" ? "actions.left_waitlist" : "actions.left") });
+    await ctx.answerCallbackQuery({
+      text: ctx.t(result.from === "waitlisted" ? "actions.left_waitlist" : "actions.left"),
+    });
   } else await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${result.reason}`), show_alert: true });
   await refreshCard(ctx, id, source);
 });
 
 cardHandlers.callbackQuery(cbPattern("a", "c", 1), async (ctx) => {
   const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0);
-  if (card?.status !== "published") return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
+  if (card?.status !== "published")
+    return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
   await EXPENSIVE.calendar(ctx, () => sendCalendarFile(ctx, card));
 });
 

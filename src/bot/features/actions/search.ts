@@ -1,5 +1,12 @@
 import { Composer } from "grammy";
-import { type Browse, findNearbyActions, getBrowse, isPeriod, takeLocationRequest, updateBrowse } from "../../../domain/actions";
+import {
+  type Browse,
+  findNearbyActions,
+  getBrowse,
+  isPeriod,
+  takeLocationRequest,
+  updateBrowse,
+} from "../../../domain/actions";
 import { isCategory } from "../../../domain/categories";
 import { type GeoPoint, hasConsent, isValidPoint } from "../../../domain/users";
 import { cbPattern } from "../../callback-data";
@@ -11,7 +18,12 @@ import { filtersView, listView, MAX_PAGE, originKeyboard, PAGE_SIZE, type Screen
 
 function regionCenter(ctx: BotContext): { point: GeoPoint; name: string } | undefined {
   const region = hasConsent(ctx.user) ? ctx.deps.regions.get(ctx.user?.regionCode) : undefined;
-  return region && { point: { latitude: region.latitude, longitude: region.longitude }, name: ctx.deps.regions.name(region, ctx.locale) };
+  return (
+    region && {
+      point: { latitude: region.latitude, longitude: region.longitude },
+      name: ctx.deps.regions.name(region, ctx.locale),
+    }
+  );
 }
 
 function savedLocation(ctx: BotContext): GeoPoint | undefined {
@@ -24,7 +36,10 @@ function savedLocation(ctx: BotContext): GeoPoint | undefined {
 /** Asks where to search: a location, the region's center or the stored location; the next location is for the search. */
 async function askOrigin(ctx: BotContext): Promise<void> {
   await updateBrowse(ctx.deps.db, ctx.from!.id, { awaitingLocation: true });
-  const keyboard = originKeyboard(ctx.t, { regionCenter: Boolean(regionCenter(ctx)), savedLocation: Boolean(savedLocation(ctx)) });
+  const keyboard = originKeyboard(ctx.t, {
+    regionCenter: Boolean(regionCenter(ctx)),
+    savedLocation: Boolean(savedLocation(ctx)),
+  });
   await ctx.reply(ctx.t("actions.ask_location"), { reply_markup: keyboard });
 }
 
@@ -94,11 +109,14 @@ searchHandlers.on("message:text", async (ctx, next) => {
 
 searchHandlers.callbackQuery(cbPattern("a", "p", 1), async (ctx) => {
   const page = Number(ctx.match[1]);
-  if (!Number.isInteger(page) || page < 0 || page > MAX_PAGE) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!Number.isInteger(page) || page < 0 || page > MAX_PAGE)
+    return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   await showListInPlace(ctx, await updateBrowse(ctx.deps.db, ctx.from.id, { page }));
 });
 
-searchHandlers.callbackQuery(cbPattern("a", "b"), async (ctx) => showListInPlace(ctx, await getBrowse(ctx.deps.db, ctx.from.id)));
+searchHandlers.callbackQuery(cbPattern("a", "b"), async (ctx) =>
+  showListInPlace(ctx, await getBrowse(ctx.deps.db, ctx.from.id)),
+);
 
 searchHandlers.callbackQuery(cbPattern("a", "f"), async (ctx) => {
   await ctx.answerCallbackQuery();

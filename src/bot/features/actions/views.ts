@@ -78,7 +78,8 @@ export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]):
   });
   const empty = browse.page > 0 ? ctx.t("actions.empty_page") : ctx.t("actions.empty");
   if (browse.page > 0) keyboard.text(ctx.t("actions.btn_prev"), cb("a", "p", browse.page - 1));
-  if (rows.length > PAGE_SIZE && browse.page < MAX_PAGE) keyboard.text(ctx.t("actions.btn_next"), cb("a", "p", browse.page + 1));
+  if (rows.length > PAGE_SIZE && browse.page < MAX_PAGE)
+    keyboard.text(ctx.t("actions.btn_next"), cb("a", "p", browse.page + 1));
   keyboard.row().text(ctx.t("actions.btn_filters"), cb("a", "f"));
   if (shown.length === 0 && (browse.category || browse.period !== "all")) {
     keyboard.text(ctx.t("actions.btn_reset_filters"), cb("a", "fr"));
@@ -89,9 +90,14 @@ export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]):
 
 export function filtersView(ctx: BotContext, browse: Browse): Screen {
   const mark = (on: boolean, label: string) => (on ? `✅ ${label}` : label);
-  const keyboard = new InlineKeyboard().text(mark(!browse.category, ctx.t("actions.category_all")), cb("a", "fc", "any")).row();
+  const keyboard = new InlineKeyboard()
+    .text(mark(!browse.category, ctx.t("actions.category_all")), cb("a", "fc", "any"))
+    .row();
   CATEGORIES.forEach((category, i) => {
-    keyboard.text(mark(browse.category === category, `${CATEGORY_ICONS[category]} ${ctx.t(`categories.${category}`)}`), cb("a", "fc", category));
+    keyboard.text(
+      mark(browse.category === category, `${CATEGORY_ICONS[category]} ${ctx.t(`categories.${category}`)}`),
+      cb("a", "fc", category),
+    );
     if (i % 2 === 1) keyboard.row();
   });
   keyboard.row();
@@ -119,7 +125,13 @@ function whenText(card: ActionCard, locale: BotContext["locale"]): string {
   return `${formatDateTime(card.startsAt, locale)} – ${end}`;
 }
 
-export function cardView(ctx: BotContext, card: ActionCard, standing: Standing | undefined, source: Source, now = new Date()): Screen {
+export function cardView(
+  ctx: BotContext,
+  card: ActionCard,
+  standing: Standing | undefined,
+  source: Source,
+  now = new Date(),
+): Screen {
   const { t, locale } = ctx;
   const hours = formatHours(card.hours, locale);
   const started = card.startsAt <= now;
@@ -130,7 +142,9 @@ export function cardView(ctx: BotContext, card: ActionCard, standing: Standing |
     t("actions.card_category", { category: categoryName(ctx, card.category) }),
     t("actions.card_when", { when: whenText(card, locale) }),
     ...(card.address ? [t("actions.card_where", { address: clipChars(card.address, 300) })] : []),
-    card.spotsLeft > 0 ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity }) : t("actions.card_full"),
+    card.spotsLeft > 0
+      ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity })
+      : t("actions.card_full"),
     ...(card.hours > 0 ? [t("actions.card_hours", { hours })] : []),
   ];
   if (card.description) lines.push("", escapeHtml(clipChars(card.description, MAX_DESCRIPTION)));
@@ -149,13 +163,22 @@ export function cardView(ctx: BotContext, card: ActionCard, standing: Standing |
   const keyboard = new InlineKeyboard();
   if (card.status === "published" && !started) {
     if (standing?.status === "joined") keyboard.text(t("actions.btn_leave"), cb("a", "l", card.id, source));
-    else if (standing?.status === "waitlisted") keyboard.text(t("actions.btn_leave_waitlist"), cb("a", "l", card.id, source));
-    else keyboard.text(t(card.spotsLeft > 0 ? "actions.btn_join" : "actions.btn_join_waitlist"), cb("a", "j", card.id, source));
+    else if (standing?.status === "waitlisted")
+      keyboard.text(t("actions.btn_leave_waitlist"), cb("a", "l", card.id, source));
+    else
+      keyboard.text(
+        t(card.spotsLeft > 0 ? "actions.btn_join" : "actions.btn_join_waitlist"),
+        cb("a", "j", card.id, source),
+      );
     keyboard.row();
   }
   if (card.status === "published") keyboard.text(t("actions.btn_calendar"), cb("a", "c", card.id));
   keyboard.url(t("actions.btn_share"), deepLinkUrl(ctx.me.username, "a", card.id)).row();
-  keyboard.text(...(source === "m" ? [t("actions.btn_back_mine"), cb("m", "mine")] as const : [t("actions.btn_back_list"), cb("a", "b")] as const));
+  keyboard.text(
+    ...(source === "m"
+      ? ([t("actions.btn_back_mine"), cb("m", "mine")] as const)
+      : ([t("actions.btn_back_list"), cb("a", "b")] as const)),
+  );
   return { text: lines.join("\n"), keyboard: tidy(keyboard) };
 }
 

@@ -41,7 +41,12 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
       [t("hours.pdf_issued"), formatDate(book.createdAt, locale)],
     ],
     columns: [t("hours.pdf_col_date"), t("hours.pdf_col_what"), t("hours.pdf_col_category"), t("hours.pdf_col_hours")],
-    rows: entries.map((e) => [dottedDay(e.date), entryTitle(e), categoryNameOf(e.category), formatHours(e.hours, locale)]),
+    rows: entries.map((e) => [
+      dottedDay(e.date),
+      entryTitle(e),
+      categoryNameOf(e.category),
+      formatHours(e.hours, locale),
+    ]),
     total: [t("hours.pdf_total"), formatHours(book.totalHours, locale)],
     code: [t("hours.pdf_code"), book.code],
     verification: [
@@ -110,7 +115,9 @@ async function answerVerification(ctx: BotContext, typed: string): Promise<void>
     return;
   }
   if (book.revokedAt || book.holderName === null) {
-    await ctx.reply(t("privacy.book_revoked", { code: book.code, date: formatDate(book.revokedAt ?? book.createdAt, locale) }));
+    await ctx.reply(
+      t("privacy.book_revoked", { code: book.code, date: formatDate(book.revokedAt ?? book.createdAt, locale) }),
+    );
     return;
   }
   await ctx.reply(

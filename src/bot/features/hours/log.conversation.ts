@@ -21,7 +21,15 @@ import { cb, cbPattern } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
 import { hint, reject } from "../../conversations/wait";
-import { amount, dayInWords, logCategoryKeyboard, logDayKeyboard, logNoteKeyboard, logSourceKeyboard, toHoursKeyboard } from "./views";
+import {
+  amount,
+  dayInWords,
+  logCategoryKeyboard,
+  logDayKeyboard,
+  logNoteKeyboard,
+  logSourceKeyboard,
+  toHoursKeyboard,
+} from "./views";
 
 export const HOURS_LOG = "hoursLog";
 
@@ -71,7 +79,9 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
   if (joined.length > 0) {
     await ctx.reply(t("hours.log_source_prompt"), { reply_markup: logSourceKeyboard(t, joined) });
     const pick = await conversation
-      .waitForCallbackQuery([cbPattern("hl", "a", 1), cbPattern("hl", "org")], { otherwise: hint("hours.log_source_hint") })
+      .waitForCallbackQuery([cbPattern("hl", "a", 1), cbPattern("hl", "org")], {
+        otherwise: hint("hours.log_source_hint"),
+      })
       .andFrom(userId);
     if (pick.match[1] === undefined) {
       await pick.answerCallbackQuery();
@@ -90,18 +100,25 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
 
   if (!target) {
     const orgHint = t("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH });
-    const reply = await conversation.waitFor("message:text", { otherwise: hint("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }) }).andFrom(userId);
+    const reply = await conversation
+      .waitFor("message:text", { otherwise: hint("hours.log_org_hint", { max: MAX_ORGANIZATION_LENGTH }) })
+      .andFrom(userId);
     const checked = cleanText(reply.message.text, { max: MAX_ORGANIZATION_LENGTH });
     if ("error" in checked || checked.text.startsWith("/")) return reject(conversation, reply, orgHint);
     const organizationName = checked.text;
-    await ctx.reply(t("hours.log_category_prompt", { name: organizationName }), { reply_markup: logCategoryKeyboard(t) });
+    await ctx.reply(t("hours.log_category_prompt", { name: organizationName }), {
+      reply_markup: logCategoryKeyboard(t),
+    });
     const pick = await conversation
-      .waitForCallbackQuery([cbPattern("hl", "c", 1), cbPattern("hl", "cskip")], { otherwise: hint("hours.log_category_hint") })
+      .waitForCallbackQuery([cbPattern("hl", "c", 1), cbPattern("hl", "cskip")], {
+        otherwise: hint("hours.log_category_hint"),
+      })
       .andFrom(userId);
     const category = pick.match[1];
     if (category !== undefined && !isCategory(category)) return reject(conversation, pick, t("common.stale_button"));
     await pick.answerCallbackQuery();
-    await showStep(pick, 
+    await showStep(
+      pick,
       t("hours.log_org_chosen", { name: organizationName, category: category ? t(`categories.${category}`) : "—" }),
     );
     target = { organizationName, category, what: organizationName };
@@ -110,8 +127,11 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
   // 2. The day: today, yesterday, the action's day, or typed
   const yesterday = shiftDay(today, { days: -1 });
   const example = dottedDay(yesterday);
-  const actionDay = target.actionDay && target.actionDay < yesterday && target.actionDay >= earliest ? target.actionDay : undefined;
-  await ctx.reply(t("hours.log_date_prompt", { example }), { reply_markup: logDayKeyboard(t, today, yesterday, actionDay) });
+  const actionDay =
+    target.actionDay && target.actionDay < yesterday && target.actionDay >= earliest ? target.actionDay : undefined;
+  await ctx.reply(t("hours.log_date_prompt", { example }), {
+    reply_markup: logDayKeyboard(t, today, yesterday, actionDay),
+  });
   const answer = await conversation
     .waitFor(["callback_query:data", "message:text"], { otherwise: hint("hours.log_date_hint", { example }) })
     .andFrom(userId);
@@ -119,13 +139,19 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     ? /^hl:d:(\d{4}-\d{2}-\d{2})$/.exec(answer.callbackQuery.data ?? "")?.[1]
     : parseTypedDay(answer.message!.text!);
   if (!picked || !isIsoDay(picked)) {
-    return reject(conversation, answer, answer.callbackQuery ? t("common.stale_button") : t("hours.log_date_hint", { example }));
+    return reject(
+      conversation,
+      answer,
+      answer.callbackQuery ? t("common.stale_button") : t("hours.log_date_hint", { example }),
+    );
   }
   const day = picked;
   if (day > today) return reject(conversation, answer, t("hours.log_date_future"), true);
-  if (day < earliest) return reject(conversation, answer, t("hours.log_date_too_old", { date: dayInWords(earliest, locale) }), true);
+  if (day < earliest)
+    return reject(conversation, answer, t("hours.log_date_too_old", { date: dayInWords(earliest, locale) }), true);
   const remaining = await conversation.external(() => remainingHoursOn(db, userId, day));
-  if (remaining < 0.5) return reject(conversation, answer, t("hours.log_day_full", { date: dayInWords(day, locale) }), true);
+  if (remaining < 0.5)
+    return reject(conversation, answer, t("hours.log_day_full", { date: dayInWords(day, locale) }), true);
   if (answer.callbackQuery) {
     await answer.answerCallbackQuery();
     await showStep(answer, t("hours.log_date_chosen", { date: dayInWords(day, locale) }));
@@ -137,7 +163,11 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
   const hours = parseTypedHours(typed.message.text);
   if (hours === undefined) return reject(conversation, typed, t("hours.log_hours_hint"));
   if (hours > remaining) {
-    return reject(conversation, typed, t("hours.log_hours_limit", { date: dayInWords(day, locale), amount: amount(t, locale, remaining) }));
+    return reject(
+      conversation,
+      typed,
+      t("hours.log_hours_limit", { date: dayInWords(day, locale), amount: amount(t, locale, remaining) }),
+    );
   }
 
   // 4. An optional note
@@ -145,16 +175,20 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
     reply_markup: logNoteKeyboard(t),
   });
   const noteAnswer = await conversation
-    .waitFor(["callback_query:data", "message:text"], { otherwise: hint("hours.log_note_hint", { max: MAX_NOTE_LENGTH }) })
+    .waitFor(["callback_query:data", "message:text"], {
+      otherwise: hint("hours.log_note_hint", { max: MAX_NOTE_LENGTH }),
+    })
     .andFrom(userId);
   let note: string | undefined;
   if (noteAnswer.callbackQuery) {
-    if (noteAnswer.callbackQuery.data !== cb("hl", "nskip")) return reject(conversation, noteAnswer, t("common.stale_button"));
+    if (noteAnswer.callbackQuery.data !== cb("hl", "nskip"))
+      return reject(conversation, noteAnswer, t("common.stale_button"));
     await noteAnswer.answerCallbackQuery();
     await noteAnswer.editMessageReplyMarkup();
   } else {
     const checked = cleanText(noteAnswer.message!.text, { max: MAX_NOTE_LENGTH, multiline: true });
-    if ("error" in checked || checked.text.startsWith("/")) return reject(conversation, noteAnswer, t("hours.log_note_hint", { max: MAX_NOTE_LENGTH }));
+    if ("error" in checked || checked.text.startsWith("/"))
+      return reject(conversation, noteAnswer, t("hours.log_note_hint", { max: MAX_NOTE_LENGTH }));
     note = checked.text;
   }
 
@@ -180,9 +214,12 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
   });
   const back = toHoursKeyboard(t);
   if (outcome.ok) {
-    await ctx.reply(t("hours.log_saved", { amount: amount(t, locale, hours), date: dayInWords(day, locale), what: target.what }), {
-      reply_markup: back,
-    });
+    await ctx.reply(
+      t("hours.log_saved", { amount: amount(t, locale, hours), date: dayInWords(day, locale), what: target.what }),
+      {
+        reply_markup: back,
+      },
+    );
     return;
   }
   const known = ["daily_limit", "already_reported", "not_participant", "consent_required"] as const;
@@ -195,4 +232,6 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
 }
 
 /** The conversations of this feature; installed after the conversations plugin (bot/index.ts). */
-export const hoursConversations: ConversationSpec[] = [defineConversation(HOURS_LOG, HOURS_LOG_VERSION, "chats.dropped_hoursLog", logHours)];
+export const hoursConversations: ConversationSpec[] = [
+  defineConversation(HOURS_LOG, HOURS_LOG_VERSION, "chats.dropped_hoursLog", logHours),
+];

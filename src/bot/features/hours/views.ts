@@ -34,7 +34,11 @@ export const plain = { interpolation: { escapeValue: false } } as const;
 const MONTHS_SHOWN = 12;
 
 /** The "My hours" screen: totals, by category and by month, and the buttons to log hours or get the book. */
-export function hoursView(t: Translate, locale: Locale, summary: HoursSummary): { text: string; keyboard: InlineKeyboard } {
+export function hoursView(
+  t: Translate,
+  locale: Locale,
+  summary: HoursSummary,
+): { text: string; keyboard: InlineKeyboard } {
   const keyboard = new InlineKeyboard()
     .text(t("hours.btn_log"), cb("h", "log"))
     .row()
@@ -50,14 +54,20 @@ export function hoursView(t: Translate, locale: Locale, summary: HoursSummary): 
     return t(totals.confirmed === 0 ? "hours.line_pending_only" : "hours.line_pending", { name, confirmed, pending });
   };
   const parts = [
-    t("hours.summary", { confirmed: amount(t, locale, summary.confirmed), pending: amount(t, locale, summary.pending) }),
+    t("hours.summary", {
+      confirmed: amount(t, locale, summary.confirmed),
+      pending: amount(t, locale, summary.pending),
+    }),
     [
       t("hours.by_category"),
       ...summary.byCategory.map((c) =>
         line(`${isCategory(c.category) ? CATEGORY_ICONS[c.category] : "✨"} ${categoryName(t, c.category)}`, c),
       ),
     ].join("\n"),
-    [t("hours.by_month"), ...summary.byMonth.slice(0, MONTHS_SHOWN).map((m) => line(monthInWords(m.month, locale), m))].join("\n"),
+    [
+      t("hours.by_month"),
+      ...summary.byMonth.slice(0, MONTHS_SHOWN).map((m) => line(monthInWords(m.month, locale), m)),
+    ].join("\n"),
   ];
   return { text: parts.join("\n\n"), keyboard };
 }
@@ -94,8 +104,11 @@ export function logCategoryKeyboard(t: Translate): InlineKeyboard {
 
 /** Today, yesterday and, when it is older and still reportable, the action's day. */
 export function logDayKeyboard(t: Translate, today: string, yesterday: string, actionDay?: string): InlineKeyboard {
-  const kb = new InlineKeyboard().text(t("hours.btn_today"), cb("hl", "d", today)).text(t("hours.btn_yesterday"), cb("hl", "d", yesterday));
-  if (actionDay) kb.row().text(t("hours.btn_action_day", { date: dottedDay(actionDay), ...plain }), cb("hl", "d", actionDay));
+  const kb = new InlineKeyboard()
+    .text(t("hours.btn_today"), cb("hl", "d", today))
+    .text(t("hours.btn_yesterday"), cb("hl", "d", yesterday));
+  if (actionDay)
+    kb.row().text(t("hours.btn_action_day", { date: dottedDay(actionDay), ...plain }), cb("hl", "d", actionDay));
   return kb;
 }
 

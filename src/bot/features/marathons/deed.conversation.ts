@@ -8,7 +8,15 @@ import { cb, cbPattern } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
 import { hint, reject } from "../../conversations/wait";
-import { afterDeedKeyboard, badgeLabel, deedHoursKeyboard, marathonTitle, refusalText, saveDeedKeyboard, skipPhotoKeyboard } from "./views";
+import {
+  afterDeedKeyboard,
+  badgeLabel,
+  deedHoursKeyboard,
+  marathonTitle,
+  refusalText,
+  saveDeedKeyboard,
+  skipPhotoKeyboard,
+} from "./views";
 
 export const DEED = "marathon_deed";
 
@@ -29,7 +37,11 @@ async function settle(press: InnerContext): Promise<void> {
  * Text (or a photo whose caption is the text) → optional photo → optional hours → confirm → stored.
  * The marathon is re-checked when the deed is stored, so a marathon that ended meanwhile is refused.
  */
-async function reportDeedConversation(conversation: BotConversation, ctx: InnerContext, marathonId: number): Promise<void> {
+async function reportDeedConversation(
+  conversation: BotConversation,
+  ctx: InnerContext,
+  marathonId: number,
+): Promise<void> {
   const { t, locale } = ctx;
   const userId = ctx.from!.id;
   // Kept in the log from the first step on: a replay of the save after a crash finds the stored deed.
@@ -49,7 +61,9 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
   let text: string | undefined;
   let photoFileId: string | null = null;
   while (text === undefined) {
-    const reply = await conversation.waitFor(["message:text", "message:photo"], { otherwise: hint("marathons.deed_hint") }).andFrom(userId);
+    const reply = await conversation
+      .waitFor(["message:text", "message:photo"], { otherwise: hint("marathons.deed_hint") })
+      .andFrom(userId);
     const { photo } = reply.message;
     const raw = photo ? (reply.message.caption ?? "") : reply.message.text!;
     if (!photo && raw.startsWith("/")) await reject(conversation, reply, t("marathons.deed_hint"));
@@ -58,7 +72,11 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
       text = checked.text;
       if (photo) photoFileId = largestPhoto(photo).file_id;
     } else if (checked.error === "text_too_long") {
-      await reject(conversation, reply, t("marathons.deed_text_too_long", { length: charLength(raw.trim()), max: DEED_TEXT_MAX }));
+      await reject(
+        conversation,
+        reply,
+        t("marathons.deed_text_too_long", { length: charLength(raw.trim()), max: DEED_TEXT_MAX }),
+      );
     } else if (photo && photoFileId === null) {
       photoFileId = largestPhoto(photo).file_id;
       await reply.reply(t("marathons.deed_photo_needs_text"));
@@ -93,7 +111,8 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
   if (data !== undefined) {
     const picked = cbPattern("mrd", "h", 1).exec(data);
     const pickedHours = picked ? parseDeedHours(picked[1]!) : undefined;
-    if (data !== cb("mrd", "nohours") && pickedHours === undefined) await reject(conversation, answer, t("common.stale_button"));
+    if (data !== cb("mrd", "nohours") && pickedHours === undefined)
+      await reject(conversation, answer, t("common.stale_button"));
     hours = pickedHours ?? null;
     await settle(answer);
   } else {
@@ -111,7 +130,9 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
   });
   await ctx.reply(summary, { reply_markup: saveDeedKeyboard(t) });
   const decision = await conversation
-    .waitForCallbackQuery([cbPattern("mrd", "save"), cbPattern("mrd", "drop")], { otherwise: hint("marathons.deed_confirm_hint") })
+    .waitForCallbackQuery([cbPattern("mrd", "save"), cbPattern("mrd", "drop")], {
+      otherwise: hint("marathons.deed_confirm_hint"),
+    })
     .andFrom(userId);
   await settle(decision);
   const afterwards = afterDeedKeyboard(t, marathonId);
@@ -141,4 +162,6 @@ async function reportDeedConversation(conversation: BotConversation, ctx: InnerC
 /** Bump when the steps change (bot/conversations/registry.ts). */
 const DEED_VERSION = 2;
 
-export const marathonsConversations: ConversationSpec[] = [defineConversation(DEED, DEED_VERSION, "chats.dropped_marathon_deed", reportDeedConversation)];
+export const marathonsConversations: ConversationSpec[] = [
+  defineConversation(DEED, DEED_VERSION, "chats.dropped_marathon_deed", reportDeedConversation),
+];

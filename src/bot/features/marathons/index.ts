@@ -1,18 +1,38 @@
 import { Composer } from "grammy";
-import { joinMarathon, leaderboard, listActiveMarathons, type MarathonView, openMarathon, regionRanking } from "../../../domain/marathons";
+import {
+  joinMarathon,
+  leaderboard,
+  listActiveMarathons,
+  type MarathonView,
+  openMarathon,
+  regionRanking,
+} from "../../../domain/marathons";
 import { DomainError, hasConsent } from "../../../domain/users";
 import { cbPattern } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { requireProfile } from "../../profile";
 import { showScreen } from "../../screen";
 import { DEED } from "./deed.conversation";
-import { backToCard, cardKeyboard, cardText, leaderboardText, listView, progressText, refusalText, regionsText } from "./views";
+import {
+  backToCard,
+  cardKeyboard,
+  cardText,
+  leaderboardText,
+  listView,
+  progressText,
+  refusalText,
+  regionsText,
+} from "./views";
 
 export { marathonsConversations } from "./deed.conversation";
 
 async function showList(ctx: BotContext): Promise<void> {
   const list = await listActiveMarathons(ctx.deps.db, ctx.user?.regionCode ?? null);
-  const screen = listView(ctx.t, ctx.locale, list.map(({ marathon }) => marathon));
+  const screen = listView(
+    ctx.t,
+    ctx.locale,
+    list.map(({ marathon }) => marathon),
+  );
   await showScreen(ctx, screen.text, screen.keyboard);
 }
 

@@ -36,7 +36,11 @@ export function refusalText(t: Translate, error: unknown): string {
 }
 
 /** The marathons open to the user's region, each a button, or a line that there are none. */
-export function listView(t: Translate, locale: Locale, marathons: readonly Pick<Marathon, "id" | "titleKk" | "titleRu">[]) {
+export function listView(
+  t: Translate,
+  locale: Locale,
+  marathons: readonly Pick<Marathon, "id" | "titleKk" | "titleRu">[],
+) {
   const kb = new InlineKeyboard();
   for (const marathon of marathons) kb.text(marathonTitle(marathon, locale), cb("mr", "o", marathon.id)).row();
   kb.text(t("common.back"), cb("m", "home"));
@@ -52,7 +56,9 @@ export function cardText(ctx: BotContext, view: MarathonView): string {
   if (description.trim()) lines.push(escapeHtml(description.trim()));
   lines.push(
     "",
-    region ? t("marathons.card_regional", { region: ctx.deps.regions.name(region, locale) }) : t("marathons.card_national"),
+    region
+      ? t("marathons.card_regional", { region: ctx.deps.regions.name(region, locale) })
+      : t("marathons.card_national"),
     t("marathons.card_dates", { from: formatDate(marathon.startsAt, locale), to: formatDate(marathon.endsAt, locale) }),
     t("marathons.participants", { count: view.participants }),
     "",
@@ -77,7 +83,8 @@ export function cardKeyboard(t: Translate, view: MarathonView): InlineKeyboard {
     .text(t("marathons.btn_back_list"), cb("mr", "list"));
 }
 
-export const backToCard = (t: Translate, id: number) => new InlineKeyboard().text(t("marathons.btn_back_card"), cb("mr", "o", id));
+export const backToCard = (t: Translate, id: number) =>
+  new InlineKeyboard().text(t("marathons.btn_back_card"), cb("mr", "o", id));
 
 export function progressText(ctx: BotContext, view: MarathonView): string {
   const { t, locale } = ctx;
@@ -93,7 +100,13 @@ export function progressText(ctx: BotContext, view: MarathonView): string {
       : t("marathons.progress_no_badges"),
   ];
   if (progress.nextBadge !== null) {
-    lines.push("", t("marathons.progress_next", { count: progress.nextBadge - progress.deeds, badge: badgeName(progress.nextBadge) }));
+    lines.push(
+      "",
+      t("marathons.progress_next", {
+        count: progress.nextBadge - progress.deeds,
+        badge: badgeName(progress.nextBadge),
+      }),
+    );
   } else {
     lines.push("", t("marathons.progress_all_badges"));
   }
@@ -107,14 +120,20 @@ export function leaderboardText(ctx: BotContext, view: MarathonView, board: Lead
   const userId = ctx.from!.id;
   const line = (entry: LeaderboardEntry) => {
     const name = entry.firstName ?? t("marathons.anonymous", { rank: entry.rank });
-    const text = t("marathons.leaderboard_line", { rank: entry.rank, name, count: entry.deeds, hours: formatHours(entry.hours, locale) });
+    const text = t("marathons.leaderboard_line", {
+      rank: entry.rank,
+      name,
+      count: entry.deeds,
+      hours: formatHours(entry.hours, locale),
+    });
     return entry.userId === userId ? `<b>${text}</b> ${t("marathons.leaderboard_you")}` : text;
   };
   const lines = [t("marathons.leaderboard_title", { title: marathonTitle(view.marathon, locale) }), ""];
   if (board.top.length === 0) lines.push(t("marathons.leaderboard_empty"));
   lines.push(...board.top.map(line));
   if (board.me) lines.push("", t("marathons.leaderboard_my_place"), line(board.me));
-  else if (board.top.length > 0 && !board.top.some((e) => e.userId === userId)) lines.push("", t("marathons.leaderboard_not_ranked"));
+  else if (board.top.length > 0 && !board.top.some((e) => e.userId === userId))
+    lines.push("", t("marathons.leaderboard_not_ranked"));
   return lines.join("\n");
 }
 
@@ -125,7 +144,9 @@ export function regionsText(ctx: BotContext, view: MarathonView, ranking: readon
   for (const score of ranking) {
     const region = ctx.deps.regions.get(score.regionCode);
     const name = region ? ctx.deps.regions.name(region, locale) : score.regionCode;
-    lines.push(t("marathons.regions_line", { rank: score.rank, region: name, count: score.deeds, volunteers: score.volunteers }));
+    lines.push(
+      t("marathons.regions_line", { rank: score.rank, region: name, count: score.deeds, volunteers: score.volunteers }),
+    );
   }
   lines.push("", t("marathons.regions_note"));
   return lines.join("\n");
@@ -133,16 +154,20 @@ export function regionsText(ctx: BotContext, view: MarathonView, ranking: readon
 
 // ----- reporting a good deed (the conversation's keyboards) ----------------------------------
 
-export const skipPhotoKeyboard = (t: Translate) => new InlineKeyboard().text(t("marathons.btn_skip_photo"), cb("mrd", "nophoto"));
+export const skipPhotoKeyboard = (t: Translate) =>
+  new InlineKeyboard().text(t("marathons.btn_skip_photo"), cb("mrd", "nophoto"));
 
 export function deedHoursKeyboard(t: Translate, locale: Locale): InlineKeyboard {
   const kb = new InlineKeyboard();
-  for (const choice of HOUR_CHOICES) kb.text(t("marathons.btn_hours", { hours: formatHours(choice, locale) }), cb("mrd", "h", choice));
+  for (const choice of HOUR_CHOICES)
+    kb.text(t("marathons.btn_hours", { hours: formatHours(choice, locale) }), cb("mrd", "h", choice));
   return kb.row().text(t("marathons.btn_skip_hours"), cb("mrd", "nohours"));
 }
 
 export const saveDeedKeyboard = (t: Translate) =>
-  new InlineKeyboard().text(t("marathons.btn_save"), cb("mrd", "save")).text(t("marathons.btn_discard"), cb("mrd", "drop"));
+  new InlineKeyboard()
+    .text(t("marathons.btn_save"), cb("mrd", "save"))
+    .text(t("marathons.btn_discard"), cb("mrd", "drop"));
 
 /** After a deed was stored or discarded: report another, or back to the marathon's card. */
 export const afterDeedKeyboard = (t: Translate, marathonId: number) =>

@@ -100,6 +100,9 @@ remindersFeature.callbackQuery(cbPattern("rem", "club", 2), async (ctx) => {
   await ctx.answerCallbackQuery();
   await closeReminder(ctx);
   await ctx.reply(
-    ctx.t("reminders.club_thanks", { date: formatDate(result.occursAt, ctx.locale), time: formatTime(result.occursAt, ctx.locale) }),
+    ctx.t("reminders.club_thanks", {
+      date: formatDate(result.occursAt, ctx.locale),
+      time: formatTime(result.occursAt, ctx.locale),
+    }),
   );
 });

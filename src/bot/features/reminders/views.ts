@@ -3,7 +3,8 @@ import { QUIET_PRESETS, type QuietPreset, quietPresetOf, type ReminderPreference
 import { cb } from "../../callback-data";
 import type { BotContext } from "../../context";
 
-const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+const hhmm = (minute: number) =>
+  `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 
 export function settingsText(ctx: BotContext, prefs: ReminderPreferences): string {
   const { t } = ctx;

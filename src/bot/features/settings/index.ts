@@ -18,7 +18,13 @@ import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
 import { telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
-import { locationRequestMarkup, settingsKeyboard, settingsRegionKeyboard, settingsText, withdrawConfirmKeyboard } from "./views";
+import {
+  locationRequestMarkup,
+  settingsKeyboard,
+  settingsRegionKeyboard,
+  settingsText,
+  withdrawConfirmKeyboard,
+} from "./views";
 
 /** Re-reads the user so the screen shows what is stored, then edits the message in place (or sends one). */
 async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<void> {
@@ -55,7 +61,11 @@ settingsFeature.callbackQuery(cbPattern("s", "r", 1), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "int"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
-  await showScreen(ctx, ctx.t("settings.interests_prompt"), interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")));
+  await showScreen(
+    ctx,
+    ctx.t("settings.interests_prompt"),
+    interestsKeyboard(ctx.t, ctx.user!.interests, "s", ctx.t("common.done")),
+  );
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "i", 1), async (ctx) => {
@@ -92,7 +102,8 @@ settingsFeature.callbackQuery(cbPattern("s", "locdel"), async (ctx) => {
 /** A location sent outside a conversation updates the stored one (with consent). */
 settingsFeature.on("message:location", async (ctx) => {
   const { latitude, longitude } = ctx.message.location;
-  if (!hasConsent(ctx.user)) return ctx.reply(ctx.t("settings.consent_required"), { reply_markup: { remove_keyboard: true } });
+  if (!hasConsent(ctx.user))
+    return ctx.reply(ctx.t("settings.consent_required"), { reply_markup: { remove_keyboard: true } });
   if (!isValidPoint({ latitude, longitude })) return ctx.reply(ctx.t("settings.location_invalid"));
   await setLocation(ctx.deps.db, ctx.from.id, { latitude, longitude });
   await ctx.reply(ctx.t("settings.location_saved"), { reply_markup: { remove_keyboard: true } });

@@ -14,7 +14,9 @@ export function settingsText(ctx: BotContext, user: User): string {
     region: region ? ctx.deps.regions.name(region, locale) : t("settings.not_set"),
     interests: user.interests.length ? categoryList(t, user.interests) : t("settings.not_set"),
     location: user.locationAt ? t("settings.location_set") : t("settings.not_set"),
-    consent: user.consentAt ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) }) : t("settings.consent_off"),
+    consent: user.consentAt
+      ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) })
+      : t("settings.consent_off"),
     availability: user.pausedAt
       ? t("settings.availability_paused", { date: formatDate(user.pausedAt, locale) })
       : t("settings.availability_active"),
@@ -52,4 +54,7 @@ export function locationRequestMarkup(t: Translate) {
 }
 
 export const withdrawConfirmKeyboard = (t: Translate) =>
-  new InlineKeyboard().text(t("settings.btn_confirm_withdraw"), cb("s", "cw")).row().text(t("common.back"), cb("m", "settings"));
+  new InlineKeyboard()
+    .text(t("settings.btn_confirm_withdraw"), cb("s", "cw"))
+    .row()
+    .text(t("common.back"), cb("m", "settings"));
