@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { HttpError, type Transformer } from "grammy";
+import { lightFetch } from "./light-fetch";
 
 /**
  * Direct replies (what handlers send through ctx / bot.api) and the outbox share Telegram's one global rate of about
@@ -107,7 +108,10 @@ export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Par
     if (send) await replyPacer.acquire();
     let response: Response;
     try {
-      response = await grammyFetch(input, init);
+      response =
+        again && typeof url === "string" && url.startsWith("http")
+          ? ((await lightFetch(url, init as never)) as unknown as Response)
+          : await grammyFetch(input, init);
     } catch (error) {
       // A connection that broke before any answer: once more after a second (see retryNetworkOnce).
       if (!again || attempt > 0 || init?.signal?.aborted) throw error;

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
+import { lightFetch } from "../../src/delivery/light-fetch";
 import { isSend, pacedFetch, ReplyPacer } from "../../src/delivery/reply-rate";
 
 describe("reply pacer", () => {
@@ -88,6 +89,27 @@ describe("the bot's fetch", () => {
       expect(response.status).toBe(429);
       expect(server.bodies).toHaveLength(1);
     } finally {
+      server.close();
+    }
+  });
+});
+
+describe("lightFetch", () => {
+  it("gives up when grammY aborts the request (a timeout, or stopping while a long poll waits)", async () => {
+    const server = createServer(() => {}); // never answers
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const controller = new AbortController();
+      const pending = lightFetch(`http://127.0.0.1:${port}/botTOKEN/getUpdates`, {
+        method: "POST",
+        body: "{}",
+        signal: controller.signal,
+      });
+      controller.abort();
+      await expect(pending).rejects.toThrow(/abort/i);
+    } finally {
+      server.closeAllConnections();
       server.close();
     }
   });
