@@ -24,7 +24,8 @@ export type OutboxContent =
       template: string;
       /**
        * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
-       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`) and `{ $t: "categories.ecology" }` (a locale key).
+       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
+       * `{ $typed: text }` (text the recipient typed: erased from waiting messages when they withdraw consent).
        */
       params?: Record<string, unknown>;
       locale: "kk" | "ru";
@@ -202,4 +203,21 @@ export function notifyEnqueued(): void {
 /** Messages to other people's chats that are about this person (sent or not): erased with their personal data. */
 export async function forgetMessagesAbout(db: Executor, userId: number): Promise<void> {
   await db.delete(outbox).where(eq(outbox.aboutUserId, userId));
+}
+
+/** A template parameter holding text the recipient typed (personal data, see eraseTypedTextFor). */
+export const typed = (text: string) => ({ $typed: text });
+
+/**
+ * On consent withdrawal: in every message kept for the chat (waiting, sent or failed), text the person typed becomes
+ * the locale's neutral words. The rows themselves stay: their keys keep jobs from sending a reminder twice.
+ */
+export async function eraseTypedTextFor(db: Executor, chatId: number): Promise<void> {
+  await db.execute(sql`
+    update ${outbox}
+    set payload = jsonb_set(payload, '{params}', (
+      select jsonb_object_agg(key, case when value ? '$typed' then '{"$t": "common.typed_erased"}'::jsonb else value end)
+      from jsonb_each(payload -> 'params')))
+    where ${outbox.chatId} = ${chatId} and jsonb_typeof(payload -> 'params') = 'object'
+      and payload::text like '%"$typed"%'`);
 }

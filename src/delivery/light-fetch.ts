@@ -47,13 +47,19 @@ export function lightFetch(url: string, init: LightInit): Promise<LightResponse>
         signal: init.signal ?? undefined,
       },
       (response) => {
+        answerBegun = true;
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => resolve(respond(response.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"))));
-        response.on("error", reject);
+        response.on("error", fail);
       },
     );
-    request.on("error", reject);
+    // Marks whether the server had begun to answer: then the request reached it, and a retry could duplicate it.
+    let answerBegun = false;
+    function fail(error: Error) {
+      reject(Object.assign(error, { answerBegun }));
+    }
+    request.on("error", fail);
     request.end(body);
   });
 }

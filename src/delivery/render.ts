@@ -32,6 +32,7 @@ function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
   if ("$date" in v) return formatDate(validDate(v.$date), locale);
   if ("$time" in v) return formatTime(validDate(v.$time), locale);
   if ("$t" in v) return translateDynamic(t, String(v.$t));
+  if ("$typed" in v) return String(v.$typed);
   return value;
 }
 

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { autoRetry } from "@grammyjs/auto-retry";
-import { HttpError, type Transformer } from "grammy";
-import { lightFetch } from "./light-fetch";
+import { HttpError, InputFile, type Transformer } from "grammy";
+import { type LightResponse, lightFetch } from "./light-fetch";
 
 /**
  * Direct replies (what handlers send through ctx / bot.api) and the outbox share Telegram's one global rate of about
@@ -17,10 +17,10 @@ import { lightFetch } from "./light-fetch";
  *   claim (one row per process in `reply_rates`, in the claim transaction it runs anyway) and slows its send slots to
  *   the global rate minus the replies of every instance, keeping at least OUTBOX_FLOOR of it so the queue never stops.
  * - What still collides (several instances replying at full share at once, the second or two before the dispatcher
- *   sees a burst) is answered 429 by Telegram: replies then wait `retry_after` and try again (@grammyjs/auto-retry),
- *   and the dispatcher backs off by its own rules. Slowed, never lost. (Inside a conversation the retry sits above
- *   the replay log, so a replayed step that met a 429 waits its retry_after again: rare, since pacing keeps 429s
- *   rare, and consistent, since the log holds every attempt.)
+ *   sees a burst) is answered 429 by Telegram: replies then wait `retry_after` and try again, and the dispatcher
+ *   backs off by its own rules. Slowed, never lost. JSON requests are retried in `pacedFetch`, below the
+ *   conversations' replay log (a replayed step never waits again); uploads, whose body can be sent only once, by
+ *   the transformers in `directReplyLimits`. One layer per request, never both.
  */
 export const TELEGRAM_FREE_RATE = 30;
 /** The outbox keeps at least this share of the global rate, however busy the replies. */
@@ -103,27 +103,44 @@ async function retryAfterOf(response: Response): Promise<number | undefined> {
 export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const send = isSend(url.slice(url.lastIndexOf("/") + 1));
-  const again = replayable(init?.body);
+  const again = replayable(init?.body) && url.startsWith("http");
+  const signal = init?.signal ?? undefined;
   for (let attempt = 0; ; attempt++) {
     if (send) await replyPacer.acquire();
-    let response: Response;
+    if (!again) return grammyFetch(input, init);
+    let response: LightResponse;
     try {
-      response =
-        again && typeof url === "string" && url.startsWith("http")
-          ? ((await lightFetch(url, init as never)) as unknown as Response)
-          : await grammyFetch(input, init);
+      response = await lightFetch(url, init as never);
     } catch (error) {
-      // A connection that broke before any answer: once more after a second (see retryNetworkOnce).
-      if (!again || attempt > 0 || init?.signal?.aborted) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Once more after a second, but only when no answer had begun: a connection that broke mid-answer may have
+      // delivered the message already (see retryNetworkOnce for the trade-off).
+      if (attempt > 0 || signal?.aborted || (error as { answerBegun?: boolean }).answerBegun) throw error;
+      await sleep(1000, signal);
       continue;
     }
-    if (response.status !== 429 || !again || attempt >= MAX_FETCH_RETRIES) return response;
-    const wait = await retryAfterOf(response);
-    if (wait === undefined || wait > MAX_RETRY_AFTER_S) return response;
-    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    if (response.status !== 429 || attempt >= MAX_FETCH_RETRIES) return response as unknown as Response;
+    const wait = await retryAfterOf(response as unknown as Response);
+    if (wait === undefined || wait > MAX_RETRY_AFTER_S) return response as unknown as Response;
+    await sleep(wait * 1000, signal);
   }
 }) as typeof fetch;
+
+/** Waits, unless grammY aborts the request meanwhile (a timeout, or the bot stopping). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error("aborted"));
+    const timer = setTimeout(done, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    };
+    function done() {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+}
 
 /**
  * A request that never got an answer (a connection reset, e.g. a kept-alive socket the server had just closed) is
@@ -158,10 +175,29 @@ const lateCallbackAnswer: Transformer = async (prev, method, payload, signal) =>
  * a late callback answer let go. Not for the dispatcher's Api, which handles 429 and failures itself.
  */
 export const directReplyLimits: Transformer[] = [
-  autoRetry({ maxDelaySeconds: 10, maxRetryAttempts: 5, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
-  retryNetworkOnce,
+  forUploads(
+    autoRetry({ maxDelaySeconds: 10, maxRetryAttempts: 5, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
+  ),
+  forUploads(retryNetworkOnce),
   lateCallbackAnswer,
 ];
+
+/** True when grammY sends this payload as an upload (multipart with a one-time stream), not as JSON. */
+export function hasUpload(payload: unknown): boolean {
+  if (payload instanceof InputFile) return true;
+  if (payload === null || typeof payload !== "object") return false;
+  return Object.values(payload).some((value) =>
+    Array.isArray(value)
+      ? value.some(hasUpload)
+      : value instanceof InputFile || (typeof value === "object" && hasUpload(value)),
+  );
+}
+
+/** A transformer for uploads only: JSON requests are retried in pacedFetch already. */
+function forUploads(transformer: Transformer): Transformer {
+  return (prev, method, payload, signal) =>
+    hasUpload(payload) ? transformer(prev, method, payload, signal) : prev(method, payload, signal);
+}
 
 /**
  * Inside conversations: only what does not wait. Their calls send JSON, which pacedFetch retries below the replay

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import { type Action, actions, type HourEntry, hourEntries, organizations, participations, users } from "../db/schema";
-import { enqueue } from "../db/outbox";
+import { enqueue, typed } from "../db/outbox";
 import { TIME_ZONE } from "../core/time";
 import { isCategory } from "./categories";
 import { cleanText } from "./text";
@@ -351,9 +351,10 @@ export async function decideHours(
       .returning();
 
     const [volunteer] = await tx.select({ language: users.language }).from(users).where(eq(users.id, entry.userId));
+    // An action's title, or the organization the volunteer typed (their text: erased if they withdraw consent).
     const what = entry.actionId
       ? (await tx.select({ title: actions.title }).from(actions).where(eq(actions.id, entry.actionId)))[0]?.title
-      : entry.organizationName;
+      : entry.organizationName && typed(entry.organizationName);
     await enqueue(tx, {
       chatId: entry.userId,
       idempotencyKey: `hours-decided:${entry.id}`,

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
-import { forgetMessagesAbout } from "../db/outbox";
+import { eraseTypedTextFor, forgetMessagesAbout } from "../db/outbox";
 import {
   browseStates,
   conversationStates,
@@ -227,6 +227,7 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
   // The conversations plugin keys a private chat's state by the chat id, which is the user's id.
   await tx.delete(conversationStates).where(eq(conversationStates.key, String(id)));
   await forgetMessagesAbout(tx, id);
+  await eraseTypedTextFor(tx, id);
 }
 
 /**

@@ -1,6 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
+import type { OutboxPayload } from "../../src/db/outbox";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
+import { render } from "../../src/delivery/render";
+import { createI18n } from "../../src/i18n";
 import {
   actions,
   hourEntries,
@@ -327,6 +331,14 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
       code: "not_allowed",
     });
     expect((await decideHours(database.db, free.id, coordinator, "rejected")).status).toBe("rejected");
+    // What the volunteer typed goes into the notice as their text (erased if they withdraw consent), rendered as is.
+    const [notice] = await database.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, `hours-decided:${free.id}`));
+    expect(notice!.payload).toMatchObject({ params: { what: { $typed: "Қайырымдылық қоры" } } });
+    const rendered = render(await createI18n(), notice!.payload as OutboxPayload, renderOutboxButton);
+    expect((rendered.params as { text: string }).text).toContain("Қайырымдылық қоры");
   });
 
   it("sums hours by status, category and month with GROUP BY", async () => {

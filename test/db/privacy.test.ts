@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, like, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { COLUMN_DECISIONS, OWNER_COLUMNS } from "../../src/db/personal-data";
@@ -109,6 +109,17 @@ describe.each(testDatabases)(
           0,
         );
       }
+      // Messages kept for the chat stay (their keys keep jobs from sending twice), but not what the person typed:
+      // the organization named in the hours decision is now neutral words.
+      const outboxOfChat = mentioning({ table: "outbox", column: "payload" } as Column, `${marker} Org`);
+      expect(await count(database, `${outboxOfChat} and chat_id = ${id}`)).toBe(0);
+      const decisions = await database.db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.chatId, id), like(outbox.idempotencyKey, "hours-decided:%")));
+      expect(decisions.map((d) => (d.payload as { params: { what: unknown } }).params.what)).toContainEqual({
+        $t: "common.typed_erased",
+      });
       const user = await findUser(database.db, id);
       expect(user).toMatchObject({ language: "kk", firstName: null, consentAt: null, interests: [], latitude: null });
       expect(user!.onboardedAt).not.toBeNull();

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { lightFetch } from "../../src/delivery/light-fetch";
-import { isSend, pacedFetch, ReplyPacer } from "../../src/delivery/reply-rate";
+import { Api, InputFile } from "grammy";
+import { directReplyLimits, hasUpload, isSend, pacedFetch, ReplyPacer } from "../../src/delivery/reply-rate";
 
 describe("reply pacer", () => {
   it("lets replies through at once under its share, then keeps any second to the share, first come first served", async () => {
@@ -112,5 +113,70 @@ describe("lightFetch", () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+describe("one retry layer per request", () => {
+  /** A Bot API stand-in that answers every request with `answer` and counts them. */
+  async function countingServer(answer: (res: import("node:http").ServerResponse) => void) {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        requests++;
+        answer(res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      apiRoot: `http://127.0.0.1:${port}`,
+      requests: () => requests,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
+  it("a JSON request that always meets 429 is sent 1 + 5 times in all, not once per layer", async () => {
+    const server = await countingServer((res) => {
+      res.statusCode = 429;
+      res.setHeader("content-type", "application/json");
+      res.end(
+        JSON.stringify({
+          ok: false,
+          error_code: 429,
+          description: "Too Many Requests",
+          parameters: { retry_after: 0 },
+        }),
+      );
+    });
+    try {
+      const api = new Api("1:TOKEN", { apiRoot: server.apiRoot, fetch: pacedFetch });
+      api.config.use(...directReplyLimits);
+      await expect(api.sendMessage(1, "hi")).rejects.toThrow(/Too Many Requests/);
+      expect(server.requests()).toBe(6);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a JSON request whose connection breaks is sent twice at most", async () => {
+    const server = await countingServer((res) => res.socket?.destroy());
+    try {
+      const api = new Api("1:TOKEN", { apiRoot: server.apiRoot, fetch: pacedFetch });
+      api.config.use(...directReplyLimits);
+      await expect(api.sendMessage(1, "hi")).rejects.toThrow();
+      expect(server.requests()).toBe(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("tells uploads from JSON payloads", () => {
+    expect(hasUpload({ chat_id: 1, document: new InputFile(Buffer.from("x"), "a.txt") })).toBe(true);
+    expect(hasUpload({ chat_id: 1, media: [{ type: "photo", media: new InputFile(Buffer.from("x")) }] })).toBe(true);
+    expect(hasUpload({ chat_id: 1, text: "hi", reply_markup: { inline_keyboard: [] } })).toBe(false);
   });
 });
