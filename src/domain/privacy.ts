@@ -244,8 +244,8 @@ export async function exportPersonalData(
           updatedAt: session.updatedAt.toISOString(),
         }
       : null,
-    // Every message for the chat the bot still keeps (waiting, sent or failed: sent ones are kept a few days), and
-    // notices about the person in other chats (a club coordinator's "will come").
+    // Every message for the chat the bot still keeps (waiting, sent or failed: sent ones are kept
+    // OUTBOX_RETENTION_DAYS, failed ones at least 30 days), and notices about the person in other chats.
     messages: messages.map((m) => ({
       id: m.id,
       toYou: m.chatId === userId,
