@@ -7,7 +7,7 @@ import type { BotContext, BotDeps, InnerContext } from "./context";
 import { leaveOnOtherInput } from "./conversations/escape";
 import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
-import { databaseConversationStorage } from "./conversations/storage";
+import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
@@ -22,7 +22,7 @@ import { menuFeature } from "./features/menu";
 import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
-import { localeFromTelegram } from "../i18n";
+import { translatorFor } from "../i18n";
 import { conversationReplyLimits, directReplyLimits, pacedFetch } from "../delivery/reply-rate";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
@@ -41,11 +41,6 @@ export interface CreateBotOptions {
 
 export type EriktiBot = Bot<BotContext> & { inflight: InflightUpdates };
 
-/** Updates of one chat are handled in order; different chats run concurrently (the private chat's id is the user's). */
-export function chatKey(ctx: { chat?: { id: number }; from?: { id: number } }): string | undefined {
-  return (ctx.chat?.id ?? ctx.from?.id)?.toString();
-}
-
 /** Logs the failure with the update id and tells the user, in their language, that something went wrong. */
 async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): Promise<void> {
   const detail =
@@ -59,7 +54,7 @@ async function apologize(deps: BotDeps, { ctx, error }: BotError<BotContext>): P
   logger.error({ userId: ctx.from?.id, ...detail }, "update failed");
   try {
     // ctx.t is missing when the failure came before the user was loaded (e.g. the database is down).
-    const t = ctx.t ?? deps.i18n.t(localeFromTelegram(ctx.from?.language_code) ?? "kk");
+    const t = ctx.t ?? translatorFor(deps.i18n, ctx.from?.language_code);
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => {});
     // Only into a private chat: a group never gets an apology meant for one person.
     if (ctx.chat?.type === "private") await ctx.api.sendMessage(ctx.chat.id, t("common.apology"));
@@ -80,7 +75,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   bot.use(updateLogger(deps.logger));
   // Inside the in-flight count, so an update counts as handled only once its apology (if any) is sent.
   const app = bot.errorBoundary((error) => apologize(deps, error));
-  app.use(sequentialize(chatKey));
+  // Updates of one chat are handled in order; different chats run concurrently (the key of a conversation too).
+  app.use(sequentialize(conversationKey));
   // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
   app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
   app.chatType(["group", "supergroup"]).use(groupFeature(deps));
@@ -129,7 +125,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   // A press without a chat (a button of an inline message): the bot has none, so it is out of date.
   app.on("callback_query", (ctx) =>
     ctx.answerCallbackQuery({
-      text: deps.i18n.t(localeFromTelegram(ctx.from.language_code) ?? "kk")("common.stale_button"),
+      text: translatorFor(deps.i18n, ctx.from.language_code)("common.stale_button"),
     }),
   );
 

@@ -31,6 +31,11 @@ export function localeFromTelegram(code: string | undefined): Locale | undefined
   return isLocale(base) ? base : undefined;
 }
 
+/** Texts for someone the bot has not loaded (a group member, a failure before the user was read): their Telegram language, else Kazakh. */
+export function translatorFor(i18n: I18n, languageCode: string | undefined): Translate {
+  return i18n.t(localeFromTelegram(languageCode) ?? "kk");
+}
+
 /** Reads locales/<lng>/<file>.json; each file becomes the top-level key named after it (t("menu.title")). */
 export function readLocaleResources(dir = LOCALES_DIR): Record<Locale, Record<string, unknown>> {
   const resources = {} as Record<Locale, Record<string, unknown>>;

@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from "grammy";
-import { localeFromTelegram } from "../../i18n";
+import { translatorFor } from "../../i18n";
 import type { BotContext, BotDeps } from "../context";
 import { isCommand } from "../conversations/escape";
 
@@ -20,7 +20,7 @@ export function privateChatUrl(botUsername: string): string {
  */
 export function groupFeature(deps: BotDeps) {
   const feature = new Composer<BotContext>();
-  const t = (ctx: BotContext) => deps.i18n.t(localeFromTelegram(ctx.from?.language_code) ?? "kk");
+  const t = (ctx: BotContext) => translatorFor(deps.i18n, ctx.from?.language_code);
 
   feature.on("message", async (ctx) => {
     if (!isCommand(ctx) || ctx.message.is_automatic_forward || ctx.from?.id === CHANNEL_BOT) return;
