@@ -6,6 +6,8 @@ import { type Category, isCategory } from "./categories";
 import { ALMATY_OFFSET_MS, DAY_MS } from "../core/time";
 import type { GeoPoint } from "./users";
 import { isOneOf } from "../core/one-of";
+import type { Locale } from "../i18n";
+import { pick, pickSql } from "./localized";
 
 export const PERIODS = ["all", "today", "weekend", "week", "month"] as const;
 export type Period = (typeof PERIODS)[number];
@@ -21,6 +23,8 @@ export interface NearbyQuery {
   period?: Period;
   limit: number;
   offset: number;
+  /** The language titles and addresses are picked in. */
+  locale: Locale;
   now?: Date;
 }
 
@@ -30,15 +34,46 @@ export interface NearbyAction {
   category: string;
   startsAt: Date;
   endsAt: Date;
-  capacity: number;
+  /** null: unlimited. */
+  capacity: number | null;
   participantsCount: number;
-  spotsLeft: number;
+  /** null: unlimited. */
+  spotsLeft: number | null;
   distanceMeters: number;
   address: string;
   organizationName: string | null;
 }
 
-export type ActionCard = Action & { organizationName: string | null; spotsLeft: number };
+/** An action with its texts in the reader's language (else the other one). */
+export type ActionCard = Action & {
+  title: string;
+  description: string;
+  address: string;
+  organizationName: string | null;
+  /** null: unlimited. */
+  spotsLeft: number | null;
+};
+
+/** Spots left; null when the action has no capacity limit. */
+export function spotsLeft(capacity: number | null, participantsCount: number): number | null {
+  return capacity === null ? null : Math.max(0, capacity - participantsCount);
+}
+
+/** An action row with its texts picked for a reader. */
+export function localizeAction<A extends Action>(
+  action: A,
+  organization: { nameKk: string | null; nameRu: string | null } | null,
+  locale: Locale,
+) {
+  return {
+    ...action,
+    title: pick(action.titleKk, action.titleRu, locale),
+    description: pick(action.descriptionKk, action.descriptionRu, locale),
+    address: pick(action.addressKk, action.addressRu, locale),
+    organizationName: organization ? pick(organization.nameKk, organization.nameRu, locale) || null : null,
+    spotsLeft: spotsLeft(action.capacity, action.participantsCount),
+  };
+}
 
 /** Local midnight (Asia/Almaty) of the day `now` falls on, `days` days later, as a UTC instant. */
 function localMidnight(now: Date, days = 0): Date {
@@ -88,7 +123,7 @@ export async function findNearbyActions(db: Database, q: NearbyQuery): Promise<N
   return rows
     .sort((a, b) => a.distanceMeters - b.distanceMeters || a.id - b.id)
     .slice(q.offset, q.offset + q.limit)
-    .map((r) => ({ ...r, spotsLeft: Math.max(0, r.capacity - r.participantsCount) }));
+    .map((r) => ({ ...r, spotsLeft: spotsLeft(r.capacity, r.participantsCount) }));
 }
 
 /** The query behind findNearbyActions, unexecuted (for EXPLAIN in tests and benchmarks). */
@@ -99,15 +134,15 @@ export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
   return db
     .select({
       id: actions.id,
-      title: actions.title,
+      title: pickSql(actions.titleKk, actions.titleRu, q.locale),
       category: actions.category,
       startsAt: actions.startsAt,
       endsAt: actions.endsAt,
       capacity: actions.capacity,
       participantsCount: actions.participantsCount,
       distanceMeters: sql<number>`earth_distance(${point}, ${origin})`.mapWith(Number),
-      address: actions.address,
-      organizationName: organizations.name,
+      address: pickSql(actions.addressKk, actions.addressRu, q.locale),
+      organizationName: pickSql(organizations.nameKk, organizations.nameRu, q.locale),
     })
     .from(actions)
     .leftJoin(organizations, eq(organizations.id, actions.organizationId))
@@ -123,20 +158,16 @@ export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
     .limit(q.offset + q.limit + TIE_SLACK);
 }
 
-export async function getActionCard(db: Database, id: number): Promise<ActionCard | undefined> {
+export async function getActionCard(db: Database, id: number, locale: Locale): Promise<ActionCard | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
   const [row] = await db
-    .select({ action: actions, organizationName: organizations.name })
+    .select({ action: actions, nameKk: organizations.nameKk, nameRu: organizations.nameRu })
     .from(actions)
     .leftJoin(organizations, eq(organizations.id, actions.organizationId))
     .where(eq(actions.id, id))
     .limit(1);
   if (!row || row.action.status === "draft") return undefined;
-  return {
-    ...row.action,
-    organizationName: row.organizationName,
-    spotsLeft: Math.max(0, row.action.capacity - row.action.participantsCount),
-  };
+  return localizeAction(row.action, row.nameKk === null && row.nameRu === null ? null : row, locale);
 }
 
 // ----- browse state: the search session of one user ---------------------------------------------

@@ -2,6 +2,8 @@ import { and, desc, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import { type Action, actions, type HourEntry, hourEntries, organizations, participations, users } from "../db/schema";
 import { enqueue, typed } from "../db/outbox";
+import type { Locale } from "../i18n";
+import { pickSql } from "./localized";
 import { TIME_ZONE } from "../core/time";
 import { isCategory } from "./categories";
 import { cleanText } from "./text";
@@ -296,13 +298,14 @@ export interface PastAction {
 export async function pastJoinedActions(
   db: Database,
   userId: number,
+  locale: Locale,
   now = new Date(),
   limit = 8,
 ): Promise<PastAction[]> {
   const rows = await db
     .select({
       id: actions.id,
-      title: actions.title,
+      title: pickSql(actions.titleKk, actions.titleRu, locale),
       category: actions.category,
       startsAt: actions.startsAt,
       hours: actions.hours,
@@ -353,7 +356,12 @@ export async function decideHours(
     const [volunteer] = await tx.select({ language: users.language }).from(users).where(eq(users.id, entry.userId));
     // An action's title, or the organization the volunteer typed (their text: erased if they withdraw consent).
     const what = entry.actionId
-      ? (await tx.select({ title: actions.title }).from(actions).where(eq(actions.id, entry.actionId)))[0]?.title
+      ? (
+          await tx
+            .select({ title: pickSql(actions.titleKk, actions.titleRu, volunteer?.language === "ru" ? "ru" : "kk") })
+            .from(actions)
+            .where(eq(actions.id, entry.actionId))
+        )[0]?.title
       : entry.organizationName && typed(entry.organizationName);
     await enqueue(tx, {
       chatId: entry.userId,
@@ -448,12 +456,13 @@ export async function confirmedEntries(
   userId: number,
   from: string,
   to: string,
+  locale: Locale,
 ): Promise<ConfirmedEntry[]> {
   return db
     .select({
       date: hourEntries.activityDate,
-      action: actions.title,
-      organization: sql<string | null>`coalesce(${hourEntries.organizationName}, ${organizations.name})`,
+      action: sql<string | null>`nullif(${pickSql(actions.titleKk, actions.titleRu, locale)}, '')`,
+      organization: sql<string | null>`coalesce(${hourEntries.organizationName}, nullif(${pickSql(organizations.nameKk, organizations.nameRu, locale)}, ''))`,
       category: hourEntries.category,
       hours: hourEntries.hours,
     })

@@ -2,6 +2,8 @@ import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { actions, type ActionStatus, participations, users } from "../db/schema";
 import { enqueue } from "../db/outbox";
+import type { Locale } from "../i18n";
+import { pick, pickSql } from "./localized";
 
 export type JoinResult =
   | { status: "joined" }
@@ -37,7 +39,8 @@ async function lockAction(tx: Executor, actionId: number) {
   const [action] = await tx
     .select({
       id: actions.id,
-      title: actions.title,
+      titleKk: actions.titleKk,
+      titleRu: actions.titleRu,
       status: actions.status,
       startsAt: actions.startsAt,
       capacity: actions.capacity,
@@ -89,7 +92,7 @@ export async function joinAction(
     if (current?.status === "joined") return { status: "refused", reason: "already_joined" };
     if (current?.status === "waitlisted") return { status: "refused", reason: "already_waitlisted" };
 
-    const status = action.participantsCount < action.capacity ? "joined" : "waitlisted";
+    const status = action.capacity === null || action.participantsCount < action.capacity ? "joined" : "waitlisted";
     // A re-join after leaving goes to the back of the queue: a fresh queued_seq.
     const [row] = await tx
       .insert(participations)
@@ -161,7 +164,7 @@ export async function leaveAction(
       idempotencyKey: `promoted:${actionId}:${next.userId}:${next.queuedSeq}`,
       content: {
         template: "actions.promoted_notice",
-        params: { title: action.title },
+        params: { title: pick(action.titleKk, action.titleRu, next.language === "ru" ? "ru" : "kk") },
         locale: next.language === "ru" ? "ru" : "kk",
       },
     });
@@ -190,6 +193,7 @@ const PAST_LIMIT = 20;
 export async function myActions(
   db: Database,
   userId: number,
+  locale: Locale,
   now = new Date(),
 ): Promise<{ upcoming: MyAction[]; past: MyAction[] }> {
   const position = sql<number>`(
@@ -198,7 +202,7 @@ export async function myActions(
   )`.mapWith(Number);
   const columns = {
     id: actions.id,
-    title: actions.title,
+    title: pickSql(actions.titleKk, actions.titleRu, locale),
     category: actions.category,
     startsAt: actions.startsAt,
     endsAt: actions.endsAt,
@@ -248,10 +252,11 @@ export async function reminderAction(
   db: Database,
   actionId: number,
   userId: number,
+  locale: Locale,
 ): Promise<ReminderAction | undefined> {
   const [row] = await db
     .select({
-      title: actions.title,
+      title: pickSql(actions.titleKk, actions.titleRu, locale),
       startsAt: actions.startsAt,
       actionStatus: actions.status,
       status: participations.status,

@@ -11,6 +11,12 @@ import {
   marathonParticipants,
   marathons,
   organizations,
+  organizationMembers,
+  coordinators,
+  actionAlerts,
+  organizationMutes,
+  linkedChats,
+  broadcasts,
   outbox,
   chatLimits,
   participations,
@@ -123,7 +129,7 @@ export async function exportPersonalData(
       db
         .select({
           actionId: participations.actionId,
-          action: actions.title,
+          action: sql<string>`coalesce(${actions.titleKk}, ${actions.titleRu})`,
           startsAt: actions.startsAt,
           status: participations.status,
           attendance: participations.attendance,
@@ -134,7 +140,7 @@ export async function exportPersonalData(
         .where(eq(participations.userId, userId))
         .orderBy(asc(actions.startsAt)),
       db
-        .select({ entry: hourEntries, action: actions.title })
+        .select({ entry: hourEntries, action: sql<string | null>`coalesce(${actions.titleKk}, ${actions.titleRu})` })
         .from(hourEntries)
         .leftJoin(actions, eq(actions.id, hourEntries.actionId))
         .where(eq(hourEntries.userId, userId))
@@ -156,7 +162,7 @@ export async function exportPersonalData(
         .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
         .where(eq(clubMembers.userId, userId)),
       db
-        .select({ id: organizations.id, name: organizations.name })
+        .select({ id: organizations.id, name: sql<string>`coalesce(${organizations.nameKk}, ${organizations.nameRu})` })
         .from(organizations)
         .where(eq(organizations.ownerId, userId)),
       db.select().from(browseStates).where(eq(browseStates.userId, userId)),
@@ -314,7 +320,14 @@ export async function deleteAccount(
     await tx.delete(outbox).where(eq(outbox.chatId, userId));
     await tx.delete(chatLimits).where(eq(chatLimits.chatId, userId));
 
+    await tx.delete(organizationMembers).where(eq(organizationMembers.userId, userId));
+    await tx.delete(coordinators).where(eq(coordinators.userId, userId));
+    await tx.delete(actionAlerts).where(eq(actionAlerts.userId, userId));
+    await tx.delete(organizationMutes).where(eq(organizationMutes.userId, userId));
     await tx.update(organizations).set({ ownerId: null }).where(eq(organizations.ownerId, userId));
+    await tx.update(organizations).set({ decidedBy: null }).where(eq(organizations.decidedBy, userId));
+    await tx.update(linkedChats).set({ linkedBy: null }).where(eq(linkedChats.linkedBy, userId));
+    await tx.update(broadcasts).set({ createdBy: null }).where(eq(broadcasts.createdBy, userId));
     await tx.update(actions).set({ createdBy: null }).where(eq(actions.createdBy, userId));
     await tx.update(clubs).set({ coordinatorId: null }).where(eq(clubs.coordinatorId, userId));
 

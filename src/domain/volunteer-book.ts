@@ -83,7 +83,7 @@ export async function issueVolunteerBook(
   const today = localDay(now);
   const range =
     period === "all" ? { from: (await firstConfirmedDay(db, userId)) ?? today, to: today } : periodRange(period, today);
-  const entries = await confirmedEntries(db, userId, range.from, range.to);
+  const entries = await confirmedEntries(db, userId, range.from, range.to, user.language === "ru" ? "ru" : "kk");
   if (entries.length === 0) return { status: "empty", range };
 
   const holderName =

@@ -131,6 +131,13 @@ const UNIVERSITIES: Record<string, string[]> = {
   ulytau: ["Жезказганский университет имени О. А. Байконурова"],
 };
 
+/** A name written in one language: Kazakh when it has Kazakh letters or Kazakh word forms, else Russian. */
+function byScript(name: string): { nameKk: string | null; nameRu: string | null } {
+  return /[әғқңөұүһі]|атындағы|университеті|қоры|орталығы/i.test(name)
+    ? { nameKk: name, nameRu: null }
+    : { nameKk: null, nameRu: name };
+}
+
 /** National NGOs and the directions they work in. */
 const NGOS: Array<{ name: string; categories: Category[] }> = [
   { name: "«Жасыл ел еріктілері» қоғамдық қоры", categories: ["ecology"] },
@@ -357,21 +364,27 @@ export function planDemo(regionList: readonly Region[], options: SeedDemoOptions
   const total = options.actions ?? DEFAULT_ACTIONS;
 
   const orgs: DemoPlan["organizations"] = [];
+  const approved = (regionCode: string | null) => ({ regionCode, status: "approved" as const, verifiedAt: now });
   const orgsByRegion = new Map<string, number[]>();
   for (const region of regionList) {
     const own = [
-      orgs.push({ name: `Еріктілер фронт-офисі — ${region.nameKk}`, regionCode: region.code, verifiedAt: now }) - 1,
       orgs.push({
-        name: `Отдел по делам молодёжи акимата г. ${region.centerRu}`,
-        regionCode: region.code,
-        verifiedAt: now,
+        nameKk: `Еріктілер фронт-офисі — ${region.nameKk}`,
+        nameRu: `Фронт-офис волонтёров — ${region.nameRu}`,
+        kind: "akimat",
+        ...approved(region.code),
+      }) - 1,
+      orgs.push({
+        nameRu: `Отдел по делам молодёжи акимата г. ${region.centerRu}`,
+        kind: "akimat",
+        ...approved(region.code),
       }) - 1,
     ];
     for (const name of UNIVERSITIES[region.code] ?? [])
-      own.push(orgs.push({ name, regionCode: region.code, verifiedAt: now }) - 1);
+      own.push(orgs.push({ ...byScript(name), kind: "university", ...approved(region.code) }) - 1);
     orgsByRegion.set(region.code, own);
   }
-  const ngoIndexes = NGOS.map((ngo) => orgs.push({ name: ngo.name, regionCode: null, verifiedAt: now }) - 1);
+  const ngoIndexes = NGOS.map((ngo) => orgs.push({ ...byScript(ngo.name), kind: "ngo", ...approved(null) }) - 1);
 
   const localMidnight = (dayOffset: number) =>
     Math.floor((now.getTime() + ALMATY_OFFSET_MS) / DAY_MS) * DAY_MS - ALMATY_OFFSET_MS + dayOffset * DAY_MS;
@@ -460,8 +473,11 @@ function planAction(
 ): DemoPlan["actions"][number] {
   const lang: Lang = random.chance(0.5) ? "kk" : "ru";
   const title = random.pick(TITLES[category][lang]);
-  const street = random.pick(STREETS[lang]);
-  const address = `${random.pick(VENUES[category][lang])}, ${street}, ${random.int(1, 180)}, ${place[lang]}`;
+  // Venues, streets and towns come in both languages (same index), so the address does too.
+  const street = random.int(0, STREETS.kk.length - 1);
+  const venue = random.int(0, VENUES[category].kk.length - 1);
+  const house = random.int(1, 180);
+  const address = (l: Lang) => `${VENUES[category][l][venue]}, ${STREETS[l][street]}, ${house}, ${place[l]}`;
 
   // Uniform over a disc: sqrt keeps the density even instead of crowding the center.
   const distanceKm = place.radiusKm * Math.sqrt(random.next());
@@ -501,11 +517,14 @@ function planAction(
   return {
     organizationIndex,
     marathonCode,
-    title,
-    description: DESCRIPTIONS[category][lang],
+    titleKk: lang === "kk" ? title : null,
+    titleRu: lang === "ru" ? title : null,
+    descriptionKk: DESCRIPTIONS[category].kk,
+    descriptionRu: DESCRIPTIONS[category].ru,
     category,
     regionCode: region.code,
-    address,
+    addressKk: address("kk"),
+    addressRu: address("ru"),
     latitude: round(latitude, 6),
     longitude: round(longitude, 6),
     startsAt,

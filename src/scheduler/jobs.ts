@@ -49,9 +49,11 @@ export const actionReminders: JobRun = async (db, now) => {
           'template', ${`reminders.action_${kind}h`}::text,
           'locale', coalesce(u.language, 'kk'),
           'params', jsonb_build_object(
-            'title', left(a.title, 300),
+            'title', left(case when u.language = 'ru' then coalesce(a.title_ru, a.title_kk)
+              else coalesce(a.title_kk, a.title_ru) end, 300),
             'when', jsonb_build_object('$datetime', a.starts_at),
-            'address', coalesce(nullif(left(a.address, 300), ''), '—')),
+            'address', coalesce(nullif(left(case when u.language = 'ru' then coalesce(a.address_ru, a.address_kk)
+              else coalesce(a.address_kk, a.address_ru) end, 300), ''), '—')),
           'buttons', jsonb_build_array(jsonb_build_array(
             jsonb_build_object('kind', ${buttonKind("reminder.coming")}, 'actionId', a.id),
             jsonb_build_object('kind', ${buttonKind("reminder.cant")}, 'actionId', a.id))),

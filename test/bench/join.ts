@@ -32,7 +32,7 @@ interface Round {
 async function createActions(db: Database, count: number): Promise<number[]> {
   const startsAt = new Date(Date.now() + 7 * 86_400_000);
   const rows = Array.from({ length: count }, (_, i) => ({
-    title: `Bench action ${i}`,
+    titleRu: `Bench action ${i}`,
     category: "ecology",
     latitude: 43.238,
     longitude: 76.9452,

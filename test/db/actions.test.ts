@@ -49,9 +49,9 @@ describe("calendar file (RFC 5545)", () => {
     const ics = buildIcs(
       {
         id: 42,
-        title: 'Сенбілік; <Таза>, & "Көк" — '.repeat(4),
-        description: "Line one\nLine two",
-        address: "Алматы, Абай 10",
+        titleRu: 'Сенбілік; <Таза>, & "Көк" — '.repeat(4),
+        descriptionRu: "Line one\nLine two",
+        addressRu: "Алматы, Абай 10",
         latitude: 43.238,
         longitude: 76.9452,
         startsAt: local("2026-03-14T10:00"),
@@ -88,9 +88,9 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
       .insert(actions)
       .values({
         organizationId: orgId,
-        title: key,
+        titleRu: key,
         category: "ecology",
-        address: `Address ${key}`,
+        addressRu: `Address ${key}`,
         // Due north of the origin: one degree of latitude is about 111.2 km.
         latitude: ALMATY.latitude + km / 111.2,
         longitude: ALMATY.longitude,
@@ -105,7 +105,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
 
   beforeAll(async () => {
     database = await kind.open();
-    const [org] = await database.db.insert(organizations).values({ name: "Жасыл Ел & <Co>" }).returning();
+    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: "Жасыл Ел & <Co>" }).returning();
     orgId = org!.id;
     await add("near", { km: 0.5 });
     await add("mid", { km: 3, category: "animals", participantsCount: 10 });
@@ -126,7 +126,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   });
   afterAll(() => database.close());
 
-  const titles = (rows: Array<{ title: string }>) => rows.map((r) => r.title);
+  const titles = (rows: Array<{ titleRu: string }>) => rows.map((r) => r.title);
   const search = (extra: Partial<Parameters<typeof findNearbyActions>[1]> = {}) =>
     findNearbyActions(database.db, { ...ALMATY, limit: 50, offset: 0, now: NOW, ...extra });
 
@@ -146,10 +146,10 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
       organizationName: "Жасыл Ел & <Co>",
       spotsLeft: 10,
       capacity: 10,
-      address: "Address near",
+      addressRu: "Address near",
     });
     expect(near.startsAt).toBeInstanceOf(Date);
-    expect(rows[1]).toMatchObject({ title: "mid", spotsLeft: 0, participantsCount: 10 });
+    expect(rows[1]).toMatchObject({ titleRu: "mid", spotsLeft: 0, participantsCount: 10 });
   });
 
   it("filters by category", async () => {
@@ -190,7 +190,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
 
   it("reads a card with its organizer; drafts and bad ids are not found", async () => {
     expect(await getActionCard(database.db, ids.mid!)).toMatchObject({
-      title: "mid",
+      titleRu: "mid",
       organizationName: "Жасыл Ел & <Co>",
       spotsLeft: 0,
     });
@@ -203,7 +203,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   it("uses the GiST index actions_geo_idx in KNN order, never a scan and sort", async () => {
     const spread = Array.from({ length: 3000 }, (_, i) => ({
       organizationId: orgId,
-      title: `filler ${i}`,
+      titleRu: `filler ${i}`,
       category: i % 2 ? "social" : "education",
       latitude: 40.5 + ((i * 37) % 1000) / 200,
       longitude: 51 + ((i * 53) % 1000) / 40,

@@ -75,7 +75,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
   }
 
   async function action(values: {
-    title: string;
+    titleRu: string;
     startsAt: Date;
     hours: number;
     category?: string;
@@ -85,7 +85,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
       .insert(actions)
       .values({
         organizationId: orgId,
-        title: values.title,
+        titleRu: values.title,
         category: values.category ?? "ecology",
         regionCode: "almaty",
         latitude: 43.25,
@@ -115,21 +115,21 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     await database.db.update(users).set({ role: "coordinator" }).where(eq(users.id, coordinator));
     const [org] = await database.db
       .insert(organizations)
-      .values({ name: "Жасыл Ел & <Co>", ownerId: organizer })
+      .values({ status: "approved", nameRu: "Жасыл Ел & <Co>", ownerId: organizer })
       .returning();
     orgId = org!.id;
     pastAction = await action({
-      title: "Субботник в парке",
+      titleRu: "Субботник в парке",
       startsAt: new Date(NOW.getTime() - 3 * 24 * HOUR),
       hours: 3,
     });
     otherPastAction = await action({
-      title: "Помощь приюту",
+      titleRu: "Помощь приюту",
       startsAt: new Date(NOW.getTime() - 10 * 24 * HOUR),
       hours: 2,
       category: "animals",
     });
-    futureAction = await action({ title: "Марафон", startsAt: new Date(NOW.getTime() + 2 * 24 * HOUR), hours: 4 });
+    futureAction = await action({ titleRu: "Марафон", startsAt: new Date(NOW.getTime() + 2 * 24 * HOUR), hours: 4 });
     await join(pastAction, volunteer);
     await join(otherPastAction, volunteer);
     await join(futureAction, volunteer);
@@ -281,7 +281,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
 
   it("lets the action's organizer or a coordinator decide, and tells the volunteer", async () => {
     const actionId = await action({
-      title: "Уборка <берега> & пляжа",
+      titleRu: "Уборка <берега> & пляжа",
       startsAt: new Date(NOW.getTime() - 24 * HOUR),
       hours: 2,
       createdBy: organizer,
@@ -469,7 +469,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
 
   it("renders the book as a PDF with an embedded font quickly", async () => {
     const content = {
-      title: "Ерікті кітапшасы",
+      titleRu: "Ерікті кітапшасы",
       author: "Әлия",
       facts: [["Иесі", '<b>Ayan & "Co"</b> — әғқңөұүһі']] as Array<[string, string]>,
       columns: ["Күні", "Ұйым / акция", "Бағыт", "Сағат"] as [string, string, string, string],

@@ -17,7 +17,7 @@ async function addAction(database: DatabaseHandle, values: Partial<typeof action
   const [row] = await database.db
     .insert(actions)
     .values({
-      title: "Таза Алматы <clean-up> & picnic",
+      titleRu: "Таза Алматы <clean-up> & picnic",
       category: "ecology",
       latitude: 43.238,
       longitude: 76.9452,
@@ -108,7 +108,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
       state: "pending",
       payload: {
         template: "actions.promoted_notice",
-        params: { title: "Ағаш отырғызу <Сарыарқа> & co" },
+        params: { titleRu: "Ағаш отырғызу <Сарыарқа> & co" },
         locale: "ru",
       },
     });
@@ -154,26 +154,26 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
   it("lists my actions: upcoming with waitlist positions, past joined ones", async () => {
     const me = 4;
     const soon = await addAction(database, {
-      title: "soon",
+      titleRu: "soon",
       capacity: 5,
       startsAt: new Date(NOW.getTime() + 2 * HOUR),
     });
     const later = await addAction(database, {
-      title: "later",
+      titleRu: "later",
       capacity: 1,
       startsAt: new Date(NOW.getTime() + 100 * HOUR),
     });
     const gone = await addAction(database, {
-      title: "gone",
+      titleRu: "gone",
       capacity: 5,
       startsAt: new Date(NOW.getTime() - 100 * HOUR),
     });
     const cancelled = await addAction(database, {
-      title: "cancelled later",
+      titleRu: "cancelled later",
       capacity: 5,
       startsAt: new Date(NOW.getTime() + 50 * HOUR),
     });
-    const left = await addAction(database, { title: "left", capacity: 5 });
+    const left = await addAction(database, { titleRu: "left", capacity: 5 });
     await joinAction(database.db, soon, me, NOW);
     await joinAction(database.db, later, 1, NOW);
     await joinAction(database.db, later, 2, NOW);

@@ -70,7 +70,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   const { last, say, press, toast } = chatWith(() => h);
 
   beforeAll(async () => {
-    const [org] = await database.db.insert(organizations).values({ name: TRICKY_ORG }).returning();
+    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: TRICKY_ORG }).returning();
     orgId = org!.id;
   });
 
@@ -83,10 +83,10 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       .insert(actions)
       .values({
         organizationId: orgId,
-        title: TRICKY_TITLE,
-        description: "Қолғап пен қап аламыз. <Bring> gloves & water.",
+        titleRu: TRICKY_TITLE,
+        descriptionRu: "Қолғап пен қап аламыз. <Bring> gloves & water.",
         category: "ecology",
-        address: "Алматы, Бағаналы <көшесі> & 5",
+        addressRu: "Алматы, Бағаналы <көшесі> & 5",
         latitude: ALMATY.latitude + km / 111.2,
         longitude: ALMATY.longitude,
         capacity: 10,
@@ -134,7 +134,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       // The card: a venue pin, then the card with its buttons.
       await press(me, `a:o:${id}:n`);
       const venue = emulator.calls.filter((c) => c.method === "sendVenue" && Number(c.params.chat_id) === me).at(-1)!;
-      expect(venue.params).toMatchObject({ title: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
+      expect(venue.params).toMatchObject({ titleRu: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
       const card = last(me);
       expect(plain(card.text)).toContain(TRICKY_ORG);
       expect(plain(card.text)).toContain(t.organizer);
@@ -194,7 +194,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(notices).toHaveLength(1);
       expect(notices[0]!.payload).toEqual({
         template: "actions.promoted_notice",
-        params: { title: TRICKY_TITLE },
+        params: { titleRu: TRICKY_TITLE },
         locale: TEXTS[other].promotedLocale,
       });
       await press(me, "m:mine");
@@ -233,7 +233,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       for (let i = 0; i < 7; i++) {
         cluster.push(
           await addAction({
-            title: `Karaganda ${i}`,
+            titleRu: `Karaganda ${i}`,
             latitude: origin.latitude + i / 500,
             longitude: origin.longitude,
             category: i === 6 ? "animals" : "social",

@@ -132,7 +132,7 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
     await database.db.update(users).set({ role: "organizer" }).where(eq(users.id, organizer));
     const [org] = await database.db
       .insert(organizations)
-      .values({ name: ORGANIZATION, ownerId: organizer })
+      .values({ status: "approved", nameRu: ORGANIZATION, ownerId: organizer })
       .returning();
     for (const language of ["kk", "ru"] as const) {
       const id = users_[language];

@@ -61,11 +61,11 @@ export async function addAction(
   const [row] = await db
     .insert(actions)
     .values({
-      title: init.title ?? "Саябақты тазалау",
+      titleRu: init.title ?? "Саябақты тазалау",
       category: "ecology",
       latitude: 43.24,
       longitude: 76.95,
-      address: init.address ?? "Алматы, Абай даңғылы 1",
+      addressRu: init.address ?? "Алматы, Абай даңғылы 1",
       startsAt: init.startsAt,
       endsAt: new Date(init.startsAt.getTime() + 3 * 3_600_000),
       capacity: init.capacity ?? 100,

@@ -6,6 +6,10 @@ import {
   conversationStates,
   marathons,
   organizations,
+  organizationMembers,
+  coordinators,
+  actionAlerts,
+  organizationMutes,
   outbox,
   participations,
   users,
@@ -31,8 +35,9 @@ export async function addCoordinator(db: Database, id: number): Promise<number> 
   await db.update(users).set({ role: "coordinator", language: "ru", onboardedAt: new Date() }).where(eq(users.id, id));
   const [org] = await db
     .insert(organizations)
-    .values({ name: "Жасыл Ел", ownerId: id, regionCode: "almaty" })
+    .values({ nameKk: "Жасыл Ел", ownerId: id, regionCode: "almaty", status: "approved" })
     .returning();
+  await db.insert(organizationMembers).values({ organizationId: org!.id, userId: id, role: "owner" });
   return org!.id;
 }
 
@@ -48,7 +53,7 @@ async function action(
     .insert(actions)
     .values({
       organizationId,
-      title,
+      titleRu: title,
       category: "ecology",
       regionCode: "almaty",
       latitude: 43.25,
@@ -186,5 +191,14 @@ export async function fillPersonalData(
     aboutUserId: id,
     content: { text: `${marker} will come to the meeting` },
   });
+  // The organizer side: an application with the person's phone, a membership, a coordinator seat, an alert, a mute.
+  const [own] = await db
+    .insert(organizations)
+    .values({ nameRu: `Org of ${id}`, ownerId: id, regionCode: "almaty", phone: `+7 ${marker} phone` })
+    .returning({ id: organizations.id });
+  await db.insert(organizationMembers).values({ organizationId: own!.id, userId: id, role: "owner" });
+  await db.insert(coordinators).values({ userId: id, regionCode: "almaty" });
+  await db.insert(actionAlerts).values({ userId: id, actionId: fullActionId });
+  await db.insert(organizationMutes).values({ userId: id, organizationId });
   return { fullActionId, bookCode: book.book.code };
 }

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   doublePrecision,
   index,
@@ -12,19 +13,57 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { regions } from "./regions";
 import { users } from "./users";
 
-/** An NGO, university or akimat department that publishes actions. */
-export const organizations = pgTable("organizations", {
-  id: serial("id").primaryKey(),
-  name: text("name").notNull(),
-  regionCode: text("region_code").references(() => regions.code),
-  ownerId: bigint("owner_id", { mode: "number" }).references(() => users.id),
-  verifiedAt: timestamp("verified_at", { withTimezone: true }),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const ORGANIZATION_KINDS = ["ngo", "university", "school", "akimat", "business", "initiative"] as const;
+export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
+export const ORGANIZATION_STATUSES = ["pending", "approved", "rejected"] as const;
+export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+
+/**
+ * An NGO, university, school, akimat department, business or initiative group that publishes actions. It starts
+ * as an application (`pending`) decided by the region's coordinators or an admin; only an `approved` one acts.
+ * The name is given in Kazakh, Russian or both (at least one).
+ */
+export const organizations = pgTable(
+  "organizations",
+  {
+    id: serial("id").primaryKey(),
+    nameKk: text("name_kk"),
+    nameRu: text("name_ru"),
+    kind: text("kind").$type<OrganizationKind>().notNull().default("ngo"),
+    regionCode: text("region_code").references(() => regions.code),
+    /** The applicant's contact phone, shared with Telegram's contact button. */
+    phone: text("phone"),
+    description: text("description").notNull().default(""),
+    /** Business identification number (12 digits), optional. */
+    bin: text("bin"),
+    status: text("status").$type<OrganizationStatus>().notNull().default("pending"),
+    rejectReason: text("reject_reason"),
+    decidedBy: bigint("decided_by", { mode: "number" }).references(() => users.id),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    /** The applicant, who owns the organization and invites the other organizers. */
+    ownerId: bigint("owner_id", { mode: "number" }).references(() => users.id),
+    /** The secret of the `o_<token>` invite link; replaced to revoke old links. */
+    inviteToken: text("invite_token").unique(),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("organizations_name_check", sql`coalesce(${t.nameKk}, ${t.nameRu}) is not null`),
+    check("organizations_status_check", sql`${t.status} in ('pending', 'approved', 'rejected')`),
+    check(
+      "organizations_kind_check",
+      sql`${t.kind} in ('ngo', 'university', 'school', 'akimat', 'business', 'initiative')`,
+    ),
+    /** One application at a time per applicant. */
+    uniqueIndex("organizations_one_pending").on(t.ownerId).where(sql`${t.status} = 'pending'`),
+    index("organizations_region_idx").on(t.regionCode, t.status),
+  ],
+);
 
 export const ACTION_STATUSES = ["draft", "published", "cancelled"] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
@@ -52,20 +91,34 @@ export const actions = pgTable(
   {
     id: serial("id").primaryKey(),
     organizationId: integer("organization_id").references(() => organizations.id),
-    title: text("title").notNull(),
-    description: text("description").notNull().default(""),
+    /** Title, description and address in Kazakh and/or Russian: a volunteer sees theirs, else the other. */
+    titleKk: text("title_kk"),
+    titleRu: text("title_ru"),
+    descriptionKk: text("description_kk"),
+    descriptionRu: text("description_ru"),
     category: text("category").notNull(),
     regionCode: text("region_code").references(() => regions.code),
-    address: text("address").notNull().default(""),
+    addressKk: text("address_kk"),
+    addressRu: text("address_ru"),
+    /** The meeting point; when the organizer gave only an address, the region's center and has_pin = false. */
     latitude: doublePrecision("latitude").notNull(),
     longitude: doublePrecision("longitude").notNull(),
     startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
     endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
-    capacity: integer("capacity").notNull(),
+    /** null: unlimited. */
+    capacity: integer("capacity"),
     participantsCount: integer("participants_count").notNull().default(0),
     /** Hours credited for attendance. */
     hours: numeric("hours", { precision: 4, scale: 1, mode: "number" }).notNull().default(0),
     marathonId: integer("marathon_id").references(() => marathons.id),
+    /** false: the coordinates are the region's center (the organizer gave an address only); no venue pin is sent. */
+    hasPin: boolean("has_pin").notNull().default(true),
+    /** Volunteers who did not join may check in at the venue. */
+    walkIns: boolean("walk_ins").notNull().default(false),
+    /** The secret of the check-in QR code's `c_<token>` link. */
+    checkinToken: text("checkin_token").unique(),
+    cancelReason: text("cancel_reason"),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
     status: text("status").$type<ActionStatus>().notNull().default("published"),
     createdBy: bigint("created_by", { mode: "number" }).references(() => users.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -74,8 +127,13 @@ export const actions = pgTable(
   (t) => [
     index("actions_geo_idx").using("gist", sql`ll_to_earth(${t.latitude}, ${t.longitude})`),
     index("actions_status_start_idx").on(t.status, t.startsAt),
-    check("actions_capacity_check", sql`${t.capacity} > 0`),
-    check("actions_count_check", sql`${t.participantsCount} >= 0 and ${t.participantsCount} <= ${t.capacity}`),
+    index("actions_organization_idx").on(t.organizationId, t.startsAt),
+    check("actions_title_check", sql`coalesce(${t.titleKk}, ${t.titleRu}) is not null`),
+    check("actions_capacity_check", sql`${t.capacity} is null or ${t.capacity} > 0`),
+    check(
+      "actions_count_check",
+      sql`${t.participantsCount} >= 0 and (${t.capacity} is null or ${t.participantsCount} <= ${t.capacity})`,
+    ),
     check("actions_time_check", sql`${t.endsAt} > ${t.startsAt}`),
     check("actions_status_check", sql`${t.status} in ('draft', 'published', 'cancelled')`),
   ],
@@ -98,6 +156,8 @@ export const participations = pgTable(
     queuedSeq: bigserial("queued_seq", { mode: "number" }).notNull(),
     /** 'attended' | 'no_show', set by the organizer. */
     attendance: text("attendance"),
+    /** Set when the volunteer opened the action's check-in link at the venue. */
+    checkedInAt: timestamp("checked_in_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -43,6 +43,8 @@ export const hourEntries = pgTable(
     status: text("status").$type<HourStatus>().notNull(),
     decidedBy: bigint("decided_by", { mode: "number" }).references(() => users.id),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
+    /** The organizer's reason when a self-report is rejected. */
+    rejectReason: text("reject_reason"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** Set by a conversation step, so a replay after a crash finds the row instead of inserting another. */
     idempotencyKey: text("idempotency_key"),

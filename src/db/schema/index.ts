@@ -7,3 +7,4 @@ export * from "./hours";
 export * from "./clubs";
 export * from "./outbox";
 export * from "./browse";
+export * from "./organizers";

@@ -13,6 +13,9 @@ import {
 import { regions } from "./regions";
 
 export const USER_ROLES = ["volunteer", "organizer", "coordinator", "admin"] as const;
+export const ALERT_MODES = ["instant", "digest", "off"] as const;
+export type AlertMode = (typeof ALERT_MODES)[number];
+
 export type UserRole = (typeof USER_ROLES)[number];
 
 /**
@@ -46,12 +49,18 @@ export const users = pgTable(
     quietEndMinute: smallint("quiet_end_minute")
       .notNull()
       .default(8 * 60),
+    /** New actions matching region and interests: at once, in a daily digest (19:00 local), or not at all. */
+    alertMode: text("alert_mode").$type<AlertMode>().notNull().default("digest"),
+    /** With a shared location: alerts only for actions this close. */
+    alertRadiusKm: smallint("alert_radius_km").notNull().default(30),
     blockedAt: timestamp("blocked_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check("users_language_check", sql`${t.language} in ('kk', 'ru')`),
+    check("users_alert_mode_check", sql`${t.alertMode} in ('instant', 'digest', 'off')`),
+    check("users_alert_radius_check", sql`${t.alertRadiusKm} between 1 and 1000`),
     check("users_role_check", sql`${t.role} in ('volunteer', 'organizer', 'coordinator', 'admin')`),
     index("users_region_idx").on(t.regionCode),
   ],

@@ -23,7 +23,7 @@ async function sendCard(ctx: BotContext, card: ActionCard, source: Source): Prom
 }
 
 async function refreshCard(ctx: BotContext, id: number, source: Source): Promise<void> {
-  const card = await getActionCard(ctx.deps.db, id);
+  const card = await getActionCard(ctx.deps.db, id, ctx.locale);
   if (!card) return;
   const view = cardView(ctx, card, await standingIn(ctx.deps.db, id, ctx.from!.id), source);
   await showScreen(ctx, view.text, view.keyboard);
@@ -37,7 +37,7 @@ export const cardHandlers = new Composer<BotContext>();
 // Opening a card: from the list or "My actions" (with a source) or the button after onboarding (without).
 cardHandlers.callbackQuery([cbPattern("a", "o", 1), cbPattern("a", "o", 2)], async (ctx) => {
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
-  const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0);
+  const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0, ctx.locale);
   if (!card) return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
   await ctx.answerCallbackQuery();
   await sendCard(ctx, card, source);
@@ -75,7 +75,7 @@ cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
 });
 
 cardHandlers.callbackQuery(cbPattern("a", "c", 1), async (ctx) => {
-  const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0);
+  const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0, ctx.locale);
   if (card?.status !== "published")
     return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
   await EXPENSIVE.calendar(ctx, () => sendCalendarFile(ctx, card));
@@ -97,7 +97,7 @@ export const actionDeepLink: DeepLink = {
   prefix: "a",
   needsOnboarding: true,
   async open(ctx, arg) {
-    const card = await getActionCard(ctx.deps.db, parseId(arg) ?? 0);
+    const card = await getActionCard(ctx.deps.db, parseId(arg) ?? 0, ctx.locale);
     if (card) await sendCard(ctx, card, "n");
     else await ctx.reply(ctx.t("actions.not_found"));
   },

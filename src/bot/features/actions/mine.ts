@@ -6,7 +6,7 @@ import { showScreen } from "../../screen";
 import { mineView } from "./views";
 
 async function renderMine(ctx: BotContext) {
-  return mineView(ctx, await myActions(ctx.deps.db, ctx.from!.id));
+  return mineView(ctx, await myActions(ctx.deps.db, ctx.from!.id, ctx.locale));
 }
 
 // ----- handlers (for onboarded users; bot/features/actions/index.ts) ------------------------------

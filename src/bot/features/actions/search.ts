@@ -60,6 +60,7 @@ async function renderList(ctx: BotContext, browse: Browse): Promise<Screen> {
     period: browse.period,
     limit: PAGE_SIZE + 1,
     offset: browse.page * PAGE_SIZE,
+    locale: ctx.locale,
   });
   return listView(ctx, browse, rows);
 }

@@ -73,7 +73,12 @@ export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]):
       title: clipChars(a.title, 150),
       distance: distanceText(ctx, a.distanceMeters),
       date: formatDateTime(a.startsAt, ctx.locale),
-      spots: a.spotsLeft > 0 ? ctx.t("actions.spots_left", { count: a.spotsLeft }) : ctx.t("actions.waitlist_badge"),
+      spots:
+        a.spotsLeft === null
+          ? ctx.t("actions.spots_unlimited")
+          : a.spotsLeft > 0
+            ? ctx.t("actions.spots_left", { count: a.spotsLeft })
+            : ctx.t("actions.waitlist_badge"),
     });
   });
   const empty = browse.page > 0 ? ctx.t("actions.empty_page") : ctx.t("actions.empty");
@@ -142,9 +147,11 @@ export function cardView(
     t("actions.card_category", { category: categoryName(ctx, card.category) }),
     t("actions.card_when", { when: whenText(card, locale) }),
     ...(card.address ? [t("actions.card_where", { address: clipChars(card.address, 300) })] : []),
-    card.spotsLeft > 0
-      ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity })
-      : t("actions.card_full"),
+    card.spotsLeft === null
+      ? t("actions.card_spots_unlimited")
+      : card.spotsLeft > 0
+        ? t("actions.card_spots", { left: card.spotsLeft, capacity: card.capacity })
+        : t("actions.card_full"),
     ...(card.hours > 0 ? [t("actions.card_hours", { hours })] : []),
   ];
   if (card.description) lines.push("", escapeHtml(clipChars(card.description, MAX_DESCRIPTION)));
@@ -167,7 +174,7 @@ export function cardView(
       keyboard.text(t("actions.btn_leave_waitlist"), cb("a", "l", card.id, source));
     else
       keyboard.text(
-        t(card.spotsLeft > 0 ? "actions.btn_join" : "actions.btn_join_waitlist"),
+        t(card.spotsLeft === null || card.spotsLeft > 0 ? "actions.btn_join" : "actions.btn_join_waitlist"),
         cb("a", "j", card.id, source),
       );
     keyboard.row();

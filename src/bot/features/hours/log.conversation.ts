@@ -72,7 +72,7 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
   const idempotencyKey = await conversation.external(() => `hl:${randomUUID()}`);
   const now = new Date(await conversation.now());
   const { earliest, latest: today } = reportableDays(now);
-  const joined = await conversation.external(() => pastJoinedActions(db, userId, now));
+  const joined = await conversation.external(() => pastJoinedActions(db, userId, locale, now));
 
   // 1. An action the user joined, or another organization
   let target: Target | undefined;
