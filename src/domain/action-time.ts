@@ -130,7 +130,8 @@ export function parseEnd(text: string, start: Date): { at: Date } | { error: End
       const time = parseTimeOfDay(dated[4]!);
       const startDay = localDate(start);
       const rawYear = dated[3];
-      let year = rawYear === undefined ? startDay.year : rawYear.length === 2 ? 2000 + Number(rawYear) : Number(rawYear);
+      let year =
+        rawYear === undefined ? startDay.year : rawYear.length === 2 ? 2000 + Number(rawYear) : Number(rawYear);
       const month = Number(dated[2]);
       const day = Number(dated[1]);
       // Without a year, a day before the start's day is in the next year (an action over New Year).
