@@ -165,20 +165,23 @@ export async function publishDraft(
     if (existing) return { status: "published", id: existing.id, replayed: true };
     if (!draft.titleKk && !draft.titleRu) return { status: "refused", reason: "no_title" };
     if (new Date(draft.startsAt) <= now) return { status: "refused", reason: "past" };
-    const [row] = await tx
-      .insert(actions)
-      .values({
-        ...draftValues(draft),
-        status: "published",
-        publishedAt: now,
-        createdBy: userId,
-        createdAt: key,
-        updatedAt: now,
-      })
-      .returning({ id: actions.id });
-    await actionPublished(tx, row!.id, now);
-    return { status: "published", id: row!.id, replayed: false };
+    return insertPublished(tx, { ...draftValues(draft), createdAt: key }, userId, now);
   });
+}
+
+/** Inserts an action as published now by this user, with actionPublished in the same transaction. */
+async function insertPublished(
+  tx: Executor,
+  values: Omit<typeof actions.$inferInsert, "status" | "publishedAt" | "createdBy" | "updatedAt">,
+  userId: number,
+  now: Date,
+): Promise<{ status: "published"; id: number; replayed: false }> {
+  const [row] = await tx
+    .insert(actions)
+    .values({ ...values, status: "published", publishedAt: now, createdBy: userId, updatedAt: now })
+    .returning({ id: actions.id });
+  await actionPublished(tx, row!.id, now);
+  return { status: "published", id: row!.id, replayed: false };
 }
 
 // ----- the organizer's actions -------------------------------------------------------------------------------------
@@ -496,20 +499,12 @@ export async function duplicateAction(
       createdAt: _created,
       ...copied
     } = source;
-    const [row] = await tx
-      .insert(actions)
-      .values({
-        ...copied,
-        startsAt,
-        endsAt: new Date(startsAt.getTime() + duration),
-        status: "published",
-        publishedAt: now,
-        createdBy: userId,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning({ id: actions.id });
-    await actionPublished(tx, row!.id, now);
-    return { status: "published", id: row!.id, replayed: false };
+    const { status: _status, publishedAt: _published, createdBy: _by, updatedAt: _updated, ...rest } = copied;
+    return insertPublished(
+      tx,
+      { ...rest, startsAt, endsAt: new Date(startsAt.getTime() + duration), createdAt: now },
+      userId,
+      now,
+    );
   });
 }

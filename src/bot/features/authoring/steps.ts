@@ -259,30 +259,20 @@ export async function askPlace(
       first,
       t(checked.error === "too_long" ? "authoring.text_too_long" : "authoring.place_hint", { max: maxAddress }),
     );
-  const address = checked.text;
-  const noPinLabel = t("authoring.btn_no_pin");
-  await ctx.reply(t("authoring.ask_pin_after_address"), { reply_markup: locationKeyboard(t, noPinLabel) });
-  const pin = await conversation
-    .waitFor(["message:location", "message:text"], { otherwise: hint("authoring.pin_hint") })
-    .andFrom(userId);
-  const second = pin.message.location;
-  if (!second && pin.message.text !== noPinLabel) return reject(conversation, pin, t("authoring.pin_hint"));
-  if (second && !isValidPoint(second)) return reject(conversation, pin, t("authoring.pin_hint"));
-  await ctx.reply(t("authoring.place_saved"), { reply_markup: { remove_keyboard: true } });
-  return second
-    ? { latitude: second.latitude, longitude: second.longitude, hasPin: true, address }
-    : { ...center, hasPin: false, address };
+  const pin = await askPin(step, center, "authoring.ask_pin_after_address");
+  return { ...pin, address: checked.text };
 }
 
-/** A new pin only (editing the place of a published action), or "no pin" for the region's center. */
+/** A pin (after an address, or a new one for a published action), or "no pin" for the region's center. */
 export async function askPin(
   step: Step,
   center: { latitude: number; longitude: number },
+  prompt: "authoring.ask_pin" | "authoring.ask_pin_after_address" = "authoring.ask_pin",
 ): Promise<{ latitude: number; longitude: number; hasPin: boolean }> {
   const { ctx, conversation, userId } = step;
   const { t } = ctx;
   const noPinLabel = t("authoring.btn_no_pin");
-  await ctx.reply(t("authoring.ask_pin"), { reply_markup: locationKeyboard(t, noPinLabel) });
+  await ctx.reply(t(prompt), { reply_markup: locationKeyboard(t, noPinLabel) });
   const pin = await conversation
     .waitFor(["message:location", "message:text"], { otherwise: hint("authoring.pin_hint") })
     .andFrom(userId);
