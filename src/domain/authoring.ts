@@ -160,7 +160,14 @@ export async function publishDraft(
     const [existing] = await tx
       .select({ id: actions.id })
       .from(actions)
-      .where(and(eq(actions.createdBy, userId), eq(actions.createdAt, key)))
+      // organization_id first: actions_organization_idx narrows the look-up to this organization's actions.
+      .where(
+        and(
+          eq(actions.organizationId, draft.organizationId),
+          eq(actions.createdBy, userId),
+          eq(actions.createdAt, key),
+        ),
+      )
       .limit(1);
     if (existing) return { status: "published", id: existing.id, replayed: true };
     if (!draft.titleKk && !draft.titleRu) return { status: "refused", reason: "no_title" };

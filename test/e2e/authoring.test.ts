@@ -1,7 +1,7 @@
 import { and, asc, eq, like } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { actions, organizationMembers, organizations, outbox, participations } from "../../src/db/schema";
+import { actions, marathons, organizationMembers, organizations, outbox, participations } from "../../src/db/schema";
 import { findNearbyActions } from "../../src/domain/actions";
 import { joinAction } from "../../src/domain/participation";
 import type { Locale, LocaleKey } from "../../src/i18n";
@@ -30,6 +30,7 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
   const volunteer = 8_300_000_013;
   let orgA = 0;
   let orgB = 0;
+  let marathonId = 0;
   const created: Record<Locale, number> = { kk: 0, ru: 0 };
 
   /** The last message the user got shows this localized text (compared as the user sees it). */
@@ -63,6 +64,17 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       .insert(organizations)
       .values({ status: "approved", nameRu: "Другая организация", regionCode: "almaty", ownerId: otherOwner })
       .returning();
+    const [m] = await db
+      .insert(marathons)
+      .values({
+        code: "good-deeds",
+        titleKk: "Игі істер марафоны",
+        titleRu: "Марафон добрых дел",
+        startsAt: new Date(Date.now() - 86_400_000),
+        endsAt: new Date(Date.now() + 30 * 86_400_000),
+      })
+      .returning();
+    marathonId = m!.id;
     orgA = a!.id;
     orgB = b!.id;
     await db.insert(organizationMembers).values([
@@ -112,6 +124,10 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     await say(me, "2,3");
     await expectSays(me, "kk", "authoring.hours_hint");
     await say(me, "2,5");
+    await expectSays(me, "kk", "authoring.ask_marathon");
+    expect(buttonData(last(me))).toEqual([`na:mar:${marathonId}`, "na:skip"]);
+    expect(toast(await press(me, "na:mar:999999"))).toBe(await localized("kk", "common.stale_button"));
+    await press(me, `na:mar:${marathonId}`);
     await press(me, "na:walk:y");
 
     // The Russian version.
@@ -148,6 +164,7 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       capacity: 2,
       hours: 2.5,
       walkIns: true,
+      marathonId,
       hasPin: true,
       status: "published",
     });
@@ -177,6 +194,7 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     await say(me, await localized("ru", "authoring.btn_no_pin"));
     await press(me, "na:unl");
     await press(me, "na:hrs:2");
+    await press(me, "na:skip");
     await press(me, "na:walk:n");
     await press(me, "na:l2:skip");
     expect(buttonData(last(me))).toEqual(["na:pub", "na:edit", "na:disc"]);
@@ -193,6 +211,7 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       capacity: null,
       hours: 2,
       walkIns: false,
+      marathonId: null,
     });
     created.ru = row!.id;
   });

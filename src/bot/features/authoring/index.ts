@@ -3,11 +3,11 @@ import { manageableAction, type Staff, staffOf } from "../../../domain/access";
 import {
   actionFigures,
   duplicateAction,
+  marathonChoices,
   nextWeekStart,
   organizationName,
   organizerActions,
 } from "../../../domain/authoring";
-import { marathonChoices } from "../../../domain/authoring";
 import { pick } from "../../../domain/localized";
 import { formatDateTime } from "../../../i18n/format";
 import { cbPattern, parseId } from "../../callback-data";
@@ -94,10 +94,11 @@ async function showAction(ctx: BotContext, raw: string | undefined): Promise<voi
 authoringFeature.callbackQuery(cbPattern("oa", "o", 1), (ctx) => showAction(ctx, ctx.match[1]));
 
 /** Edit, cancel: only while the action is published and has not started. */
-function stillEditable(ctx: BotContext, action: { status: string; startsAt: Date }): Promise<boolean> | boolean {
+async function stillEditable(ctx: BotContext, action: { status: string; startsAt: Date }): Promise<boolean> {
   if (action.status === "published" && action.startsAt > new Date()) return true;
   const key = action.status === "cancelled" ? "authoring.refused_cancelled" : "authoring.refused_started";
-  return ctx.answerCallbackQuery({ text: ctx.t(key), show_alert: true }).then(() => false);
+  await ctx.answerCallbackQuery({ text: ctx.t(key), show_alert: true });
+  return false;
 }
 
 authoringFeature.callbackQuery(cbPattern("oa", "e", 1), async (ctx) => {

@@ -317,11 +317,12 @@ async function newAction(conversation: BotConversation, ctx: InnerContext): Prom
       return;
     }
     if (outcome.status === "refused") {
-      // The start passed while the organizer was writing: a new start, then the preview again.
+      // The start passed while the organizer was writing (a new start), or no title is left; then the preview again.
       await answer.editMessageReplyMarkup();
-      await ctx.reply(t("authoring.publish_past"));
+      const past = outcome.reason === "past";
+      await ctx.reply(t(past ? "authoring.publish_past" : "authoring.refused_no_title"));
       step.now = new Date(await conversation.now());
-      await editDraftField(step, draft, "st", first, center, marathons);
+      await editDraftField(step, draft, past ? "st" : first === "kk" ? "tk" : "tr", first, center, marathons);
       await ctx.reply(previewText(shownIn), { reply_markup: previewKeyboard(t, shownIn, hasOther()) });
       continue;
     }
