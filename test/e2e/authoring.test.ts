@@ -4,7 +4,10 @@ import type { DatabaseHandle } from "../../src/db/client";
 import { actions, marathons, organizationMembers, organizations, outbox, participations } from "../../src/db/schema";
 import { findNearbyActions } from "../../src/domain/actions";
 import { joinAction } from "../../src/domain/participation";
-import type { Locale, LocaleKey } from "../../src/i18n";
+import { renderOutboxButton } from "../../src/bot/outbox-buttons";
+import type { OutboxPayload } from "../../src/db/outbox";
+import { render } from "../../src/delivery/render";
+import { createI18n, type Locale, type LocaleKey } from "../../src/i18n";
 import { buttonData, chatWith, localized, plain } from "../support/chat";
 import { testDatabases } from "../support/db";
 import type { BotApiEmulator } from "../support/fake-telegram";
@@ -280,6 +283,13 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       template: "authoring.changed_notice",
       params: { title: "Уборка парка", address: "проспект Абая, 10" },
     });
+    // As the dispatcher will send them: each in the volunteer's language, with a button to the card.
+    const i18n = await createI18n();
+    const kk = render(i18n, notices[0]!.payload as OutboxPayload, renderOutboxButton);
+    const ru = render(i18n, notices[1]!.payload as OutboxPayload, renderOutboxButton);
+    expect(plain(String("text" in kk.params && kk.params.text))).toContain("Саябақты <тазалау> & көгалдандыру");
+    expect(plain(String("text" in ru.params && ru.params.text))).toContain("Уборка парка");
+    expect(kk.params.reply_markup?.inline_keyboard[0]![0]).toMatchObject({ callback_data: `a:o:${id}` });
   });
 
   it("refuses every management button and command to a volunteer and to another organization; nothing changes", async () => {
