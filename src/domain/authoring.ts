@@ -314,7 +314,9 @@ export type ChangeRefusal =
   | "end_before_start"
   | "capacity";
 
-export type ChangeResult = { status: "updated"; notified: number } | { status: "refused"; reason: ChangeRefusal };
+export type ChangeResult =
+  | { status: "updated"; notified: number; promoted: number }
+  | { status: "refused"; reason: ChangeRefusal };
 
 /** Applies a change to a draft as the same rules as to an action: a new start keeps the duration. */
 export function applyChange<T extends { startsAt: string | Date; endsAt: string | Date }>(
@@ -394,6 +396,7 @@ export async function changeAction(
       .set({ ...values, updatedAt: now })
       .where(eq(actions.id, actionId));
 
+    const promoted = await promoteWaitlist(tx, actionId, next.capacity, action.participantsCount, now);
     let notified = 0;
     if (timeChanged || placeChanged) {
       const audience = await audienceOf(tx, actionId);
@@ -418,9 +421,70 @@ export async function changeAction(
       notified = await enqueue(tx, messages);
     }
     await actionChanged(tx, actionId, now);
-    return { status: "updated", notified };
+    return { status: "updated", notified, promoted };
   });
 }
+
+/**
+ * More places (or no limit any more): the first volunteers of the waitlist take them, in order, and are told (the
+ * same notice and key as a promotion after a leave, participation.ts). Inside the change's transaction and lock.
+ */
+async function promoteWaitlist(
+  tx: Executor,
+  actionId: number,
+  capacity: number | null,
+  joined: number,
+  now: Date,
+): Promise<number> {
+  const free = capacity === null ? MAX_PROMOTED : Math.min(MAX_PROMOTED, capacity - joined);
+  if (free <= 0) return 0;
+  const waiting = await tx
+    .select({
+      userId: participations.userId,
+      queuedSeq: participations.queuedSeq,
+      language: users.language,
+      titleKk: actions.titleKk,
+      titleRu: actions.titleRu,
+    })
+    .from(participations)
+    .innerJoin(users, eq(users.id, participations.userId))
+    .innerJoin(actions, eq(actions.id, participations.actionId))
+    .where(and(eq(participations.actionId, actionId), eq(participations.status, "waitlisted")))
+    .orderBy(asc(participations.queuedSeq))
+    .limit(free);
+  if (waiting.length === 0) return 0;
+  await tx
+    .update(participations)
+    .set({ status: "joined", updatedAt: now })
+    .where(
+      and(
+        eq(participations.actionId, actionId),
+        inArray(
+          participations.userId,
+          waiting.map((w) => w.userId),
+        ),
+      ),
+    );
+  await tx
+    .update(actions)
+    .set({ participantsCount: sql`${actions.participantsCount} + ${waiting.length}` })
+    .where(eq(actions.id, actionId));
+  await enqueue(
+    tx,
+    waiting.map((w) => {
+      const locale: Locale = w.language === "ru" ? "ru" : "kk";
+      return {
+        chatId: w.userId,
+        idempotencyKey: `promoted:${actionId}:${w.userId}:${w.queuedSeq}`,
+        content: { template: "actions.promoted_notice", params: { title: pick(w.titleKk, w.titleRu, locale) }, locale },
+      };
+    }),
+  );
+  return waiting.length;
+}
+
+/** At most this many waitlisted volunteers are promoted by one change (a limit lifted on a huge waitlist). */
+const MAX_PROMOTED = 10_000;
 
 export type CancelResult =
   | { status: "cancelled"; notified: number }

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { actions, organizations, outbox } from "../../src/db/schema";
@@ -90,18 +90,46 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
     const startsAt = new Date(NOW.getTime() + 2 * DAY).toISOString();
     const first = await changeAction(database.db, id, { startsAt }, NOW, "k1");
     const replay = await changeAction(database.db, id, { startsAt }, NOW, "k1");
-    expect(first).toEqual({ status: "updated", notified: 1 });
-    expect(replay).toEqual({ status: "updated", notified: 0 });
+    expect(first).toEqual({ status: "updated", notified: 1, promoted: 0 });
+    expect(replay).toEqual({ status: "updated", notified: 0, promoted: 0 });
     const [row] = await database.db.select().from(actions).where(eq(actions.id, id));
     expect(row!.endsAt.getTime() - row!.startsAt.getTime()).toBe(3 * 3_600_000);
     // Not a time or place: nobody is told.
-    expect(await changeAction(database.db, id, { hours: 2 }, NOW, "k2")).toEqual({ status: "updated", notified: 0 });
+    expect(await changeAction(database.db, id, { hours: 2 }, NOW, "k2")).toEqual({
+      status: "updated",
+      notified: 0,
+      promoted: 0,
+    });
     // Rules: no title at all, fewer places than joined, a past start.
     expect(await changeAction(database.db, id, { titleRu: null }, NOW)).toMatchObject({ reason: "no_title" });
     expect(await changeAction(database.db, id, { startsAt: new Date(0).toISOString() }, NOW)).toMatchObject({
       reason: "past",
     });
-    await database.db.update(actions).set({ capacity: null }).where(eq(actions.id, id));
+  });
+
+  it("more places promote the waitlist in order, and the promoted are told", async () => {
+    const { id } = (await publishDraft(
+      database.db,
+      { ...draft, capacity: 1 },
+      organizer,
+      new Date(NOW.getTime() - 3),
+      NOW,
+    )) as { id: number };
+    await joinAction(database.db, id, organizer, NOW);
+    expect((await joinAction(database.db, id, volunteer, NOW)).status).toBe("waitlisted");
+    expect(await changeAction(database.db, id, { capacity: 0 + 1 }, NOW)).toMatchObject({ promoted: 0 });
+    expect(await changeAction(database.db, id, { capacity: 5 }, NOW)).toMatchObject({ promoted: 1 });
+    const [row] = await database.db.select().from(actions).where(eq(actions.id, id));
+    expect(row!.participantsCount).toBe(2);
+    const notice = await database.db
+      .select()
+      .from(outbox)
+      .where(like(outbox.idempotencyKey, `promoted:${id}:${volunteer}:%`));
+    expect(notice).toHaveLength(1);
+    expect(await changeAction(database.db, id, { capacity: 1 }, NOW)).toEqual({
+      status: "refused",
+      reason: "capacity",
+    });
   });
 
   it("cancels once, and copies next week once", async () => {

@@ -290,6 +290,19 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     expect(plain(String("text" in kk.params && kk.params.text))).toContain("Саябақты <тазалау> & көгалдандыру");
     expect(plain(String("text" in ru.params && ru.params.text))).toContain("Уборка парка");
     expect(kk.params.reply_markup?.inline_keyboard[0]![0]).toMatchObject({ callback_data: `a:o:${id}` });
+
+    // Fewer places than joined is refused; more places take the waitlist in.
+    await press(ownerKk, `oa:ef:${id}:cap`);
+    await say(ownerKk, "1");
+    await expectSays(ownerKk, "kk", "authoring.refused_capacity");
+    await press(ownerKk, `oa:ef:${id}:cap`);
+    await say(ownerKk, "3");
+    await expectSays(ownerKk, "kk", "authoring.promoted_done", { count: 1 });
+    const [waited] = await database.db
+      .select()
+      .from(participations)
+      .where(and(eq(participations.actionId, id), eq(participations.userId, volunteer)));
+    expect(waited!.status).toBe("joined");
   });
 
   it("refuses every management button and command to a volunteer and to another organization; nothing changes", async () => {
@@ -360,6 +373,6 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       .select()
       .from(participations)
       .where(and(eq(participations.actionId, id), eq(participations.status, "joined")));
-    expect(stillJoined).toHaveLength(2);
+    expect(stillJoined).toHaveLength(3);
   });
 });

@@ -137,14 +137,15 @@ async function editAction(conversation: BotConversation, ctx: InnerContext, acti
     await ctx.reply(t("authoring.not_yours"));
     return;
   }
-  await ctx.reply(
-    outcome.status === "updated"
-      ? outcome.notified > 0
-        ? t("authoring.saved_notified", { count: outcome.notified })
-        : t("authoring.saved")
-      : t(`authoring.refused_${outcome.reason}`),
-    { reply_markup: toActionKeyboard(t, actionId) },
-  );
+  if (outcome.status === "refused") {
+    await ctx.reply(t(`authoring.refused_${outcome.reason}`), { reply_markup: toActionKeyboard(t, actionId) });
+    return;
+  }
+  const lines = [
+    outcome.notified > 0 ? t("authoring.saved_notified", { count: outcome.notified }) : t("authoring.saved"),
+    ...(outcome.promoted > 0 ? [t("authoring.promoted_done", { count: outcome.promoted })] : []),
+  ];
+  await ctx.reply(lines.join("\n"), { reply_markup: toActionKeyboard(t, actionId) });
 }
 
 /** Cancels a published action with a reason; participants and the waitlist are told. */
