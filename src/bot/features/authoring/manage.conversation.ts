@@ -1,36 +1,20 @@
 import { InlineKeyboard } from "grammy";
 import { manageableAction, staffOf } from "../../../domain/access";
 import {
-  type ActionChange,
   cancelAction,
   changeAction,
-  MAX_ADDRESS,
   MAX_CANCEL_REASON,
-  MAX_DESCRIPTION,
-  MAX_TITLE,
   marathonChoices,
   regionCenter,
 } from "../../../domain/authoring";
 import { pick } from "../../../domain/localized";
 import { cleanText } from "../../../domain/text";
-import type { Locale } from "../../../i18n";
 import { cb } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
 import { hint, reject } from "../../conversations/wait";
-import {
-  askCapacity,
-  askCategory,
-  askEnd,
-  askHours,
-  askMarathon,
-  askPin,
-  askStart,
-  askText,
-  askWalkIns,
-  type Step,
-} from "./steps";
-import { type Field, isField, toActionKeyboard } from "./views";
+import { askFieldChange, type Step } from "./steps";
+import { isField, toActionKeyboard } from "./views";
 
 export const EDIT_ACTION = "actionEdit";
 export const CANCEL_ACTION = "actionCancel";
@@ -67,55 +51,6 @@ async function loadManaged(ctx: InnerContext, actionId: number, now: Date): Prom
   };
 }
 
-async function askChange(step: Step, action: Loaded, field: Field): Promise<ActionChange> {
-  const { t } = step.ctx;
-  const text = async (
-    key: "titleKk" | "titleRu" | "descriptionKk" | "descriptionRu" | "addressKk" | "addressRu",
-    kind: "title" | "description" | "address",
-    l: Locale,
-    max: number,
-    removable: boolean,
-  ): Promise<ActionChange> => {
-    const value = await askText(step, {
-      prompt: t(`authoring.ask_${kind}`, { language: t(`authoring.in_${l}`), max }),
-      max,
-      multiline: kind === "description",
-      skipLabel: removable ? t("authoring.btn_remove") : undefined,
-    });
-    return { [key]: value };
-  };
-  switch (field) {
-    case "tk":
-      return text("titleKk", "title", "kk", MAX_TITLE, Boolean(action.titleRu));
-    case "tr":
-      return text("titleRu", "title", "ru", MAX_TITLE, Boolean(action.titleKk));
-    case "dk":
-      return text("descriptionKk", "description", "kk", MAX_DESCRIPTION, true);
-    case "dr":
-      return text("descriptionRu", "description", "ru", MAX_DESCRIPTION, true);
-    case "ak":
-      return text("addressKk", "address", "kk", MAX_ADDRESS, true);
-    case "ar":
-      return text("addressRu", "address", "ru", MAX_ADDRESS, true);
-    case "cat":
-      return { category: await askCategory(step) };
-    case "st":
-      return { startsAt: (await askStart(step)).toISOString() };
-    case "en":
-      return { endsAt: (await askEnd(step, new Date(action.startsAt))).toISOString() };
-    case "pl":
-      return askPin(step, action.center);
-    case "cap":
-      return { capacity: await askCapacity(step) };
-    case "hr":
-      return { hours: await askHours(step, new Date(action.startsAt), new Date(action.endsAt)) };
-    case "mar":
-      return { marathonId: await askMarathon(step, action.marathons) };
-    case "wi":
-      return { walkIns: await askWalkIns(step) };
-  }
-}
-
 /** Changes one field of a published action; participants hear of a new time or place (domain/authoring.ts). */
 async function editAction(conversation: BotConversation, ctx: InnerContext, actionId: number, field: string) {
   const { t } = ctx;
@@ -128,7 +63,7 @@ async function editAction(conversation: BotConversation, ctx: InnerContext, acti
     return;
   }
   const step: Step = { conversation, ctx, userId, now: new Date(startedAt) };
-  const change = await askChange(step, action, field);
+  const change = await askFieldChange(step, field, action);
   const outcome = await conversation.external(async () => {
     if (!(await loadManaged(ctx, actionId, new Date()))) return { status: "forbidden" as const };
     return changeAction(ctx.deps.db, actionId, change, new Date(), `${userId}:${startedAt}`);

@@ -25,6 +25,7 @@ import {
   askCapacity,
   askCategory,
   askEnd,
+  askFieldChange,
   askHours,
   askMarathon,
   askPlace,
@@ -78,10 +79,7 @@ async function askTexts(step: Step, draft: ActionDraft, l: Locale, withAddress: 
   }
 }
 
-/**
- * Asks one field again (the preview's "Edit a field"); shared with nothing else, so the draft's rules live here:
- * a title can be removed only while the other language has one, a new start keeps the duration.
- */
+/** Asks one field of the draft again (the preview's "Edit a field"); a new start keeps the duration. */
 async function editDraftField(
   step: Step,
   draft: ActionDraft,
@@ -90,58 +88,22 @@ async function editDraftField(
   center: { latitude: number; longitude: number },
   marathons: ReadonlyArray<{ id: number; title: string }>,
 ): Promise<void> {
-  const { t } = step.ctx;
-  const text = async (kind: TextField, l: Locale, max: number, removable: boolean, multiline = false) => {
-    draft[textKey(kind, l)] = await askText(step, {
-      prompt: t(`authoring.ask_${kind}`, { language: inLanguage(step.ctx, l), max }),
-      max,
-      multiline,
-      skipLabel: removable ? t("authoring.btn_remove") : undefined,
-    });
-  };
-  switch (field) {
-    case "tk":
-      return text("title", "kk", MAX_TITLE, Boolean(draft.titleRu));
-    case "tr":
-      return text("title", "ru", MAX_TITLE, Boolean(draft.titleKk));
-    case "dk":
-      return text("description", "kk", MAX_DESCRIPTION, true, true);
-    case "dr":
-      return text("description", "ru", MAX_DESCRIPTION, true, true);
-    case "ak":
-      return text("address", "kk", MAX_ADDRESS, true);
-    case "ar":
-      return text("address", "ru", MAX_ADDRESS, true);
-    case "cat":
-      draft.category = await askCategory(step);
-      return;
-    case "st": {
-      const start = await askStart(step);
-      Object.assign(draft, applyChange(draft, { startsAt: start.toISOString() }));
-      return;
-    }
-    case "en":
-      draft.endsAt = (await askEnd(step, new Date(draft.startsAt))).toISOString();
-      return;
-    case "pl": {
-      const place = await askPlace(step, first, center, MAX_ADDRESS);
-      Object.assign(draft, { latitude: place.latitude, longitude: place.longitude, hasPin: place.hasPin });
-      if (place.address) draft[textKey("address", first)] = place.address;
-      return;
-    }
-    case "cap":
-      draft.capacity = await askCapacity(step);
-      return;
-    case "hr":
-      draft.hours = await askHours(step, new Date(draft.startsAt), new Date(draft.endsAt));
-      return;
-    case "mar":
-      draft.marathonId = await askMarathon(step, marathons);
-      return;
-    case "wi":
-      draft.walkIns = await askWalkIns(step);
-      return;
-  }
+  const change = await askFieldChange(step, field, {
+    ...draft,
+    center,
+    marathons,
+    // A pin and/or an address in the language the organizer writes in; a pin alone keeps the address.
+    askPlace: async (s) => {
+      const place = await askPlace(s, first, center, MAX_ADDRESS);
+      return {
+        latitude: place.latitude,
+        longitude: place.longitude,
+        hasPin: place.hasPin,
+        ...(place.address ? { [textKey("address", first)]: place.address } : {}),
+      };
+    },
+  });
+  Object.assign(draft, applyChange(draft, change));
 }
 
 async function newAction(conversation: BotConversation, ctx: InnerContext): Promise<void> {

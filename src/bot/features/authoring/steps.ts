@@ -10,6 +10,7 @@ import {
   parseStart,
   parseTimeOfDay,
 } from "../../../domain/action-time";
+import { type ActionChange, MAX_ADDRESS, MAX_DESCRIPTION, MAX_TITLE } from "../../../domain/authoring";
 import { CATEGORIES, CATEGORY_ICONS, type Category, isCategory } from "../../../domain/categories";
 import { cleanText } from "../../../domain/text";
 import { isValidPoint } from "../../../domain/users";
@@ -19,7 +20,7 @@ import { formatDateTime, formatHours } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { hint, reject } from "../../conversations/wait";
-import { plain } from "./views";
+import { type Field, plain } from "./views";
 
 /**
  * The steps of writing an action, shared by /newaction and the editing of one field of a published action. Each
@@ -361,4 +362,64 @@ export async function askWalkIns(step: Step): Promise<boolean> {
     return reject(conversation, answer, answer.callbackQuery ? t("common.stale_button") : t("authoring.use_buttons"));
   await settle(answer);
   return data === cb("na", "walk", "y");
+}
+
+/** What a field's step needs to know of the action or draft being changed. */
+export interface FieldContext {
+  titleKk: string | null;
+  titleRu: string | null;
+  startsAt: string;
+  endsAt: string;
+  center: { latitude: number; longitude: number };
+  marathons: ReadonlyArray<{ id: number; title: string }>;
+  /** The place step: by default a new pin (a draft asks for the pin and the address together). */
+  askPlace?: (step: Step) => Promise<ActionChange>;
+}
+
+type TextColumn = "titleKk" | "titleRu" | "descriptionKk" | "descriptionRu" | "addressKk" | "addressRu";
+const TEXT_FIELDS: Partial<Record<Field, [TextColumn, "title" | "description" | "address", Locale, number]>> = {
+  tk: ["titleKk", "title", "kk", MAX_TITLE],
+  tr: ["titleRu", "title", "ru", MAX_TITLE],
+  dk: ["descriptionKk", "description", "kk", MAX_DESCRIPTION],
+  dr: ["descriptionRu", "description", "ru", MAX_DESCRIPTION],
+  ak: ["addressKk", "address", "kk", MAX_ADDRESS],
+  ar: ["addressRu", "address", "ru", MAX_ADDRESS],
+};
+
+/**
+ * Asks one field again ("Edit a field" of the preview, ✏️ of a published action) and returns the change. A title
+ * can be removed only while the other language has one; descriptions and addresses can always be removed.
+ */
+export async function askFieldChange(step: Step, field: Field, current: FieldContext): Promise<ActionChange> {
+  const { t } = step.ctx;
+  const text = TEXT_FIELDS[field];
+  if (text) {
+    const [column, kind, l, max] = text;
+    const removable = kind !== "title" || Boolean(l === "kk" ? current.titleRu : current.titleKk);
+    const value = await askText(step, {
+      prompt: t(`authoring.ask_${kind}`, { language: t(`authoring.in_${l}`), max }),
+      max,
+      multiline: kind === "description",
+      skipLabel: removable ? t("authoring.btn_remove") : undefined,
+    });
+    return { [column]: value };
+  }
+  switch (field) {
+    case "cat":
+      return { category: await askCategory(step) };
+    case "st":
+      return { startsAt: (await askStart(step)).toISOString() };
+    case "en":
+      return { endsAt: (await askEnd(step, new Date(current.startsAt))).toISOString() };
+    case "pl":
+      return current.askPlace ? current.askPlace(step) : askPin(step, current.center);
+    case "cap":
+      return { capacity: await askCapacity(step) };
+    case "hr":
+      return { hours: await askHours(step, new Date(current.startsAt), new Date(current.endsAt)) };
+    case "mar":
+      return { marathonId: await askMarathon(step, current.marathons) };
+    default:
+      return { walkIns: await askWalkIns(step) };
+  }
 }
