@@ -1,7 +1,7 @@
-import { eq, like } from "drizzle-orm";
+import { and, eq, inArray, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { actions, organizations, outbox } from "../../src/db/schema";
+import { actions, organizations, outbox, participations } from "../../src/db/schema";
 import {
   type ActionDraft,
   cancelAction,
@@ -153,5 +153,42 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
     expect(again).toEqual({ ...copy, replayed: true });
     // A past action's copy goes to the first week still ahead.
     expect(nextWeekStart(new Date(NOW.getTime() - 20 * DAY), NOW).getTime()).toBe(NOW.getTime() + DAY);
+  });
+
+  it("a cancel racing with joins tells exactly those who got in (row lock; several connections on PostgreSQL)", async () => {
+    const crowd = Array.from({ length: 12 }, (_, i) => 7_400_000_100 + i);
+    for (const id of crowd) {
+      await touchUser(database.db, id, false);
+      await completeOnboarding(database.db, id, {
+        language: id % 2 ? "kk" : "ru",
+        regionCode: "almaty",
+        interests: [],
+        consent: true,
+        profile: { firstName: "Ая" },
+      });
+    }
+    const { id } = (await publishDraft(
+      database.db,
+      { ...draft, capacity: 4 },
+      organizer,
+      new Date(NOW.getTime() - 4),
+      NOW,
+    )) as { id: number };
+    const joins = crowd.map((user) => joinAction(database.db, id, user, NOW));
+    const results = await Promise.all([
+      ...joins.slice(0, 6),
+      cancelAction(database.db, id, "Буря", NOW),
+      ...joins.slice(6),
+    ]);
+    expect(results[6]).toMatchObject({ status: "cancelled" });
+    const inside = await database.db
+      .select({ userId: participations.userId })
+      .from(participations)
+      .where(and(eq(participations.actionId, id), inArray(participations.status, ["joined", "waitlisted"])));
+    const told = await database.db
+      .select({ chatId: outbox.chatId })
+      .from(outbox)
+      .where(like(outbox.idempotencyKey, `acnl:${id}:%`));
+    expect(told.map((r) => r.chatId).sort()).toEqual(inside.map((r) => r.userId).sort());
   });
 });
