@@ -219,6 +219,33 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     created.ru = row!.id;
   });
 
+  it("the preview's Edit → Back returns to it; Discard publishes nothing", async () => {
+    const me = memberRu;
+    const before = await database.db.select({ id: actions.id }).from(actions);
+    await say(me, "/newaction");
+    await press(me, "na:lang:ru");
+    await say(me, "Черновик");
+    await press(me, "na:skip");
+    await press(me, "na:cat:other");
+    await say(me, "послезавтра 9:00");
+    await press(me, "na:dur:1");
+    await h.send(() => emulator.sendLocation(me, ALMATY.latitude, ALMATY.longitude));
+    await say(me, await localized("ru", "authoring.btn_no_address"));
+    await say(me, "5");
+    await say(me, "1");
+    await press(me, "na:skip");
+    await press(me, "na:walk:n");
+    await press(me, "na:l2:skip");
+    const preview = last(me);
+    await press(me, "na:edit");
+    expect(buttonData(last(me))).toContain("na:f:st");
+    await press(me, "na:back");
+    expect(last(me).text).toBe(preview.text);
+    await press(me, "na:disc");
+    await expectSays(me, "ru", "authoring.discarded");
+    expect(await database.db.select({ id: actions.id }).from(actions)).toHaveLength(before.length);
+  });
+
   it("/cancel leaves a draft; nothing is published", async () => {
     const before = await database.db.select({ id: actions.id }).from(actions);
     await say(ownerKk, "/newaction");
