@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-or
 import type { Database, Executor } from "../db/client";
 import { at, enqueue, type OutboxMessage } from "../db/outbox";
 import { type Action, actions, organizations, participations, regions, users } from "../db/schema";
-import { DAY_MS } from "../core/time";
+import { DAY_MS, localDateKey } from "../core/time";
 import type { Locale } from "../i18n";
 import type { Staff } from "./access";
 import { actionChanged, actionPublished } from "./action-events";
@@ -410,7 +410,11 @@ export async function changeAction(
             params: {
               title: pick(next.titleKk, next.titleRu, locale),
               when: at.datetime(next.startsAt),
-              end: at.datetime(next.endsAt),
+              // The end's day only when it differs from the start's.
+              end:
+                localDateKey(next.startsAt) === localDateKey(next.endsAt)
+                  ? at.time(next.endsAt)
+                  : at.datetime(next.endsAt),
               address,
             },
             locale,

@@ -5,7 +5,8 @@ import { CATEGORY_ICONS, isCategory } from "../../../domain/categories";
 import { pick } from "../../../domain/localized";
 import { clipChars } from "../../../domain/text";
 import type { Locale, Translate } from "../../../i18n";
-import { formatDateTime } from "../../../i18n/format";
+import { localDateKey } from "../../../core/time";
+import { formatDateTime, formatTime } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import { escapeHtml } from "../../html";
 
@@ -116,7 +117,11 @@ export function actionScreen(
     ...(organization ? [t("authoring.screen_organization", { name: clipChars(organization, 100) })] : []),
     t("authoring.screen_when", {
       start: formatDateTime(action.startsAt, locale),
-      end: formatDateTime(action.endsAt, locale),
+      // The end's day only when it differs from the start's.
+      end:
+        localDateKey(action.startsAt) === localDateKey(action.endsAt)
+          ? formatTime(action.endsAt, locale)
+          : formatDateTime(action.endsAt, locale),
     }),
     ...(address ? [t("authoring.screen_where", { address: clipChars(address, 200) })] : []),
     ...(action.hasPin ? [] : [t("authoring.screen_no_pin")]),
