@@ -95,6 +95,9 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     await say(me, "қазақша");
     await expectSays(me, "kk", "authoring.use_buttons");
     await press(me, "na:lang:kk", emulator.botMessages(me).at(-2)!.message_id);
+    // A sticker is no title: the hint says what is wanted.
+    await h.send(() => emulator.sendSticker(me));
+    await expectSays(me, "kk", "authoring.text_hint", { max: 120 });
     await say(me, "Саябақты <тазалау> & көгалдандыру");
     await say(me, "Қоқыс жинаймыз, қолғап береміз.");
     await expectSays(me, "kk", "authoring.ask_category");

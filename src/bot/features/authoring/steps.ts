@@ -36,8 +36,12 @@ export interface Step {
 
 const WAIT_ANY = ["message:text", "callback_query:data"] as const;
 
-async function waitAnswer({ conversation, userId }: Step, hintKey: Parameters<typeof hint>[0]) {
-  return conversation.waitFor([...WAIT_ANY], { otherwise: hint(hintKey) }).andFrom(userId);
+async function waitAnswer(
+  { conversation, userId }: Step,
+  hintKey: Parameters<typeof hint>[0],
+  params?: Record<string, unknown>,
+) {
+  return conversation.waitFor([...WAIT_ANY], { otherwise: hint(hintKey, params) }).andFrom(userId);
 }
 
 /** A press answered and its buttons taken away (the chosen value is in the next message). */
@@ -75,7 +79,7 @@ export async function askText(step: Step, ask: TextAsk): Promise<string | null> 
   const { t } = ctx;
   const kb = ask.skipLabel ? new InlineKeyboard().text(ask.skipLabel, cb("na", "skip")) : undefined;
   await ctx.reply(ask.prompt, { reply_markup: kb });
-  const answer = await waitAnswer(step, "authoring.text_hint");
+  const answer = await waitAnswer(step, "authoring.text_hint", { max: ask.max });
   if (answer.callbackQuery) {
     if (!ask.skipLabel || answer.callbackQuery.data !== cb("na", "skip"))
       return reject(conversation, answer, t("common.stale_button"));
