@@ -195,10 +195,20 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(buttons(last(me))[0]!.callback_data).toBe(`a:j:${id}:m`);
       const notices = await database.db.select().from(outbox).where(eq(outbox.chatId, waiting));
       expect(notices).toHaveLength(1);
+      // The notice says what, when and where, with the card and "I can't" (which frees the seat again).
       expect(notices[0]!.payload).toEqual({
         template: "actions.promoted_notice",
-        params: { title: TRICKY_TITLE },
+        params: {
+          title: TRICKY_TITLE,
+          when: { $datetime: expect.any(String) },
+          address: "Алматы, Бағаналы <көшесі> & 5",
+        },
         locale: TEXTS[other].promotedLocale,
+        buttons: [
+          [{ kind: "action.open", actionId: expect.any(Number) }],
+          [{ kind: "reminder.cant", actionId: expect.any(Number) }],
+        ],
+        expiresAt: expect.any(String),
       });
       await press(me, "m:mine");
       expect(plain(last(me).text)).not.toContain(TRICKY_TITLE);
