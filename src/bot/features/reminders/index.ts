@@ -11,7 +11,7 @@ import {
 import { confirmClubMeeting } from "../../../domain/clubs";
 import { leaveAction, reminderAction } from "../../../domain/participation";
 import { findUser } from "../../../domain/users";
-import { formatDate, formatTime } from "../../../i18n/format";
+import { formatTime, formatWeekdayDate } from "../../../i18n/format";
 import { cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
@@ -60,7 +60,8 @@ remindersFeature.callbackQuery(cbPattern("rem", "q", 1), async (ctx) => {
 /** "I'm coming": only confirms, for someone still on the action's list before it starts. */
 remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
   const actionId = parseId(ctx.match[1]);
-  const action = actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
+  const action =
+    actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
   if (!action) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!action.joined) return ctx.answerCallbackQuery({ text: ctx.t("reminders.not_joined"), show_alert: true });
   if (action.startsAt <= new Date()) return ctx.answerCallbackQuery({ text: ctx.t("reminders.started") });
@@ -72,7 +73,8 @@ remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
 /** "I can't": leaves the action; the first on the waitlist is promoted (and told) in the same transaction. */
 remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
   const actionId = parseId(ctx.match[1]);
-  const action = actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
+  const action =
+    actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
   if (!action || actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const result = await leaveAction(ctx.deps.db, actionId, ctx.from.id);
   if (result.status === "refused") {
@@ -101,7 +103,7 @@ remindersFeature.callbackQuery(cbPattern("rem", "club", 2), async (ctx) => {
   await closeReminder(ctx);
   await ctx.reply(
     ctx.t("reminders.club_thanks", {
-      date: formatDate(result.occursAt, ctx.locale),
+      date: formatWeekdayDate(result.occursAt, ctx.locale),
       time: formatTime(result.occursAt, ctx.locale),
     }),
   );
