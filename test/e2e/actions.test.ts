@@ -31,7 +31,7 @@ type Texts = {
 const TEXTS: Record<"kk" | "ru", Texts> = {
   kk: {
     ask: "Қай жерден іздейміз",
-    list: "Жақын акциялар",
+    list: "Маңайдағы акциялар",
     organizer: "Ұйымдастырушы",
     joined: "Сіз акцияға жазылдыңыз",
     waitlisted: "күту тізіміндесіз — кезегіңіз: 1",
@@ -49,10 +49,10 @@ const TEXTS: Record<"kk" | "ru", Texts> = {
     list: "Акции рядом",
     organizer: "Организатор",
     joined: "Вы записаны на акцию",
-    waitlisted: "вы в листе ожидания — ваше место: 1",
+    waitlisted: "вы в листе ожидания, номер в очереди: 1",
     left: "Вы отказались от участия",
     mine: "Мои акции",
-    waitPos: "в листе ожидания, место 1",
+    waitPos: "в листе ожидания, номер в очереди: 1",
     consent: "нужно согласие на обработку персональных данных",
     notFound: "Акция не найдена",
     empty: "не нашлось",
@@ -70,7 +70,10 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   const { last, say, press, toast } = chatWith(() => h);
 
   beforeAll(async () => {
-    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: TRICKY_ORG }).returning();
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ status: "approved", nameRu: TRICKY_ORG })
+      .returning();
     orgId = org!.id;
   });
 

@@ -23,7 +23,7 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       {
         settings: "Баптаулар",
         region: "Өңір: Астана",
-        withdrawn: "Келісім кері қайтарылды",
+        withdrawn: "Келісім кері қайтарып алынды",
         unknown: "түсінбедім",
         sticker: "өңдей алмаймын",
         command: "Мұндай команда жоқ",
@@ -70,7 +70,7 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       await press(id, "s:consent");
       expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
       expect(toast(await press(id, "s:pause"))).toContain(
-        language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено",
+        language === "kk" ? "Қатысу уақытша тоқтатылды" : "Участие приостановлено",
       );
       expect((await findUser(database.db, id))!.pausedAt).not.toBeNull();
       expect(last(id).text).toContain(language === "kk" ? "Қатысу: тоқтатылған" : "Участие: на паузе");
