@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Locale } from "../../src/i18n";
+import { render } from "../../src/delivery/render";
+import { createI18n, type Locale } from "../../src/i18n";
 import {
   formatDate,
   formatDateTime,
@@ -153,5 +154,33 @@ describe("i18n/format: dates people read (Asia/Almaty, exact output)", () => {
     expect(week("ru")).toBe(
       "понедельник, 1 июня | вторник, 2 июня | среда, 3 июня | четверг, 4 июня | пятница, 5 июня | суббота, 6 июня | воскресенье, 7 июня",
     );
+  });
+
+  it("outbox templates render dates when they are sent: reminders say tomorrow, clubs the weekday", async () => {
+    const i18n = await createI18n();
+    const text = (payload: Parameters<typeof render>[1]) => {
+      const rendered = render(i18n, payload, undefined, NOW);
+      return rendered.method === "sendMessage" ? rendered.params.text : "";
+    };
+    const when = { $datetime: "2026-05-05T04:30:00.000Z" };
+    expect(
+      text({ template: "reminders.action_24h", locale: "kk", params: { title: "T", when, address: "A" } }),
+    ).toContain("Басталуы: ертең, 09:30\n");
+    expect(
+      text({ template: "reminders.action_24h", locale: "ru", params: { title: "T", when, address: "A" } }),
+    ).toContain("Начало: завтра в 09:30\n");
+    const club = (locale: Locale) =>
+      text({
+        template: "reminders.club_meeting",
+        locale,
+        params: {
+          club: "К",
+          date: { $day: "2026-05-04T13:00:00.000Z" },
+          time: { $time: "2026-05-04T13:00:00.000Z" },
+          place: "P",
+        },
+      });
+    expect(club("kk")).toContain("📅 бүгін, дүйсенбі\n🕙 Сағат 18:00\n");
+    expect(club("ru")).toContain("📅 сегодня, понедельник\n🕙 В 18:00\n");
   });
 });
