@@ -73,7 +73,7 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
         language === "kk" ? "Қатысу уақытша тоқтатылды" : "Участие приостановлено",
       );
       expect((await findUser(database.db, id))!.pausedAt).not.toBeNull();
-      expect(last(id).text).toContain(language === "kk" ? "Қатысу: тоқтатылған" : "Участие: на паузе");
+      expect(last(id).text).toContain(language === "kk" ? "Қатысу: уақытша тоқтатылған" : "Участие: на паузе");
       await press(id, "s:pause");
       expect((await findUser(database.db, id))!.pausedAt).toBeNull();
       // A press that changes nothing (the screen already is the settings screen): no edit is sent.
