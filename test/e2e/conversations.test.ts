@@ -321,6 +321,7 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     await say(id, "/cancel");
     await say(id, "/settings");
     await press(id, "s:consent");
+    await press(id, "s:cg");
     expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
     await say(id, "/marathons");
     await press(id, `mr:o:${marathonId}`);

@@ -67,7 +67,11 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
       const needsConsent = await press(id, "s:region");
       expect(toast(needsConsent)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      // Giving it again shows what it means first (the onboarding text), then "I agree".
       await press(id, "s:consent");
+      expect(last(id).text).toBe(await localized(language, "onboarding.consent_text"));
+      expect((await findUser(database.db, id))!.consentAt).toBeNull();
+      await press(id, "s:cg");
       expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
       expect(toast(await press(id, "s:pause"))).toContain(
         language === "kk" ? "Қатысу уақытша тоқтатылды" : "Участие приостановлено",
