@@ -96,7 +96,15 @@ describe("locales", () => {
         /кері қайтару/i,
         /ерікті сағаттар/i,
       ],
-      ru: [/категори/i, /Прервать:/, /Чтобы прервать/, /ваше место: \{\{position/, /место \{\{position/],
+      ru: [
+        /категори/i,
+        /Прервать:/,
+        /Чтобы прервать/,
+        /ваше место: \{\{position/,
+        /место \{\{position/,
+        // A Russian date may end in "г.": no full stop right after it ("г..").
+        /\{\{(date|from|to|issued)\}\}\./,
+      ],
     };
     for (const [locale, map] of [
       ["kk", kk],
