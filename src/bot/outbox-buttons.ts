@@ -17,7 +17,7 @@ export const renderOutboxButton: ButtonRenderer = (button, t) => {
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
     case "action.open":
-      return { text: t("actions.btn_open_card"), callback_data: cb("a", "o", button.actionId, "m") };
+      return { text: t("actions.open_card"), callback_data: cb("a", "o", button.actionId, "m") };
     default:
       return unknownButton(button);
   }

@@ -26,7 +26,7 @@ export type OutboxContent =
       template: string;
       /**
        * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
-       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
+       * `{ $date: iso }`, `{ $day: iso }` (weekday and date), `{ $time: iso }` (Asia/Almaty, src/i18n/format.ts; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
        * `{ $typed: text }` (text the recipient typed: erased from waiting messages when they withdraw consent).
        */
       params?: Record<string, unknown>;
@@ -116,6 +116,8 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
 export const at = {
   datetime: (date: Date) => ({ $datetime: date.toISOString() }),
   date: (date: Date) => ({ $date: date.toISOString() }),
+  /** The day for people who plan by weekday: "5 мамыр, сейсенбі", "сегодня, вторник". */
+  day: (date: Date) => ({ $day: date.toISOString() }),
   time: (date: Date) => ({ $time: date.toISOString() }),
 };
 
