@@ -15,7 +15,12 @@ export type OutboxButton =
   /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
-  | { kind: "open.hours" };
+  | { kind: "open.hours" }
+  /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
+  | { kind: "org.approve"; organizationId: number }
+  | { kind: "org.reject"; organizationId: number }
+  /** Opens the organizer's screen of an organization (after approval). */
+  | { kind: "org.open"; organizationId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
