@@ -134,12 +134,16 @@ async function applyConversation(conversation: BotConversation, ctx: InnerContex
       reply_markup: new Keyboard().requestContact(t("organizer.btn_share_phone")).resized().oneTime(),
     });
     const reply = await conversation
-      .waitFor(["message:contact", "message:text"], { otherwise: hint("organizer.apply_phone_hint") })
+      .waitFor("message", { otherwise: hint("organizer.apply_phone_hint") })
       .andFrom(userId);
-    const contact = reply.message.contact;
-    if (!contact) return reject(conversation, reply, t("organizer.apply_phone_hint"));
-    if (contact.user_id !== userId) return reject(conversation, reply, t("organizer.apply_phone_not_yours"));
-    const phone = normalizePhone(contact.phone_number);
+    // The stored log keeps no contacts (conversations/storage.ts): the shared one is read from the live update once.
+    const shared = await conversation.external((outside) => {
+      const contact = outside.message?.contact;
+      return contact ? { userId: contact.user_id ?? null, phone: normalizePhone(contact.phone_number) ?? null } : null;
+    });
+    if (!shared) return reject(conversation, reply, t("organizer.apply_phone_hint"));
+    if (shared.userId !== userId) return reject(conversation, reply, t("organizer.apply_phone_not_yours"));
+    const phone = shared.phone;
     if (!phone) return reject(conversation, reply, t("organizer.apply_phone_hint"));
     await ctx.reply(t("organizer.apply_phone_saved", { phone }), { reply_markup: { remove_keyboard: true } });
     return phone;

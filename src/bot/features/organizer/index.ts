@@ -31,6 +31,11 @@ async function refuse(ctx: BotContext, key: "organizer.forbidden" | "organizer.n
   else await ctx.reply(ctx.t(key));
 }
 
+/** Takes the buttons off the pressed message (a decided application's notice), when it still has some. */
+async function dropButtons(ctx: BotContext): Promise<void> {
+  if (ctx.callbackQuery?.message?.reply_markup?.inline_keyboard.length) await ctx.editMessageReplyMarkup();
+}
+
 async function requireOnboarded(ctx: BotContext): Promise<boolean> {
   if (ctx.user?.onboardedAt) return true;
   if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
@@ -70,7 +75,7 @@ organizerFeature.callbackQuery(cbPattern("og", "ok", 1), async (ctx) => {
     throw error;
   }
   await ctx.answerCallbackQuery();
-  await ctx.editMessageReplyMarkup().catch(() => {});
+  await dropButtons(ctx);
   await ctx.reply(decisionLine(ctx.t, outcome));
 });
 
@@ -87,7 +92,7 @@ organizerFeature.callbackQuery(cbPattern("og", "no", 1), async (ctx) => {
   }
   await ctx.answerCallbackQuery();
   if (application.status !== "pending") {
-    await ctx.editMessageReplyMarkup().catch(() => {});
+    await dropButtons(ctx);
     await ctx.reply(decisionLine(ctx.t, { ...application, decided: false }));
     return;
   }
