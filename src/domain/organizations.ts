@@ -541,11 +541,13 @@ export async function hubFigures(
   nextCount = 3,
 ): Promise<HubFigures> {
   const published = and(eq(actions.organizationId, organizationId), eq(actions.status, "published"));
+  // A raw Date in sql`` is not serialized by postgres-js: pass the moment as ISO text.
+  const at = now.toISOString();
   const [counts, next, pending, channels, members] = await Promise.all([
     db
       .select({
-        upcoming: sql<number>`count(*) filter (where ${actions.startsAt} > ${now})::int`,
-        past: sql<number>`count(*) filter (where ${actions.startsAt} <= ${now})::int`,
+        upcoming: sql<number>`count(*) filter (where ${actions.startsAt} > ${at}::timestamptz)::int`,
+        past: sql<number>`count(*) filter (where ${actions.startsAt} <= ${at}::timestamptz)::int`,
       })
       .from(actions)
       .where(published),
