@@ -13,7 +13,7 @@ import {
   users,
 } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
-import { applyForOrganization } from "../../src/domain/organizations";
+import { applyForOrganization, inviteToken } from "../../src/domain/organizations";
 import type { LocaleKey } from "../../src/i18n";
 import { buttonData, chatWith, localized, plain } from "../support/chat";
 import { testDatabases } from "../support/db";
@@ -330,6 +330,12 @@ describe.each(testDatabases)("organizers: applying, deciding, /org and invites o
         "hq:list",
         `om:list:${orgId}`,
       ]);
+      // An organizer applying again is sent to /org
+      await say(applicant, "/organize");
+      expect(last(applicant).text).toBe(
+        await text(language, "organizer.already_member", { name: language === "kk" ? ORG_KK : ORG_RU }),
+      );
+      await say(applicant, "/org");
       // Not yet handled here (other features): the stale-button toast, never an error
       expect(toast(await press(applicant, "oa:new"))).toBe(await text(language, "common.stale_button"));
     });
@@ -445,6 +451,42 @@ describe.each(testDatabases)("organizers: applying, deciding, /org and invites o
       await say(rejected, "/cancel");
     });
   }
+
+  it("takes a newcomer through onboarding to the invitation, and lets a member of two organizations choose", async () => {
+    const [kkOrg] = await db().select().from(organizations).where(eq(organizations.nameKk, ORG_KK));
+    const token = await inviteToken(db(), kkOrg!.id, kkOrg!.ownerId!);
+    const newcomer = 8_300_009_100;
+    emulator.addUser({ id: newcomer, first_name: "Нұр", language_code: "kk" });
+    await say(newcomer, `/start o_${token}`);
+    await press(newcomer, "ob:r:almaty");
+    await press(newcomer, "ob:idone");
+    await press(newcomer, "ob:consent:yes");
+    await say(newcomer, await text("kk", "onboarding.location_skip"));
+    expect(buttonData(last(newcomer))[0]).toBe(`oj:open:${token}`);
+    await press(newcomer, `oj:open:${token}`);
+    expect(last(newcomer).text).toBe(await text("kk", "organizer.invite_question", { name: ORG_KK }));
+    await press(newcomer, "oj:n");
+    expect(last(newcomer).text).toBe(await text("kk", "organizer.invite_declined"));
+    expect(await membersOf(kkOrg!.id)).toHaveLength(1);
+
+    // The other organization's owner joins this one too: /org asks which one
+    await say(otherOwner, `/start o_${token}`);
+    await press(otherOwner, `oj:y:${token}`);
+    await say(otherOwner, "/org");
+    expect(last(otherOwner).text).toBe(await text("kk", "organizer.choose_org"));
+    expect(buttonData(last(otherOwner))).toEqual([`org:h:${otherOrg}`, `org:h:${kkOrg!.id}`]);
+    await press(otherOwner, `org:h:${kkOrg!.id}`);
+    expect(last(otherOwner).text).toContain(await text("kk", "organizer.hub_title", { name: ORG_KK }));
+    expect(buttonData(last(otherOwner))).toContain("org:pick");
+  });
+
+  it("asks for consent before /organize", async () => {
+    const withoutConsent = 8_300_009_200;
+    await onboardUser(db(), emulator, withoutConsent, { language: "ru", consent: false });
+    await say(withoutConsent, "/organize");
+    expect(last(withoutConsent).text).toBe(await text("ru", "settings.consent_required"));
+    expect(await db().select().from(organizations).where(eq(organizations.ownerId, withoutConsent))).toEqual([]);
+  });
 
   it("a non-organizer gets how to apply on /org", async () => {
     const stranger = 8_300_009_001;
