@@ -386,6 +386,25 @@ export async function listMembers(db: Executor, organizationId: number): Promise
     .orderBy(sql`${organizationMembers.role} = 'owner' desc`, asc(organizationMembers.addedAt));
 }
 
+/** The approved organization, locked, when `userId` owns it; else "forbidden". */
+async function lockOwned(tx: Executor, organizationId: number, userId: number): Promise<Organization> {
+  const [row] = await tx
+    .select({ organization: organizations })
+    .from(organizations)
+    .innerJoin(organizationMembers, eq(organizationMembers.organizationId, organizations.id))
+    .where(
+      and(
+        eq(organizations.id, organizationId),
+        eq(organizations.status, "approved"),
+        eq(organizationMembers.userId, userId),
+        eq(organizationMembers.role, "owner"),
+      ),
+    )
+    .for("update", { of: organizations });
+  if (!row) throw new OrganizationError("forbidden");
+  return row.organization;
+}
+
 const newToken = () => randomBytes(16).toString("base64url");
 
 /**
@@ -399,21 +418,8 @@ export async function inviteToken(
   renew = false,
 ): Promise<string> {
   return db.transaction(async (tx) => {
-    const [org] = await tx
-      .select({ token: organizations.inviteToken })
-      .from(organizations)
-      .innerJoin(organizationMembers, eq(organizationMembers.organizationId, organizations.id))
-      .where(
-        and(
-          eq(organizations.id, organizationId),
-          eq(organizations.status, "approved"),
-          eq(organizationMembers.userId, userId),
-          eq(organizationMembers.role, "owner"),
-        ),
-      )
-      .for("update", { of: organizations });
-    if (!org) throw new OrganizationError("forbidden");
-    if (org.token && !renew) return org.token;
+    const org = await lockOwned(tx, organizationId, userId);
+    if (org.inviteToken && !renew) return org.inviteToken;
     const token = newToken();
     await tx.update(organizations).set({ inviteToken: token }).where(eq(organizations.id, organizationId));
     return token;
@@ -464,20 +470,7 @@ export async function removeMember(
 ): Promise<{ removed: boolean }> {
   if (input.memberId === input.ownerId) throw new OrganizationError("owner_cannot_leave");
   return db.transaction(async (tx) => {
-    const [org] = await tx
-      .select()
-      .from(organizations)
-      .innerJoin(organizationMembers, eq(organizationMembers.organizationId, organizations.id))
-      .where(
-        and(
-          eq(organizations.id, input.organizationId),
-          eq(organizations.status, "approved"),
-          eq(organizationMembers.userId, input.ownerId),
-          eq(organizationMembers.role, "owner"),
-        ),
-      )
-      .for("update", { of: organizations });
-    if (!org) throw new OrganizationError("forbidden");
+    const org = await lockOwned(tx, input.organizationId, input.ownerId);
     const removed = await tx
       .delete(organizationMembers)
       .where(
@@ -506,7 +499,7 @@ export async function removeMember(
       idempotencyKey: `org-removed:${input.organizationId}:${input.memberId}:${Date.now()}`,
       content: {
         template: "organizer.notify_removed",
-        params: { name: organizationName(org.organizations, locale) },
+        params: { name: organizationName(org, locale) },
         locale,
       },
     });

@@ -2,6 +2,7 @@ import { InlineKeyboard, Keyboard } from "grammy";
 import { isOneOf } from "../../../core/one-of";
 import { ORGANIZATION_KINDS, type OrganizationKind } from "../../../db/schema";
 import {
+  type Application,
   applicantState,
   applyForOrganization,
   isValidBin,
@@ -25,15 +26,7 @@ export const ORG_APPLY = "orgApply";
 /** Bump when the steps change (bot/conversations/registry.ts). */
 const ORG_APPLY_VERSION = 1;
 
-interface Draft {
-  nameKk?: string;
-  nameRu?: string;
-  kind: OrganizationKind;
-  regionCode: string;
-  phone: string;
-  description: string;
-  bin?: string;
-}
+type Draft = Omit<Application, "ownerId">;
 
 const other = (locale: Locale): Locale => (locale === "kk" ? "ru" : "kk");
 

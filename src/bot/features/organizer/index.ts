@@ -16,7 +16,7 @@ import { hasConsent } from "../../../domain/users";
 import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
-import { requireProfile } from "../../profile";
+import { requireOnboarded, requireProfile } from "../../profile";
 import { showScreen } from "../../screen";
 import { ORG_APPLY } from "./apply.conversation";
 import { ORG_REJECT } from "./reject.conversation";
@@ -34,13 +34,6 @@ async function refuse(ctx: BotContext, key: "organizer.forbidden" | "organizer.n
 /** Takes the buttons off the pressed message (a decided application's notice), when it still has some. */
 async function dropButtons(ctx: BotContext): Promise<void> {
   if (ctx.callbackQuery?.message?.reply_markup?.inline_keyboard.length) await ctx.editMessageReplyMarkup();
-}
-
-async function requireOnboarded(ctx: BotContext): Promise<boolean> {
-  if (ctx.user?.onboardedAt) return true;
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
-  else await ctx.reply(ctx.t("common.start_first"));
-  return false;
 }
 
 export const organizerFeature = new Composer<BotContext>();
