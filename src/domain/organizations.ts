@@ -216,8 +216,15 @@ export async function applyForOrganization(
   });
 }
 
-/** May this user decide this application: an admin, or a coordinator of its region. */
-async function mayDecide(db: Executor, userId: number, regionCode: string | null, adminIds: ReadonlySet<number>) {
+/** May this user decide this application: an admin, or a coordinator of its region; never the applicant. */
+async function mayDecide(
+  db: Executor,
+  userId: number,
+  org: Pick<Organization, "regionCode" | "ownerId">,
+  adminIds: ReadonlySet<number>,
+) {
+  const { regionCode } = org;
+  if (org.ownerId === userId) return false;
   if (adminIds.has(userId)) return true;
   if (!regionCode) return false;
   const [row] = await db
@@ -258,7 +265,7 @@ export async function applicationFor(
 ): Promise<ApplicationView> {
   const [org] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
   if (!org) throw new OrganizationError("not_found");
-  if (!(await mayDecide(db, userId, org.regionCode, adminIds))) throw new OrganizationError("forbidden");
+  if (!(await mayDecide(db, userId, org, adminIds))) throw new OrganizationError("forbidden");
   return {
     id: org.id,
     name: organizationName(org, locale),
@@ -282,8 +289,7 @@ export async function decideApplication(
   return db.transaction(async (tx) => {
     const [org] = await tx.select().from(organizations).where(eq(organizations.id, input.organizationId)).for("update");
     if (!org) throw new OrganizationError("not_found");
-    if (!(await mayDecide(tx, input.deciderId, org.regionCode, input.adminIds)))
-      throw new OrganizationError("forbidden");
+    if (!(await mayDecide(tx, input.deciderId, org, input.adminIds))) throw new OrganizationError("forbidden");
     const name = organizationName(org, input.locale);
     if (org.status !== "pending") {
       return {

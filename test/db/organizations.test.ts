@@ -126,6 +126,20 @@ describe.each(testDatabases)("organizations on $name", (kind) => {
     await expect(
       decideApplication(db, { organizationId: id, deciderId: far, adminIds: ADMINS, locale: "kk" }, { approve: true }),
     ).rejects.toThrow("forbidden");
+    // Not even a coordinator of the region decides their own application
+    const own = 9_400_002_008;
+    await person(db, own);
+    await db.insert(coordinators).values({ userId: own, regionCode: "almaty" });
+    const mine = await applyForOrganization(db, application(own, "Своя"), ADMINS);
+    await expect(
+      decideApplication(
+        db,
+        { organizationId: mine.id, deciderId: own, adminIds: ADMINS, locale: "ru" },
+        {
+          approve: true,
+        },
+      ),
+    ).rejects.toThrow("forbidden");
     const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
     expect(row!.status).toBe("pending");
     const admin = [...ADMINS][0]!;
