@@ -4,6 +4,7 @@ import {
   actions,
   browseStates,
   conversationStates,
+  hourEntries,
   marathons,
   organizations,
   organizationMembers,
@@ -139,6 +140,22 @@ export async function fillPersonalData(
     now,
   );
   await decideHours(db, entry.id, coordinator, "confirmed", now);
+  const refused = await reportHours(
+    db,
+    {
+      userId: id,
+      organizationName: `${marker} Other org`,
+      date: localDay(now),
+      hours: 1,
+      idempotencyKey: `${marker}-refused-step`,
+    },
+    now,
+  );
+  await decideHours(db, refused.id, coordinator, "rejected", now);
+  await db
+    .update(hourEntries)
+    .set({ rejectReason: `no such activity on that day (${marker})` })
+    .where(eq(hourEntries.id, refused.id));
 
   const [marathon] = await db
     .insert(marathons)
