@@ -34,7 +34,7 @@ describe.each(testDatabases)("organizers: applying, deciding, /org and invites o
   const otherOwner = 8_300_000_002; // owner of another, approved organization
   let otherOrg = 0;
 
-  useBot(kind, { env: { ADMIN_IDS: String(admin) } }, (bot) => ({ database, emulator, h } = bot));
+  const bot = useBot(kind, { env: { ADMIN_IDS: String(admin) } }, (live) => ({ database, emulator, h } = live));
   const { last, say, press, pressOn, toast } = chatWith(() => h);
   const db = () => database.db;
 
@@ -478,6 +478,21 @@ describe.each(testDatabases)("organizers: applying, deciding, /org and invites o
     await press(otherOwner, `org:h:${kkOrg!.id}`);
     expect(last(otherOwner).text).toContain(await text("kk", "organizer.hub_title", { name: ORG_KK }));
     expect(buttonData(last(otherOwner))).toContain("org:pick");
+  });
+
+  it("keeps a half-filled application across a restart; another command leaves it and stores nothing", async () => {
+    const id = 8_300_009_300;
+    await person(id, "ru", "Рестарт");
+    await say(id, "/organize");
+    await say(id, "Фонд «Перезапуск»");
+    h = await bot.restart();
+    await say(id, "Қайта іске қосу қоры");
+    expect(last(id).text).toBe(await text("ru", "organizer.apply_kind_prompt"));
+    await press(id, "oap:k:school");
+    await say(id, "/org"); // another command leaves it, saying what was dropped, and does what it says
+    expect(emulator.botMessages(id).at(-2)!.text).toBe(await text("ru", "organizer.dropped_apply"));
+    expect(last(id).text).toBe(await text("ru", "organizer.not_organizer"));
+    expect(await db().select().from(organizations).where(eq(organizations.ownerId, id))).toEqual([]);
   });
 
   it("asks for consent before /organize", async () => {
