@@ -10,6 +10,8 @@ export const COMMANDS = [
   "marathons",
   "hours",
   "verify",
+  "organize",
+  "org",
   "settings",
   "language",
   "help",

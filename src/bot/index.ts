@@ -19,6 +19,7 @@ import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
 import { membershipFeature } from "./features/membership";
 import { menuFeature } from "./features/menu";
+import { applySpec, inviteDeepLink, organizerFeature, rejectSpec } from "./features/organizer";
 import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
@@ -90,8 +91,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink];
-  const specs = [onboardingConversation(deepLinks), ...marathonsConversations, ...hoursConversations];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink];
+  const specs = [
+    onboardingConversation(deepLinks),
+    ...marathonsConversations,
+    ...hoursConversations,
+    applySpec,
+    rejectSpec,
+  ];
   personal.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
@@ -116,6 +123,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(organizerFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

@@ -18,6 +18,12 @@ export const renderOutboxButton: ButtonRenderer = (button, t) => {
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
     case "action.open":
       return { text: t("actions.open_card"), callback_data: cb("a", "o", button.actionId, "m") };
+    case "org.approve":
+      return { text: t("organizer.btn_approve"), callback_data: cb("og", "ok", button.organizationId) };
+    case "org.reject":
+      return { text: t("organizer.btn_reject"), callback_data: cb("og", "no", button.organizationId) };
+    case "org.open":
+      return { text: t("organizer.btn_open_hub"), callback_data: cb("org", "h", button.organizationId) };
     default:
       return unknownButton(button);
   }

@@ -17,7 +17,12 @@ export type OutboxButton =
   /** Opens "My hours". */
   | { kind: "open.hours" }
   /** Opens an action's card. */
-  | { kind: "action.open"; actionId: number };
+  | { kind: "action.open"; actionId: number }
+  /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
+  | { kind: "org.approve"; organizationId: number }
+  | { kind: "org.reject"; organizationId: number }
+  /** Opens the organizer's screen of an organization (after approval). */
+  | { kind: "org.open"; organizationId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
