@@ -16,8 +16,14 @@ export const renderOutboxButton: ButtonRenderer = (button, t) => {
       return { text: t("reminders.btn_club_coming"), callback_data: cb("rem", "club", button.meetingId, button.date) };
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
-    case "open.action":
-      return { text: t("authoring.btn_open_card"), callback_data: cb("a", "o", button.actionId) };
+    case "action.open":
+      return { text: t("actions.open_card"), callback_data: cb("a", "o", button.actionId, "m") };
+    case "org.approve":
+      return { text: t("organizer.btn_approve"), callback_data: cb("og", "ok", button.organizationId) };
+    case "org.reject":
+      return { text: t("organizer.btn_reject"), callback_data: cb("og", "no", button.organizationId) };
+    case "org.open":
+      return { text: t("organizer.btn_open_hub"), callback_data: cb("org", "h", button.organizationId) };
     default:
       return unknownButton(button);
   }

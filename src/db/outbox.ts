@@ -16,8 +16,13 @@ export type OutboxButton =
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
   | { kind: "open.hours" }
-  /** Opens an action's card (a notice that its time or place changed). */
-  | { kind: "open.action"; actionId: number };
+  /** Opens an action's card. */
+  | { kind: "action.open"; actionId: number }
+  /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
+  | { kind: "org.approve"; organizationId: number }
+  | { kind: "org.reject"; organizationId: number }
+  /** Opens the organizer's screen of an organization (after approval). */
+  | { kind: "org.open"; organizationId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
@@ -26,7 +31,7 @@ export type OutboxContent =
       template: string;
       /**
        * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
-       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
+       * `{ $date: iso }`, `{ $day: iso }` (weekday and date), `{ $time: iso }` (Asia/Almaty, src/i18n/format.ts; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
        * `{ $typed: text }` (text the recipient typed: erased from waiting messages when they withdraw consent).
        */
       params?: Record<string, unknown>;
@@ -116,6 +121,8 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
 export const at = {
   datetime: (date: Date) => ({ $datetime: date.toISOString() }),
   date: (date: Date) => ({ $date: date.toISOString() }),
+  /** The day for people who plan by weekday: "5 мамыр, сейсенбі", "сегодня, вторник". */
+  day: (date: Date) => ({ $day: date.toISOString() }),
   time: (date: Date) => ({ $time: date.toISOString() }),
 };
 

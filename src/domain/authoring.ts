@@ -418,7 +418,7 @@ export async function changeAction(
               address,
             },
             locale,
-            buttons: [[{ kind: "open.action", actionId }]],
+            buttons: [[{ kind: "action.open", actionId }]],
           },
         };
       });

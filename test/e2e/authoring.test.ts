@@ -319,7 +319,7 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     const ru = render(i18n, notices[1]!.payload as OutboxPayload, renderOutboxButton);
     expect(plain(String("text" in kk.params && kk.params.text))).toContain("Саябақты <тазалау> & көгалдандыру");
     expect(plain(String("text" in ru.params && ru.params.text))).toContain("Уборка парка");
-    expect(kk.params.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ callback_data: `a:o:${id}` });
+    expect(kk.params.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ callback_data: `a:o:${id}:m` });
 
     // Fewer places than joined is refused; more places take the waitlist in.
     await press(ownerKk, `oa:ef:${id}:cap`);

@@ -16,7 +16,7 @@ import { cleanText } from "../../../domain/text";
 import { isValidPoint } from "../../../domain/users";
 import { localMoment } from "../../../core/time";
 import type { Locale } from "../../../i18n";
-import { formatDateTime, formatHours } from "../../../i18n/format";
+import { formatDateTime, formatHours, formatWeekdayDate } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { hint, reject } from "../../conversations/wait";
@@ -125,8 +125,7 @@ export async function askStart(step: Step): Promise<Date> {
   const days = nextDays(now, 7);
   const kb = new InlineKeyboard();
   days.forEach((d, i) => {
-    const label = dayLabel(t, locale, d, i);
-    kb.text(label, cb("na", "day", dayKey(d)));
+    kb.text(dayLabel(locale, d, now), cb("na", "day", dayKey(d)));
     if (i % 2 === 1) kb.row();
   });
   await ctx.reply(t("authoring.ask_start"), { reply_markup: kb });
@@ -144,7 +143,7 @@ export async function askStart(step: Step): Promise<Date> {
     times.text(`${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, cb("na", "tm", hhmm));
     if (i % 3 === 2) times.row();
   });
-  await answer.editMessageText(t("authoring.ask_time", { day: dayLabel(t, locale, day, -1) }), {
+  await answer.editMessageText(t("authoring.ask_time", { day: dayLabel(locale, day, now) }), {
     reply_markup: times,
   });
   const timeAnswer = await waitAnswer(step, "authoring.time_format");
@@ -170,21 +169,9 @@ export async function askStart(step: Step): Promise<Date> {
   return at;
 }
 
-function dayLabel(
-  t: InnerContext["t"],
-  locale: Locale,
-  d: { year: number; month: number; day: number },
-  index: number,
-): string {
-  const date = new Date(Date.UTC(d.year, d.month - 1, d.day, 12));
-  const dotted = `${String(d.day).padStart(2, "0")}.${String(d.month).padStart(2, "0")}`;
-  const weekday = new Intl.DateTimeFormat(locale === "kk" ? "kk-KZ" : "ru-RU", {
-    weekday: "short",
-    timeZone: "UTC",
-  }).format(date);
-  if (index === 0) return t("authoring.day_today", { date: dotted, ...plain });
-  if (index === 1) return t("authoring.day_tomorrow", { date: dotted, ...plain });
-  return `${weekday} ${dotted}`;
+/** A day button: kk `бүгін, сейсенбі`, `5 желтоқсан, бейсенбі`; ru `сегодня, вторник`, `четверг, 5 декабря`. */
+function dayLabel(locale: Locale, d: { year: number; month: number; day: number }, now: Date): string {
+  return formatWeekdayDate(localMoment(d.year, d.month, d.day, 12 * 60), locale, now);
 }
 
 export async function askEnd(step: Step, start: Date): Promise<Date> {

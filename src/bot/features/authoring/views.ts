@@ -5,8 +5,7 @@ import { CATEGORY_ICONS, isCategory } from "../../../domain/categories";
 import { pick } from "../../../domain/localized";
 import { clipChars } from "../../../domain/text";
 import type { Locale, Translate } from "../../../i18n";
-import { localDateKey } from "../../../core/time";
-import { formatDateTime, formatTime } from "../../../i18n/format";
+import { formatDateTime, formatDateTimeRange } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import { escapeHtml } from "../../html";
 
@@ -115,14 +114,7 @@ export function actionScreen(
   const lines = [
     `${icon(action.category)} <b>${escapeHtml(clipChars(title, 200))}</b>`,
     ...(organization ? [t("authoring.screen_organization", { name: clipChars(organization, 100) })] : []),
-    t("authoring.screen_when", {
-      start: formatDateTime(action.startsAt, locale),
-      // The end's day only when it differs from the start's.
-      end:
-        localDateKey(action.startsAt) === localDateKey(action.endsAt)
-          ? formatTime(action.endsAt, locale)
-          : formatDateTime(action.endsAt, locale),
-    }),
+    t("authoring.screen_when", { when: formatDateTimeRange(action.startsAt, action.endsAt, locale, now) }),
     ...(address ? [t("authoring.screen_where", { address: clipChars(address, 200) })] : []),
     ...(action.hasPin ? [] : [t("authoring.screen_no_pin")]),
     t("authoring.screen_languages", { languages }),

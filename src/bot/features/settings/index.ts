@@ -18,11 +18,13 @@ import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
 import { telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
+import { BOOK_NAME } from "../hours/name.conversation";
 import {
   locationRequestMarkup,
   settingsKeyboard,
   settingsRegionKeyboard,
   settingsText,
+  consentGiveKeyboard,
   withdrawConfirmKeyboard,
 } from "./views";
 
@@ -110,20 +112,33 @@ settingsFeature.on("message:location", async (ctx) => {
 });
 
 /** Pausing availability needs no consent: it only stops joining and action reminders. */
+settingsFeature.callbackQuery(cbPattern("s", "name"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await ctx.conversation.enter(BOOK_NAME);
+});
+
 settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   const paused = await setPaused(ctx.deps.db, ctx.from.id, !ctx.user?.pausedAt);
   await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
   await showSettings(ctx, "edit");
 });
 
+/** Consent is given only after reading what it means (the onboarding text), and withdrawn after a confirmation. */
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
+  await ctx.answerCallbackQuery();
+  if (!hasConsent(ctx.user)) {
+    return showScreen(ctx, ctx.t("onboarding.consent_text"), consentGiveKeyboard(ctx.t));
+  }
+  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "cg"), async (ctx) => {
   if (!hasConsent(ctx.user)) {
     await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
     await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_given") });
-    return showSettings(ctx, "edit");
-  }
-  await ctx.answerCallbackQuery();
-  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
+  } else await ctx.answerCallbackQuery();
+  await showSettings(ctx, "edit");
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {
