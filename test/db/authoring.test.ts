@@ -27,18 +27,27 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
   const volunteer = 7_400_000_002;
   let draft: ActionDraft;
 
+  async function person(id: number, language: "kk" | "ru" = "ru") {
+    await touchUser(database.db, id, false);
+    await completeOnboarding(database.db, id, {
+      language,
+      regionCode: "almaty",
+      interests: [],
+      consent: true,
+      profile: { firstName: "Ая" },
+    });
+  }
+
+  /** A new published action (its own conversation key), with some fields of the draft changed. */
+  async function published(key: number, change: Partial<ActionDraft> = {}): Promise<number> {
+    const result = await publishDraft(database.db, { ...draft, ...change }, organizer, new Date(key), NOW);
+    if (result.status !== "published") throw new Error("not published");
+    return result.id;
+  }
+
   beforeAll(async () => {
     database = await kind.open();
-    for (const id of [organizer, volunteer]) {
-      await touchUser(database.db, id, false);
-      await completeOnboarding(database.db, id, {
-        language: "ru",
-        regionCode: "almaty",
-        interests: [],
-        consent: true,
-        profile: { firstName: "Ая" },
-      });
-    }
+    for (const id of [organizer, volunteer]) await person(id);
     const [org] = await database.db
       .insert(organizations)
       .values({ status: "approved", nameRu: "Орг", ownerId: organizer })
@@ -83,9 +92,7 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
   });
 
   it("tells participants of a change once per change key, and keeps the duration when the start moves", async () => {
-    const { id } = (await publishDraft(database.db, draft, organizer, new Date(NOW.getTime() - 1), NOW)) as {
-      id: number;
-    };
+    const id = await published(NOW.getTime() - 1);
     await joinAction(database.db, id, volunteer, NOW);
     const startsAt = new Date(NOW.getTime() + 2 * DAY).toISOString();
     const first = await changeAction(database.db, id, { startsAt }, NOW, "k1");
@@ -108,13 +115,7 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
   });
 
   it("more places promote the waitlist in order, and the promoted are told", async () => {
-    const { id } = (await publishDraft(
-      database.db,
-      { ...draft, capacity: 1 },
-      organizer,
-      new Date(NOW.getTime() - 3),
-      NOW,
-    )) as { id: number };
+    const id = await published(NOW.getTime() - 3, { capacity: 1 });
     await joinAction(database.db, id, organizer, NOW);
     expect((await joinAction(database.db, id, volunteer, NOW)).status).toBe("waitlisted");
     expect(await changeAction(database.db, id, { capacity: 0 + 1 }, NOW)).toMatchObject({ promoted: 0 });
@@ -133,9 +134,7 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
   });
 
   it("cancels once, and copies next week once", async () => {
-    const { id } = (await publishDraft(database.db, draft, organizer, new Date(NOW.getTime() - 2), NOW)) as {
-      id: number;
-    };
+    const id = await published(NOW.getTime() - 2);
     await joinAction(database.db, id, volunteer, NOW);
     expect(await cancelAction(database.db, id, "Дождь", NOW)).toEqual({ status: "cancelled", notified: 1 });
     expect(await cancelAction(database.db, id, "Дождь", NOW)).toEqual({ status: "refused", reason: "cancelled" });
@@ -157,23 +156,8 @@ describe.each(testDatabases)("action authoring in the database on $name", (kind)
 
   it("a cancel racing with joins tells exactly those who got in (row lock; several connections on PostgreSQL)", async () => {
     const crowd = Array.from({ length: 12 }, (_, i) => 7_400_000_100 + i);
-    for (const id of crowd) {
-      await touchUser(database.db, id, false);
-      await completeOnboarding(database.db, id, {
-        language: id % 2 ? "kk" : "ru",
-        regionCode: "almaty",
-        interests: [],
-        consent: true,
-        profile: { firstName: "Ая" },
-      });
-    }
-    const { id } = (await publishDraft(
-      database.db,
-      { ...draft, capacity: 4 },
-      organizer,
-      new Date(NOW.getTime() - 4),
-      NOW,
-    )) as { id: number };
+    for (const id of crowd) await person(id, id % 2 ? "kk" : "ru");
+    const id = await published(NOW.getTime() - 4, { capacity: 4 });
     const joins = crowd.map((user) => joinAction(database.db, id, user, NOW));
     const results = await Promise.all([
       ...joins.slice(0, 6),
