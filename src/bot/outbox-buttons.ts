@@ -16,6 +16,8 @@ export const renderOutboxButton: ButtonRenderer = (button, t) => {
       return { text: t("reminders.btn_club_coming"), callback_data: cb("rem", "club", button.meetingId, button.date) };
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
+    case "attendance.open":
+      return { text: t("attendance.btn_open"), callback_data: cb("ck", "att", button.actionId) };
     default:
       return unknownButton(button);
   }

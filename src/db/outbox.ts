@@ -15,7 +15,9 @@ export type OutboxButton =
   /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
-  | { kind: "open.hours" };
+  | { kind: "open.hours" }
+  /** Opens an action's attendance list (for its organizers). */
+  | { kind: "attendance.open"; actionId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =

@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { hoursSummary } from "../../../domain/hours";
+import { hoursSummary, pendingOutsideTheBot } from "../../../domain/hours";
 import { isBookPeriod } from "../../../domain/volunteer-book";
 import { requireConsent } from "../../consent";
 import { requireProfile } from "../../profile";
@@ -15,7 +15,11 @@ export { verifyDeepLink } from "./book";
 export { HOURS_LOG, hoursConversations } from "./log.conversation";
 
 async function hoursScreen(ctx: BotContext) {
-  return hoursView(ctx.t, ctx.locale, await hoursSummary(ctx.deps.db, ctx.from!.id));
+  const [summary, outside] = await Promise.all([
+    hoursSummary(ctx.deps.db, ctx.from!.id),
+    pendingOutsideTheBot(ctx.deps.db, ctx.from!.id),
+  ]);
+  return hoursView(ctx.t, ctx.locale, summary, outside);
 }
 
 /** Hours belong to a profile: strangers are sent to /start first. */
