@@ -139,6 +139,12 @@ export async function fillPersonalData(
     now,
   );
   await decideHours(db, entry.id, coordinator, "confirmed", now);
+  const rejected = await reportHours(
+    db,
+    { userId: id, organizationName: `${marker} Elsewhere`, date: localDay(now), hours: 1 },
+    now,
+  );
+  await decideHours(db, rejected.id, coordinator, "rejected", now, `${marker} reason`);
 
   const [marathon] = await db
     .insert(marathons)
