@@ -65,23 +65,12 @@ export async function countPendingClaims(db: Executor, organizationIds: readonly
   return row?.n ?? 0;
 }
 
-/** The claim when it is pending in one of the organizations' queues (never trust an id from a button). */
-export async function queuedClaim(db: Executor, organizationIds: readonly number[], entryId: number) {
-  if (!Number.isSafeInteger(entryId) || entryId <= 0 || entryId > 2_147_483_647) return undefined;
-  const [row] = await db
-    .select({ id: hourEntries.id, userId: hourEntries.userId })
-    .from(hourEntries)
-    .innerJoin(actions, eq(actions.id, hourEntries.actionId))
-    .where(and(eq(hourEntries.id, entryId), queued(organizationIds)));
-  return row;
-}
-
-/** A claim of one of the organizations whatever its status (to say "already decided" on a second press). */
+/** A self-report on one of the organizations' actions, whatever its status (never trust an id from a button). */
 export async function claimOfOrganizations(db: Executor, organizationIds: readonly number[], entryId: number) {
   if (!Number.isSafeInteger(entryId) || entryId <= 0 || entryId > 2_147_483_647 || organizationIds.length === 0)
     return undefined;
   const [row] = await db
-    .select({ id: hourEntries.id, status: hourEntries.status })
+    .select({ id: hourEntries.id, userId: hourEntries.userId, status: hourEntries.status })
     .from(hourEntries)
     .innerJoin(actions, eq(actions.id, hourEntries.actionId))
     .where(
@@ -92,6 +81,12 @@ export async function claimOfOrganizations(db: Executor, organizationIds: readon
       ),
     );
   return row;
+}
+
+/** The claim when it is pending in one of the organizations' queues. */
+export async function queuedClaim(db: Executor, organizationIds: readonly number[], entryId: number) {
+  const claim = await claimOfOrganizations(db, organizationIds, entryId);
+  return claim?.status === "pending" ? claim : undefined;
 }
 
 /**

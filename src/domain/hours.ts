@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lte, ne, type SQL, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import {
   type Action,
@@ -224,19 +224,25 @@ export interface HoursReport {
   idempotencyKey?: string;
 }
 
-/** Hours already logged (pending or confirmed) by the user on a day. */
-async function loggedOn(db: Executor, userId: number, day: string): Promise<number> {
+/** The sum of the hours of the entries that match. */
+async function sumOfHours(db: Executor, where: SQL | undefined): Promise<number> {
   const [row] = await db
     .select({ total: sql<number>`coalesce(sum(${hourEntries.hours}), 0)`.mapWith(Number) })
     .from(hourEntries)
-    .where(
-      and(
-        eq(hourEntries.userId, userId),
-        eq(hourEntries.activityDate, day),
-        inArray(hourEntries.status, ["pending", "confirmed"]),
-      ),
-    );
+    .where(where);
   return row?.total ?? 0;
+}
+
+/** Hours already logged (pending or confirmed) by the user on a day. */
+function loggedOn(db: Executor, userId: number, day: string): Promise<number> {
+  return sumOfHours(
+    db,
+    and(
+      eq(hourEntries.userId, userId),
+      eq(hourEntries.activityDate, day),
+      inArray(hourEntries.status, ["pending", "confirmed"]),
+    ),
+  );
 }
 
 /** How many more hours the user may log on that day. */
@@ -503,19 +509,16 @@ export async function hoursSummary(db: Database, userId: number): Promise<HoursS
  * Pending self-reported hours that name a free-form organization (no action of the bot): no organizer's queue holds
  * them, so they stay pending; the hours screen says so.
  */
-export async function pendingOutsideTheBot(db: Executor, userId: number): Promise<number> {
-  const [row] = await db
-    .select({ total: sql<number>`coalesce(sum(${hourEntries.hours}), 0)`.mapWith(Number) })
-    .from(hourEntries)
-    .where(
-      and(
-        eq(hourEntries.userId, userId),
-        eq(hourEntries.status, "pending"),
-        eq(hourEntries.source, "self"),
-        isNull(hourEntries.actionId),
-      ),
-    );
-  return row?.total ?? 0;
+export function pendingOutsideTheBot(db: Executor, userId: number): Promise<number> {
+  return sumOfHours(
+    db,
+    and(
+      eq(hourEntries.userId, userId),
+      eq(hourEntries.status, "pending"),
+      eq(hourEntries.source, "self"),
+      isNull(hourEntries.actionId),
+    ),
+  );
 }
 
 // ----- confirmed entries (the volunteer book) ---------------------------------------------------------------------
