@@ -195,7 +195,7 @@ export async function toggleAttendance(
 
 export type ConfirmAttendanceResult =
   | { status: "confirmed"; credited: number; alreadyCredited: number; noShows: number }
-  | { status: "refused"; reason: "cancelled" | "not_started" | "without_hours" };
+  | { status: "refused"; reason: "cancelled" | "not_started" | "without_hours" | "not_allowed" };
 
 /**
  * Credits the action's hours to every attendee not credited yet (each once: hour_entries_attendance_once), keeps the
@@ -215,6 +215,24 @@ export async function confirmAttendance(
   const list = await attendanceList(db, actionId);
   let credited = 0;
   let alreadyCredited = 0;
+  for (const person of list) {
+    if (person.attendance !== "attended") continue;
+    if (person.credited) {
+      alreadyCredited++;
+      continue;
+    }
+    try {
+      const result = await creditAttendance(db, { actionId, userId: person.userId, organizerId, notify: true }, now);
+      if (result.created) credited++;
+      else alreadyCredited++;
+    } catch (error) {
+      if (!(error instanceof HoursError)) throw error;
+      // The domain's own check (the bot checks first): nothing has changed.
+      if (error.code === "not_allowed") return { status: "refused", reason: "not_allowed" };
+      // The person left meanwhile: nothing to credit.
+      if (error.code !== "not_participant") throw error;
+    }
+  }
   const noShows = list.filter((a) => a.attendance === "no_show").map((a) => a.userId);
   if (noShows.length > 0)
     await db
@@ -227,22 +245,6 @@ export async function confirmAttendance(
           isNull(participations.attendance),
         ),
       );
-  for (const person of list) {
-    if (person.attendance !== "attended") continue;
-    if (person.credited) {
-      alreadyCredited++;
-      continue;
-    }
-    try {
-      const result = await creditAttendance(db, { actionId, userId: person.userId, organizerId, notify: true }, now);
-      if (result.created) credited++;
-      else alreadyCredited++;
-    } catch (error) {
-      // The person left meanwhile: nothing to credit.
-      if (error instanceof HoursError && error.code === "not_participant") continue;
-      throw error;
-    }
-  }
   return { status: "confirmed", credited, alreadyCredited, noShows: noShows.length };
 }
 

@@ -251,6 +251,9 @@ describe.each(testDatabases)("check-in, attendance, claimed hours and participan
         const other = await checkinTokenOf(database.db, id);
         await say(p.present, `/start c_${other}`);
         expect(last(p.present).text).toContain(expected);
+        // The same through the button a newcomer gets after onboarding
+        await press(p.present, `ck:in:${other}`);
+        expect(last(p.present).text).toContain(expected);
         const [unchanged] = await database.db
           .select()
           .from(participations)

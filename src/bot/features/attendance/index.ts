@@ -196,12 +196,14 @@ onboarded.callbackQuery(cbPattern("ck", "ok", 1), async (ctx) => {
   if (!action) return;
   const result = await confirmAttendance(ctx.deps.db, action.id, ctx.from!.id);
   if (result.status === "refused") {
-    const key =
-      result.reason === "not_started"
-        ? "attendance.confirm_not_started"
-        : result.reason === "without_hours"
-          ? "attendance.confirm_without_hours"
-          : "attendance.action_cancelled";
+    const key = (
+      {
+        not_started: "attendance.confirm_not_started",
+        without_hours: "attendance.confirm_without_hours",
+        cancelled: "attendance.action_cancelled",
+        not_allowed: "attendance.not_allowed",
+      } as const
+    )[result.reason];
     return void (await ctx.answerCallbackQuery({ text: ctx.t(key), show_alert: true }));
   }
   await ctx.answerCallbackQuery();
