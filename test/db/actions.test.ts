@@ -105,10 +105,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
 
   beforeAll(async () => {
     database = await kind.open();
-    const [org] = await database.db
-      .insert(organizations)
-      .values({ status: "approved", nameRu: "Жасыл Ел & <Co>" })
-      .returning();
+    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: "Жасыл Ел & <Co>" }).returning();
     orgId = org!.id;
     await add("near", { km: 0.5 });
     await add("mid", { km: 3, category: "animals", participantsCount: 10 });

@@ -70,10 +70,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   const { last, say, press, toast } = chatWith(() => h);
 
   beforeAll(async () => {
-    const [org] = await database.db
-      .insert(organizations)
-      .values({ status: "approved", nameRu: TRICKY_ORG })
-      .returning();
+    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: TRICKY_ORG }).returning();
     orgId = org!.id;
   });
 
