@@ -4,6 +4,7 @@ import type { Database, Executor } from "../db/client";
 import { enqueue } from "../db/outbox";
 import { type Action, actions, hourEntries, organizations, participations, users } from "../db/schema";
 import type { Locale } from "../i18n";
+import { actionChanged } from "./action-events";
 import { creditAttendance, HoursError } from "./hours";
 import { pick, pickSql } from "./localized";
 
@@ -83,6 +84,7 @@ export async function checkIn(db: Database, token: string, userId: number, now =
       .update(actions)
       .set({ participantsCount: sql`${actions.participantsCount} + 1`, updatedAt: now })
       .where(eq(actions.id, action.id));
+    await actionChanged(tx, action.id, now); // one spot fewer on the channel posts
     return { status: "checked_in", action, walkIn: true };
   });
 }

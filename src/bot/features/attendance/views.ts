@@ -84,7 +84,9 @@ export function attendanceView(
   }
   pager(kb, page, list.length, ATTENDANCE_PAGE, (p) => cb("ck", "ap", action.id, p));
   if (list.length > 0) kb.text(t("attendance.btn_confirm"), cb("ck", "ok", action.id)).row();
-  kb.text(t("attendance.btn_csv"), cb("ck", "csv", action.id));
+  kb.text(t("attendance.btn_csv"), cb("ck", "csv", action.id)).row();
+  // Back to the organizer's action screen (src/bot/features/ of the actions authoring).
+  kb.text(t("common.back"), cb("oa", "o", action.id));
   return { text, keyboard: kb };
 }
 
