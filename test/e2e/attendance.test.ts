@@ -277,6 +277,31 @@ describe.each(testDatabases)("check-in, attendance, claimed hours and participan
       expect(last(p.late).text).toContain(text.full);
       const rows = await database.db.select().from(participations).where(eq(participations.actionId, f.walkIns));
       expect(rows.map((r) => [r.userId, r.status, r.checkedInAt !== null])).toEqual([[p.walker, "joined", true]]);
+
+      // A brand-new user scans a code of an action without a capacity: onboarding first, then a button checks in
+      const open = await action({
+        organizationId: f.org,
+        startsAt: new Date(Date.now() - 5 * 60_000),
+        walkIns: true,
+        capacity: null,
+      });
+      const openToken = await checkinTokenOf(database.db, open);
+      const newcomer = base[lang] + 40;
+      emulator.addUser({ id: newcomer, first_name: "Жаңа <қонақ>", language_code: lang });
+      await say(newcomer, `/start c_${openToken}`);
+      await press(newcomer, "ob:r:almaty");
+      await press(newcomer, "ob:idone");
+      await press(newcomer, "ob:consent:yes");
+      await h.send(() => emulator.sendLocation(newcomer, 43.25, 76.95));
+      expect(buttonData(last(newcomer))[0]).toBe(`ck:in:${openToken}`);
+      await press(newcomer, `ck:in:${openToken}`);
+      expect(last(newcomer).text).toContain(text.walkIn);
+      const [joined] = await database.db
+        .select()
+        .from(participations)
+        .where(and(eq(participations.actionId, open), eq(participations.userId, newcomer)));
+      expect(joined).toMatchObject({ status: "joined" });
+      expect(joined!.checkedInAt).not.toBeNull();
     });
 
     it(`confirms attendance with toggles, credits once and tells each volunteer (${lang})`, async () => {
