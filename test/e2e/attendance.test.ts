@@ -5,6 +5,9 @@ import { actions, hourEntries, organizationMembers, organizations, outbox, parti
 import { askToConfirmAttendance, checkinTokenOf } from "../../src/domain/attendance";
 import { localDay, reportHours } from "../../src/domain/hours";
 import { renderOutboxButton } from "../../src/bot/outbox-buttons";
+import type { OutboxPayload } from "../../src/db/outbox";
+import { render } from "../../src/delivery/render";
+import { createI18n } from "../../src/i18n";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import { buttonData, chatWith, localized, plain } from "../support/chat";
@@ -14,6 +17,7 @@ import { type Harness, useBot } from "../support/harness";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const TRICKY = '<b>Ayan & "Co"</b>';
+const i18n = createI18n();
 
 type Lang = "kk" | "ru";
 
@@ -319,9 +323,15 @@ describe.each(testDatabases)("check-in, attendance, claimed hours and participan
         locale: lang,
         buttons: [[{ kind: "attendance.open", actionId: f.ended }]],
       });
-      expect(
-        renderOutboxButton({ kind: "attendance.open", actionId: f.ended }, ((key: string) => key) as never),
-      ).toEqual({ text: "attendance.btn_open", callback_data: `ck:att:${f.ended}` });
+      const asking = render(await i18n, ask!.payload as OutboxPayload, renderOutboxButton);
+      expect(asking.params).toMatchObject({
+        text: expect.stringContaining(lang === "kk" ? "Саябақты &lt;тазалау&gt;" : "Уборка &lt;парка&gt;"),
+        reply_markup: {
+          inline_keyboard: [
+            [{ text: await localized(lang, "attendance.btn_open"), callback_data: `ck:att:${f.ended}` }],
+          ],
+        },
+      });
       expect(
         await database.db
           .select()
@@ -374,6 +384,10 @@ describe.each(testDatabases)("check-in, attendance, claimed hours and participan
       const mine = notices.filter((n) => n.chatId === p.present);
       expect(mine).toHaveLength(1);
       expect(mine[0]!.payload).toMatchObject({ template: "hours.notify_attended", locale: lang });
+      const told = render(await i18n, mine[0]!.payload as OutboxPayload, renderOutboxButton);
+      expect(plain((told.params as { text: string }).text)).toContain(
+        lang === "kk" ? "Саябақты <тазалау> & көгалдандыру" : "Уборка <парка> & озеленение",
+      );
 
       // Confirming again credits nobody twice; a credited person cannot be switched off
       await press(p.organizer, `ck:ok:${f.running}`);
@@ -493,6 +507,12 @@ describe.each(testDatabases)("check-in, attendance, claimed hours and participan
         template: "hours.notify_rejected_reason",
         params: { reason: "Сізді <b>көрмедік</b> & тізімде жоқсыз" },
       });
+      const reasonText = (
+        render(await i18n, notice!.payload as OutboxPayload, renderOutboxButton).params as {
+          text: string;
+        }
+      ).text;
+      expect(reasonText).toContain("Сізді &lt;b&gt;көрмедік&lt;/b&gt; &amp; тізімде жоқсыз");
 
       // Confirm all, with a confirmation step
       const fourth = await claim(p.claimer2, 1); // rejected before: may claim again
