@@ -43,9 +43,9 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
 
   "hour_entries.organization_name": personal("free-form text typed by the person"),
   "hour_entries.note": personal("free-form text typed by the person"),
-  "hour_entries.reject_reason": personal("an organizer's words about the person's claimed hours"),
   "hour_entries.source": account("attendance or self-report; rows go with the account (totals stay anonymous)"),
   "hour_entries.category": account("a category code; rows go with the account (totals stay anonymous)"),
+  "hour_entries.reject_reason": account("an organizer's reason for rejecting a claim; rows go with the account"),
   "hour_entries.status": account("pending / confirmed / rejected; rows go with the account"),
   "hour_entries.idempotency_key": account(
     "a random id of the conversation step that wrote the row; rows go with the account",

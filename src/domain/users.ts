@@ -222,10 +222,7 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
     .update(browseStates)
     .set({ latitude: null, longitude: null, originAt: null })
     .where(eq(browseStates.userId, id));
-  await tx
-    .update(hourEntries)
-    .set({ note: null, organizationName: null, rejectReason: null })
-    .where(eq(hourEntries.userId, id));
+  await tx.update(hourEntries).set({ note: null, organizationName: null }).where(eq(hourEntries.userId, id));
   await tx.update(marathonDeeds).set({ text: null, photoFileId: null }).where(eq(marathonDeeds.userId, id));
   await tx.update(organizations).set({ phone: null }).where(eq(organizations.ownerId, id));
   await revokeVolunteerBooks(tx, id, now);

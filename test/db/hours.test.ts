@@ -75,7 +75,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
   }
 
   async function action(values: {
-    titleRu: string;
+    title: string;
     startsAt: Date;
     hours: number;
     category?: string;
@@ -119,17 +119,17 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
       .returning();
     orgId = org!.id;
     pastAction = await action({
-      titleRu: "Субботник в парке",
+      title: "Субботник в парке",
       startsAt: new Date(NOW.getTime() - 3 * 24 * HOUR),
       hours: 3,
     });
     otherPastAction = await action({
-      titleRu: "Помощь приюту",
+      title: "Помощь приюту",
       startsAt: new Date(NOW.getTime() - 10 * 24 * HOUR),
       hours: 2,
       category: "animals",
     });
-    futureAction = await action({ titleRu: "Марафон", startsAt: new Date(NOW.getTime() + 2 * 24 * HOUR), hours: 4 });
+    futureAction = await action({ title: "Марафон", startsAt: new Date(NOW.getTime() + 2 * 24 * HOUR), hours: 4 });
     await join(pastAction, volunteer);
     await join(otherPastAction, volunteer);
     await join(futureAction, volunteer);
@@ -281,18 +281,18 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
 
   it("lets the action's organizer or a coordinator decide, and tells the volunteer", async () => {
     const actionId = await action({
-      titleRu: "Уборка <берега> & пляжа",
+      title: "Уборка <берега> & пляжа",
       startsAt: new Date(NOW.getTime() - 24 * HOUR),
       hours: 2,
       createdBy: organizer,
     });
     await join(actionId, volunteer);
-    const [actionOffered] = await pastJoinedActions(database.db, volunteer, NOW);
+    const [actionOffered] = await pastJoinedActions(database.db, volunteer, "ru", NOW);
     expect(actionOffered).toMatchObject({ id: actionId, title: "Уборка <берега> & пляжа" });
     expect(typeof actionOffered!.startsAt).toBe("string");
 
     const entry = await reportHours(database.db, { userId: volunteer, actionId, date: "2026-03-14", hours: 2.5 }, NOW);
-    expect((await pastJoinedActions(database.db, volunteer, NOW)).map((a) => a.id)).not.toContain(actionId);
+    expect((await pastJoinedActions(database.db, volunteer, "ru", NOW)).map((a) => a.id)).not.toContain(actionId);
     expect(await refusal(decideHours(database.db, entry.id, volunteer, "confirmed"))).toMatchObject({
       code: "not_allowed",
     });
@@ -469,7 +469,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
 
   it("renders the book as a PDF with an embedded font quickly", async () => {
     const content = {
-      titleRu: "Ерікті кітапшасы",
+      title: "Ерікті кітапшасы",
       author: "Әлия",
       facts: [["Иесі", '<b>Ayan & "Co"</b> — әғқңөұүһі']] as Array<[string, string]>,
       columns: ["Күні", "Ұйым / акция", "Бағыт", "Сағат"] as [string, string, string, string],

@@ -128,10 +128,10 @@ describe.each(testDatabases)(
       expect(book!.revokedAt).toBeInstanceOf(Date);
       // The records stay, without text: hours count, deeds count.
       const data = await exportPersonalData(database.db, id);
-      expect(data!.hours.map((h) => [h.status, h.note, h.organization, h.rejectReason])).toEqual([
-        ["confirmed", null, null, null],
-        ["confirmed", null, null, null],
-        ["rejected", null, null, null],
+      expect(data!.hours.map((h) => [h.status, h.note, h.organization])).toEqual([
+        ["confirmed", null, null],
+        ["confirmed", null, null],
+        ["rejected", null, null],
       ]);
       expect(data!.marathonDeeds).toMatchObject([{ text: null, photoFileId: null, hours: 1 }]);
       expect(data!.conversation.inProgress).toBe(false);

@@ -70,7 +70,10 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   const { last, say, press, toast } = chatWith(() => h);
 
   beforeAll(async () => {
-    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: TRICKY_ORG }).returning();
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ status: "approved", nameRu: TRICKY_ORG })
+      .returning();
     orgId = org!.id;
   });
 
@@ -134,7 +137,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       // The card: a venue pin, then the card with its buttons.
       await press(me, `a:o:${id}:n`);
       const venue = emulator.calls.filter((c) => c.method === "sendVenue" && Number(c.params.chat_id) === me).at(-1)!;
-      expect(venue.params).toMatchObject({ titleRu: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
+      expect(venue.params).toMatchObject({ title: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
       const card = last(me);
       expect(plain(card.text)).toContain(TRICKY_ORG);
       expect(plain(card.text)).toContain(t.organizer);
@@ -194,7 +197,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(notices).toHaveLength(1);
       expect(notices[0]!.payload).toEqual({
         template: "actions.promoted_notice",
-        params: { titleRu: TRICKY_TITLE },
+        params: { title: TRICKY_TITLE },
         locale: TEXTS[other].promotedLocale,
       });
       await press(me, "m:mine");

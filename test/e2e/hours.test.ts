@@ -108,7 +108,7 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
       .insert(actions)
       .values({
         organizationId: orgId,
-        title,
+        titleRu: title,
         category,
         regionCode: "almaty",
         latitude: 43.25,

@@ -4,6 +4,7 @@ import {
   actions,
   browseStates,
   conversationStates,
+  hourEntries,
   marathons,
   organizations,
   organizationMembers,
@@ -139,12 +140,22 @@ export async function fillPersonalData(
     now,
   );
   await decideHours(db, entry.id, coordinator, "confirmed", now);
-  const rejected = await reportHours(
+  const refused = await reportHours(
     db,
-    { userId: id, organizationName: `${marker} Elsewhere`, date: localDay(now), hours: 1 },
+    {
+      userId: id,
+      organizationName: `${marker} Other org`,
+      date: localDay(now),
+      hours: 1,
+      idempotencyKey: `${marker}-refused-step`,
+    },
     now,
   );
-  await decideHours(db, rejected.id, coordinator, "rejected", now, `${marker} reason`);
+  await decideHours(db, refused.id, coordinator, "rejected", now);
+  await db
+    .update(hourEntries)
+    .set({ rejectReason: `no such activity on that day (${marker})` })
+    .where(eq(hourEntries.id, refused.id));
 
   const [marathon] = await db
     .insert(marathons)
