@@ -143,7 +143,7 @@ export function participantsCsv(t: Translate, locale: Locale, rows: readonly Par
     ],
     ...rows.map((r) => [
       r.name,
-      r.username ? `@${r.username}` : "",
+      r.username ?? "", // without "@": a leading @ would be quoted against formula injection
       t(r.status === "joined" ? "attendance.status_joined" : "attendance.status_waitlisted"),
       r.checkedInAt ? formatDateTime(r.checkedInAt, locale) : "",
       decimalComma(r.hours),
