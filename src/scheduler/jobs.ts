@@ -146,9 +146,11 @@ export const clubMeetingReminders: JobRun = (db, now) =>
  * moment it is written; a participant without counted deeds gets the text without a rank.
  */
 export const marathonDigest: JobRun = (db, now) => {
+  // The deeds of the marathons that get a digest now (none before Monday 10:00), up to this moment.
   const upToNow = sql`d.created_at <= ${ts(now)}
     and d.marathon_id in (select m.id from marathons m cross join bounds b
-      where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days')`;
+      where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days'
+        and ${ts(now)} >= b.week_start + interval '10 hours')`;
   return insertedCount(
     db,
     sql`
