@@ -10,6 +10,7 @@ import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
 import { authoringConversations, authoringFeature } from "./features/authoring";
+import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
@@ -92,7 +93,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
@@ -100,6 +101,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     applySpec,
     rejectSpec,
     ...authoringConversations,
+    ...attendanceConversations,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -127,6 +129,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(hoursFeature);
   personal.use(organizerFeature);
   personal.use(authoringFeature);
+  personal.use(attendanceFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

@@ -7,6 +7,7 @@ import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { forgetExpiredConversations } from "../domain/conversation-state";
+import { askToConfirmAttendance } from "../domain/attendance";
 import {
   actionReminders,
   clubMeetingReminders,
@@ -56,6 +57,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
+    { name: "attendance-ask", cron: "*/5 * * * *", run: askToConfirmAttendance },
   ];
 }
 
