@@ -290,6 +290,10 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     expect(buttonData(last(ownerKk))).toEqual(
       expect.arrayContaining([`ck:qr:${id}`, `ck:att:${id}`, `ck:csv:${id}`, `bc:a:${id}`, `oa:d:${id}`]),
     );
+    // The check-in QR button of this screen reaches the attendance feature (not a stale button).
+    const stale = await localized("kk", "common.stale_button");
+    expect(toast(await press(ownerKk, `ck:qr:${id}`))).not.toBe(stale);
+    await press(ownerKk, `oa:o:${id}`);
     await press(ownerKk, `oa:e:${id}`);
     await press(ownerKk, `oa:ef:${id}:st`);
     await say(ownerKk, "01.01.2020 10:00");
