@@ -147,6 +147,9 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     expect(plain(preview.text)).toContain("Саябақты <тазалау> & көгалдандыру");
     expect(plain(preview.text)).toContain("Абай даңғылы, 10");
     expect(buttonData(preview)).toEqual(["na:pub", "na:edit", "na:disc", "na:pl:ru"]);
+    // Before the card, the venue pin, as a volunteer gets it.
+    const venue = emulator.calls.filter((c) => c.method === "sendVenue" && Number(c.params.chat_id) === me).at(-1);
+    expect(venue?.params).toMatchObject({ title: "Саябақты <тазалау> & көгалдандыру", address: "Абай даңғылы, 10" });
     await press(me, "na:pl:ru");
     expect(plain(last(me).text)).toContain("Уборка парка");
     expect(plain(last(me).text)).toContain("Зелёная страна");

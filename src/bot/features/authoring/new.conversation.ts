@@ -14,6 +14,7 @@ import {
   regionCenter,
 } from "../../../domain/authoring";
 import { pick } from "../../../domain/localized";
+import { clipChars } from "../../../domain/text";
 import type { Locale } from "../../../i18n";
 import { cb } from "../../callback-data";
 import type { BotContext, BotConversation, InnerContext } from "../../context";
@@ -220,7 +221,16 @@ async function newAction(conversation: BotConversation, ctx: InnerContext): Prom
     return `${t("authoring.preview_header", { language: inLanguage(ctx, l) })}\n\n${view.text}`;
   };
   const hasOther = () => Boolean(draft.titleKk && draft.titleRu);
-  await ctx.reply(previewText(shownIn), { reply_markup: previewKeyboard(t, shownIn, hasOther()) });
+  // As a volunteer opens a card: the venue pin (when there is one), then the card with the buttons.
+  const sendPreview = async () => {
+    const address = pick(draft.addressKk, draft.addressRu, shownIn);
+    const title = clipChars(pick(draft.titleKk, draft.titleRu, shownIn), 100);
+    if (draft.hasPin && address)
+      await ctx.replyWithVenue(draft.latitude, draft.longitude, title, clipChars(address, 200));
+    else if (draft.hasPin) await ctx.replyWithLocation(draft.latitude, draft.longitude);
+    await ctx.reply(previewText(shownIn), { reply_markup: previewKeyboard(t, shownIn, hasOther()) });
+  };
+  await sendPreview();
   for (;;) {
     const answer = await conversation
       .waitFor(["callback_query:data", "message:text"], { otherwise: hint("authoring.use_buttons") })
@@ -261,7 +271,7 @@ async function newAction(conversation: BotConversation, ctx: InnerContext): Prom
       await pick_.editMessageReplyMarkup();
       step.now = new Date(await conversation.now());
       await editDraftField(step, draft, field, first, center, marathons);
-      await ctx.reply(previewText(shownIn), { reply_markup: previewKeyboard(t, shownIn, hasOther()) });
+      await sendPreview();
       continue;
     }
     if (data !== cb("na", "pub"))
@@ -285,7 +295,7 @@ async function newAction(conversation: BotConversation, ctx: InnerContext): Prom
       await ctx.reply(t(past ? "authoring.publish_past" : "authoring.refused_no_title"));
       step.now = new Date(await conversation.now());
       await editDraftField(step, draft, past ? "st" : first === "kk" ? "tk" : "tr", first, center, marathons);
-      await ctx.reply(previewText(shownIn), { reply_markup: previewKeyboard(t, shownIn, hasOther()) });
+      await sendPreview();
       continue;
     }
     await answer.editMessageReplyMarkup();
