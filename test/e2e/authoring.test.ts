@@ -412,4 +412,15 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       .where(and(eq(participations.actionId, id), eq(participations.status, "joined")));
     expect(stillJoined).toHaveLength(3);
   });
+
+  it("a member of several organizations picks one first, only among their own", async () => {
+    await database.db.insert(organizationMembers).values({ organizationId: orgB, userId: memberRu, role: "organizer" });
+    await say(memberRu, "/newaction");
+    await expectSays(memberRu, "ru", "authoring.ask_organization");
+    expect(buttonData(last(memberRu))).toEqual([`na:org:${orgA}`, `na:org:${orgB}`]);
+    expect(toast(await press(memberRu, "na:org:999999"))).toBe(await localized("ru", "common.stale_button"));
+    await press(memberRu, `na:org:${orgB}`);
+    await expectSays(memberRu, "ru", "authoring.ask_language");
+    await say(memberRu, "/cancel");
+  });
 });
