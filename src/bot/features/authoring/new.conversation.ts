@@ -255,20 +255,24 @@ async function newAction(conversation: BotConversation, ctx: InnerContext): Prom
         t("authoring.which_field"),
         fieldsKeyboard(t, fields, (f) => cb("na", "f", f)).text(t("common.back"), cb("na", "back")),
       );
-      const pick_ = await conversation
+      const chosen = await conversation
         .waitFor(["callback_query:data", "message:text"], { otherwise: hint("authoring.use_buttons") })
         .andFrom(userId);
-      const pickedData = pick_.callbackQuery?.data;
+      const pickedData = chosen.callbackQuery?.data;
       const field = fields.find((f) => pickedData === cb("na", "f", f));
       if (pickedData === cb("na", "back")) {
-        await pick_.answerCallbackQuery();
-        await showStep(pick_, previewText(shownIn), previewKeyboard(t, shownIn, hasOther()));
+        await chosen.answerCallbackQuery();
+        await showStep(chosen, previewText(shownIn), previewKeyboard(t, shownIn, hasOther()));
         continue;
       }
       if (!field)
-        return reject(conversation, pick_, pick_.callbackQuery ? t("common.stale_button") : t("authoring.use_buttons"));
-      await pick_.answerCallbackQuery();
-      await pick_.editMessageReplyMarkup();
+        return reject(
+          conversation,
+          chosen,
+          chosen.callbackQuery ? t("common.stale_button") : t("authoring.use_buttons"),
+        );
+      await chosen.answerCallbackQuery();
+      await chosen.editMessageReplyMarkup();
       step.now = new Date(await conversation.now());
       await editDraftField(step, draft, field, first, center, marathons);
       await sendPreview();
