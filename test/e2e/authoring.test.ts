@@ -286,6 +286,7 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
     await say(ownerKk, "/menu");
     await press(ownerKk, "oa:list");
     expect(buttonData(last(ownerKk))).toContain(`oa:o:${id}`);
+    expect(buttonData(last(ownerKk))).toContain(`org:h:${orgA}`);
     await press(ownerKk, `oa:o:${id}`);
     const screen = plain(last(ownerKk).text);
     expect(screen).toContain(plain(await localized("kk", "authoring.screen_joined", { joined: 2, capacity: 2 })));

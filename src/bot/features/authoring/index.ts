@@ -10,7 +10,7 @@ import {
 } from "../../../domain/authoring";
 import { pick } from "../../../domain/localized";
 import { formatDateTime } from "../../../i18n/format";
-import { cbPattern, parseId } from "../../callback-data";
+import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
 import { CANCEL_ACTION, EDIT_ACTION, manageConversations } from "./manage.conversation";
@@ -67,7 +67,9 @@ async function showList(ctx: BotContext, which: "upcoming" | "past", page: numbe
     new Date(),
   );
   if (ctx.callbackQuery) await ctx.answerCallbackQuery();
-  const view = listView(ctx.t, ctx.locale, which, page, rows, more, orgIds.length > 1);
+  // Back to the organizer's screen of the one organization, or to the choice among several.
+  const hub = orgIds.length === 1 ? cb("org", "h", orgIds[0]!) : cb("org", "pick");
+  const view = listView(ctx.t, ctx.locale, which, page, rows, more, orgIds.length > 1, hub);
   await showScreen(ctx, view.text, view.keyboard);
 }
 

@@ -55,6 +55,8 @@ export function listView(
   rows: readonly OrganizerActionRow[],
   more: boolean,
   manyOrganizations: boolean,
+  /** The callback data of the organizer's screen to go back to (/org). */
+  hub: string,
 ): { text: string; keyboard: InlineKeyboard } {
   const kb = new InlineKeyboard();
   const items = rows.map((row, i) => {
@@ -80,7 +82,9 @@ export function listView(
       t(which === "upcoming" ? "authoring.btn_past" : "authoring.btn_upcoming"),
       cb("oa", "lp", which === "upcoming" ? "p" : "u", 0),
     )
-    .text(t("authoring.btn_new"), cb("oa", "new"));
+    .text(t("authoring.btn_new"), cb("oa", "new"))
+    .row()
+    .text(t("authoring.btn_to_hub"), hub);
   const title = t(which === "upcoming" ? "authoring.list_upcoming" : "authoring.list_past");
   const empty = t(which === "upcoming" ? "authoring.list_empty_upcoming" : "authoring.list_empty_past");
   return {
