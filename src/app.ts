@@ -61,10 +61,11 @@ async function startDelivery(
   deps: BotDeps,
   config: Config,
   token: string,
+  botUsername: string,
   options: Exclude<StartOptions["delivery"], false> = {},
 ): Promise<Delivery> {
   const dispatcher = startDispatcher(
-    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton },
+    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton, botUsername },
     { token, apiRoot: config.apiRoot, config: config.delivery, dispatcher: options.dispatcher },
   );
   const scheduler =
@@ -155,7 +156,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await bot.init();
     await registerCommands(bot.api, deps.i18n);
     if (options.delivery !== false) {
-      delivery = await startDelivery(deps, config, config.botToken, options.delivery);
+      delivery = await startDelivery(deps, config, config.botToken, bot.botInfo.username, options.delivery);
     }
   } catch (error) {
     await delivery?.stop();

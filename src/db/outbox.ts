@@ -15,7 +15,16 @@ export type OutboxButton =
   /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
-  | { kind: "open.hours" };
+  | { kind: "open.hours" }
+  /** Opens an action's card (`n`: a number for the label, in a list of several). */
+  | { kind: "action.open"; actionId: number; n?: number }
+  /** Joins an action (as the card's Join button). */
+  | { kind: "action.join"; actionId: number }
+  /**
+   * A URL button under a channel post: the bot's deep link into the action (`t.me/<bot>?start=a_<id>`); `both`: the
+   * label in both languages (a post shown in Kazakh and Russian).
+   */
+  | { kind: "action.join_url"; actionId: number; both?: boolean };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
@@ -52,7 +61,17 @@ export interface OutboxMessage {
    * deleted when that person withdraws consent or deletes the account.
    */
   aboutUserId?: number;
+  /**
+   * An action's post in a linked channel or group: once sent, its message id is kept in channel_posts; with `edit`,
+   * the row edits that post (editMessageText) instead of sending a new message.
+   */
+  post?: ChannelPostRef;
   content: OutboxContent;
+}
+
+export interface ChannelPostRef {
+  actionId: number;
+  edit?: boolean;
 }
 
 /**
@@ -70,12 +89,13 @@ export type OutboxPayload = (
   | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & {
       buttons?: Array<Array<OutboxButton | LegacyOutboxButton>>;
     })
-) & { expiresAt?: string };
+) & { expiresAt?: string; post?: ChannelPostRef };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-function kindOf(content: OutboxContent): "message" | "copy" | "document" {
+function kindOf(content: OutboxContent, post?: ChannelPostRef): "message" | "copy" | "document" | "edit" {
+  if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
   return "message";
@@ -91,10 +111,12 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
       .values(
         list.slice(i, i + INSERT_CHUNK).map((item) => ({
           chatId: item.chatId,
-          kind: kindOf(item.content),
-          payload: (item.expiresAt
-            ? { ...item.content, expiresAt: item.expiresAt.toISOString() }
-            : item.content) satisfies OutboxPayload,
+          kind: kindOf(item.content, item.post),
+          payload: {
+            ...item.content,
+            ...(item.expiresAt ? { expiresAt: item.expiresAt.toISOString() } : {}),
+            ...(item.post ? { post: item.post } : {}),
+          } satisfies OutboxPayload,
           priority: PRIORITY[item.priority ?? "normal"],
           notBefore: item.notBefore ?? new Date(),
           idempotencyKey: item.idempotencyKey,
