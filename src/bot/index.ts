@@ -13,6 +13,7 @@ import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hou
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
+import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
@@ -79,6 +80,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(sequentialize(conversationKey));
   // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
   app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
+  app.use(chatMembershipFeature(deps));
   app.chatType(["group", "supergroup"]).use(groupFeature(deps));
 
   // Everything personal happens in private chats only.
@@ -91,7 +93,12 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   );
   personal.use(membershipFeature);
   const deepLinks = [actionDeepLink, verifyDeepLink];
-  const specs = [onboardingConversation(deepLinks), ...marathonsConversations, ...hoursConversations];
+  const specs = [
+    onboardingConversation(deepLinks),
+    ...marathonsConversations,
+    ...hoursConversations,
+    channelLinkConversation,
+  ];
   personal.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
@@ -116,6 +123,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

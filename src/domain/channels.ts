@@ -103,3 +103,17 @@ export async function chatLost(db: Database, chatId: number, now = new Date()): 
     return true;
   });
 }
+
+/** The names of organizations (for buttons when an organizer belongs to several), in the reader's language. */
+export async function organizationNames(
+  db: Executor,
+  ids: number[],
+  locale: "kk" | "ru",
+): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: organizations.id, nameKk: organizations.nameKk, nameRu: organizations.nameRu })
+    .from(organizations)
+    .where(inArray(organizations.id, ids));
+  return new Map(rows.map((r) => [r.id, pick(r.nameKk, r.nameRu, locale)]));
+}

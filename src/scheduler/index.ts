@@ -9,6 +9,7 @@ import { forgetStaleSearchOrigins } from "../domain/actions";
 import { forgetExpiredConversations } from "../domain/conversation-state";
 import {
   actionReminders,
+  alertDigest,
   clubMeetingReminders,
   HOUSEKEEPING_SLICE,
   type JobRun,
@@ -48,6 +49,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     { name: "action-reminders", cron: "* * * * *", run: actionReminders },
     { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
     { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
+    { name: "alert-digest", cron: "0 19 * * *", run: alertDigest },
     {
       name: "outbox-housekeeping",
       cron: "30 3 * * *",
