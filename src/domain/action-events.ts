@@ -198,7 +198,8 @@ const localized = (kk: string, ru: string) =>
 
 /**
  * One set-based statement: every volunteer the action matches gets an action_alerts row. Matching: consented,
- * onboarded, not blocked or paused, alerts not off, not the organization muted, not the creator; interests include
+ * onboarded, not blocked or paused, alerts not off, not the organization muted, not its members (the creator
+ * among them); interests include
  * the category (no interests: every category); and near it: within their alert radius when they shared a location
  * and the action has a pin, else the same region. Volunteers on "at once" get the alert through the outbox in the
  * same statement (sent_at set), at most INSTANT_ALERTS_PER_DAY a local day; the rest wait for the evening digest.
@@ -226,7 +227,9 @@ export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): 
             <= u.alert_radius_km * 1000.0
           else u.region_code = a.region_code end
         and not exists (
-          select 1 from organization_mutes m where m.user_id = u.id and m.organization_id = a.organization_id)),
+          select 1 from organization_mutes m where m.user_id = u.id and m.organization_id = a.organization_id)
+        and not exists (
+          select 1 from organization_members om where om.user_id = u.id and om.organization_id = a.organization_id)),
     alerts as (
       insert into action_alerts (user_id, action_id, created_at, sent_at)
       select m.id, a.id, ${ts(now)}, case when m.instant then ${ts(now)} end from matched m cross join a

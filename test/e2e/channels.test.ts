@@ -148,10 +148,7 @@ describe.each(testDatabases)("channels and groups of an organization on $name", 
         capacity: 5,
         ...(language === "ru" ? { titleKk: null } : {}),
       });
-      const post = await waitCall(
-        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === ids.channel,
-        seq,
-      );
+      const post = await waitCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === ids.channel, seq);
       const posted = emulator.lastBotMessage(ids.channel)!;
       const text = plain(posted.text);
       if (language === "kk") {
@@ -203,10 +200,7 @@ describe.each(testDatabases)("channels and groups of an organization on $name", 
       const seq = emulator.lastSeq();
       await h.send(() => emulator.changeBotMember(ids.channel, organizer, { status: "kicked" }));
       expect(await linked(ids.channel)).toBeUndefined();
-      const notice = await waitCall(
-        (c) => c.method === "sendMessage" && Number(c.params.chat_id) === organizer,
-        seq,
-      );
+      const notice = await waitCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === organizer, seq);
       expect(plain(String(notice.params.text))).toContain(`Ерікті news_${language}`);
       // A group where the bot stays a member: still linked; removed: unlinked.
       await h.send(() => emulator.changeBotMember(ids.group, organizer, { status: "member" }));
