@@ -75,7 +75,7 @@ export function channelPostContent(action: Action, organization: Organization, n
   const locale: Locale = hasKk ? "kk" : "ru";
   const open = action.status === "published" && action.startsAt > now;
   return {
-    template: both ? "channels.post_both" : "channels.post_one",
+    template: both ? "channels.post_bilingual" : "channels.post",
     params: both
       ? { kk: cardSection(action, organization, "kk", now), ru: cardSection(action, organization, "ru", now) }
       : { card: cardSection(action, organization, locale, now) },

@@ -4,7 +4,7 @@ import { renderOutboxButton } from "../../src/bot/outbox-buttons";
 import type { DatabaseHandle } from "../../src/db/client";
 import type { OutboxPayload } from "../../src/db/outbox";
 import { actionAlerts, type AlertMode, organizationMutes, outbox, users } from "../../src/db/schema";
-import { render } from "../../src/delivery/render";
+import { type Rendered, render } from "../../src/delivery/render";
 import { INSTANT_ALERTS_PER_DAY } from "../../src/domain/action-events";
 import { createI18n } from "../../src/i18n";
 import { alertDigest } from "../../src/scheduler/jobs";
@@ -15,6 +15,11 @@ import { plain } from "../support/chat";
 /** 2030-03-10 14:00 Almaty; the digest is due from 19:00 local (14:00 UTC). */
 const MORNING = new Date("2030-03-10T04:00:00Z");
 const EVENING = new Date("2030-03-10T14:05:00Z");
+
+function asMessage(rendered: Rendered) {
+  if (rendered.method !== "sendMessage") throw new Error(`expected a message, got ${rendered.method}`);
+  return rendered;
+}
 
 interface Volunteer {
   id: number;
@@ -95,7 +100,9 @@ describe.each(testDatabases)("alerts to matching volunteers on $name", (kind) =>
     expect((await alertsOf(actionId)).find((a) => a.userId === 102)!.sentAt).toBeNull();
     expect(await alertMessages(102)).toEqual([]);
     const [message] = await alertMessages(101);
-    const rendered = render(await createI18n(), message!.payload as OutboxPayload, renderOutboxButton, "erikti_bot");
+    const rendered = asMessage(
+      render(await createI18n(), message!.payload as OutboxPayload, renderOutboxButton, "erikti_bot"),
+    );
     expect(rendered.method).toBe("sendMessage");
     const text = plain(rendered.params.text);
     expect(text).toContain("Саябақты тазалау");
@@ -139,7 +146,7 @@ describe.each(testDatabases)("alerts to matching volunteers on $name", (kind) =>
     const [digest] = (await db().select().from(outbox).where(eq(outbox.chatId, 301))).filter((r) =>
       r.idempotencyKey.startsWith("alertdigest:"),
     );
-    const rendered = render(await createI18n(), digest!.payload as OutboxPayload, renderOutboxButton);
+    const rendered = asMessage(render(await createI18n(), digest!.payload as OutboxPayload, renderOutboxButton));
     const text = plain(rendered.params.text);
     expect(text).not.toContain("Субботник 1");
     for (const n of [2, 3, 4, 5, 6]) expect(text).toContain(`Субботник ${n}`);
