@@ -203,6 +203,8 @@ const localized = (kk: string, ru: string) =>
  * the category (no interests: every category); and near it: within their alert radius when they shared a location
  * and the action has a pin, else the same region. Volunteers on "at once" get the alert through the outbox in the
  * same statement (sent_at set), at most INSTANT_ALERTS_PER_DAY a local day; the rest wait for the evening digest.
+ * The outbox rows are built from the matches directly (no join back to the inserted alerts): a volunteer alerted
+ * before already has the row's idempotency key, so nothing is sent twice.
  * Returns the number of alert rows.
  */
 export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): Promise<number> {
@@ -252,8 +254,8 @@ export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): 
             jsonb_build_object('kind', 'action.join', 'actionId', a.id))),
           'expiresAt', a.starts_at),
         1, ${ts(now)}, 'alert:' || a.id || ':' || u.id
-      from alerts s join matched u on u.id = s.user_id cross join a
-      where s.sent_at is not null
+      from matched u cross join a
+      where u.instant
       on conflict (idempotency_key) do nothing
       returning 1)
     select (select count(*) from alerts) as alerts, (select count(*) from sent) as sent`),
