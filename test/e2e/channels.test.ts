@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { channelPosts, linkedChats } from "../../src/db/schema";
+import { actionAlerts, channelPosts, linkedChats } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
 import { buttonData, buttons, chatWith, localized, plain } from "../support/chat";
 import { addOrganization, cancelAction, publishAction } from "../support/channel-fixtures";
@@ -209,4 +209,55 @@ describe.each(testDatabases)("channels and groups of an organization on $name", 
       expect(await linked(ids.group)).toBeUndefined();
     });
   }
+  it("alerts a matching volunteer on 'at once' with the card's buttons; settings switch the mode and radius", async () => {
+    const [kk, ru, other] = [7401, 7402, 7403];
+    await onboardUser(database.db, emulator, kk, {
+      language: "kk",
+      interests: ["ecology"],
+      location: { latitude: 43.25, longitude: 76.94 },
+    });
+    await person(ru, "ru");
+    await person(other, "kk");
+    await setQuietHours(database.db, kk, { startMinute: 0, endMinute: 0 });
+    for (const [id, language] of [
+      [kk, "kk"],
+      [ru, "ru"],
+    ] as const) {
+      await say(id, "/settings");
+      expect(plain(last(id).text)).toContain(plain(await localized(language, "alerts.mode_digest")));
+      const pressed = await press(id, "s:al");
+      const instant = await localized(language, "alerts.mode_instant");
+      expect(toast(pressed)).toBe(await localized(language, "alerts.mode_saved", { mode: instant }));
+      expect(plain(last(id).text)).toContain(instant);
+    }
+    // The radius is offered with a location only: 30 → 50 km.
+    expect(buttonData(last(kk))).toContain("s:rad");
+    expect(buttonData(last(ru))).not.toContain("s:rad");
+    await press(kk, "s:rad");
+    expect(plain(last(kk).text)).toContain("50 км");
+    // Twice: at once, then off.
+    await say(other, "/settings");
+    await press(other, "s:al");
+    await press(other, "s:al");
+    expect(plain(last(other).text)).toContain(plain(await localized("kk", "alerts.mode_off")));
+
+    const organizer = 7404;
+    await person(organizer, "ru");
+    const organizationId = await addOrganization(database.db, { ownerId: organizer, nameRu: "Алматы волонтёрлері" });
+    const seq = emulator.lastSeq();
+    const actionId = await publishAction(database.db, { organizationId, createdBy: organizer });
+    for (const [id, title] of [
+      [kk, "Саябақты тазалау"],
+      [ru, "Уборка парка"],
+    ] as const) {
+      const alert = await waitCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === id, seq);
+      expect(plain(String(alert.params.text))).toContain(title);
+      expect(buttonData(emulator.lastBotMessage(id))).toEqual([`a:o:${actionId}`, `a:j:${actionId}:n`]);
+    }
+    // The button opens the card.
+    await press(kk, `a:o:${actionId}`);
+    expect(plain(last(kk).text)).toContain("Саябақты тазалау");
+    const otherRows = await database.db.select().from(actionAlerts).where(eq(actionAlerts.userId, other));
+    expect(otherRows).toEqual([]);
+  });
 });
