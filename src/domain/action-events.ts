@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
-import { at, enqueue, notifyEnqueued, type OutboxContent, type OutboxPayload } from "../db/outbox";
+import { at, enqueue, notifyEnqueued, type OutboxButton, type OutboxContent, type OutboxPayload } from "../db/outbox";
 import { type Action, actions, channelPosts, linkedChats, organizations, outbox } from "../db/schema";
 import { TIME_ZONE } from "../core/time";
 import { rowsOf } from "../db/client";
@@ -191,17 +191,31 @@ async function replacePending(
 // ----- alerts to matching volunteers ------------------------------------------------------------------------------
 
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-const localized = (kk: string, ru: string) =>
-  sql.raw(
-    `case when u.language = 'ru' then coalesce(nullif(${ru}, ''), ${kk}) else coalesce(nullif(${kk}, ''), ${ru}) end`,
-  );
+/** An SQL text of the action in one language, else the other (columns of the CTE `a` below). */
+const inLocale = (locale: Locale, kk: string, ru: string) =>
+  locale === "ru" ? `coalesce(nullif(${ru}, ''), ${kk})` : `coalesce(nullif(${kk}, ''), ${ru})`;
+
+/** The instant alert's outbox payload in one language, built once per action (not once per volunteer). */
+const alertPayload = (locale: Locale) =>
+  sql.raw(`jsonb_build_object(
+    'template', 'alerts.instant',
+    'locale', '${locale}',
+    'params', jsonb_build_object(
+      'title', left(${inLocale(locale, "a.title_kk", "a.title_ru")}, 200),
+      'when', jsonb_build_object('$datetime', a.starts_at),
+      'place', coalesce(nullif(left(${inLocale(locale, "a.address_kk", "a.address_ru")}, 200), ''), '—'),
+      'organization', coalesce(left(${inLocale(locale, "o.name_kk", "o.name_ru")}, 200), '—'),
+      'category', jsonb_build_object('$t', 'categories.' || a.category)),
+    'buttons', jsonb_build_array(jsonb_build_array(
+      jsonb_build_object('kind', '${"action.open" satisfies OutboxButton["kind"]}', 'actionId', a.id),
+      jsonb_build_object('kind', '${"action.join" satisfies OutboxButton["kind"]}', 'actionId', a.id))),
+    'expiresAt', a.starts_at)`);
 
 /**
  * One set-based statement: every volunteer the action matches gets an action_alerts row. Matching: consented,
- * onboarded, not blocked or paused, alerts not off, not the organization muted, not its members (the creator
- * among them); interests include
- * the category (no interests: every category); and near it: within their alert radius when they shared a location
- * and the action has a pin, else the same region. Volunteers on "at once" get the alert through the outbox in the
+ * onboarded, not blocked or paused, alerts not off, not the organization muted, not its members (the creator among
+ * them); interests include the category (no interests: every category); and near it: within their alert radius when
+ * they shared a location and the action has a pin, else the same region. Volunteers on "at once" get the alert through the outbox in the
  * same statement (sent_at set), at most INSTANT_ALERTS_PER_DAY a local day; the rest wait for the evening digest.
  * The outbox rows are built from the matches directly (no join back to the inserted alerts): a volunteer alerted
  * before already has the row's idempotency key, so nothing is sent twice.
@@ -211,22 +225,25 @@ export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): 
   const rows = rowsOf<{ alerts: number | string; sent: number | string }>(
     await tx.execute(sql`
     with a as (
-      select a.*, o.name_kk as org_kk, o.name_ru as org_ru
+      select a.*, ll_to_earth(a.latitude, a.longitude) as point,
+        ${alertPayload("kk")} as payload_kk, ${alertPayload("ru")} as payload_ru
       from actions a left join organizations o on o.id = a.organization_id
       where a.id = ${actionId} and a.status = 'published' and a.starts_at > ${ts(now)}),
     day as (select (date_trunc('day', ${ts(now)} at time zone ${TIME_ZONE}) at time zone ${TIME_ZONE}) as start),
     matched as (
       select u.id, u.language,
         u.alert_mode = 'instant' and (
-          select count(*) from action_alerts x cross join day
-          where x.user_id = u.id and x.sent_at >= day.start) < ${INSTANT_ALERTS_PER_DAY} as instant
+          select count(*) from (
+            select 1 from action_alerts x cross join day
+            where x.user_id = u.id and x.sent_at >= day.start limit ${INSTANT_ALERTS_PER_DAY}) today
+          ) < ${INSTANT_ALERTS_PER_DAY} as instant
       from users u cross join a
       where u.consent_at is not null and u.onboarded_at is not null and u.blocked_at is null and u.paused_at is null
         and u.alert_mode <> 'off' and u.id is distinct from a.created_by
         and (cardinality(u.interests) = 0 or a.category = any(u.interests))
+        and (u.region_code = a.region_code or u.latitude is not null)
         and case when u.latitude is not null and u.longitude is not null and a.has_pin
-          then earth_distance(ll_to_earth(u.latitude, u.longitude), ll_to_earth(a.latitude, a.longitude))
-            <= u.alert_radius_km * 1000.0
+          then earth_distance(ll_to_earth(u.latitude, u.longitude), a.point) <= u.alert_radius_km * 1000.0
           else u.region_code = a.region_code end
         and not exists (
           select 1 from organization_mutes m where m.user_id = u.id and m.organization_id = a.organization_id)
@@ -236,23 +253,10 @@ export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): 
       insert into action_alerts (user_id, action_id, created_at, sent_at)
       select m.id, a.id, ${ts(now)}, case when m.instant then ${ts(now)} end from matched m cross join a
       on conflict do nothing
-      returning user_id, sent_at),
+      returning 1),
     sent as (
       insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
-      select u.id, 'message',
-        jsonb_build_object(
-          'template', 'alerts.instant',
-          'locale', coalesce(u.language, 'kk'),
-          'params', jsonb_build_object(
-            'title', left(${localized("a.title_kk", "a.title_ru")}, 200),
-            'when', jsonb_build_object('$datetime', a.starts_at),
-            'place', coalesce(nullif(left(${localized("a.address_kk", "a.address_ru")}, 200), ''), '—'),
-            'organization', coalesce(left(${localized("a.org_kk", "a.org_ru")}, 200), '—'),
-            'category', jsonb_build_object('$t', 'categories.' || a.category)),
-          'buttons', jsonb_build_array(jsonb_build_array(
-            jsonb_build_object('kind', 'action.open', 'actionId', a.id),
-            jsonb_build_object('kind', 'action.join', 'actionId', a.id))),
-          'expiresAt', a.starts_at),
+      select u.id, 'message', case when u.language = 'ru' then a.payload_ru else a.payload_kk end,
         1, ${ts(now)}, 'alert:' || a.id || ':' || u.id
       from matched u cross join a
       where u.instant
