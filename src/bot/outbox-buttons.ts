@@ -18,10 +18,9 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
     case "action.open":
-      return {
-        text: button.n === undefined ? t("alerts.btn_open") : t("alerts.btn_open_n", { n: button.n }),
-        callback_data: cb("a", "o", button.actionId),
-      };
+      return button.n === undefined
+        ? { text: t("actions.btn_open_card"), callback_data: cb("a", "o", button.actionId, "m") }
+        : { text: t("alerts.btn_open_n", { n: button.n }), callback_data: cb("a", "o", button.actionId, "n") };
     case "action.join":
       return { text: t("alerts.btn_join"), callback_data: cb("a", "j", button.actionId, "n") };
     case "action.join_url":

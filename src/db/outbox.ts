@@ -16,7 +16,7 @@ export type OutboxButton =
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
   | { kind: "open.hours" }
-  /** Opens an action's card (`n`: a number for the label, in a list of several). */
+  /** Opens an action's card (`n`: a number for the label, in a digest's list). */
   | { kind: "action.open"; actionId: number; n?: number }
   /** Joins an action (as the card's Join button). */
   | { kind: "action.join"; actionId: number }

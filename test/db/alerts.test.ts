@@ -111,7 +111,7 @@ describe.each(testDatabases)("alerts to matching volunteers on $name", (kind) =>
     const data = rendered.params
       .reply_markup!.inline_keyboard.flat()
       .map((b) => ("callback_data" in b ? b.callback_data : ""));
-    expect(data).toEqual([`a:o:${actionId}`, `a:j:${actionId}:n`]);
+    expect(data).toEqual([`a:o:${actionId}:m`, `a:j:${actionId}:n`]);
     // Published again (a retry of the same transaction's effects): nobody is alerted twice.
     await db().transaction(async (tx) => {
       const { enqueueAlerts } = await import("../../src/domain/action-events");
@@ -155,7 +155,7 @@ describe.each(testDatabases)("alerts to matching volunteers on $name", (kind) =>
     const data = rendered.params
       .reply_markup!.inline_keyboard.flat()
       .map((b) => ("callback_data" in b ? b.callback_data : ""));
-    expect(data).toEqual(ids.slice(1, 6).map((id) => `a:o:${id}`));
+    expect(data).toEqual(ids.slice(1, 6).map((id) => `a:o:${id}:n`));
     const unsent = await db()
       .select()
       .from(actionAlerts)

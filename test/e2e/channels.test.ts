@@ -252,10 +252,10 @@ describe.each(testDatabases)("channels and groups of an organization on $name", 
     ] as const) {
       const alert = await waitCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === id, seq);
       expect(plain(String(alert.params.text))).toContain(title);
-      expect(buttonData(emulator.lastBotMessage(id))).toEqual([`a:o:${actionId}`, `a:j:${actionId}:n`]);
+      expect(buttonData(emulator.lastBotMessage(id))).toEqual([`a:o:${actionId}:m`, `a:j:${actionId}:n`]);
     }
     // The button opens the card.
-    await press(kk, `a:o:${actionId}`);
+    await press(kk, `a:o:${actionId}:m`);
     expect(plain(last(kk).text)).toContain("Саябақты тазалау");
     const otherRows = await database.db.select().from(actionAlerts).where(eq(actionAlerts.userId, other));
     expect(otherRows).toEqual([]);
