@@ -4,7 +4,7 @@ import { run, type RunnerHandle } from "@grammyjs/runner";
 import { sql } from "drizzle-orm";
 import type { UserFromGetMe } from "grammy/types";
 import { type CreateBotOptions, createBot, type EriktiBot } from "./bot";
-import { registerCommands } from "./bot/commands";
+import { registerCommands, registerDescriptions } from "./bot/commands";
 import type { BotDeps } from "./bot/context";
 import { renderOutboxButton } from "./bot/outbox-buttons";
 import { createWebhookServer } from "./bot/webhook";
@@ -155,6 +155,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     await bot.init();
     await registerCommands(bot.api, deps.i18n);
+    // The profile texts are cosmetic: a refusal (e.g. too many changes) must not stop the bot.
+    await registerDescriptions(bot.api, deps.i18n).catch((error: unknown) =>
+      logger.warn({ err: error }, "could not set the bot's description"),
+    );
     if (options.delivery !== false) {
       delivery = await startDelivery(deps, config, config.botToken, bot.botInfo.username, options.delivery);
     }

@@ -20,6 +20,7 @@ import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
 import { membershipFeature } from "./features/membership";
 import { menuFeature } from "./features/menu";
+import { applySpec, inviteDeepLink, organizerFeature, rejectSpec } from "./features/organizer";
 import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
@@ -92,11 +93,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
     ...hoursConversations,
+    applySpec,
+    rejectSpec,
     channelLinkConversation,
   ];
   personal.use(
@@ -123,6 +126,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(organizerFeature);
   personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);

@@ -19,7 +19,7 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
     case "action.open":
       return button.n === undefined
-        ? { text: t("actions.btn_open_card"), callback_data: cb("a", "o", button.actionId, "m") }
+        ? { text: t("actions.open_card"), callback_data: cb("a", "o", button.actionId, "m") }
         : { text: t("alerts.btn_open_n", { n: button.n }), callback_data: cb("a", "o", button.actionId, "n") };
     case "action.join":
       return { text: t("alerts.btn_join"), callback_data: cb("a", "j", button.actionId, "n") };
@@ -29,6 +29,12 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
         text: t(button.both ? "channels.btn_join_both" : "channels.btn_join"),
         url: deepLinkUrl(botUsername, "a", button.actionId),
       };
+    case "org.approve":
+      return { text: t("organizer.btn_approve"), callback_data: cb("og", "ok", button.organizationId) };
+    case "org.reject":
+      return { text: t("organizer.btn_reject"), callback_data: cb("og", "no", button.organizationId) };
+    case "org.open":
+      return { text: t("organizer.btn_open_hub"), callback_data: cb("org", "h", button.organizationId) };
     default:
       return unknownButton(button);
   }

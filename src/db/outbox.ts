@@ -24,7 +24,12 @@ export type OutboxButton =
    * A URL button under a channel post: the bot's deep link into the action (`t.me/<bot>?start=a_<id>`); `both`: the
    * label in both languages (a post shown in Kazakh and Russian).
    */
-  | { kind: "action.join_url"; actionId: number; both?: boolean };
+  | { kind: "action.join_url"; actionId: number; both?: boolean }
+  /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
+  | { kind: "org.approve"; organizationId: number }
+  | { kind: "org.reject"; organizationId: number }
+  /** Opens the organizer's screen of an organization (after approval). */
+  | { kind: "org.open"; organizationId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
@@ -33,7 +38,7 @@ export type OutboxContent =
       template: string;
       /**
        * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
-       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
+       * `{ $date: iso }`, `{ $day: iso }` (weekday and date), `{ $time: iso }` (Asia/Almaty, src/i18n/format.ts; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
        * `{ $typed: text }` (text the recipient typed: erased from waiting messages when they withdraw consent).
        */
       params?: Record<string, unknown>;
@@ -136,6 +141,8 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
 export const at = {
   datetime: (date: Date) => ({ $datetime: date.toISOString() }),
   date: (date: Date) => ({ $date: date.toISOString() }),
+  /** The day for people who plan by weekday: "5 мамыр, сейсенбі", "сегодня, вторник". */
+  day: (date: Date) => ({ $day: date.toISOString() }),
   time: (date: Date) => ({ $time: date.toISOString() }),
 };
 

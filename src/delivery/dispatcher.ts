@@ -544,7 +544,7 @@ export class Dispatcher {
   private async send(item: Claimed): Promise<void> {
     let rendered: Rendered;
     try {
-      rendered = render(this.deps.i18n, item.payload, this.deps.buttons, this.deps.botUsername);
+      rendered = render(this.deps.i18n, item.payload, this.deps.buttons, undefined, this.deps.botUsername);
       if (item.editMessageId !== undefined && rendered.method === "sendMessage") {
         rendered = { method: "editMessageText", params: { ...rendered.params, message_id: item.editMessageId } };
       }

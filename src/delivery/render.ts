@@ -1,6 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import { type I18n, isLocale, type Locale, type Translate, translateDynamic } from "../i18n";
-import { formatDate, formatDateTime, formatTime } from "../i18n/format";
+import { formatDate, formatDateTime, formatTime, formatWeekdayDate } from "../i18n/format";
 import type { OutboxButton, OutboxPayload } from "../db/outbox";
 
 /** A Bot API call ready to make: `api.raw[method](params)`. */
@@ -34,19 +34,21 @@ function validDate(iso: unknown): Date {
 /** How deep `$tpl` / `$lines` parameters may nest (a stored payload must not recurse without end). */
 const MAX_NESTING = 4;
 
-function renderParam(value: unknown, locale: Locale, t: Translate, i18n: I18n, depth = 0): unknown {
+/** Dates are rendered when the message is sent, so "today" / "tomorrow" are true when it arrives. */
+function renderParam(value: unknown, locale: Locale, t: Translate, i18n: I18n, now: Date, depth = 0): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const v = value as Record<string, unknown>;
   if ("$tpl" in v || "$lines" in v) {
     if (depth >= MAX_NESTING) throw new RenderError("template parameters nested too deep");
     if ("$lines" in v) {
       if (!Array.isArray(v.$lines)) throw new RenderError("$lines is not a list");
-      return v.$lines.map((line) => String(renderParam(line, locale, t, i18n, depth + 1))).join("\n");
+      return v.$lines.map((line) => String(renderParam(line, locale, t, i18n, now, depth + 1))).join("\n");
     }
-    return renderTemplate(i18n, String(v.$tpl), v.params, isLocale(v.locale) ? v.locale : locale, depth + 1);
+    return renderTemplate(i18n, String(v.$tpl), v.params, isLocale(v.locale) ? v.locale : locale, now, depth + 1);
   }
-  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale);
-  if ("$date" in v) return formatDate(validDate(v.$date), locale);
+  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale, now);
+  if ("$date" in v) return formatDate(validDate(v.$date), locale, now);
+  if ("$day" in v) return formatWeekdayDate(validDate(v.$day), locale, now);
   if ("$time" in v) return formatTime(validDate(v.$time), locale);
   if ("$t" in v) return translateDynamic(t, String(v.$t));
   if ("$typed" in v) return String(v.$typed);
@@ -58,12 +60,19 @@ function renderParam(value: unknown, locale: Locale, t: Translate, i18n: I18n, d
  * locale? }` (in another locale: a channel post shown in both languages), or `{ $lines: [...] }` (each rendered, one
  * per line: a digest's list). Their output is HTML: templates interpolate them unescaped (`{{- name}}`).
  */
-function renderTemplate(i18n: I18n, template: string, rawParams: unknown, locale: Locale, depth = 0): string {
+function renderTemplate(
+  i18n: I18n,
+  template: string,
+  rawParams: unknown,
+  locale: Locale,
+  now: Date,
+  depth = 0,
+): string {
   const t = i18n.t(locale);
   const params = Object.fromEntries(
     Object.entries((rawParams ?? {}) as Record<string, unknown>).map(([k, v]) => [
       k,
-      renderParam(v, locale, t, i18n, depth),
+      renderParam(v, locale, t, i18n, now, depth),
     ]),
   );
   const text = translateDynamic(t, template, params);
@@ -76,6 +85,7 @@ export function render(
   i18n: I18n,
   payload: OutboxPayload,
   renderButton?: ButtonRenderer,
+  now: Date = new Date(),
   botUsername?: string,
 ): Rendered {
   if ("copy" in payload) {
@@ -100,7 +110,7 @@ export function render(
 
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
   const t = i18n.t(locale);
-  const text = renderTemplate(i18n, payload.template, payload.params, locale);
+  const text = renderTemplate(i18n, payload.template, payload.params, locale, now);
   const buttons = payload.buttons?.map((row) =>
     row.map((b) => {
       if ("data" in b) return { text: translateDynamic(t, b.textKey), callback_data: b.data }; // stored before OutboxButton

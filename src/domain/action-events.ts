@@ -55,7 +55,9 @@ function cardSection(action: Action, organization: Organization, locale: Locale,
     locale,
     params: {
       title: clipChars(text("title"), 200),
-      when: at.datetime(action.startsAt),
+      // Date and time, never "today" / "tomorrow": a channel post is read for days.
+      date: at.date(action.startsAt),
+      time: at.time(action.startsAt),
       address: clipChars(text("address"), 200) || "—",
       organization: orgName ? { $tpl: "channels.card_organization", params: { name: clipChars(orgName, 200) } } : "",
       status,

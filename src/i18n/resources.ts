@@ -16,6 +16,7 @@ import type language from "../../locales/kk/language.json";
 import type marathons from "../../locales/kk/marathons.json";
 import type menu from "../../locales/kk/menu.json";
 import type onboarding from "../../locales/kk/onboarding.json";
+import type organizer from "../../locales/kk/organizer.json";
 import type privacy from "../../locales/kk/privacy.json";
 import type reminders from "../../locales/kk/reminders.json";
 import type settings from "../../locales/kk/settings.json";
@@ -34,6 +35,7 @@ export interface LocaleResources {
   marathons: typeof marathons;
   menu: typeof menu;
   onboarding: typeof onboarding;
+  organizer: typeof organizer;
   privacy: typeof privacy;
   reminders: typeof reminders;
   settings: typeof settings;

@@ -121,7 +121,7 @@ export const clubMeetingReminders: JobRun = (db, now) =>
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
           'club', n.club_name,
-          'date', jsonb_build_object('$date', n.occurs_at),
+          'date', jsonb_build_object('$day', n.occurs_at),
           'time', jsonb_build_object('$time', n.occurs_at),
           'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
         'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(

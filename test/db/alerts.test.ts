@@ -101,7 +101,7 @@ describe.each(testDatabases)("alerts to matching volunteers on $name", (kind) =>
     expect(await alertMessages(102)).toEqual([]);
     const [message] = await alertMessages(101);
     const rendered = asMessage(
-      render(await createI18n(), message!.payload as OutboxPayload, renderOutboxButton, "erikti_bot"),
+      render(await createI18n(), message!.payload as OutboxPayload, renderOutboxButton, undefined, "erikti_bot"),
     );
     expect(rendered.method).toBe("sendMessage");
     const text = plain(rendered.params.text);

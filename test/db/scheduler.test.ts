@@ -406,7 +406,7 @@ describeOnPostgres("two bot instances on one PostgreSQL", (fresh) => {
       perChat.set(Number(call.params.chat_id), (perChat.get(Number(call.params.chat_id)) ?? 0) + 1);
     for (const [i, id] of ids.entries()) expect(perChat.get(id)).toBe(i < 10 ? 2 : 1);
     expect(emulator.botMessages(ids[0]!)[0]!.text).toContain(
-      "Еске саламыз: «&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;»",
+      "Еске саламыз: &lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;",
     );
     expect(emulator.botMessages(ids[39]!)[0]!.text).toContain("Напоминаем");
     const [counts] = rowsOf<{ n: string | number }>(await first.db.execute(sql`select count(*) as n from outbox`));

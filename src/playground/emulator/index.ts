@@ -185,6 +185,11 @@ export class BotApiEmulator extends EventEmitter {
     return this.userMessage(userId, { location: { latitude, longitude } }, { location: { latitude, longitude } });
   }
 
+  /** A contact shared with the keyboard's "share my phone" button (user_id: the sender) or from the address book. */
+  sendContact(userId: number, contact: { phone_number: string; first_name: string; user_id?: number }): Update {
+    return this.userMessage(userId, { contact }, {});
+  }
+
   sendSticker(userId: number): Update {
     const f = this.files.newFile("sticker", "sticker.webp", Buffer.from("RIFF0000WEBP"));
     const sticker = {

@@ -27,5 +27,7 @@ export function channelsView(
       organizations.length > 1 ? `${t("channels.btn_link")} (${clipChars(org.name, 30)})` : t("channels.btn_link");
     keyboard.text(label, cb("ch", "add", org.id)).row();
   }
-  return { text, keyboard: keyboard.text(t("common.back"), cb("m", "home")) };
+  // Back to the organization's screen (/org), or to the menu for someone in several organizations.
+  const back = organizations.length === 1 ? cb("org", "h", organizations[0]!.id) : cb("m", "home");
+  return { text, keyboard: keyboard.text(t("common.back"), back) };
 }

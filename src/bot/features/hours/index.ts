@@ -2,7 +2,7 @@ import { Composer } from "grammy";
 import { hoursSummary } from "../../../domain/hours";
 import { bookPeriodWithHours, isBookPeriod } from "../../../domain/volunteer-book";
 import { requireConsent } from "../../consent";
-import { requireProfile } from "../../profile";
+import { requireOnboarded, requireProfile } from "../../profile";
 import { showScreen } from "../../screen";
 import { cbPattern } from "../../callback-data";
 import { EXPENSIVE } from "../../middleware/rate-limit";
@@ -17,14 +17,6 @@ export { HOURS_LOG, hoursConversations } from "./log.conversation";
 
 async function hoursScreen(ctx: BotContext) {
   return hoursView(ctx.t, ctx.locale, await hoursSummary(ctx.deps.db, ctx.from!.id));
-}
-
-/** Hours belong to a profile: strangers are sent to /start first. */
-async function requireOnboarded(ctx: BotContext): Promise<boolean> {
-  if (ctx.user?.onboardedAt) return true;
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
-  else await ctx.reply(ctx.t("common.start_first"));
-  return false;
 }
 
 export const hoursFeature = new Composer<BotContext>();
