@@ -59,6 +59,11 @@ export interface OutboxMessage {
   notBefore?: Date;
   /** Not sent after this moment (e.g. a reminder for an action that has started): dead-lettered as "expired". */
   expiresAt?: Date;
+  /**
+   * When quiet hours hold the message and it would expire before they end: dropped, not sent at night (a reminder
+   * is still sent at night rather than never; an alert about a new action is not worth waking anyone).
+   */
+  dropInQuietHours?: boolean;
   /** Groups broadcast items for progress and reports. */
   batch?: string;
   /**
@@ -94,7 +99,7 @@ export type OutboxPayload = (
   | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & {
       buttons?: Array<Array<OutboxButton | LegacyOutboxButton>>;
     })
-) & { expiresAt?: string; post?: ChannelPostRef };
+) & { expiresAt?: string; post?: ChannelPostRef; dropInQuietHours?: boolean };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
@@ -121,6 +126,7 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
             ...item.content,
             ...(item.expiresAt ? { expiresAt: item.expiresAt.toISOString() } : {}),
             ...(item.post ? { post: item.post } : {}),
+            ...(item.dropInQuietHours ? { dropInQuietHours: true } : {}),
           } satisfies OutboxPayload,
           priority: PRIORITY[item.priority ?? "normal"],
           notBefore: item.notBefore ?? new Date(),

@@ -430,7 +430,15 @@ export class Dispatcher {
         // late, after a backlog or a restart): better a reminder at night than none before the action.
         const quietEnd =
           row.priority > 0 && quiet && inQuietHours(nowDate, quiet) ? quietHoursEnd(nowDate, quiet) : undefined;
-        if (quietEnd && !(payload.expiresAt && new Date(payload.expiresAt).getTime() <= quietEnd.getTime())) {
+        const expiresInQuiet = Boolean(
+          quietEnd && payload.expiresAt && new Date(payload.expiresAt).getTime() <= quietEnd.getTime(),
+        );
+        if (expiresInQuiet && payload.dropInQuietHours) {
+          updates.push({ id, state: "dead", attempt: 0, last_error: "would arrive in quiet hours" });
+          this.stats.dead++;
+          continue;
+        }
+        if (quietEnd && !expiresInQuiet) {
           updates.push({ id, state: "pending", attempt: 0, not_before: quietEnd.toISOString() });
           this.stats.deferred++;
           continue;

@@ -211,7 +211,8 @@ const alertPayload = (locale: Locale) =>
     'buttons', jsonb_build_array(jsonb_build_array(
       jsonb_build_object('kind', '${"action.open" satisfies OutboxButton["kind"]}', 'actionId', a.id),
       jsonb_build_object('kind', '${"action.join" satisfies OutboxButton["kind"]}', 'actionId', a.id))),
-    'expiresAt', a.starts_at)`);
+    'expiresAt', a.starts_at,
+    'dropInQuietHours', true)`);
 
 /**
  * One set-based statement: every volunteer the action matches gets an action_alerts row. Matching: consented,
