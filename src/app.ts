@@ -54,6 +54,11 @@ export interface StartOptions {
   onHandled?: CreateBotOptions["onHandled"];
   /** Dispatcher overrides and whether to run the scheduler (default true); false: no delivery at all. */
   delivery?: (Pick<DeliveryOptions, "dispatcher"> & { scheduler?: boolean }) | false;
+  /**
+   * The clock of the scheduler's jobs and of the dispatcher's due checks, in epoch milliseconds (default Date.now):
+   * the playground moves it forward (`!time +26h`) so reminders can be seen without waiting.
+   */
+  clock?: () => number;
 }
 
 /** Starts the outbox dispatcher and the scheduler (its first run catches up on what fell due while down). */
@@ -63,10 +68,16 @@ async function startDelivery(
   token: string,
   botUsername: string,
   options: Exclude<StartOptions["delivery"], false> = {},
+  clock?: () => number,
 ): Promise<Delivery> {
   const dispatcher = startDispatcher(
     { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton, botUsername },
-    { token, apiRoot: config.apiRoot, config: config.delivery, dispatcher: options.dispatcher },
+    {
+      token,
+      apiRoot: config.apiRoot,
+      config: config.delivery,
+      dispatcher: clock ? { clock, ...options.dispatcher } : options.dispatcher,
+    },
   );
   const scheduler =
     options.scheduler === false
@@ -75,6 +86,7 @@ async function startDelivery(
           db: deps.db,
           logger: deps.logger,
           jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }),
+          clock: clock && (() => new Date(clock())),
         });
   try {
     await scheduler?.start();
@@ -160,7 +172,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger.warn({ err: error }, "could not set the bot's description"),
     );
     if (options.delivery !== false) {
-      delivery = await startDelivery(deps, config, config.botToken, bot.botInfo.username, options.delivery);
+      delivery = await startDelivery(
+        deps,
+        config,
+        config.botToken,
+        bot.botInfo.username,
+        options.delivery,
+        options.clock,
+      );
     }
   } catch (error) {
     await delivery?.stop();

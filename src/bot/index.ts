@@ -9,6 +9,7 @@ import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
+import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
@@ -93,13 +94,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
     ...hoursConversations,
     applySpec,
     rejectSpec,
+    ...attendanceConversations,
     channelLinkConversation,
   ];
   personal.use(
@@ -127,6 +129,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
   personal.use(organizerFeature);
+  personal.use(attendanceFeature);
   personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);

@@ -35,6 +35,8 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
       return { text: t("organizer.btn_reject"), callback_data: cb("og", "no", button.organizationId) };
     case "org.open":
       return { text: t("organizer.btn_open_hub"), callback_data: cb("org", "h", button.organizationId) };
+    case "attendance.open":
+      return { text: t("attendance.btn_open"), callback_data: cb("ck", "att", button.actionId) };
     default:
       return unknownButton(button);
   }

@@ -29,7 +29,9 @@ export type OutboxButton =
   | { kind: "org.approve"; organizationId: number }
   | { kind: "org.reject"; organizationId: number }
   /** Opens the organizer's screen of an organization (after approval). */
-  | { kind: "org.open"; organizationId: number };
+  | { kind: "org.open"; organizationId: number }
+  /** Opens an action's attendance list (for its organizers). */
+  | { kind: "attendance.open"; actionId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =

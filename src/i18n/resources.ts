@@ -5,6 +5,7 @@
  */
 import type actions from "../../locales/kk/actions.json";
 import type alerts from "../../locales/kk/alerts.json";
+import type attendance from "../../locales/kk/attendance.json";
 import type categories from "../../locales/kk/categories.json";
 import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
@@ -24,6 +25,7 @@ import type settings from "../../locales/kk/settings.json";
 export interface LocaleResources {
   actions: typeof actions;
   alerts: typeof alerts;
+  attendance: typeof attendance;
   categories: typeof categories;
   channels: typeof channels;
   chats: typeof chats;

@@ -7,6 +7,7 @@ import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { forgetExpiredConversations } from "../domain/conversation-state";
+import { askToConfirmAttendance } from "../domain/attendance";
 import {
   actionReminders,
   alertDigest,
@@ -58,6 +59,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
+    { name: "attendance-ask", cron: "*/5 * * * *", run: askToConfirmAttendance },
   ];
 }
 

@@ -287,6 +287,11 @@ export class BotApiEmulator extends EventEmitter {
   message(chatId: number, messageId: number): Message | undefined {
     return this.chats.find(chatId, messageId)?.msg;
   }
+  /** A file the bot sent or a user uploaded, by file_id (no data for one sent by URL). */
+  file(fileId: string): { file_name?: string; mime_type?: string; data?: Buffer } | undefined {
+    const f = this.files.byId(fileId);
+    return f && { file_name: f.file_name, mime_type: f.mime_type, data: f.data };
+  }
   callsTo(chatId: number): ApiCall[] {
     return this.calls.filter((c) => c.params.chat_id === chatId || c.params.chat_id === String(chatId));
   }
