@@ -14,6 +14,7 @@ import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hou
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
+import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
@@ -81,6 +82,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(sequentialize(conversationKey));
   // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
   app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
+  app.use(chatMembershipFeature(deps));
   app.chatType(["group", "supergroup"]).use(groupFeature(deps));
 
   // Everything personal happens in private chats only.
@@ -100,6 +102,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     applySpec,
     rejectSpec,
     ...attendanceConversations,
+    channelLinkConversation,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -127,6 +130,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(hoursFeature);
   personal.use(organizerFeature);
   personal.use(attendanceFeature);
+  personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

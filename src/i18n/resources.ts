@@ -4,8 +4,10 @@
  * when a file of locales/kk is missing here.
  */
 import type actions from "../../locales/kk/actions.json";
+import type alerts from "../../locales/kk/alerts.json";
 import type attendance from "../../locales/kk/attendance.json";
 import type categories from "../../locales/kk/categories.json";
+import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
 import type common from "../../locales/kk/common.json";
@@ -22,8 +24,10 @@ import type settings from "../../locales/kk/settings.json";
 
 export interface LocaleResources {
   actions: typeof actions;
+  alerts: typeof alerts;
   attendance: typeof attendance;
   categories: typeof categories;
+  channels: typeof channels;
   chats: typeof chats;
   commands: typeof commands;
   common: typeof common;
