@@ -9,6 +9,7 @@ import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
+import { broadcastConversations, broadcastsFeature } from "./features/broadcasts";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
@@ -91,7 +92,12 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   );
   personal.use(membershipFeature);
   const deepLinks = [actionDeepLink, verifyDeepLink];
-  const specs = [onboardingConversation(deepLinks), ...marathonsConversations, ...hoursConversations];
+  const specs = [
+    onboardingConversation(deepLinks),
+    ...marathonsConversations,
+    ...hoursConversations,
+    ...broadcastConversations,
+  ];
   personal.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
@@ -116,6 +122,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(broadcastsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

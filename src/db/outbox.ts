@@ -15,11 +15,20 @@ export type OutboxButton =
   /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
-  | { kind: "open.hours" };
+  | { kind: "open.hours" }
+  /** "🔕 Stop messages from <name>" under an organization's broadcast: mutes that organization for the presser. */
+  | { kind: "org.mute"; organizationId: number; name: string }
+  /** "Stop" under a broadcast's progress message. */
+  | { kind: "broadcast.stop"; broadcastId: number };
+
+/** Edits a message the bot sent earlier instead of sending a new one (editMessageText; e.g. a progress message). */
+export interface OutboxEdit {
+  messageId: number;
+}
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
-  | { text: string; replyMarkup?: InlineKeyboardMarkup }
+  | { text: string; replyMarkup?: InlineKeyboardMarkup; edit?: OutboxEdit }
   | {
       template: string;
       /**
@@ -31,6 +40,14 @@ export type OutboxContent =
       locale: "kk" | "ru";
       /** Rows of buttons. */
       buttons?: OutboxButton[][];
+      /** Sent as a photo (Telegram file_id) with the text as its caption (at most 1024 characters). */
+      photo?: string;
+      edit?: OutboxEdit;
+      /**
+       * An organization's broadcast (its id): the text (`params.text`) and photo are read from the broadcasts row
+       * when the row is claimed, so 100,000 rows do not each carry a copy of them (kind 'broadcast').
+       */
+      broadcast?: number;
     }
   /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
   | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
@@ -75,9 +92,14 @@ export type OutboxPayload = (
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-function kindOf(content: OutboxContent): "message" | "copy" | "document" {
+export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast";
+
+function kindOf(content: OutboxContent): OutboxKind {
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
+  if (content.edit) return "edit";
+  if ("template" in content && content.broadcast !== undefined) return "broadcast";
+  if ("template" in content && content.photo) return "photo";
   return "message";
 }
 

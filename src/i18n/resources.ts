@@ -4,6 +4,7 @@
  * when a file of locales/kk is missing here.
  */
 import type actions from "../../locales/kk/actions.json";
+import type broadcasts from "../../locales/kk/broadcasts.json";
 import type categories from "../../locales/kk/categories.json";
 import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
@@ -20,6 +21,7 @@ import type settings from "../../locales/kk/settings.json";
 
 export interface LocaleResources {
   actions: typeof actions;
+  broadcasts: typeof broadcasts;
   categories: typeof categories;
   chats: typeof chats;
   commands: typeof commands;
