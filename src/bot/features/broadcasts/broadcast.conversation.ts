@@ -88,7 +88,12 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
       .andFrom(userId);
     const now = new Date(await conversation.now());
     if (kind.match[1] === "action") {
-      const list = await conversation.external(() => broadcastableActions(db, org.id, locale, now));
+      const list = await conversation.external(async () =>
+        (await broadcastableActions(db, org.id, locale, now)).map((a) => ({
+          ...a,
+          startsAt: a.startsAt.toISOString(),
+        })),
+      );
       if (list.length === 0) return reject(conversation, kind, t("broadcasts.no_actions"), true);
       await kind.answerCallbackQuery();
       await showStep(kind, t("broadcasts.actions_prompt"), actionsKeyboard(t, locale, list));

@@ -42,7 +42,12 @@ export function audienceKeyboard(t: Translate): InlineKeyboard {
     .text(t("broadcasts.btn_aud_channels"), cb("bcs", "k", "channels"));
 }
 
-export function actionsKeyboard(t: Translate, locale: Locale, list: BroadcastActionChoice[]): InlineKeyboard {
+/** The organization's actions to pick from (startsAt as an ISO string: it comes out of conversation.external). */
+export function actionsKeyboard(
+  t: Translate,
+  locale: Locale,
+  list: Array<Omit<BroadcastActionChoice, "startsAt"> & { startsAt: string }>,
+): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const action of list) {
     const label = t("broadcasts.btn_action", {
