@@ -161,9 +161,9 @@ export async function createBroadcast(
       b as (
         insert into ${broadcasts} (organization_id, created_by, audience, text, photo_file_id, status, total,
           progress_chat_id, progress_message_id, created_at)
-        select ${org}, ${input.createdBy}, ${JSON.stringify(input.audience)}::jsonb, ${input.text},
-          ${input.photoFileId ?? null}, 'sending', (select count(*) from r), ${input.progressChatId},
-          ${input.progressMessageId}, ${now.toISOString()}::timestamptz
+        select ${org}::int, ${input.createdBy}::bigint, ${JSON.stringify(input.audience)}::jsonb, ${input.text}::text,
+          ${input.photoFileId ?? null}::text, 'sending', (select count(*) from r), ${input.progressChatId}::bigint,
+          ${input.progressMessageId}::int, ${now.toISOString()}::timestamptz
         where not exists (select 1 from existing)
         returning id, total),
       o as (select name_kk, name_ru from ${organizations} where id = ${org}),
