@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { type DatabaseHandle, rowsOf } from "../../src/db/client";
-import { broadcasts, organizationMutes } from "../../src/db/schema";
+import { broadcasts, linkedChats, organizationMutes } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
 import { localMinuteOfDay } from "../../src/core/time";
 import { addOrganization, addOrganizationAction, join } from "../support/broadcast-fixtures";
@@ -199,6 +199,33 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       expect(toast(await pressOn(organizer, row!.progressMessageId!, `bc:stop:${row!.id}`))).toBe(
         await l("broadcasts.already_finished"),
       );
+    });
+
+    it(`asks which organization, and posts to its channels without a mute button (${language})`, async () => {
+      const [organizer, channel] = [base + 41, -(1_000_000_000_000 + base + 41)];
+      await person(organizer, language);
+      await addOrganization(database.db, { nameKk: "Бірінші", members: [organizer] });
+      const second = await addOrganization(database.db, { nameRu: "Вторая", members: [organizer] });
+      emulator.addChat({ id: channel, type: "channel", title: "Арна" });
+      await database.db
+        .insert(linkedChats)
+        .values({ chatId: channel, organizationId: second, kind: "channel", title: "Арна", linkedBy: organizer });
+
+      await say(organizer, "/broadcast");
+      expect(last(organizer).text).toBe(await l("broadcasts.choose_org"));
+      expect(toast(await press(organizer, "bcs:o:999999"))).toBe(await l("common.stale_button"));
+      await press(organizer, `bcs:o:${second}`);
+      await press(organizer, "bcs:k:channels");
+      await say(organizer, TRICKY);
+      await press(organizer, "bcs:np");
+      expect(emulator.botMessages(organizer).at(-2)!.reply_markup).toBeUndefined();
+      expect(plain(last(organizer).text)).toContain(": 1");
+      await press(organizer, "bcs:ok");
+      const [row] = await broadcastRows(second);
+      await progressShows(organizer, row!.progressMessageId!, plain(await l("broadcasts.report_done", counts(1, 1))));
+      const [post] = emulator.botMessages(channel);
+      expect(plain(post!.text)).toBe(TRICKY);
+      expect(post!.reply_markup).toBeUndefined();
     });
 
     it(`refuses volunteers and other organizations' organizers, with real ids (${language})`, async () => {
