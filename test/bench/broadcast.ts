@@ -23,7 +23,7 @@ import { broadcastProgress, createBroadcast, createBroadcastSql } from "../../sr
 import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { freshPostgresUrl } from "../support/delivery-fixtures";
-import { median } from "./stats";
+import { median, printTable } from "./stats";
 import { FIRST_CHAT, fakeTelegram } from "./telegram-child";
 
 const POSTGRES_URL =
@@ -244,22 +244,10 @@ async function main(): Promise<void> {
       await pglite.close();
     }
   }
-  const header: Row = {
-    what: "what",
-    database: "database",
-    rows: "rows",
-    time: "time",
-    throughput: "throughput",
-    target: "target",
-    notes: "notes",
-  };
-  const line = (r: Row) => `| ${[r.what, r.database, r.rows, r.time, r.throughput, r.target, r.notes].join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${" --- |".repeat(7)}`);
-  for (const row of rows) console.log(line(row));
-  console.log(
-    `\nMeasured ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`,
-  );
+  await printTable([
+    ["what", "database", "rows", "time", "throughput", "target", "notes"],
+    ...rows.map((r) => [r.what, r.database, r.rows, r.time, r.throughput, r.target, r.notes]),
+  ]);
 }
 
 await main();

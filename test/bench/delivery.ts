@@ -24,6 +24,7 @@ import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { actionReminders } from "../../src/scheduler/jobs";
 import { freshPostgresUrl } from "../support/delivery-fixtures";
+import { printTable } from "./stats";
 import { FIRST_CHAT, fakeTelegram } from "./telegram-child";
 
 const POSTGRES_URL =
@@ -260,23 +261,10 @@ async function main(): Promise<void> {
   console.error(`delivery benchmark: two instances (${WARMUP_S + Math.min(WINDOW_S, 20)} s)…`);
   await twoInstances();
 
-  const header: Row = {
-    what: "what",
-    database: "database",
-    messages: "messages",
-    time: "time",
-    throughput: "throughput",
-    target: "target",
-    errors: "errors",
-  };
-  const line = (r: Row) =>
-    `| ${[r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors].join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${" --- |".repeat(7)}`);
-  for (const row of rows) console.log(line(row));
-  console.log(
-    `\nMeasured ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`,
-  );
+  await printTable([
+    ["what", "database", "messages", "time", "throughput", "target", "errors"],
+    ...rows.map((r) => [r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors]),
+  ]);
 }
 
 await main();

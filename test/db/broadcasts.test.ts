@@ -44,19 +44,16 @@ describe.each(testDatabases)("broadcasts on $name", (kind) => {
     expect(await audienceSize(db, org, { kind: "action", actionId: foreign, withWaitlist: true }, now)).toBe(0);
     expect(await audienceSize(db, org, { kind: "recent", months: 1 }, now)).toBe(3); // 10, 11, 14: each once
 
-    const made = await createBroadcast(
-      db,
-      {
-        organizationId: org,
-        createdBy: organizer,
-        audience: { kind: "recent", months: 3 },
-        text: "Сәлем <b>&",
-        progressChatId: organizer,
-        progressMessageId: 500,
-        locale: "kk",
-      },
-      now,
-    );
+    const input = {
+      organizationId: org,
+      createdBy: organizer,
+      audience: { kind: "recent", months: 3 } as const,
+      text: "Сәлем <b>&",
+      progressChatId: organizer,
+      progressMessageId: 500,
+      locale: "kk" as const,
+    };
+    const made = await createBroadcast(db, input, now);
     expect(made.total).toBe(3);
     const rows = rowsOf<{ chat_id: string | number; kind: string; payload: Record<string, unknown>; batch: string }>(
       await db.execute(
@@ -77,19 +74,7 @@ describe.each(testDatabases)("broadcasts on $name", (kind) => {
     expect(JSON.stringify(rows[0]!.payload)).not.toContain("Сәлем");
 
     // A replay of the same confirm (same progress message) finds the broadcast and adds nothing.
-    const again = await createBroadcast(
-      db,
-      {
-        organizationId: org,
-        createdBy: organizer,
-        audience: { kind: "recent", months: 3 },
-        text: "Сәлем <b>&",
-        progressChatId: organizer,
-        progressMessageId: 500,
-        locale: "kk",
-      },
-      now,
-    );
+    const again = await createBroadcast(db, input, now);
     expect(again).toEqual(made);
     expect(await db.select().from(broadcasts)).toHaveLength(1);
   });

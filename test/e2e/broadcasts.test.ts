@@ -46,6 +46,16 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       `progress message showing ${text}`,
     );
   }
+  /** The whole conversation for a text to an action's participants (no waitlist, no photo), confirmed. */
+  async function sendToParticipants(organizer: number, action: number, text: string) {
+    await say(organizer, "/broadcast");
+    await press(organizer, "bcs:k:action");
+    await press(organizer, `bcs:a:${action}`);
+    await press(organizer, "bcs:w:0");
+    await say(organizer, text);
+    await press(organizer, "bcs:np");
+    await press(organizer, "bcs:ok");
+  }
   const received = (id: number, contains: string) =>
     emulator.botMessages(id).filter((m) => plain(m.text ?? m.caption).includes(contains));
 
@@ -172,13 +182,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       const action = await addOrganizationAction(database.db, org);
       await join(database.db, action, [awake, sleeper1, sleeper2]);
 
-      await say(organizer, "/broadcast");
-      await press(organizer, "bcs:k:action");
-      await press(organizer, `bcs:a:${action}`);
-      await press(organizer, "bcs:w:0");
-      await say(organizer, "Тоқтатылатын хабар");
-      await press(organizer, "bcs:np");
-      await press(organizer, "bcs:ok");
+      await sendToParticipants(organizer, action, "Тоқтатылатын хабар");
       const [row] = await broadcastRows(org);
       await waitFor(() => received(awake, "Тоқтатылатын хабар").length === 1, 15_000, "the awake volunteer's copy");
       await pressOn(organizer, row!.progressMessageId!, `bc:stop:${row!.id}`);
@@ -239,13 +243,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       await join(database.db, action, [v1, v2]);
 
       // The owner starts a broadcast (held by the quiet hours): it has a real id to forge with.
-      await say(owner, "/broadcast");
-      await press(owner, "bcs:k:action");
-      await press(owner, `bcs:a:${action}`);
-      await press(owner, "bcs:w:0");
-      await say(owner, "Ішкі хабар");
-      await press(owner, "bcs:np");
-      await press(owner, "bcs:ok");
+      await sendToParticipants(owner, action, "Ішкі хабар");
       const [row] = await broadcastRows(org);
 
       await say(volunteer, "/broadcast");
