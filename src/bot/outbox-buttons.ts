@@ -23,6 +23,8 @@ export const renderOutboxButton: ButtonRenderer = (button, t) => {
         .inline_keyboard[0]![0] as InlineKeyboardButton.CallbackButton;
     case "broadcast.stop":
       return { text: t("broadcasts.btn_stop"), callback_data: cb("bc", "stop", button.broadcastId) };
+    case "action.open":
+      return { text: t("actions.btn_open_card"), callback_data: cb("a", "o", button.actionId, "m") };
     default:
       return unknownButton(button);
   }

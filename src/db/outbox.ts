@@ -16,6 +16,8 @@ export type OutboxButton =
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
   | { kind: "open.hours" }
+  /** Opens an action's card. */
+  | { kind: "action.open"; actionId: number }
   /** "🔕 Stop messages from <name>" under an organization's broadcast: mutes that organization for the presser. */
   | { kind: "org.mute"; organizationId: number; name: string }
   /** "Stop" under a broadcast's progress message. */

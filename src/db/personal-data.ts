@@ -26,6 +26,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "users.first_name": personal("Telegram profile, kept with consent"),
   "users.last_name": personal("Telegram profile, kept with consent"),
   "users.username": personal("Telegram profile, kept with consent"),
+  "users.full_name": personal("the name as in the person's ID, typed for the volunteer book"),
   "users.region_code": personal("where the person lives"),
   "users.interests": personal("what the person cares about"),
   "users.language": account("the language to answer in, kept without consent (README)"),
@@ -45,6 +46,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "hour_entries.note": personal("free-form text typed by the person"),
   "hour_entries.source": account("attendance or self-report; rows go with the account (totals stay anonymous)"),
   "hour_entries.category": account("a category code; rows go with the account (totals stay anonymous)"),
+  "hour_entries.reject_reason": account("an organizer's reason for rejecting a claim; rows go with the account"),
   "hour_entries.status": account("pending / confirmed / rejected; rows go with the account"),
   "hour_entries.idempotency_key": account(
     "a random id of the conversation step that wrote the row; rows go with the account",
@@ -58,6 +60,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
 
   "volunteer_books.holder_name": personal("the holder's name as printed; erased when the book is revoked"),
   "volunteer_books.entries_hash": personal("fingerprint of the person's entries; erased when the book is revoked"),
+  "volunteer_books.printed_entries": personal("the holder's entries as printed; erased when the book is revoked"),
   "volunteer_books.code": notPersonal("a random code; once revoked it leads to no one"),
 
   "outbox.payload": account("a message for the person's chat; rows to the chat go with the account"),

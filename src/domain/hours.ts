@@ -462,7 +462,9 @@ export async function confirmedEntries(
     .select({
       date: hourEntries.activityDate,
       action: sql<string | null>`nullif(${pickSql(actions.titleKk, actions.titleRu, locale)}, '')`,
-      organization: sql<string | null>`coalesce(${hourEntries.organizationName}, nullif(${pickSql(organizations.nameKk, organizations.nameRu, locale)}, ''))`,
+      organization: sql<
+        string | null
+      >`coalesce(${hourEntries.organizationName}, nullif(${pickSql(organizations.nameKk, organizations.nameRu, locale)}, ''))`,
       category: hourEntries.category,
       hours: hourEntries.hours,
     })

@@ -41,6 +41,8 @@ async function lockAction(tx: Executor, actionId: number) {
       id: actions.id,
       titleKk: actions.titleKk,
       titleRu: actions.titleRu,
+      addressKk: actions.addressKk,
+      addressRu: actions.addressRu,
       status: actions.status,
       startsAt: actions.startsAt,
       capacity: actions.capacity,
@@ -159,14 +161,22 @@ export async function leaveAction(
       .update(participations)
       .set({ status: "joined", updatedAt: now })
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, next.userId)));
+    const locale = next.language === "ru" ? "ru" : "kk";
     await enqueue(tx, {
       chatId: next.userId,
       idempotencyKey: `promoted:${actionId}:${next.userId}:${next.queuedSeq}`,
       content: {
         template: "actions.promoted_notice",
-        params: { title: pick(action.titleKk, action.titleRu, next.language === "ru" ? "ru" : "kk") },
-        locale: next.language === "ru" ? "ru" : "kk",
+        params: {
+          title: pick(action.titleKk, action.titleRu, locale),
+          when: { $datetime: action.startsAt.toISOString() },
+          address: pick(action.addressKk, action.addressRu, locale) || "—",
+        },
+        locale,
+        // The card, and "I can't" for someone whose plans changed while waiting (frees the seat for the next one).
+        buttons: [[{ kind: "action.open", actionId }], [{ kind: "reminder.cant", actionId }]],
       },
+      expiresAt: action.startsAt,
     });
     return { status: "left", from: "joined", promotedUserId: next.userId };
   });

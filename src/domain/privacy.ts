@@ -35,6 +35,8 @@ export interface PersonalDataExport {
   exportedAt: string;
   profile: {
     telegramId: number;
+    /** The full name typed for volunteer books. */
+    fullName: string | null;
     firstName: string | null;
     lastName: string | null;
     username: string | null;
@@ -181,6 +183,7 @@ export async function exportPersonalData(
     exportedAt: now.toISOString(),
     profile: {
       telegramId: user.id,
+      fullName: user.fullName,
       firstName: user.firstName,
       lastName: user.lastName,
       username: user.username,

@@ -222,7 +222,7 @@ async function fanout(kind: "postgres" | "pglite", total: number): Promise<void>
       insert into users (id, language, onboarded_at)
       select ${FIRST_CHAT} + i, case when i % 2 = 0 then 'kk' else 'ru' end, now() from generate_series(0, ${total - 1}) as i`);
     await db.execute(sql`
-      insert into actions (title, category, latitude, longitude, starts_at, ends_at, capacity, participants_count)
+      insert into actions (title_kk, category, latitude, longitude, starts_at, ends_at, capacity, participants_count)
       select 'Акция ' || a, 'ecology', 43.2, 76.9, ${startsAt.toISOString()}::timestamptz,
              ${startsAt.toISOString()}::timestamptz + interval '3 hours', ${perAction}, ${perAction}
       from generate_series(1, ${actionsCount}) as a`);

@@ -49,9 +49,9 @@ describe("calendar file (RFC 5545)", () => {
     const ics = buildIcs(
       {
         id: 42,
-        titleRu: 'Сенбілік; <Таза>, & "Көк" — '.repeat(4),
-        descriptionRu: "Line one\nLine two",
-        addressRu: "Алматы, Абай 10",
+        title: 'Сенбілік; <Таза>, & "Көк" — '.repeat(4),
+        description: "Line one\nLine two",
+        address: "Алматы, Абай 10",
         latitude: 43.238,
         longitude: 76.9452,
         startsAt: local("2026-03-14T10:00"),
@@ -105,7 +105,10 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
 
   beforeAll(async () => {
     database = await kind.open();
-    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: "Жасыл Ел & <Co>" }).returning();
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ status: "approved", nameRu: "Жасыл Ел & <Co>" })
+      .returning();
     orgId = org!.id;
     await add("near", { km: 0.5 });
     await add("mid", { km: 3, category: "animals", participantsCount: 10 });
@@ -126,9 +129,9 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   });
   afterAll(() => database.close());
 
-  const titles = (rows: Array<{ titleRu: string }>) => rows.map((r) => r.title);
+  const titles = (rows: Array<{ title: string }>) => rows.map((r) => r.title);
   const search = (extra: Partial<Parameters<typeof findNearbyActions>[1]> = {}) =>
-    findNearbyActions(database.db, { ...ALMATY, limit: 50, offset: 0, now: NOW, ...extra });
+    findNearbyActions(database.db, { ...ALMATY, limit: 50, offset: 0, now: NOW, locale: "ru", ...extra });
 
   it("lists upcoming published actions nearest first, full ones included, with distance and organizer", async () => {
     const rows = await search();
@@ -146,10 +149,10 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
       organizationName: "Жасыл Ел & <Co>",
       spotsLeft: 10,
       capacity: 10,
-      addressRu: "Address near",
+      address: "Address near",
     });
     expect(near.startsAt).toBeInstanceOf(Date);
-    expect(rows[1]).toMatchObject({ titleRu: "mid", spotsLeft: 0, participantsCount: 10 });
+    expect(rows[1]).toMatchObject({ title: "mid", spotsLeft: 0, participantsCount: 10 });
   });
 
   it("filters by category", async () => {
@@ -189,15 +192,48 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   });
 
   it("reads a card with its organizer; drafts and bad ids are not found", async () => {
-    expect(await getActionCard(database.db, ids.mid!)).toMatchObject({
-      titleRu: "mid",
+    expect(await getActionCard(database.db, ids.mid!, "ru")).toMatchObject({
+      title: "mid",
       organizationName: "Жасыл Ел & <Co>",
       spotsLeft: 0,
     });
-    expect(await getActionCard(database.db, ids.cancelled!)).toMatchObject({ status: "cancelled" });
-    expect(await getActionCard(database.db, ids.draft!)).toBeUndefined();
-    expect(await getActionCard(database.db, 987_654)).toBeUndefined();
-    expect(await getActionCard(database.db, 2 ** 40)).toBeUndefined();
+    expect(await getActionCard(database.db, ids.cancelled!, "kk")).toMatchObject({ status: "cancelled" });
+    expect(await getActionCard(database.db, ids.draft!, "kk")).toBeUndefined();
+    expect(await getActionCard(database.db, 987_654, "kk")).toBeUndefined();
+    expect(await getActionCard(database.db, 2 ** 40, "kk")).toBeUndefined();
+  });
+
+  it("picks each text in the reader's language, else the other one, in the list and on the card", async () => {
+    const [bilingual] = await database.db
+      .insert(actions)
+      .values({
+        organizationId: orgId,
+        titleKk: "Ағаш отырғызу",
+        titleRu: "Посадка деревьев",
+        descriptionRu: "Только по-русски",
+        addressKk: "Абай даңғылы, 10",
+        category: "ecology",
+        latitude: ALMATY.latitude + 0.5,
+        longitude: ALMATY.longitude,
+        capacity: null,
+        startsAt: new Date(NOW.getTime() + 86_400_000),
+        endsAt: new Date(NOW.getTime() + 90_000_000),
+      })
+      .returning({ id: actions.id });
+    const kk = await getActionCard(database.db, bilingual!.id, "kk");
+    const ru = await getActionCard(database.db, bilingual!.id, "ru");
+    expect(kk).toMatchObject({ title: "Ағаш отырғызу", description: "Только по-русски", address: "Абай даңғылы, 10" });
+    expect(ru).toMatchObject({
+      title: "Посадка деревьев",
+      description: "Только по-русски",
+      address: "Абай даңғылы, 10",
+    });
+    expect(ru!.spotsLeft).toBeNull();
+    const listed = async (locale: "kk" | "ru") =>
+      (await search({ locale, limit: 50 })).find((a) => a.id === bilingual!.id);
+    expect(await listed("kk")).toMatchObject({ title: "Ағаш отырғызу", address: "Абай даңғылы, 10", spotsLeft: null });
+    expect(await listed("ru")).toMatchObject({ title: "Посадка деревьев" });
+    await database.db.delete(actions).where(eq(actions.id, bilingual!.id));
   });
 
   it("uses the GiST index actions_geo_idx in KNN order, never a scan and sort", async () => {
@@ -214,8 +250,16 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
     for (let i = 0; i < spread.length; i += 500) await database.db.insert(actions).values(spread.slice(i, i + 500));
     await database.db.execute(sql`analyze actions`);
     for (const q of [
-      { ...ALMATY, limit: 6, offset: 0, now: NOW },
-      { ...ALMATY, limit: 6, offset: 5, now: NOW, category: "social" as const, period: "month" as const },
+      { ...ALMATY, limit: 6, offset: 0, now: NOW, locale: "kk" as const },
+      {
+        ...ALMATY,
+        limit: 6,
+        offset: 5,
+        now: NOW,
+        locale: "kk" as const,
+        category: "social" as const,
+        period: "month" as const,
+      },
     ]) {
       const query = nearbyActionsQuery(database.db, q);
       const plan = rowsOf<Record<string, unknown>>(await database.db.execute(sql`explain select * from ${query} as q`))

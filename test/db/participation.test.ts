@@ -94,7 +94,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
   });
 
   it("a joined user's leave promotes the first waitlisted user and enqueues the notice in their language", async () => {
-    const id = await addAction(database, { capacity: 1, title: "Ағаш отырғызу <Сарыарқа> & co" });
+    const id = await addAction(database, { capacity: 1, titleKk: "Ағаш отырғызу <Сарыарқа> & co", titleRu: null });
     await joinAction(database.db, id, 1, NOW);
     await joinAction(database.db, id, 6, NOW); // ru, waitlist 1
     await joinAction(database.db, id, 7, NOW); // no language: kk, waitlist 2
@@ -108,7 +108,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
       state: "pending",
       payload: {
         template: "actions.promoted_notice",
-        params: { titleRu: "Ағаш отырғызу <Сарыарқа> & co" },
+        params: { title: "Ағаш отырғызу <Сарыарқа> & co" },
         locale: "ru",
       },
     });
@@ -185,7 +185,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     // Joined before it took place (written directly: joining a past action is refused).
     await database.db.insert(participations).values({ actionId: gone, userId: me, status: "joined" });
 
-    const mine = await myActions(database.db, me, NOW);
+    const mine = await myActions(database.db, me, "ru", NOW);
     const upcoming = mine.upcoming.filter((a) => [soon, later, cancelled].includes(a.id));
     expect(upcoming.map((a) => [a.title, a.status, a.position, a.actionStatus])).toEqual([
       ["soon", "joined", undefined, "published"],
@@ -196,7 +196,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     expect(mine.past.map((a) => a.title)).toEqual(["gone"]);
     expect(mine.upcoming[0]!.startsAt).toBeInstanceOf(Date);
     // An action in progress is still upcoming until it ends.
-    const during = await myActions(database.db, me, new Date(NOW.getTime() + 3 * HOUR));
+    const during = await myActions(database.db, me, "ru", new Date(NOW.getTime() + 3 * HOUR));
     expect(during.upcoming.map((a) => a.title)).toContain("soon");
   });
 });

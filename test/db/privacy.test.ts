@@ -131,6 +131,7 @@ describe.each(testDatabases)(
       expect(data!.hours.map((h) => [h.status, h.note, h.organization])).toEqual([
         ["confirmed", null, null],
         ["confirmed", null, null],
+        ["rejected", null, null],
       ]);
       expect(data!.marathonDeeds).toMatchObject([{ text: null, photoFileId: null, hours: 1 }]);
       expect(data!.conversation.inProgress).toBe(false);

@@ -70,7 +70,10 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
   const { last, say, press, toast } = chatWith(() => h);
 
   beforeAll(async () => {
-    const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: TRICKY_ORG }).returning();
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ status: "approved", nameRu: TRICKY_ORG })
+      .returning();
     orgId = org!.id;
   });
 
@@ -134,7 +137,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       // The card: a venue pin, then the card with its buttons.
       await press(me, `a:o:${id}:n`);
       const venue = emulator.calls.filter((c) => c.method === "sendVenue" && Number(c.params.chat_id) === me).at(-1)!;
-      expect(venue.params).toMatchObject({ titleRu: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
+      expect(venue.params).toMatchObject({ title: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
       const card = last(me);
       expect(plain(card.text)).toContain(TRICKY_ORG);
       expect(plain(card.text)).toContain(t.organizer);
@@ -192,10 +195,20 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(buttons(last(me))[0]!.callback_data).toBe(`a:j:${id}:m`);
       const notices = await database.db.select().from(outbox).where(eq(outbox.chatId, waiting));
       expect(notices).toHaveLength(1);
+      // The notice says what, when and where, with the card and "I can't" (which frees the seat again).
       expect(notices[0]!.payload).toEqual({
         template: "actions.promoted_notice",
-        params: { titleRu: TRICKY_TITLE },
+        params: {
+          title: TRICKY_TITLE,
+          when: { $datetime: expect.any(String) },
+          address: "Алматы, Бағаналы <көшесі> & 5",
+        },
         locale: TEXTS[other].promotedLocale,
+        buttons: [
+          [{ kind: "action.open", actionId: expect.any(Number) }],
+          [{ kind: "reminder.cant", actionId: expect.any(Number) }],
+        ],
+        expiresAt: expect.any(String),
       });
       await press(me, "m:mine");
       expect(plain(last(me).text)).not.toContain(TRICKY_TITLE);

@@ -4,6 +4,7 @@ import {
   actions,
   browseStates,
   conversationStates,
+  hourEntries,
   marathons,
   organizations,
   organizationMembers,
@@ -18,7 +19,7 @@ import { enqueue } from "../../src/db/outbox";
 import { creditAttendance, decideHours, localDay, reportHours } from "../../src/domain/hours";
 import { joinMarathon, reportDeed } from "../../src/domain/marathons";
 import { joinAction } from "../../src/domain/participation";
-import { completeOnboarding, touchUser } from "../../src/domain/users";
+import { completeOnboarding, setFullName, touchUser } from "../../src/domain/users";
 import { issueVolunteerBook } from "../../src/domain/volunteer-book";
 
 const HOUR = 3_600_000;
@@ -139,6 +140,22 @@ export async function fillPersonalData(
     now,
   );
   await decideHours(db, entry.id, coordinator, "confirmed", now);
+  const refused = await reportHours(
+    db,
+    {
+      userId: id,
+      organizationName: `${marker} Other org`,
+      date: localDay(now),
+      hours: 1,
+      idempotencyKey: `${marker}-refused-step`,
+    },
+    now,
+  );
+  await decideHours(db, refused.id, coordinator, "rejected", now);
+  await db
+    .update(hourEntries)
+    .set({ rejectReason: `no such activity on that day (${marker})` })
+    .where(eq(hourEntries.id, refused.id));
 
   const [marathon] = await db
     .insert(marathons)
@@ -164,6 +181,7 @@ export async function fillPersonalData(
     now,
   );
 
+  await setFullName(db, id, `${marker} Full Name`);
   const book = await issueVolunteerBook(db, id, "all", now);
   if (book.status !== "issued") throw new Error("fixture: no book");
 

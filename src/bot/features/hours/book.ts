@@ -16,12 +16,16 @@ import type { BotContext } from "../../context";
 import { EXPENSIVE } from "../../middleware/rate-limit";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
 import { amount, dayInWords, plain } from "./views";
+import { BOOK_NAME } from "./name.conversation";
 
 const VERIFY_PREFIX = "v";
 
 // ----- the volunteer book -----------------------------------------------------------------------------------------
 
-function entryTitle(entry: ConfirmedEntry): string {
+/** /verify lists at most this many entries of a book (a message holds 4096 characters). */
+const VERIFY_ENTRIES_SHOWN = 30;
+
+function entryTitle(entry: Pick<ConfirmedEntry, "action" | "organization">): string {
   if (entry.action && entry.organization) return `${entry.organization} — ${entry.action}`;
   return entry.action ?? entry.organization ?? "—";
 }
@@ -55,7 +59,10 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
       t("hours.pdf_note"),
     ],
   });
-  const csv = volunteerBookCsv(entries, book.totalHours, {
+  const csv = volunteerBookCsv(entries, book, {
+    holder: t("hours.csv_holder"),
+    period: t("hours.csv_period"),
+    code: t("hours.csv_code"),
     date: t("hours.pdf_col_date"),
     organization: t("hours.csv_col_organization"),
     action: t("hours.csv_col_action"),
@@ -77,17 +84,23 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
   await ctx.replyWithDocument(new InputFile(csv, `erikti-book-${book.code}.csv`), { caption: t("hours.csv_caption") });
 }
 
+/** A period without confirmed hours gets an alert that says so. */
+export async function tellEmptyPeriod(ctx: BotContext, { from, to }: { from: string; to: string }): Promise<void> {
+  await ctx.answerCallbackQuery({
+    text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
+    show_alert: true,
+  });
+}
+
 /** Issues (or reuses) the book of a period and sends it as a PDF and a CSV; an empty period is said in an alert. */
 export async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<void> {
   const result = await issueVolunteerBook(ctx.deps.db, ctx.from!.id, period);
-  if (result.status === "empty") {
-    const { from, to } = result.range;
-    await ctx.answerCallbackQuery({
-      text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
-      show_alert: true,
-    });
+  if (result.status === "name_needed") {
+    await ctx.answerCallbackQuery();
+    await ctx.conversation.enter(BOOK_NAME, period);
     return;
   }
+  if (result.status === "empty") return tellEmptyPeriod(ctx, result.range);
   await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
   await ctx.replyWithChatAction("upload_document");
   await sendVolunteerBook(ctx, result.book, result.entries);
@@ -120,6 +133,16 @@ async function answerVerification(ctx: BotContext, typed: string): Promise<void>
     );
     return;
   }
+  const printed = book.printedEntries ?? [];
+  const shown = printed.slice(0, VERIFY_ENTRIES_SHOWN).map((e) =>
+    t("hours.verify_entry", {
+      date: dottedDay(e.date),
+      what: entryTitle(e),
+      amount: amount(t, locale, e.hours),
+    }),
+  );
+  if (printed.length > shown.length) shown.push(t("hours.verify_more", { count: printed.length - shown.length }));
+  const entries = shown.length ? `\n\n${t("hours.verify_entries")}\n${shown.join("\n")}` : "";
   await ctx.reply(
     t("hours.verify_ok", {
       code: book.code,
@@ -129,7 +152,7 @@ async function answerVerification(ctx: BotContext, typed: string): Promise<void>
       amount: amount(t, locale, book.totalHours),
       count: book.entries,
       issued: formatDate(book.createdAt, locale),
-    }),
+    }) + entries,
   );
 }
 

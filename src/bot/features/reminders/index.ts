@@ -60,7 +60,8 @@ remindersFeature.callbackQuery(cbPattern("rem", "q", 1), async (ctx) => {
 /** "I'm coming": only confirms, for someone still on the action's list before it starts. */
 remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
   const actionId = parseId(ctx.match[1]);
-  const action = actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
+  const action =
+    actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
   if (!action) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!action.joined) return ctx.answerCallbackQuery({ text: ctx.t("reminders.not_joined"), show_alert: true });
   if (action.startsAt <= new Date()) return ctx.answerCallbackQuery({ text: ctx.t("reminders.started") });
@@ -72,7 +73,8 @@ remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
 /** "I can't": leaves the action; the first on the waitlist is promoted (and told) in the same transaction. */
 remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
   const actionId = parseId(ctx.match[1]);
-  const action = actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
+  const action =
+    actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
   if (!action || actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const result = await leaveAction(ctx.deps.db, actionId, ctx.from.id);
   if (result.status === "refused") {

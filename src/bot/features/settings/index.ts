@@ -18,6 +18,7 @@ import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
 import { telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
+import { BOOK_NAME } from "../hours/name.conversation";
 import {
   locationRequestMarkup,
   settingsKeyboard,
@@ -110,6 +111,12 @@ settingsFeature.on("message:location", async (ctx) => {
 });
 
 /** Pausing availability needs no consent: it only stops joining and action reminders. */
+settingsFeature.callbackQuery(cbPattern("s", "name"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await ctx.conversation.enter(BOOK_NAME);
+});
+
 settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   const paused = await setPaused(ctx.deps.db, ctx.from.id, !ctx.user?.pausedAt);
   await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
