@@ -218,7 +218,10 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       await say(organizer, "/broadcast");
       expect(last(organizer).text).toBe(await l("broadcasts.choose_org"));
       expect(toast(await press(organizer, "bcs:o:999999"))).toBe(await l("common.stale_button"));
-      await press(organizer, `bcs:o:${second}`);
+      await say(organizer, "Арнаға");
+      expect(last(organizer).text).toBe(await l("broadcasts.buttons_hint"));
+      const choice = emulator.botMessages(organizer).find((m) => buttonData(m).includes(`bcs:o:${second}`))!;
+      await pressOn(organizer, choice.message_id, `bcs:o:${second}`);
       await press(organizer, "bcs:k:channels");
       await say(organizer, TRICKY);
       await press(organizer, "bcs:np");

@@ -69,7 +69,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
   if (!setup.action && setup.orgs.length > 1) {
     await ctx.reply(t("broadcasts.choose_org"), { reply_markup: organizationsKeyboard(setup.orgs) });
     const pickOrg = await conversation
-      .waitForCallbackQuery(cbPattern("bcs", "o", 1), { otherwise: hint("broadcasts.choose_org") })
+      .waitForCallbackQuery(cbPattern("bcs", "o", 1), { otherwise: hint("broadcasts.buttons_hint") })
       .andFrom(userId);
     const chosen = setup.orgs.find((o) => String(o.id) === pickOrg.match[1]);
     if (!chosen) return reject(conversation, pickOrg, t("common.stale_button"));
@@ -84,7 +84,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
   if (!action) {
     await ctx.reply(t("broadcasts.audience_prompt", { org: org.name }), { reply_markup: audienceKeyboard(t) });
     const kind = await conversation
-      .waitForCallbackQuery(cbPattern("bcs", "k", 1), { otherwise: hint("broadcasts.audience_prompt", { org: "…" }) })
+      .waitForCallbackQuery(cbPattern("bcs", "k", 1), { otherwise: hint("broadcasts.buttons_hint") })
       .andFrom(userId);
     const now = new Date(await conversation.now());
     if (kind.match[1] === "action") {
@@ -98,7 +98,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
       await kind.answerCallbackQuery();
       await showStep(kind, t("broadcasts.actions_prompt"), actionsKeyboard(t, locale, list));
       const pickAction = await conversation
-        .waitForCallbackQuery(cbPattern("bcs", "a", 1), { otherwise: hint("broadcasts.actions_prompt") })
+        .waitForCallbackQuery(cbPattern("bcs", "a", 1), { otherwise: hint("broadcasts.buttons_hint") })
         .andFrom(userId);
       const chosen = list.find((a) => String(a.id) === pickAction.match[1]);
       if (!chosen) return reject(conversation, pickAction, t("common.stale_button"));
@@ -109,7 +109,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
       await kind.answerCallbackQuery();
       await showStep(kind, t("broadcasts.months_prompt"), monthsKeyboard(t));
       const pickMonths = await conversation
-        .waitForCallbackQuery(cbPattern("bcs", "m", 1), { otherwise: hint("broadcasts.months_prompt") })
+        .waitForCallbackQuery(cbPattern("bcs", "m", 1), { otherwise: hint("broadcasts.buttons_hint") })
         .andFrom(userId);
       const months = RECENT_MONTHS.find((m) => String(m) === pickMonths.match[1]);
       if (months === undefined) return reject(conversation, pickMonths, t("common.stale_button"));
@@ -128,7 +128,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
   }
   if (!audience) {
     const pickWaitlist = await conversation
-      .waitForCallbackQuery(cbPattern("bcs", "w", 1), { otherwise: hint("broadcasts.actions_prompt") })
+      .waitForCallbackQuery(cbPattern("bcs", "w", 1), { otherwise: hint("broadcasts.buttons_hint") })
       .andFrom(userId);
     if (!["0", "1"].includes(pickWaitlist.match[1]!))
       return reject(conversation, pickWaitlist, t("common.stale_button"));
@@ -196,7 +196,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
     });
     const decision = await conversation
       .waitForCallbackQuery([cbPattern("bcs", "ok"), cbPattern("bcs", "ed"), cbPattern("bcs", "no")], {
-        otherwise: hint("broadcasts.photo_hint"),
+        otherwise: hint("broadcasts.buttons_hint"),
       })
       .andFrom(userId);
     await decision.answerCallbackQuery();
