@@ -11,8 +11,8 @@
  *
  * PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://127.0.0.1:5432/test (a fresh database is
  * created and dropped). Knobs: BENCH_BROADCAST_RECIPIENTS (default 100000), BENCH_BROADCAST_WINDOW (seconds, default
- * 30), BENCH_BROADCAST_RATE (messages/s, default 30 like DELIVERY_RATE), BENCH_BROADCAST_PGLITE=1 adds a PGlite
- * enqueue row.
+ * 30), BENCH_BROADCAST_RATE (messages/s, default 30 like DELIVERY_RATE), BENCH_BROADCAST_TEXT_REPEAT (the text's
+ * length in 75-character sentences, default 8), BENCH_BROADCAST_PGLITE=1 adds a PGlite enqueue row.
  */
 import { sql } from "drizzle-orm";
 import { Api } from "grammy";
@@ -36,7 +36,10 @@ const RUNS = 3;
 const ACTIONS = 50;
 /** The organizer: the fake knows users FIRST_CHAT … ORGANIZER. */
 const ORGANIZER = FIRST_CHAT + RECIPIENTS;
-const TEXT = `Ертең сағат 10:00-де <Абай> саябағында жиналамыз & қолғап әкеліңіз. `.repeat(8);
+/** About 600 characters, with characters to escape: a realistic announcement (BENCH_BROADCAST_TEXT_REPEAT × 75). */
+const TEXT = "Ертең сағат 10:00-де <Абай> саябағында жиналамыз & қолғап әкеліңіз. ".repeat(
+  Number(process.env.BENCH_BROADCAST_TEXT_REPEAT ?? 8),
+);
 
 const silent = createLogger("silent");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
