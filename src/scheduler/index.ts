@@ -57,8 +57,8 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
-    // Every 4 s: the organizers' progress messages (at most one edit each per run, within Telegram's edit limits).
-    { name: "broadcast-progress", cron: "*/4 * * * * *", run: broadcastProgress },
+    // Every 5 s: the organizers' progress messages (at most one edit each per run, within Telegram's edit limits).
+    { name: "broadcast-progress", cron: "*/5 * * * * *", run: broadcastProgress },
   ];
 }
 
