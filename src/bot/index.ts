@@ -10,6 +10,7 @@ import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
 import { broadcastConversations, broadcastsFeature } from "./features/broadcasts";
+import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
@@ -20,6 +21,7 @@ import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
 import { membershipFeature } from "./features/membership";
 import { menuFeature } from "./features/menu";
+import { applySpec, inviteDeepLink, organizerFeature, rejectSpec } from "./features/organizer";
 import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
@@ -91,12 +93,15 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
     ...hoursConversations,
     ...broadcastConversations,
+    applySpec,
+    rejectSpec,
+    ...attendanceConversations,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -123,6 +128,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
   personal.use(broadcastsFeature);
+  personal.use(organizerFeature);
+  personal.use(attendanceFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

@@ -24,7 +24,15 @@ export const renderOutboxButton: ButtonRenderer = (button, t) => {
     case "broadcast.stop":
       return { text: t("broadcasts.btn_stop"), callback_data: cb("bc", "stop", button.broadcastId) };
     case "action.open":
-      return { text: t("actions.btn_open_card"), callback_data: cb("a", "o", button.actionId, "m") };
+      return { text: t("actions.open_card"), callback_data: cb("a", "o", button.actionId, "m") };
+    case "org.approve":
+      return { text: t("organizer.btn_approve"), callback_data: cb("og", "ok", button.organizationId) };
+    case "org.reject":
+      return { text: t("organizer.btn_reject"), callback_data: cb("og", "no", button.organizationId) };
+    case "org.open":
+      return { text: t("organizer.btn_open_hub"), callback_data: cb("org", "h", button.organizationId) };
+    case "attendance.open":
+      return { text: t("attendance.btn_open"), callback_data: cb("ck", "att", button.actionId) };
     default:
       return unknownButton(button);
   }

@@ -21,7 +21,14 @@ export type OutboxButton =
   /** "🔕 Stop messages from <name>" under an organization's broadcast: mutes that organization for the presser. */
   | { kind: "org.mute"; organizationId: number; name: string }
   /** "Stop" under a broadcast's progress message. */
-  | { kind: "broadcast.stop"; broadcastId: number };
+  | { kind: "broadcast.stop"; broadcastId: number }
+  /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
+  | { kind: "org.approve"; organizationId: number }
+  | { kind: "org.reject"; organizationId: number }
+  /** Opens the organizer's screen of an organization (after approval). */
+  | { kind: "org.open"; organizationId: number }
+  /** Opens an action's attendance list (for its organizers). */
+  | { kind: "attendance.open"; actionId: number };
 
 /** Edits a message the bot sent earlier instead of sending a new one (editMessageText; e.g. a progress message). */
 export interface OutboxEdit {
@@ -35,7 +42,7 @@ export type OutboxContent =
       template: string;
       /**
        * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
-       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
+       * `{ $date: iso }`, `{ $day: iso }` (weekday and date), `{ $time: iso }` (Asia/Almaty, src/i18n/format.ts; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
        * `{ $typed: text }` (text the recipient typed: erased from waiting messages when they withdraw consent).
        */
       params?: Record<string, unknown>;
@@ -138,6 +145,8 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
 export const at = {
   datetime: (date: Date) => ({ $datetime: date.toISOString() }),
   date: (date: Date) => ({ $date: date.toISOString() }),
+  /** The day for people who plan by weekday: "5 мамыр, сейсенбі", "сегодня, вторник". */
+  day: (date: Date) => ({ $day: date.toISOString() }),
   time: (date: Date) => ({ $time: date.toISOString() }),
 };
 

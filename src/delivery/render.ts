@@ -1,6 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import { type I18n, isLocale, type Locale, type Translate, translateDynamic } from "../i18n";
-import { formatDate, formatDateTime, formatTime } from "../i18n/format";
+import { formatDate, formatDateTime, formatTime, formatWeekdayDate } from "../i18n/format";
 import type { OutboxButton, OutboxPayload } from "../db/outbox";
 
 /** A Bot API call ready to make: `api.raw[method](params)`. */
@@ -27,11 +27,13 @@ function validDate(iso: unknown): Date {
   return date;
 }
 
-function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
+/** Dates are rendered when the message is sent, so "today" / "tomorrow" are true when it arrives. */
+function renderParam(value: unknown, locale: Locale, t: Translate, now: Date): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const v = value as Record<string, unknown>;
-  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale);
-  if ("$date" in v) return formatDate(validDate(v.$date), locale);
+  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale, now);
+  if ("$date" in v) return formatDate(validDate(v.$date), locale, now);
+  if ("$day" in v) return formatWeekdayDate(validDate(v.$day), locale, now);
   if ("$time" in v) return formatTime(validDate(v.$time), locale);
   if ("$t" in v) return translateDynamic(t, String(v.$t));
   if ("$typed" in v) return String(v.$typed);
@@ -39,7 +41,12 @@ function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
 }
 
 /** Turns an outbox payload into the Bot API call that delivers it (templates in the recipient's locale). */
-export function render(i18n: I18n, payload: OutboxPayload, renderButton?: ButtonRenderer): Rendered {
+export function render(
+  i18n: I18n,
+  payload: OutboxPayload,
+  renderButton?: ButtonRenderer,
+  now: Date = new Date(),
+): Rendered {
   if ("copy" in payload) {
     return {
       method: "copyMessage",
@@ -65,7 +72,7 @@ export function render(i18n: I18n, payload: OutboxPayload, renderButton?: Button
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
   const t = i18n.t(locale);
   const params = Object.fromEntries(
-    Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]),
+    Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t, now)]),
   );
   const text = translateDynamic(t, payload.template, params);
   if (text === payload.template) throw new RenderError(`missing locale key ${payload.template}`);

@@ -75,6 +75,8 @@ export interface PersonalDataExport {
     organization: string | null;
     category: string | null;
     note: string | null;
+    /** The organizer's reason when the claim was rejected. */
+    rejectReason: string | null;
     loggedAt: string;
     decidedAt: string | null;
   }>;
@@ -218,6 +220,7 @@ export async function exportPersonalData(
       organization: entry.organizationName,
       category: entry.category,
       note: entry.note,
+      rejectReason: entry.rejectReason,
       loggedAt: entry.createdAt.toISOString(),
       decidedAt: iso(entry.decidedAt),
     })),

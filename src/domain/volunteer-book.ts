@@ -200,7 +200,7 @@ function csvField(value: string): string {
   return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** UTF-8 with a BOM (so Excel reads Cyrillic right), semicolon-separated, CRLF lines, a header and a total row. */
+/** The book as CSV (csvDocument): holder, period and code, then a header, the entries and a total row. */
 export function volunteerBookCsv(
   entries: readonly ConfirmedEntry[],
   book: Pick<IssuedBook, "holderName" | "periodFrom" | "periodTo" | "code" | "totalHours">,
@@ -222,6 +222,11 @@ export function volunteerBookCsv(
     ]),
     [labels.total, "", "", "", decimalComma(total)],
   ];
+  return csvDocument(rows);
+}
+
+/** Rows as a CSV file Excel opens in the kk/ru locales: UTF-8 with a BOM, semicolons, CRLF lines, safe fields. */
+export function csvDocument(rows: ReadonlyArray<readonly string[]>): Buffer {
   const text = `${rows.map((row) => row.map(csvField).join(";")).join("\r\n")}\r\n`;
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]);
 }

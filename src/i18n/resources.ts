@@ -5,6 +5,7 @@
  */
 import type actions from "../../locales/kk/actions.json";
 import type broadcasts from "../../locales/kk/broadcasts.json";
+import type attendance from "../../locales/kk/attendance.json";
 import type categories from "../../locales/kk/categories.json";
 import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
@@ -15,6 +16,7 @@ import type language from "../../locales/kk/language.json";
 import type marathons from "../../locales/kk/marathons.json";
 import type menu from "../../locales/kk/menu.json";
 import type onboarding from "../../locales/kk/onboarding.json";
+import type organizer from "../../locales/kk/organizer.json";
 import type privacy from "../../locales/kk/privacy.json";
 import type reminders from "../../locales/kk/reminders.json";
 import type settings from "../../locales/kk/settings.json";
@@ -22,6 +24,7 @@ import type settings from "../../locales/kk/settings.json";
 export interface LocaleResources {
   actions: typeof actions;
   broadcasts: typeof broadcasts;
+  attendance: typeof attendance;
   categories: typeof categories;
   chats: typeof chats;
   commands: typeof commands;
@@ -32,6 +35,7 @@ export interface LocaleResources {
   marathons: typeof marathons;
   menu: typeof menu;
   onboarding: typeof onboarding;
+  organizer: typeof organizer;
   privacy: typeof privacy;
   reminders: typeof reminders;
   settings: typeof settings;

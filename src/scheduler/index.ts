@@ -8,6 +8,7 @@ import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { broadcastProgress } from "../domain/broadcasts";
 import { forgetExpiredConversations } from "../domain/conversation-state";
+import { askToConfirmAttendance } from "../domain/attendance";
 import {
   actionReminders,
   clubMeetingReminders,
@@ -59,6 +60,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
     // Every 5 s: the organizers' progress messages (at most one edit each per run, within Telegram's edit limits).
     { name: "broadcast-progress", cron: "*/5 * * * * *", run: broadcastProgress },
+    { name: "attendance-ask", cron: "*/5 * * * *", run: askToConfirmAttendance },
   ];
 }
 

@@ -4,6 +4,7 @@ import { type OutboxButton, purgeChatLimitsSlice, purgeOutboxSlice } from "../db
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../core/time";
 import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
+import { countedDeeds, marathonScores } from "../domain/marathons";
 
 /**
  * Each job turns what is due at `now` into outbox rows with one set-based INSERT … SELECT and returns how many rows
@@ -121,7 +122,7 @@ export const clubMeetingReminders: JobRun = (db, now) =>
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
           'club', n.club_name,
-          'date', jsonb_build_object('$date', n.occurs_at),
+          'date', jsonb_build_object('$day', n.occurs_at),
           'time', jsonb_build_object('$time', n.occurs_at),
           'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
         'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(
@@ -140,10 +141,17 @@ export const clubMeetingReminders: JobRun = (db, now) =>
 
 /**
  * Every Monday from 10:00 (Asia/Almaty): each participant of a marathon that ran last week gets last week's deeds,
- * the totals and their rank. Keyed by the week, so a restart later in the week still sends it, once.
+ * the totals and their rank. Keyed by the week, so a restart later in the week still sends it, once. It counts what
+ * the progress screen and the leaderboard count (countedDeeds and marathonScores in domain/marathons.ts) as of the
+ * moment it is written; a participant without counted deeds gets the text without a rank.
  */
-export const marathonDigest: JobRun = (db, now) =>
-  insertedCount(
+export const marathonDigest: JobRun = (db, now) => {
+  // The deeds of the marathons that get a digest now (none before Monday 10:00), up to this moment.
+  const upToNow = sql`d.created_at <= ${ts(now)}
+    and d.marathon_id in (select m.id from marathons m cross join bounds b
+      where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days'
+        and ${ts(now)} >= b.week_start + interval '10 hours')`;
+  return insertedCount(
     db,
     sql`
     with week as (
@@ -152,43 +160,41 @@ export const marathonDigest: JobRun = (db, now) =>
     bounds as (
       select monday_local, monday_local at time zone ${TIME_ZONE} as week_start from week
     ),
-    progress as (
+    scores as ${marathonScores(upToNow)},
+    counted as ${countedDeeds(upToNow)},
+    digest as (
       select mp.marathon_id, mp.user_id,
-        count(d.id) as total,
-        count(d.id) filter (where d.created_at >= b.week_start - interval '7 days') as last_week,
-        coalesce(sum(d.hours), 0) as hours
+        coalesce(s.deeds, 0) as total, coalesce(s.hours, 0) as hours, s.rank,
+        (select count(*) from counted c where c.marathon_id = mp.marathon_id and c.user_id = mp.user_id
+          and c.created_at >= b.week_start - interval '7 days' and c.created_at < b.week_start) as last_week,
+        (select count(*) from scores s2 where s2.marathon_id = mp.marathon_id) as participants
       from marathon_participants mp
       join marathons m on m.id = mp.marathon_id
       cross join bounds b
-      left join marathon_deeds d on d.marathon_id = mp.marathon_id and d.user_id = mp.user_id and d.created_at < b.week_start
+      left join scores s on s.marathon_id = mp.marathon_id and s.user_id = mp.user_id
       where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days'
         and ${ts(now)} >= b.week_start + interval '10 hours'
-      group by mp.marathon_id, mp.user_id
-    ),
-    ranked as (
-      select p.*, rank() over (partition by p.marathon_id order by p.total desc) as place,
-        count(*) over (partition by p.marathon_id) as participants
-      from progress p
     )
     insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
     select r.user_id, 'message',
       jsonb_build_object(
-        'template', 'reminders.digest',
+        'template', case when r.rank is null then 'reminders.digest_unranked' else 'reminders.digest' end,
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
           'title', case when u.language = 'ru' then m.title_ru else m.title_kk end,
           'count', r.last_week, 'total', r.total, 'hours', replace(trim_scale(r.hours)::text, '.', ','),
-          'rank', r.place, 'participants', r.participants),
+          'rank', r.rank, 'participants', r.participants),
         'expiresAt', b.week_start + interval '7 days'),
       1, ${ts(now)},
       'digest:' || r.marathon_id || ':' || to_char(b.monday_local, 'YYYYMMDD') || ':' || r.user_id
-    from ranked r
+    from digest r
     join marathons m on m.id = r.marathon_id
     join users u on u.id = r.user_id
     cross join bounds b
     where u.blocked_at is null
     on conflict (idempotency_key) do nothing`,
   );
+};
 
 /** Rows per housekeeping slice: each slice is a short transaction of its own (see Job.slice). */
 export const HOUSEKEEPING_SLICE = 5000;

@@ -31,7 +31,7 @@ type Texts = {
 const TEXTS: Record<"kk" | "ru", Texts> = {
   kk: {
     ask: "Қай жерден іздейміз",
-    list: "Жақын акциялар",
+    list: "Маңайдағы акциялар",
     organizer: "Ұйымдастырушы",
     joined: "Сіз акцияға жазылдыңыз",
     waitlisted: "күту тізіміндесіз — кезегіңіз: 1",
@@ -49,10 +49,10 @@ const TEXTS: Record<"kk" | "ru", Texts> = {
     list: "Акции рядом",
     organizer: "Организатор",
     joined: "Вы записаны на акцию",
-    waitlisted: "вы в листе ожидания — ваше место: 1",
+    waitlisted: "вы в листе ожидания, номер в очереди: 1",
     left: "Вы отказались от участия",
     mine: "Мои акции",
-    waitPos: "в листе ожидания, место 1",
+    waitPos: "в листе ожидания, номер в очереди: 1",
     consent: "нужно согласие на обработку персональных данных",
     notFound: "Акция не найдена",
     empty: "не нашлось",
@@ -144,10 +144,11 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(plain(card.text)).toContain("<Bring> gloves & water.");
       expect(plain(card.text)).toContain("⏱");
       const cardButtons = buttons(card);
-      expect(cardButtons.map((b) => b.callback_data ?? b.url)).toEqual([
+      // Share: Telegram's share sheet with the deep link and "title, date" (test/e2e/dates-share.test.ts has the text).
+      expect(cardButtons.map((b) => b.callback_data ?? b.url?.split("&text=")[0])).toEqual([
         `a:j:${id}:n`,
         `a:c:${id}`,
-        `https://t.me/erikti_bot?start=a_${id}`,
+        `https://t.me/share/url?url=${encodeURIComponent(`https://t.me/erikti_bot?start=a_${id}`)}`,
         "a:b",
       ]);
 

@@ -23,7 +23,7 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       {
         settings: "Баптаулар",
         region: "Өңір: Астана",
-        withdrawn: "Келісім кері қайтарылды",
+        withdrawn: "Келісім кері қайтарып алынды",
         unknown: "түсінбедім",
         sticker: "өңдей алмаймын",
         command: "Мұндай команда жоқ",
@@ -67,13 +67,17 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
       const needsConsent = await press(id, "s:region");
       expect(toast(needsConsent)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      // Giving it again shows what it means first (the onboarding text), then "I agree".
       await press(id, "s:consent");
+      expect(last(id).text).toBe(await localized(language, "onboarding.consent_text"));
+      expect((await findUser(database.db, id))!.consentAt).toBeNull();
+      await press(id, "s:cg");
       expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
       expect(toast(await press(id, "s:pause"))).toContain(
-        language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено",
+        language === "kk" ? "Қатысу уақытша тоқтатылды" : "Участие приостановлено",
       );
       expect((await findUser(database.db, id))!.pausedAt).not.toBeNull();
-      expect(last(id).text).toContain(language === "kk" ? "Қатысу: тоқтатылған" : "Участие: на паузе");
+      expect(last(id).text).toContain(language === "kk" ? "Қатысу: уақытша тоқтатылған" : "Участие: на паузе");
       await press(id, "s:pause");
       expect((await findUser(database.db, id))!.pausedAt).toBeNull();
       // A press that changes nothing (the screen already is the settings screen): no edit is sent.

@@ -175,7 +175,6 @@ export async function fillPersonalData(
       userId: id,
       text: `${marker} deed`,
       photoFileId: `${marker}-photo`,
-      hours: 1,
       idempotencyKey: `${marker}-deed-step`,
     },
     now,

@@ -149,6 +149,11 @@ export class BotApiEmulator extends EventEmitter {
     return this.userMessage(userId, { location: { latitude, longitude } }, { location: { latitude, longitude } });
   }
 
+  /** A contact shared with the keyboard's "share my phone" button (user_id: the sender) or from the address book. */
+  sendContact(userId: number, contact: { phone_number: string; first_name: string; user_id?: number }): Update {
+    return this.userMessage(userId, { contact }, {});
+  }
+
   sendSticker(userId: number): Update {
     const f = this.files.newFile("sticker", "sticker.webp", Buffer.from("RIFF0000WEBP"));
     const sticker = {
@@ -245,6 +250,11 @@ export class BotApiEmulator extends EventEmitter {
   /** The Telegram Message object the bot would see (current state). */
   message(chatId: number, messageId: number): Message | undefined {
     return this.chats.find(chatId, messageId)?.msg;
+  }
+  /** A file the bot sent or a user uploaded, by file_id (no data for one sent by URL). */
+  file(fileId: string): { file_name?: string; mime_type?: string; data?: Buffer } | undefined {
+    const f = this.files.byId(fileId);
+    return f && { file_name: f.file_name, mime_type: f.mime_type, data: f.data };
   }
   callsTo(chatId: number): ApiCall[] {
     return this.calls.filter((c) => c.params.chat_id === chatId || c.params.chat_id === String(chatId));

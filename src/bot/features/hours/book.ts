@@ -10,7 +10,7 @@ import {
   type IssuedBook,
 } from "../../../domain/volunteer-book";
 import { clipChars } from "../../../domain/text";
-import { formatDate, formatHours } from "../../../i18n/format";
+import { formatFullDate, formatHours } from "../../../i18n/format";
 import { categoryName } from "../../keyboards";
 import type { BotContext } from "../../context";
 import { EXPENSIVE } from "../../middleware/rate-limit";
@@ -33,7 +33,7 @@ function entryTitle(entry: Pick<ConfirmedEntry, "action" | "organization">): str
 async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: ConfirmedEntry[]): Promise<void> {
   const { t, locale } = ctx;
   const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
-  const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
+  const period = `${dayInWords(book.periodFrom, locale, true)} — ${dayInWords(book.periodTo, locale, true)}`;
   const categoryNameOf = (category: string | null) => (category ? categoryName(t, category) : "—");
 
   const pdf = await renderVolunteerBookPdfOffThread({
@@ -42,7 +42,7 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
     facts: [
       [t("hours.pdf_holder"), book.holderName],
       [t("hours.pdf_period"), period],
-      [t("hours.pdf_issued"), formatDate(book.createdAt, locale)],
+      [t("hours.pdf_issued"), formatFullDate(book.createdAt, locale)],
     ],
     columns: [t("hours.pdf_col_date"), t("hours.pdf_col_what"), t("hours.pdf_col_category"), t("hours.pdf_col_hours")],
     rows: entries.map((e) => [
@@ -129,7 +129,7 @@ async function answerVerification(ctx: BotContext, typed: string): Promise<void>
   }
   if (book.revokedAt || book.holderName === null) {
     await ctx.reply(
-      t("privacy.book_revoked", { code: book.code, date: formatDate(book.revokedAt ?? book.createdAt, locale) }),
+      t("privacy.book_revoked", { code: book.code, date: formatFullDate(book.revokedAt ?? book.createdAt, locale) }),
     );
     return;
   }
@@ -147,11 +147,11 @@ async function answerVerification(ctx: BotContext, typed: string): Promise<void>
     t("hours.verify_ok", {
       code: book.code,
       name: book.holderName,
-      from: dayInWords(book.periodFrom, locale),
-      to: dayInWords(book.periodTo, locale),
+      from: dayInWords(book.periodFrom, locale, true),
+      to: dayInWords(book.periodTo, locale, true),
       amount: amount(t, locale, book.totalHours),
       count: book.entries,
-      issued: formatDate(book.createdAt, locale),
+      issued: formatFullDate(book.createdAt, locale),
     }) + entries,
   );
 }

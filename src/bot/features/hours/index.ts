@@ -1,8 +1,8 @@
 import { Composer } from "grammy";
-import { hoursSummary } from "../../../domain/hours";
+import { hoursSummary, pendingOutsideTheBot } from "../../../domain/hours";
 import { bookPeriodWithHours, isBookPeriod } from "../../../domain/volunteer-book";
 import { requireConsent } from "../../consent";
-import { requireProfile } from "../../profile";
+import { requireOnboarded, requireProfile } from "../../profile";
 import { showScreen } from "../../screen";
 import { cbPattern } from "../../callback-data";
 import { EXPENSIVE } from "../../middleware/rate-limit";
@@ -16,15 +16,11 @@ export { verifyDeepLink } from "./book";
 export { HOURS_LOG, hoursConversations } from "./log.conversation";
 
 async function hoursScreen(ctx: BotContext) {
-  return hoursView(ctx.t, ctx.locale, await hoursSummary(ctx.deps.db, ctx.from!.id));
-}
-
-/** Hours belong to a profile: strangers are sent to /start first. */
-async function requireOnboarded(ctx: BotContext): Promise<boolean> {
-  if (ctx.user?.onboardedAt) return true;
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
-  else await ctx.reply(ctx.t("common.start_first"));
-  return false;
+  const [summary, outside] = await Promise.all([
+    hoursSummary(ctx.deps.db, ctx.from!.id),
+    pendingOutsideTheBot(ctx.deps.db, ctx.from!.id),
+  ]);
+  return hoursView(ctx.t, ctx.locale, summary, outside);
 }
 
 export const hoursFeature = new Composer<BotContext>();

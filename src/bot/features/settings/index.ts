@@ -24,6 +24,7 @@ import {
   settingsKeyboard,
   settingsRegionKeyboard,
   settingsText,
+  consentGiveKeyboard,
   withdrawConfirmKeyboard,
 } from "./views";
 
@@ -123,14 +124,21 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   await showSettings(ctx, "edit");
 });
 
+/** Consent is given only after reading what it means (the onboarding text), and withdrawn after a confirmation. */
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
+  await ctx.answerCallbackQuery();
+  if (!hasConsent(ctx.user)) {
+    return showScreen(ctx, ctx.t("onboarding.consent_text"), consentGiveKeyboard(ctx.t));
+  }
+  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "cg"), async (ctx) => {
   if (!hasConsent(ctx.user)) {
     await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
     await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_given") });
-    return showSettings(ctx, "edit");
-  }
-  await ctx.answerCallbackQuery();
-  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
+  } else await ctx.answerCallbackQuery();
+  await showSettings(ctx, "edit");
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {

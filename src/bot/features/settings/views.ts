@@ -54,6 +54,13 @@ export function locationRequestMarkup(t: Translate) {
   };
 }
 
+/** Giving consent from the settings: the same text as in onboarding, then the same "I agree". */
+export const consentGiveKeyboard = (t: Translate) =>
+  new InlineKeyboard()
+    .text(t("onboarding.consent_yes"), cb("s", "cg"))
+    .row()
+    .text(t("common.back"), cb("m", "settings"));
+
 export const withdrawConfirmKeyboard = (t: Translate) =>
   new InlineKeyboard()
     .text(t("settings.btn_confirm_withdraw"), cb("s", "cw"))
