@@ -149,7 +149,10 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       const action = await addOrganizationAction(database.db, org);
       await join(database.db, action, [v1]);
 
-      await say(organizer, "/broadcast");
+      // From the organizer's screen this time.
+      await say(organizer, "/org");
+      await press(organizer, "bc:new");
+      expect(buttonData(last(organizer))).toEqual(["bcs:k:action", "bcs:k:recent", "bcs:k:channels"]);
       await press(organizer, "bcs:k:recent");
       await press(organizer, "bcs:m:3");
       await say(organizer, "ұ".repeat(1100));
