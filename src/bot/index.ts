@@ -15,6 +15,7 @@ import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hou
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
+import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
@@ -82,6 +83,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(sequentialize(conversationKey));
   // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
   app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
+  app.use(chatMembershipFeature(deps));
   app.chatType(["group", "supergroup"]).use(groupFeature(deps));
 
   // Everything personal happens in private chats only.
@@ -102,6 +104,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     applySpec,
     rejectSpec,
     ...attendanceConversations,
+    channelLinkConversation,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -130,6 +133,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(broadcastsFeature);
   personal.use(organizerFeature);
   personal.use(attendanceFeature);
+  personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

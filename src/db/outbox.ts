@@ -16,8 +16,15 @@ export type OutboxButton =
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
   | { kind: "open.hours" }
-  /** Opens an action's card. */
-  | { kind: "action.open"; actionId: number }
+  /** Opens an action's card (`n`: a number for the label, in a digest's list). */
+  | { kind: "action.open"; actionId: number; n?: number }
+  /** Joins an action (as the card's Join button). */
+  | { kind: "action.join"; actionId: number }
+  /**
+   * A URL button under a channel post: the bot's deep link into the action (`t.me/<bot>?start=a_<id>`); `both`: the
+   * label in both languages (a post shown in Kazakh and Russian).
+   */
+  | { kind: "action.join_url"; actionId: number; both?: boolean }
   /** "🔕 Stop messages from <name>" under an organization's broadcast: mutes that organization for the presser. */
   | { kind: "org.mute"; organizationId: number; name: string }
   /** "Stop" under a broadcast's progress message. */
@@ -71,6 +78,11 @@ export interface OutboxMessage {
   notBefore?: Date;
   /** Not sent after this moment (e.g. a reminder for an action that has started): dead-lettered as "expired". */
   expiresAt?: Date;
+  /**
+   * When quiet hours hold the message and it would expire before they end: dropped, not sent at night (a reminder
+   * is still sent at night rather than never; an alert about a new action is not worth waking anyone).
+   */
+  dropInQuietHours?: boolean;
   /** Groups broadcast items for progress and reports. */
   batch?: string;
   /**
@@ -78,7 +90,17 @@ export interface OutboxMessage {
    * deleted when that person withdraws consent or deletes the account.
    */
   aboutUserId?: number;
+  /**
+   * An action's post in a linked channel or group: once sent, its message id is kept in channel_posts; with `edit`,
+   * the row edits that post (editMessageText) instead of sending a new message.
+   */
+  post?: ChannelPostRef;
   content: OutboxContent;
+}
+
+export interface ChannelPostRef {
+  actionId: number;
+  edit?: boolean;
 }
 
 /**
@@ -96,14 +118,15 @@ export type OutboxPayload = (
   | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & {
       buttons?: Array<Array<OutboxButton | LegacyOutboxButton>>;
     })
-) & { expiresAt?: string };
+) & { expiresAt?: string; post?: ChannelPostRef; dropInQuietHours?: boolean };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
 export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast";
 
-function kindOf(content: OutboxContent): OutboxKind {
+function kindOf(content: OutboxContent, post?: ChannelPostRef): OutboxKind {
+  if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
   if (content.edit) return "edit";
@@ -122,10 +145,13 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
       .values(
         list.slice(i, i + INSERT_CHUNK).map((item) => ({
           chatId: item.chatId,
-          kind: kindOf(item.content),
-          payload: (item.expiresAt
-            ? { ...item.content, expiresAt: item.expiresAt.toISOString() }
-            : item.content) satisfies OutboxPayload,
+          kind: kindOf(item.content, item.post),
+          payload: {
+            ...item.content,
+            ...(item.expiresAt ? { expiresAt: item.expiresAt.toISOString() } : {}),
+            ...(item.post ? { post: item.post } : {}),
+            ...(item.dropInQuietHours ? { dropInQuietHours: true } : {}),
+          } satisfies OutboxPayload,
           priority: PRIORITY[item.priority ?? "normal"],
           notBefore: item.notBefore ?? new Date(),
           idempotencyKey: item.idempotencyKey,

@@ -11,6 +11,7 @@ import { forgetExpiredConversations } from "../domain/conversation-state";
 import { askToConfirmAttendance } from "../domain/attendance";
 import {
   actionReminders,
+  alertDigest,
   clubMeetingReminders,
   HOUSEKEEPING_SLICE,
   type JobRun,
@@ -50,6 +51,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     { name: "action-reminders", cron: "* * * * *", run: actionReminders },
     { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
     { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
+    { name: "alert-digest", cron: "0 19 * * *", run: alertDigest },
     {
       name: "outbox-housekeeping",
       cron: "30 3 * * *",
