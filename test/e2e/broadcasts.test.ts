@@ -214,6 +214,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       await addOrganization(database.db, { nameKk: "Бірінші", members: [organizer] });
       const second = await addOrganization(database.db, { nameRu: "Вторая", members: [organizer] });
       emulator.addChat({ id: channel, type: "channel", title: "Арна" });
+      emulator.setMember(channel, emulator.botInfo.id, { status: "administrator", canPostMessages: true });
       await database.db
         .insert(linkedChats)
         .values({ chatId: channel, organizationId: second, kind: "channel", title: "Арна", linkedBy: organizer });
