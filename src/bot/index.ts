@@ -9,6 +9,7 @@ import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
+import { broadcastConversations, broadcastsFeature } from "./features/broadcasts";
 import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
@@ -99,6 +100,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     onboardingConversation(deepLinks),
     ...marathonsConversations,
     ...hoursConversations,
+    ...broadcastConversations,
     applySpec,
     rejectSpec,
     ...attendanceConversations,
@@ -128,6 +130,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(broadcastsFeature);
   personal.use(organizerFeature);
   personal.use(attendanceFeature);
   personal.use(channelsFeature);

@@ -6,6 +6,7 @@
 import type actions from "../../locales/kk/actions.json";
 import type alerts from "../../locales/kk/alerts.json";
 import type attendance from "../../locales/kk/attendance.json";
+import type broadcasts from "../../locales/kk/broadcasts.json";
 import type categories from "../../locales/kk/categories.json";
 import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
@@ -26,6 +27,7 @@ export interface LocaleResources {
   actions: typeof actions;
   alerts: typeof alerts;
   attendance: typeof attendance;
+  broadcasts: typeof broadcasts;
   categories: typeof categories;
   channels: typeof channels;
   chats: typeof chats;
