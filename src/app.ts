@@ -66,11 +66,12 @@ async function startDelivery(
   deps: BotDeps,
   config: Config,
   token: string,
+  botUsername: string,
   options: Exclude<StartOptions["delivery"], false> = {},
   clock?: () => number,
 ): Promise<Delivery> {
   const dispatcher = startDispatcher(
-    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton },
+    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton, botUsername },
     {
       token,
       apiRoot: config.apiRoot,
@@ -171,7 +172,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger.warn({ err: error }, "could not set the bot's description"),
     );
     if (options.delivery !== false) {
-      delivery = await startDelivery(deps, config, config.botToken, options.delivery, options.clock);
+      delivery = await startDelivery(
+        deps,
+        config,
+        config.botToken,
+        bot.botInfo.username,
+        options.delivery,
+        options.clock,
+      );
     }
   } catch (error) {
     await delivery?.stop();

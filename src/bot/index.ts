@@ -10,11 +10,13 @@ import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
 import { authoringConversations, authoringFeature } from "./features/authoring";
+import { broadcastConversations, broadcastsFeature } from "./features/broadcasts";
 import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
+import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
@@ -82,6 +84,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(sequentialize(conversationKey));
   // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
   app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
+  app.use(chatMembershipFeature(deps));
   app.chatType(["group", "supergroup"]).use(groupFeature(deps));
 
   // Everything personal happens in private chats only.
@@ -98,10 +101,12 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     onboardingConversation(deepLinks),
     ...marathonsConversations,
     ...hoursConversations,
+    ...broadcastConversations,
     applySpec,
     rejectSpec,
     ...authoringConversations,
     ...attendanceConversations,
+    channelLinkConversation,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -127,9 +132,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(broadcastsFeature);
   personal.use(organizerFeature);
   personal.use(authoringFeature);
   personal.use(attendanceFeature);
+  personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

@@ -16,8 +16,19 @@ export type OutboxButton =
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
   | { kind: "open.hours" }
-  /** Opens an action's card. */
-  | { kind: "action.open"; actionId: number }
+  /** Opens an action's card (`n`: a number for the label, in a digest's list). */
+  | { kind: "action.open"; actionId: number; n?: number }
+  /** Joins an action (as the card's Join button). */
+  | { kind: "action.join"; actionId: number }
+  /**
+   * A URL button under a channel post: the bot's deep link into the action (`t.me/<bot>?start=a_<id>`); `both`: the
+   * label in both languages (a post shown in Kazakh and Russian).
+   */
+  | { kind: "action.join_url"; actionId: number; both?: boolean }
+  /** "🔕 Stop messages from <name>" under an organization's broadcast: mutes that organization for the presser. */
+  | { kind: "org.mute"; organizationId: number; name: string }
+  /** "Stop" under a broadcast's progress message. */
+  | { kind: "broadcast.stop"; broadcastId: number }
   /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
   | { kind: "org.approve"; organizationId: number }
   | { kind: "org.reject"; organizationId: number }
@@ -26,9 +37,14 @@ export type OutboxButton =
   /** Opens an action's attendance list (for its organizers). */
   | { kind: "attendance.open"; actionId: number };
 
+/** Edits a message the bot sent earlier instead of sending a new one (editMessageText; e.g. a progress message). */
+export interface OutboxEdit {
+  messageId: number;
+}
+
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
-  | { text: string; replyMarkup?: InlineKeyboardMarkup }
+  | { text: string; replyMarkup?: InlineKeyboardMarkup; edit?: OutboxEdit }
   | {
       template: string;
       /**
@@ -40,6 +56,14 @@ export type OutboxContent =
       locale: "kk" | "ru";
       /** Rows of buttons. */
       buttons?: OutboxButton[][];
+      /** Sent as a photo (Telegram file_id) with the text as its caption (at most 1024 characters). */
+      photo?: string;
+      edit?: OutboxEdit;
+      /**
+       * An organization's broadcast (its id): the text (`params.text`) and photo are read from the broadcasts row
+       * when the row is claimed, so 100,000 rows do not each carry a copy of them (kind 'broadcast').
+       */
+      broadcast?: number;
     }
   /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
   | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
@@ -54,6 +78,11 @@ export interface OutboxMessage {
   notBefore?: Date;
   /** Not sent after this moment (e.g. a reminder for an action that has started): dead-lettered as "expired". */
   expiresAt?: Date;
+  /**
+   * When quiet hours hold the message and it would expire before they end: dropped, not sent at night (a reminder
+   * is still sent at night rather than never; an alert about a new action is not worth waking anyone).
+   */
+  dropInQuietHours?: boolean;
   /** Groups broadcast items for progress and reports. */
   batch?: string;
   /**
@@ -61,7 +90,17 @@ export interface OutboxMessage {
    * deleted when that person withdraws consent or deletes the account.
    */
   aboutUserId?: number;
+  /**
+   * An action's post in a linked channel or group: once sent, its message id is kept in channel_posts; with `edit`,
+   * the row edits that post (editMessageText) instead of sending a new message.
+   */
+  post?: ChannelPostRef;
   content: OutboxContent;
+}
+
+export interface ChannelPostRef {
+  actionId: number;
+  edit?: boolean;
 }
 
 /**
@@ -79,14 +118,20 @@ export type OutboxPayload = (
   | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & {
       buttons?: Array<Array<OutboxButton | LegacyOutboxButton>>;
     })
-) & { expiresAt?: string };
+) & { expiresAt?: string; post?: ChannelPostRef; dropInQuietHours?: boolean };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-function kindOf(content: OutboxContent): "message" | "copy" | "document" {
+export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast";
+
+function kindOf(content: OutboxContent, post?: ChannelPostRef): OutboxKind {
+  if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
+  if (content.edit) return "edit";
+  if ("template" in content && content.broadcast !== undefined) return "broadcast";
+  if ("template" in content && content.photo) return "photo";
   return "message";
 }
 
@@ -100,10 +145,13 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
       .values(
         list.slice(i, i + INSERT_CHUNK).map((item) => ({
           chatId: item.chatId,
-          kind: kindOf(item.content),
-          payload: (item.expiresAt
-            ? { ...item.content, expiresAt: item.expiresAt.toISOString() }
-            : item.content) satisfies OutboxPayload,
+          kind: kindOf(item.content, item.post),
+          payload: {
+            ...item.content,
+            ...(item.expiresAt ? { expiresAt: item.expiresAt.toISOString() } : {}),
+            ...(item.post ? { post: item.post } : {}),
+            ...(item.dropInQuietHours ? { dropInQuietHours: true } : {}),
+          } satisfies OutboxPayload,
           priority: PRIORITY[item.priority ?? "normal"],
           notBefore: item.notBefore ?? new Date(),
           idempotencyKey: item.idempotencyKey,

@@ -4,6 +4,7 @@ import { actions, type ActionStatus, participations, users } from "../db/schema"
 import { enqueue } from "../db/outbox";
 import type { Locale } from "../i18n";
 import { pick, pickSql } from "./localized";
+import { actionChanged } from "./action-events";
 
 export type JoinResult =
   | { status: "joined" }
@@ -109,6 +110,7 @@ export async function joinAction(
       .update(actions)
       .set({ participantsCount: sql`${actions.participantsCount} + 1`, updatedAt: now })
       .where(eq(actions.id, actionId));
+    await actionChanged(tx, actionId, now);
     return { status };
   });
 }
@@ -155,6 +157,7 @@ export async function leaveAction(
         .update(actions)
         .set({ participantsCount: sql`${actions.participantsCount} - 1`, updatedAt: now })
         .where(eq(actions.id, actionId));
+      await actionChanged(tx, actionId, now);
       return { status: "left", from: "joined" };
     }
     await tx

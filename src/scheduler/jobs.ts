@@ -216,3 +216,67 @@ export function outboxHousekeeping(retentionDays: number, slice = HOUSEKEEPING_S
     return rows + (await purgeChatLimitsSlice(db, now, slice));
   };
 }
+
+/** Actions listed in one evening digest; the rest are counted ("and N more"). */
+export const DIGEST_LIST = 5;
+
+/**
+ * The evening digest of new actions (from 19:00 Asia/Almaty): each volunteer with alerts not yet sent (digest mode,
+ * or instant alerts beyond the day's cap) gets one message listing up to DIGEST_LIST upcoming ones with a numbered
+ * button each; all their waiting alerts are then marked sent. Alerts of actions cancelled or started meanwhile are
+ * dropped quietly. Keyed by the local day, so a second run the same evening sends nothing twice.
+ */
+export const alertDigest: JobRun = async (db, now) => {
+  const rows = rowsOf<{ n: number | string }>(
+    await db.execute(sql`
+    with local as (select ${ts(now)} at time zone ${TIME_ZONE} as l),
+    stale as (
+      update action_alerts aa set sent_at = ${ts(now)}
+      from actions a
+      where aa.sent_at is null and a.id = aa.action_id and (a.status <> 'published' or a.starts_at <= ${ts(now)})
+      returning aa.user_id),
+    waiting as (
+      select aa.user_id, aa.action_id, a.starts_at, coalesce(u.language, 'kk') as language,
+        left(case when u.language = 'ru' then coalesce(nullif(a.title_ru, ''), a.title_kk)
+          else coalesce(nullif(a.title_kk, ''), a.title_ru) end, 120) as title,
+        row_number() over (partition by aa.user_id order by a.starts_at, a.id) as n,
+        count(*) over (partition by aa.user_id) as total
+      from action_alerts aa
+      join actions a on a.id = aa.action_id
+      join users u on u.id = aa.user_id
+      cross join local
+      where aa.sent_at is null and a.status = 'published' and a.starts_at > ${ts(now)}
+        and extract(hour from local.l) >= 19
+        and u.alert_mode <> 'off' and u.blocked_at is null and u.paused_at is null and u.consent_at is not null),
+    sent as (
+      insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
+      select w.user_id, 'message',
+        jsonb_build_object(
+          'template', 'alerts.digest',
+          'locale', min(w.language),
+          'params', jsonb_build_object(
+            'lines', jsonb_build_object('$lines', jsonb_agg(jsonb_build_object(
+              '$tpl', 'alerts.digest_line',
+              'params', jsonb_build_object('n', w.n, 'title', w.title, 'when', jsonb_build_object('$datetime', w.starts_at))
+            ) order by w.n) filter (where w.n <= ${DIGEST_LIST})),
+            'more', case when max(w.total) > ${DIGEST_LIST} then jsonb_build_object(
+              '$tpl', 'alerts.digest_more', 'params', jsonb_build_object('count', max(w.total) - ${DIGEST_LIST}))
+              else '""'::jsonb end),
+          'buttons', jsonb_build_array(jsonb_agg(jsonb_build_object(
+            'kind', ${buttonKind("action.open")}, 'actionId', w.action_id, 'n', w.n)
+            order by w.n) filter (where w.n <= ${DIGEST_LIST})),
+          'expiresAt', ${ts(now)} + interval '20 hours'),
+        1, ${ts(now)}, 'alertdigest:' || w.user_id || ':' || to_char((select l from local), 'YYYYMMDD')
+      from waiting w
+      group by w.user_id
+      on conflict (idempotency_key) do nothing
+      returning chat_id),
+    marked as (
+      update action_alerts aa set sent_at = ${ts(now)}
+      from waiting w
+      where aa.user_id = w.user_id and aa.action_id = w.action_id and w.user_id in (select chat_id from sent)
+      returning 1)
+    select (select count(*) from sent) as n, (select count(*) from marked) as marked, (select count(*) from stale) as stale`),
+  );
+  return Number(rows[0]?.n ?? 0);
+};

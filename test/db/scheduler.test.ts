@@ -336,9 +336,11 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       "action-reminders": 0,
       "club-reminders": 0,
       "marathon-digest": 0,
+      "alert-digest": 0,
       "outbox-housekeeping": 0,
       "forget-search-origins": 0,
       "forget-conversations": 0,
+      "broadcast-progress": 0,
       "attendance-ask": 0,
     });
   });

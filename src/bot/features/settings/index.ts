@@ -1,5 +1,6 @@
 import { Composer } from "grammy";
 import { isCategory } from "../../../domain/categories";
+import { nextAlertMode, nextAlertRadius, setAlertMode, setAlertRadius } from "../../../domain/preferences";
 import {
   clearLocation,
   findUser,
@@ -144,5 +145,21 @@ settingsFeature.callbackQuery(cbPattern("s", "cg"), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {
   await withdrawConsent(ctx.deps.db, ctx.from.id);
   await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_withdrawn") });
+  await showSettings(ctx, "edit");
+});
+
+/** New matching actions: daily digest → at once → off → daily digest… (from the stored mode, not the button). */
+settingsFeature.callbackQuery(cbPattern("s", "al"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  const mode = await setAlertMode(ctx.deps.db, ctx.from.id, nextAlertMode(ctx.user!.alertMode));
+  await ctx.answerCallbackQuery({ text: ctx.t("alerts.mode_saved", { mode: ctx.t(`alerts.mode_${mode}`) }) });
+  await showSettings(ctx, "edit");
+});
+
+/** The alert radius (10 → 30 → 50 → 100 km), offered with a shared location. */
+settingsFeature.callbackQuery(cbPattern("s", "rad"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  const km = await setAlertRadius(ctx.deps.db, ctx.from.id, nextAlertRadius(ctx.user!.alertRadiusKm));
+  await ctx.answerCallbackQuery({ text: ctx.t("alerts.radius_saved", { km }) });
   await showSettings(ctx, "edit");
 });
