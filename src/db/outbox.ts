@@ -24,11 +24,25 @@ export type OutboxButton =
   /** Opens the organizer's screen of an organization (after approval). */
   | { kind: "org.open"; organizationId: number }
   /** Opens an action's attendance list (for its organizers). */
-  | { kind: "attendance.open"; actionId: number };
+  | { kind: "attendance.open"; actionId: number }
+  /** "I'm coming" / "I can't" under an emergency call-out. */
+  | { kind: "callout.coming"; calloutId: number }
+  | { kind: "callout.cant"; calloutId: number }
+  /** Under the coordinator's tally of a call-out: send an update, close it, show the figures now. */
+  | { kind: "callout.update"; calloutId: number }
+  | { kind: "callout.close"; calloutId: number }
+  | { kind: "callout.refresh"; calloutId: number }
+  /** A URL button that opens a meeting point on a map (2GIS). */
+  | { kind: "map"; latitude: number; longitude: number };
+
+/** Edits a message the bot sent earlier instead of sending a new one (editMessageText; e.g. a live tally). */
+export interface OutboxEdit {
+  messageId: number;
+}
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
-  | { text: string; replyMarkup?: InlineKeyboardMarkup }
+  | { text: string; replyMarkup?: InlineKeyboardMarkup; edit?: OutboxEdit }
   | {
       template: string;
       /**
@@ -40,6 +54,7 @@ export type OutboxContent =
       locale: "kk" | "ru";
       /** Rows of buttons. */
       buttons?: OutboxButton[][];
+      edit?: OutboxEdit;
     }
   /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
   | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
@@ -84,9 +99,10 @@ export type OutboxPayload = (
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-function kindOf(content: OutboxContent): "message" | "copy" | "document" {
+function kindOf(content: OutboxContent): "message" | "copy" | "document" | "edit" {
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
+  if (content.edit) return "edit";
   return "message";
 }
 

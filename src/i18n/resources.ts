@@ -5,6 +5,7 @@
  */
 import type actions from "../../locales/kk/actions.json";
 import type attendance from "../../locales/kk/attendance.json";
+import type callouts from "../../locales/kk/callouts.json";
 import type categories from "../../locales/kk/categories.json";
 import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
@@ -23,6 +24,7 @@ import type settings from "../../locales/kk/settings.json";
 export interface LocaleResources {
   actions: typeof actions;
   attendance: typeof attendance;
+  callouts: typeof callouts;
   categories: typeof categories;
   chats: typeof chats;
   commands: typeof commands;
