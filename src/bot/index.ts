@@ -10,6 +10,7 @@ import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
 import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
+import { emergencyConversations, emergencyFeature } from "./features/emergency";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
@@ -100,6 +101,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     applySpec,
     rejectSpec,
     ...attendanceConversations,
+    ...emergencyConversations,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -129,6 +131,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(attendanceFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
+  personal.use(emergencyFeature);
   personal.use(privacyFeature);
   personal.use(helpFeature);
   personal.use(fallbackFeature);

@@ -10,6 +10,7 @@ import {
   PRIORITY,
   users,
 } from "../db/schema";
+import { ALMATY_OFFSET_MS, DAY_MS, localMoment } from "../core/time";
 import { coordinates, type Staff } from "./access";
 
 export type Callout = typeof callouts.$inferSelect;
@@ -412,4 +413,23 @@ export async function answersOf(db: Executor, userId: number) {
     .select({ calloutId: calloutAnswers.calloutId, answer: calloutAnswers.answer, at: calloutAnswers.answeredAt })
     .from(calloutAnswers)
     .where(eq(calloutAnswers.userId, userId));
+}
+
+/**
+ * A meeting time typed by the coordinator: "18:30" (today, or tomorrow once 18:30 has passed), "ертең 09:00" /
+ * "завтра 09:00", "бүгін 18:30" / "сегодня 18:30" (Asia/Almaty). Undefined when it is not one or already past.
+ */
+export function parseMeetTime(raw: string, now: Date): Date | undefined {
+  const match = /^\s*(?:(ертең|ертен|завтра|бүгін|бугин|сегодня)\s+)?(\d{1,2})[:.](\d{2})\s*$/iu.exec(raw);
+  if (!match) return undefined;
+  const hour = Number(match[2]);
+  const minute = Number(match[3]);
+  if (hour > 23 || minute > 59) return undefined;
+  const word = match[1]?.toLowerCase();
+  const local = new Date(now.getTime() + ALMATY_OFFSET_MS);
+  let at = localMoment(local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate(), hour * 60 + minute);
+  const tomorrow = word === "ертең" || word === "ертен" || word === "завтра";
+  const today = word !== undefined && !tomorrow;
+  if (tomorrow || (!today && at.getTime() <= now.getTime())) at = new Date(at.getTime() + DAY_MS);
+  return at.getTime() > now.getTime() ? at : undefined;
 }

@@ -34,6 +34,7 @@ export function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
     .row();
   if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
   kb.text(t("reminders.btn_settings"), cb("rem", "settings")).row();
+  kb.text(t("callouts.settings_button"), cb("em", "open")).row();
   if (hasConsent(user)) kb.text(t("settings.btn_full_name"), cb("s", "name")).row();
   kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
   kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
