@@ -312,21 +312,36 @@ export async function answerCallout(
   return { status: "recorded", callout, answer };
 }
 
-/** Those who answered "I'm coming". */
-async function comingIds(db: Executor, id: number): Promise<number[]> {
-  const rows = await db
-    .select({ userId: calloutAnswers.userId })
+/**
+ * An urgent message to everyone who answered "I'm coming" (in their languages, with the meeting point): keys
+ * `<prefix>:<user>` and batch `<batch>`. Returns how many it goes to.
+ */
+async function tellComing(
+  tx: Executor,
+  callout: Callout,
+  message: { template: string; params: Record<string, unknown>; prefix: string; batch: string },
+): Promise<number> {
+  const rows = await tx
+    .select({ userId: calloutAnswers.userId, language: users.language })
     .from(calloutAnswers)
-    .where(and(eq(calloutAnswers.calloutId, id), eq(calloutAnswers.answer, "coming")));
-  return rows.map((r) => r.userId);
-}
-
-async function languages(db: Executor, ids: number[]): Promise<Map<number, "kk" | "ru">> {
-  if (ids.length === 0) return new Map();
-  const rows = rowsOf<{ id: string | number; language: string | null }>(
-    await db.execute(sql`select id, language from users where id = any(${`{${ids.join(",")}}`}::bigint[])`),
+    .innerJoin(users, eq(users.id, calloutAnswers.userId))
+    .where(and(eq(calloutAnswers.calloutId, callout.id), eq(calloutAnswers.answer, "coming")));
+  await enqueue(
+    tx,
+    rows.map(({ userId, language }) => ({
+      chatId: userId,
+      idempotencyKey: `${message.prefix}:${userId}`,
+      priority: "urgent" as const,
+      batch: message.batch,
+      content: {
+        template: message.template,
+        params: message.params,
+        locale: language === "ru" ? ("ru" as const) : ("kk" as const),
+        buttons: [[{ kind: "map" as const, latitude: callout.meetingLatitude, longitude: callout.meetingLongitude }]],
+      },
+    })),
   );
-  return new Map(rows.map((r) => [Number(r.id), r.language === "ru" ? "ru" : "kk"]));
+  return rows.length;
 }
 
 /**
@@ -342,24 +357,12 @@ export async function sendCalloutUpdate(
   return db.transaction(async (tx) => {
     const [callout] = await tx.select().from(callouts).where(eq(callouts.id, id)).for("update");
     if (!callout || callout.status !== "open") return undefined;
-    const ids = await comingIds(tx, id);
-    const locales = await languages(tx, ids);
-    await enqueue(
-      tx,
-      ids.map((userId) => ({
-        chatId: userId,
-        idempotencyKey: `cou:${id}:${key}:${userId}`,
-        priority: "urgent" as const,
-        batch: `cou:${id}`,
-        content: {
-          template: "callouts.update_message",
-          params: { id, text },
-          locale: locales.get(userId) ?? "kk",
-          buttons: [[{ kind: "map", latitude: callout.meetingLatitude, longitude: callout.meetingLongitude }]],
-        },
-      })),
-    );
-    return ids.length;
+    return tellComing(tx, callout, {
+      template: "callouts.update_message",
+      params: { id, text },
+      prefix: `cou:${id}:${key}`,
+      batch: `cou:${id}`,
+    });
   });
 }
 
@@ -380,25 +383,14 @@ export async function closeCallout(
       .where(and(eq(callouts.id, id), eq(callouts.status, "open")))
       .returning();
     if (!closed) return undefined;
-    const ids = await comingIds(tx, id);
-    const locales = await languages(tx, ids);
-    await enqueue(
-      tx,
-      ids.map((userId) => ({
-        chatId: userId,
-        idempotencyKey: `cof:${id}:${userId}`,
-        priority: "urgent" as const,
-        batch: `cof:${id}`,
-        content: {
-          template: "callouts.final_message",
-          params: { id, text: finalText, meet: { $datetime: closed.meetAt.toISOString() } },
-          locale: locales.get(userId) ?? "kk",
-          buttons: [[{ kind: "map", latitude: closed.meetingLatitude, longitude: closed.meetingLongitude }]],
-        },
-      })),
-    );
+    const told = await tellComing(tx, closed, {
+      template: "callouts.final_message",
+      params: { id, text: finalText, meet: { $datetime: closed.meetAt.toISOString() } },
+      prefix: `cof:${id}`,
+      batch: `cof:${id}`,
+    });
     await scheduleTallyEdit(tx, id, now);
-    return { told: ids.length };
+    return { told };
   });
 }
 

@@ -276,47 +276,38 @@ async function openManageable(conversation: BotConversation, ctx: InnerContext, 
   return state === "open";
 }
 
-async function updateConversation(conversation: BotConversation, ctx: InnerContext, id: number): Promise<void> {
-  const { t } = ctx;
-  const userId = ctx.from!.id;
-  if (!(await openManageable(conversation, ctx, id))) return;
-  const key = await conversation.external(() => randomUUID());
-  await ctx.reply(t("callouts.update_prompt", { max: MAX_CALLOUT_TEXT }));
-  const reply = await conversation
-    .waitFor("message:text", { otherwise: hint("callouts.update_hint", { max: MAX_CALLOUT_TEXT }) })
-    .andFrom(userId);
-  const checked = cleanText(reply.message.text, { max: MAX_CALLOUT_TEXT, multiline: true });
-  if ("error" in checked || checked.text.startsWith("/"))
-    return reject(conversation, reply, t("callouts.update_hint", { max: MAX_CALLOUT_TEXT }));
-  const text = checked.text;
-  const told = await conversation.external(async () => {
+/**
+ * Send update / Close from the tally: asks for the text (an update, or the final plan), then sends it to everyone
+ * coming; closing also closes the call-out. The presser's right is checked again at each end.
+ */
+function textToComing(mode: "update" | "close") {
+  const keys =
+    mode === "update"
+      ? { prompt: "callouts.update_prompt", hint: "callouts.update_hint" }
+      : { prompt: "callouts.close_prompt", hint: "callouts.close_hint" };
+  return async (conversation: BotConversation, ctx: InnerContext, id: number): Promise<void> => {
+    const { t } = ctx;
     const { db, adminIds } = ctx.deps;
-    if (!(await manageableCallout(db, await staffOf(db, userId, adminIds), id))) return undefined;
-    return sendCalloutUpdate(db, id, text, key);
-  });
-  await ctx.reply(told === undefined ? t("callouts.already_closed") : t("callouts.update_sent", { count: told }));
-}
-
-async function closeConversation(conversation: BotConversation, ctx: InnerContext, id: number): Promise<void> {
-  const { t } = ctx;
-  const userId = ctx.from!.id;
-  if (!(await openManageable(conversation, ctx, id))) return;
-  await ctx.reply(t("callouts.close_prompt", { max: MAX_CALLOUT_TEXT }));
-  const reply = await conversation
-    .waitFor("message:text", { otherwise: hint("callouts.close_hint", { max: MAX_CALLOUT_TEXT }) })
-    .andFrom(userId);
-  const checked = cleanText(reply.message.text, { max: MAX_CALLOUT_TEXT, multiline: true });
-  if ("error" in checked || checked.text.startsWith("/"))
-    return reject(conversation, reply, t("callouts.close_hint", { max: MAX_CALLOUT_TEXT }));
-  const text = checked.text;
-  const closed = await conversation.external(async () => {
-    const { db, adminIds } = ctx.deps;
-    if (!(await manageableCallout(db, await staffOf(db, userId, adminIds), id))) return undefined;
-    return closeCallout(db, id, text);
-  });
-  await ctx.reply(
-    closed === undefined ? t("callouts.already_closed") : t("callouts.closed_done", { count: closed.told }),
-  );
+    const userId = ctx.from!.id;
+    if (!(await openManageable(conversation, ctx, id))) return;
+    const key = await conversation.external(() => randomUUID());
+    const max = MAX_CALLOUT_TEXT;
+    await ctx.reply(t(keys.prompt as "callouts.update_prompt", { max }));
+    const reply = await conversation
+      .waitFor("message:text", { otherwise: hint(keys.hint as "callouts.update_hint", { max }) })
+      .andFrom(userId);
+    const checked = cleanText(reply.message.text, { max, multiline: true });
+    if ("error" in checked || checked.text.startsWith("/"))
+      return reject(conversation, reply, t(keys.hint as "callouts.update_hint", { max }));
+    const text = checked.text;
+    const told = await conversation.external(async () => {
+      if (!(await manageableCallout(db, await staffOf(db, userId, adminIds), id))) return undefined;
+      if (mode === "update") return sendCalloutUpdate(db, id, text, key);
+      return (await closeCallout(db, id, text))?.told;
+    });
+    if (told === undefined) await ctx.reply(t("callouts.already_closed"));
+    else await ctx.reply(t(mode === "update" ? "callouts.update_sent" : "callouts.closed_done", { count: told }));
+  };
 }
 
 /** Sharing one's own phone (Telegram's contact button) for the coordinators of call-outs one answers. */
@@ -350,7 +341,7 @@ async function phoneConversation(conversation: BotConversation, ctx: InnerContex
 /** Bump a version when its steps change (bot/conversations/registry.ts). */
 export const emergencyConversations: ConversationSpec[] = [
   defineConversation(CALLOUT, 1, "callouts.dropped", calloutConversation),
-  defineConversation(CALLOUT_UPDATE, 1, "callouts.dropped_update", updateConversation),
-  defineConversation(CALLOUT_CLOSE, 1, "callouts.dropped_close", closeConversation),
+  defineConversation(CALLOUT_UPDATE, 1, "callouts.dropped_update", textToComing("update")),
+  defineConversation(CALLOUT_CLOSE, 1, "callouts.dropped_close", textToComing("close")),
   defineConversation(EMERGENCY_PHONE, 1, "callouts.dropped_phone", phoneConversation),
 ];
