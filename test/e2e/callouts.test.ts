@@ -110,6 +110,16 @@ describe.each(testDatabases)("emergency call-outs: readiness, /callout, answers,
       const [profile] = await db().select().from(emergencyProfiles).where(eq(emergencyProfiles.userId, ready));
       expect(profile).toMatchObject({ skills: ["first_aid"], phone: "+77015551234", pausedAt: null });
 
+      await press(ready, "em:pause");
+      expect(
+        (await db().select().from(emergencyProfiles).where(eq(emergencyProfiles.userId, ready)))[0]!.pausedAt,
+      ).not.toBeNull();
+      expect(buttonData(last(ready))).toContain("em:pause");
+      await press(ready, "em:pause");
+      expect(
+        (await db().select().from(emergencyProfiles).where(eq(emergencyProfiles.userId, ready)))[0]!.pausedAt,
+      ).toBeNull();
+
       await toggleEmergencySkill(db(), driver, "driver");
       await toggleEmergencySkill(db(), far, "first_aid");
       await toggleEmergencySkill(db(), late, "first_aid");
@@ -248,4 +258,26 @@ describe.each(testDatabases)("emergency call-outs: readiness, /callout, answers,
       ).toHaveLength(1);
     });
   }
+
+  it("an admin picks any region or a radius around a point; cancelling at the preview launches nothing", async () => {
+    const before = (await db().select().from(callouts)).length;
+    await say(admin, "/callout");
+    expect(buttonData(last(admin))).toHaveLength(21); // 20 regions and the radius
+    await press(admin, "col:rad");
+    await h.send(() => emulator.sendLocation(admin, ALMATY.latitude, ALMATY.longitude));
+    expect(buttonData(last(admin))).toEqual(["col:km:5", "col:km:10", "col:km:25", "col:km:50"]);
+    await say(admin, "9999");
+    expect(last(admin).text).toBe(await localized("ru", "callouts.radius_hint", { max: 500 }));
+    await say(admin, "15");
+    await press(admin, "col:any");
+    await say(admin, "3");
+    await h.send(() => emulator.sendLocation(admin, ALMATY.latitude, ALMATY.longitude));
+    await press(admin, "col:h:2");
+    await say(admin, "Іздеу / поиск");
+    expect(plain(last(admin).text)).toContain(await localized("ru", "callouts.area_radius", { km: 15 }));
+    expect(buttonData(last(admin))).toEqual(["col:go", "col:no"]);
+    await press(admin, "col:no");
+    expect(last(admin).text).toBe(await localized("ru", "callouts.cancelled"));
+    expect(await db().select().from(callouts)).toHaveLength(before);
+  });
 });
