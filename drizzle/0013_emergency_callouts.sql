@@ -22,10 +22,12 @@ CREATE TABLE "callouts" (
 	"final_text" text,
 	"status" text DEFAULT 'open' NOT NULL,
 	"created_by" bigint,
+	"launch_key" text,
 	"tally_chat_id" bigint,
 	"tally_message_id" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"closed_at" timestamp with time zone,
+	CONSTRAINT "callouts_launch_key_unique" UNIQUE("launch_key"),
 	CONSTRAINT "callouts_status_check" CHECK ("callouts"."status" in ('open', 'closed')),
 	CONSTRAINT "callouts_target_check" CHECK ("callouts"."region_code" is not null or "callouts"."radius_km" is not null)
 );

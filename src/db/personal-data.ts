@@ -126,6 +126,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "callouts.text": notPersonal("a coordinator's call-out message to volunteers"),
   "callouts.final_text": notPersonal("a coordinator's final plan for a call-out"),
   "callouts.status": notPersonal("a call-out's state"),
+  "callouts.launch_key": notPersonal("a random id of the conversation that launched a call-out"),
   "regions.code": notPersonal("reference data"),
   "regions.name_kk": notPersonal("reference data"),
   "regions.name_ru": notPersonal("reference data"),

@@ -96,9 +96,21 @@ export async function launchCallout(
   db: Database,
   draft: CalloutDraft,
   createdBy: number,
-  now = new Date(),
+  options: { now?: Date; launchKey?: string } = {},
 ): Promise<{ callout: Callout; invited: number }> {
+  const now = options.now ?? new Date();
   const result = await db.transaction(async (tx) => {
+    if (options.launchKey) {
+      // A replayed launch (the conversation's step after a restart): the call-out is out already.
+      const [done] = await tx.select().from(callouts).where(eq(callouts.launchKey, options.launchKey));
+      if (done) {
+        const [sent] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(outbox)
+          .where(eq(outbox.batch, calloutBatch(done.id)));
+        return { callout: done, invited: sent?.n ?? 0 };
+      }
+    }
     const [callout] = await tx
       .insert(callouts)
       .values({
@@ -113,6 +125,7 @@ export async function launchCallout(
         meetAt: draft.meetAt,
         text: draft.text,
         createdBy,
+        launchKey: options.launchKey ?? null,
         createdAt: now,
       })
       .returning();

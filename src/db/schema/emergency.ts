@@ -63,6 +63,8 @@ export const callouts = pgTable(
     finalText: text("final_text"),
     status: text("status").$type<CalloutStatus>().notNull().default("open"),
     createdBy: bigint("created_by", { mode: "number" }),
+    /** A random id of the /callout conversation that launched it: a replayed launch finds this row. */
+    launchKey: text("launch_key").unique(),
     /** The coordinator's live tally message. */
     tallyChatId: bigint("tally_chat_id", { mode: "number" }),
     tallyMessageId: integer("tally_message_id"),

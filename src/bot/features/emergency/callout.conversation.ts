@@ -62,6 +62,7 @@ async function calloutConversation(conversation: BotConversation, ctx: InnerCont
   const { t, locale } = ctx;
   const { db, adminIds, regions, i18n } = ctx.deps;
   const userId = ctx.from!.id;
+  const launchKey = await conversation.external(() => `co:${randomUUID()}`);
   const staff = await conversation.external(async () => {
     const s = await staffOf(db, userId, adminIds);
     return { admin: s.admin, regions: s.regions, allowed: launchesCallouts(s) };
@@ -246,7 +247,7 @@ async function calloutConversation(conversation: BotConversation, ctx: InnerCont
   const launched = await conversation.external(async () => {
     // Checked again at the launch: the seat may have been taken away meanwhile.
     if (!launchesCallouts(await staffOf(db, userId, adminIds))) return undefined;
-    const { callout, invited } = await launchCallout(db, full, userId);
+    const { callout, invited } = await launchCallout(db, full, userId, { launchKey });
     return { id: callout.id, invited };
   });
   if (!launched) {
