@@ -369,7 +369,7 @@ export async function sendCalloutUpdate(
 ): Promise<number | undefined> {
   return db.transaction(async (tx) => {
     const [callout] = await tx.select().from(callouts).where(eq(callouts.id, id)).for("update");
-    if (!callout || callout.status !== "open") return undefined;
+    if (callout?.status !== "open") return undefined;
     return tellComing(tx, callout, {
       template: "callouts.update_message",
       params: { id, text },
