@@ -57,6 +57,18 @@ function typedCount(text: string, max: number): number | undefined {
   return n >= 1 && n <= max ? n : undefined;
 }
 
+/** A location the user sends (a pin picked on the map, or their own); anything else gets the step's hint. */
+async function waitPoint(
+  conversation: BotConversation,
+  ctx: InnerContext,
+  hintKey: "callouts.center_hint" | "callouts.meeting_hint",
+): Promise<{ latitude: number; longitude: number }> {
+  const sent = await conversation.waitFor("message:location", { otherwise: hint(hintKey) }).andFrom(ctx.from!.id);
+  const point = { latitude: sent.message.location.latitude, longitude: sent.message.location.longitude };
+  if (!isValidPoint(point)) return reject(conversation, sent, ctx.t(hintKey));
+  return point;
+}
+
 /** /callout: area, skills, how many, meeting point and time, text; preview with the number reached; launch. */
 async function calloutConversation(conversation: BotConversation, ctx: InnerContext): Promise<void> {
   const { t, locale } = ctx;
@@ -99,12 +111,7 @@ async function calloutConversation(conversation: BotConversation, ctx: InnerCont
     await areaPick.answerCallbackQuery();
     await showStep(areaPick, t("callouts.center_prompt"));
     await ctx.reply(t("callouts.center_hint"), { reply_markup: locationRequestMarkup(t) });
-    const point = await conversation
-      .waitFor("message:location", { otherwise: hint("callouts.center_hint") })
-      .andFrom(userId);
-    const center = { latitude: point.message.location.latitude, longitude: point.message.location.longitude };
-    if (!isValidPoint(center)) return reject(conversation, point, t("callouts.center_hint"));
-    draft.center = center;
+    draft.center = await waitPoint(conversation, ctx, "callouts.center_hint");
     const radiusKb = new InlineKeyboard();
     for (const km of RADII) radiusKb.text(`${km} km`, cb("col", "km", km));
     await ctx.reply(t("callouts.radius_prompt", { max: MAX_CALLOUT_RADIUS_KM }), { reply_markup: radiusKb });
@@ -177,12 +184,7 @@ async function calloutConversation(conversation: BotConversation, ctx: InnerCont
 
   // 4. The meeting point (a pin)
   await ctx.reply(t("callouts.meeting_prompt"), { reply_markup: locationRequestMarkup(t) });
-  const pin = await conversation
-    .waitFor("message:location", { otherwise: hint("callouts.meeting_hint") })
-    .andFrom(userId);
-  const meeting = { latitude: pin.message.location.latitude, longitude: pin.message.location.longitude };
-  if (!isValidPoint(meeting)) return reject(conversation, pin, t("callouts.meeting_hint"));
-  draft.meeting = meeting;
+  draft.meeting = await waitPoint(conversation, ctx, "callouts.meeting_hint");
 
   // 5. The meeting time: in 1/2/3 hours, or typed
   const now = new Date(await conversation.now());
