@@ -12,6 +12,7 @@ import { actionDeepLink, actionsFeature } from "./features/actions";
 import { authoringConversations, authoringFeature } from "./features/authoring";
 import { broadcastConversations, broadcastsFeature } from "./features/broadcasts";
 import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
+import { emergencyConversations, emergencyFeature } from "./features/emergency";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
@@ -107,6 +108,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ...authoringConversations,
     ...attendanceConversations,
     channelLinkConversation,
+    ...emergencyConversations,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -139,6 +141,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
+  personal.use(emergencyFeature);
   personal.use(privacyFeature);
   personal.use(helpFeature);
   personal.use(fallbackFeature);

@@ -44,10 +44,26 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
       return { text: t("organizer.btn_open_hub"), callback_data: cb("org", "h", button.organizationId) };
     case "attendance.open":
       return { text: t("attendance.btn_open"), callback_data: cb("ck", "att", button.actionId) };
+    case "callout.coming":
+      return { text: t("callouts.btn_coming"), callback_data: cb("co", "yes", button.calloutId) };
+    case "callout.cant":
+      return { text: t("callouts.btn_cant"), callback_data: cb("co", "no", button.calloutId) };
+    case "callout.update":
+      return { text: t("callouts.btn_update"), callback_data: cb("co", "upd", button.calloutId) };
+    case "callout.close":
+      return { text: t("callouts.btn_close"), callback_data: cb("co", "close", button.calloutId) };
+    case "callout.refresh":
+      return { text: t("callouts.btn_refresh"), callback_data: cb("co", "tally", button.calloutId) };
+    case "map":
+      return { text: t("callouts.btn_map"), url: mapUrl(button.latitude, button.longitude) };
     default:
       return unknownButton(button);
   }
 };
+
+/** The point on 2GIS (the map most used in Kazakhstan); it opens in the app or the browser. */
+export const mapUrl = (latitude: number, longitude: number) =>
+  `https://2gis.kz/geo/${longitude.toFixed(6)},${latitude.toFixed(6)}`;
 
 function unknownButton(button: never): never {
   throw new Error(`unknown outbox button ${JSON.stringify(button)}`);

@@ -35,9 +35,18 @@ export type OutboxButton =
   /** Opens the organizer's screen of an organization (after approval). */
   | { kind: "org.open"; organizationId: number }
   /** Opens an action's attendance list (for its organizers). */
-  | { kind: "attendance.open"; actionId: number };
+  | { kind: "attendance.open"; actionId: number }
+  /** "I'm coming" / "I can't" under an emergency call-out. */
+  | { kind: "callout.coming"; calloutId: number }
+  | { kind: "callout.cant"; calloutId: number }
+  /** Under the coordinator's tally of a call-out: send an update, close it, show the figures now. */
+  | { kind: "callout.update"; calloutId: number }
+  | { kind: "callout.close"; calloutId: number }
+  | { kind: "callout.refresh"; calloutId: number }
+  /** A URL button that opens a meeting point on a map (2GIS). */
+  | { kind: "map"; latitude: number; longitude: number };
 
-/** Edits a message the bot sent earlier instead of sending a new one (editMessageText; e.g. a progress message). */
+/** Edits a message the bot sent earlier instead of sending a new one (editMessageText: a progress message, a tally). */
 export interface OutboxEdit {
   messageId: number;
 }

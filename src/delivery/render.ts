@@ -9,8 +9,7 @@ export type Rendered =
   | { method: "editMessageText"; params: { message_id: number; text: string; reply_markup?: InlineKeyboardMarkup } }
   | { method: "copyMessage"; params: { from_chat_id: number; message_id: number; reply_markup?: InlineKeyboardMarkup } }
   | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } }
-  | { method: "sendPhoto"; params: { photo: string; caption: string; reply_markup?: InlineKeyboardMarkup } }
-  | { method: "editMessageText"; params: { message_id: number; text: string; reply_markup?: InlineKeyboardMarkup } };
+  | { method: "sendPhoto"; params: { photo: string; caption: string; reply_markup?: InlineKeyboardMarkup } };
 
 /**
  * Turns what a button does into the button (label in the recipient's locale, callback data). Defined by the bot

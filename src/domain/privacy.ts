@@ -3,8 +3,11 @@ import { type Database, type Executor, rowsOf } from "../db/client";
 import {
   actions,
   browseStates,
+  calloutAnswers,
+  callouts,
   clubMembers,
   clubs,
+  emergencyProfiles,
   conversationStates,
   hourEntries,
   marathonDeeds,
@@ -99,6 +102,15 @@ export interface PersonalDataExport {
     issuedAt: string;
   }>;
   clubs: Array<{ clubId: number; club: string; joinedAt: string }>;
+  /** Emergency readiness (settings) and answers to call-outs. */
+  emergency: {
+    skills: string[];
+    mobileGroup: boolean;
+    pausedAt: string | null;
+    phone: string | null;
+    updatedAt: string;
+  } | null;
+  calloutAnswers: Array<{ calloutId: number; answer: string; at: string }>;
   organizationsOwned: Array<{ id: number; name: string }>;
   searchSession: {
     point: { latitude: number; longitude: number; at: string | null } | null;
@@ -128,6 +140,14 @@ export async function exportPersonalData(
 ): Promise<PersonalDataExport | undefined> {
   const user = await findUser(db, userId);
   if (!user) return undefined;
+  const [readiness, answers] = await Promise.all([
+    db.select().from(emergencyProfiles).where(eq(emergencyProfiles.userId, userId)),
+    db
+      .select({ calloutId: calloutAnswers.calloutId, answer: calloutAnswers.answer, at: calloutAnswers.answeredAt })
+      .from(calloutAnswers)
+      .where(eq(calloutAnswers.userId, userId))
+      .orderBy(asc(calloutAnswers.answeredAt)),
+  ]);
   const [joined, hours, marathonsJoined, deeds, books, memberships, owned, browse, messages, conversation] =
     await Promise.all([
       db
@@ -243,6 +263,16 @@ export async function exportPersonalData(
       issuedAt: b.createdAt.toISOString(),
     })),
     clubs: memberships.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
+    emergency: readiness[0]
+      ? {
+          skills: readiness[0].skills,
+          mobileGroup: readiness[0].mobileGroup,
+          pausedAt: iso(readiness[0].pausedAt),
+          phone: readiness[0].phone,
+          updatedAt: readiness[0].updatedAt.toISOString(),
+        }
+      : null,
+    calloutAnswers: answers.map((a) => ({ ...a, at: a.at.toISOString() })),
     organizationsOwned: owned,
     searchSession: session
       ? {
@@ -322,6 +352,9 @@ export async function deleteAccount(
     await tx.delete(marathonDeeds).where(eq(marathonDeeds.userId, userId));
     await tx.delete(marathonParticipants).where(eq(marathonParticipants.userId, userId));
     await tx.delete(clubMembers).where(eq(clubMembers.userId, userId));
+    await tx.delete(emergencyProfiles).where(eq(emergencyProfiles.userId, userId));
+    await tx.delete(calloutAnswers).where(eq(calloutAnswers.userId, userId));
+    await tx.update(callouts).set({ createdBy: null }).where(eq(callouts.createdBy, userId));
     await tx.delete(browseStates).where(eq(browseStates.userId, userId));
     await tx.delete(outbox).where(eq(outbox.chatId, userId));
     await tx.delete(chatLimits).where(eq(chatLimits.chatId, userId));

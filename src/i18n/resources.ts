@@ -8,6 +8,7 @@ import type authoring from "../../locales/kk/authoring.json";
 import type alerts from "../../locales/kk/alerts.json";
 import type attendance from "../../locales/kk/attendance.json";
 import type broadcasts from "../../locales/kk/broadcasts.json";
+import type callouts from "../../locales/kk/callouts.json";
 import type categories from "../../locales/kk/categories.json";
 import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
@@ -30,6 +31,7 @@ export interface LocaleResources {
   alerts: typeof alerts;
   attendance: typeof attendance;
   broadcasts: typeof broadcasts;
+  callouts: typeof callouts;
   categories: typeof categories;
   channels: typeof channels;
   chats: typeof chats;

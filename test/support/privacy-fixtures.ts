@@ -3,6 +3,9 @@ import type { Database } from "../../src/db/client";
 import {
   actions,
   browseStates,
+  calloutAnswers,
+  callouts,
+  emergencyProfiles,
   conversationStates,
   hourEntries,
   marathons,
@@ -217,5 +220,22 @@ export async function fillPersonalData(
   await db.insert(coordinators).values({ userId: id, regionCode: "almaty" });
   await db.insert(actionAlerts).values({ userId: id, actionId: fullActionId });
   await db.insert(organizationMutes).values({ userId: id, organizationId });
+  // Emergency readiness with the person's phone, and an answer to a call-out.
+  await db
+    .insert(emergencyProfiles)
+    .values({ userId: id, skills: ["first_aid", "driver"], mobileGroup: true, phone: `+7 ${marker} mobile` });
+  const [callout] = await db
+    .insert(callouts)
+    .values({
+      regionCode: "almaty",
+      needed: 3,
+      meetingLatitude: 43.2,
+      meetingLongitude: 76.9,
+      meetAt: new Date(now.getTime() + 2 * HOUR),
+      text: "Flood",
+      createdBy: coordinator,
+    })
+    .returning({ id: callouts.id });
+  await db.insert(calloutAnswers).values({ calloutId: callout!.id, userId: id, answer: "coming" });
   return { fullActionId, bookCode: book.book.code };
 }

@@ -8,3 +8,4 @@ export * from "./clubs";
 export * from "./outbox";
 export * from "./browse";
 export * from "./organizers";
+export * from "./emergency";

@@ -39,6 +39,7 @@ export function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
   if (user.locationAt && user.alertMode !== "off")
     kb.text(t("alerts.btn_radius", { km: user.alertRadiusKm }), cb("s", "rad"));
   kb.row();
+  kb.text(t("callouts.settings_button"), cb("em", "open")).row();
   if (hasConsent(user)) kb.text(t("settings.btn_full_name"), cb("s", "name")).row();
   kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
   kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));

@@ -1,0 +1,144 @@
+import { eq, like, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client";
+import { emergencyProfiles, outbox, users } from "../../src/db/schema";
+import {
+  answerCallout,
+  calloutTally,
+  countMatching,
+  launchCallout,
+  manageableCallout,
+  parseMeetTime,
+  scheduleTallyEdit,
+  setTallyMessage,
+} from "../../src/domain/callouts";
+import { setEmergencyPaused, toggleEmergencySkill } from "../../src/domain/emergency";
+import { completeOnboarding, touchUser, withdrawConsent } from "../../src/domain/users";
+import { testDatabases } from "../support/db";
+
+const ALMATY = { latitude: 43.2389, longitude: 76.8897 };
+const staff = (userId: number, regions: string[], admin = false) => ({ userId, admin, regions, organizations: [] });
+
+describe("parseMeetTime (Asia/Almaty)", () => {
+  const now = new Date("2026-12-02T10:00:00Z"); // 15:00 in Almaty
+  it("reads 18:30 as today, a passed time as tomorrow, and tomorrow's words in both languages", () => {
+    expect(parseMeetTime("18:30", now)?.toISOString()).toBe("2026-12-02T13:30:00.000Z");
+    expect(parseMeetTime("09:00", now)?.toISOString()).toBe("2026-12-03T04:00:00.000Z");
+    expect(parseMeetTime("ертең 09:00", now)?.toISOString()).toBe("2026-12-03T04:00:00.000Z");
+    expect(parseMeetTime("Завтра 9.15", now)?.toISOString()).toBe("2026-12-03T04:15:00.000Z");
+    expect(parseMeetTime("сегодня 16:00", now)?.toISOString()).toBe("2026-12-02T11:00:00.000Z");
+  });
+  it("refuses what is not a time, or a time of today already past", () => {
+    for (const text of ["25:00", "18:75", "soon", "бүгін 09:00", "18 30", ""])
+      expect(parseMeetTime(text, now), text).toBeUndefined();
+  });
+});
+
+describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
+  let database: DatabaseHandle;
+  const base = 9_100_000_000;
+  const db = () => database.db;
+  async function volunteer(id: number, regionCode: string, location?: { latitude: number; longitude: number }) {
+    await touchUser(db(), id, false);
+    await completeOnboarding(db(), id, {
+      language: "ru",
+      regionCode,
+      interests: ["ecology"],
+      consent: true,
+      profile: { firstName: `V${id}` },
+      location,
+    });
+  }
+  beforeAll(async () => {
+    database = await kind.open();
+  });
+  afterAll(() => database.close());
+
+  it("matches region or radius, the skills (or any), and only ready, consenting, reachable volunteers", async () => {
+    const near = base + 1; // Astana region, but living in Almaty with a saved location
+    const almaty = base + 2;
+    const paused = base + 3;
+    const withdrawn = base + 4;
+    const blocked = base + 5;
+    const noProfile = base + 6;
+    const driver = base + 7;
+    await volunteer(near, "astana", { latitude: 43.25, longitude: 76.9 });
+    for (const id of [almaty, paused, withdrawn, blocked, noProfile, driver]) await volunteer(id, "almaty");
+    for (const id of [near, almaty, paused, withdrawn, blocked]) await toggleEmergencySkill(db(), id, "first_aid");
+    await toggleEmergencySkill(db(), driver, "driver");
+    await setEmergencyPaused(db(), paused, true);
+    await withdrawConsent(db(), withdrawn);
+    await db().update(users).set({ blockedAt: new Date() }).where(eq(users.id, blocked));
+
+    const common = { needed: 3, meeting: ALMATY, meetAt: new Date(Date.now() + 3_600_000), text: "x" };
+    expect(await countMatching(db(), { ...common, regionCode: "almaty", skills: ["first_aid"] })).toBe(1);
+    expect(await countMatching(db(), { ...common, regionCode: "almaty", skills: [] })).toBe(2);
+    expect(await countMatching(db(), { ...common, regionCode: "almaty", skills: ["first_aid", "driver"] })).toBe(2);
+    expect(await countMatching(db(), { ...common, center: ALMATY, radiusKm: 10, skills: ["first_aid"] })).toBe(1);
+    expect(
+      await countMatching(db(), { ...common, center: { latitude: 51.1, longitude: 71.4 }, radiusKm: 50, skills: [] }),
+    ).toBe(0);
+    // Withdrawing consent erased the readiness row too.
+    expect(await db().select().from(emergencyProfiles).where(eq(emergencyProfiles.userId, withdrawn))).toEqual([]);
+
+    const { callout, invited } = await launchCallout(
+      db(),
+      { ...common, center: ALMATY, radiusKm: 10, skills: [] },
+      base + 99,
+    );
+    expect(invited).toBe(1);
+    expect(callout.regionCode).toBeNull();
+    // A radius call-out is managed by its author and admins only.
+    expect(await manageableCallout(db(), staff(base + 99, ["almaty"]), callout.id)).toBeDefined();
+    expect(await manageableCallout(db(), staff(base + 98, ["almaty"]), callout.id)).toBeUndefined();
+    expect(await manageableCallout(db(), staff(base + 97, [], true), callout.id)).toBeDefined();
+    expect(await manageableCallout(db(), staff(base + 96, []), callout.id)).toBeUndefined();
+  });
+
+  it("answers once per person, refuses people it was not sent to, and coalesces tally edits per 3-second window", async () => {
+    const a = base + 11;
+    const b = base + 12;
+    const coordinator = base + 13;
+    for (const id of [a, b, coordinator]) await volunteer(id, "pavlodar");
+    for (const id of [a, b]) await toggleEmergencySkill(db(), id, "flood");
+    const meetAt = new Date(Date.now() + 3_600_000);
+    const { callout } = await launchCallout(
+      db(),
+      { regionCode: "pavlodar", skills: ["flood"], needed: 2, meeting: ALMATY, meetAt, text: "Су" },
+      coordinator,
+    );
+    await setTallyMessage(db(), callout.id, coordinator, 555);
+    const now = new Date(Math.floor(Date.now() / 3000) * 3000 + 100);
+    expect((await answerCallout(db(), callout.id, a, "coming", now)).status).toBe("recorded");
+    expect((await answerCallout(db(), callout.id, a, "coming", now)).status).toBe("unchanged");
+    expect((await answerCallout(db(), callout.id, b, "cant", now)).status).toBe("recorded");
+    expect((await answerCallout(db(), callout.id, coordinator, "coming", now)).status).toBe("unknown");
+    expect((await answerCallout(db(), 2_000_000_000, a, "coming", now)).status).toBe("unknown");
+
+    const edits = await db()
+      .select()
+      .from(outbox)
+      .where(like(outbox.idempotencyKey, `cot:${callout.id}:%`));
+    expect(edits).toHaveLength(1);
+    expect(edits[0]).toMatchObject({ kind: "edit", chatId: coordinator, priority: 0 });
+    expect(edits[0]!.notBefore.getTime() % 3000).toBe(0);
+    expect((edits[0]!.payload as { params: { cant: number; coming: number } }).params).toMatchObject({
+      coming: 1,
+      cant: 1,
+    });
+    // The window's edit already on its way: the next answer goes into the next window.
+    await db().update(outbox).set({ state: "sent" }).where(eq(outbox.id, edits[0]!.id));
+    await scheduleTallyEdit(db(), callout.id, now);
+    expect(
+      await db()
+        .select()
+        .from(outbox)
+        .where(like(outbox.idempotencyKey, `cot:${callout.id}:%`)),
+    ).toHaveLength(2);
+
+    await db().execute(sql`update outbox set state = 'dead' where idempotency_key = ${`co:${callout.id}:${b}`}`);
+    const tally = await calloutTally(db(), callout.id);
+    expect(tally).toMatchObject({ invited: 2, coming: 1, cant: 1, waiting: 0, notDelivered: 0 });
+    expect(tally.comingPeople.map((p) => p.userId)).toEqual([a]);
+  });
+});
