@@ -15,6 +15,7 @@ import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { fallbackFeature } from "./features/fallback";
+import { announceSpec, appointSpec, coordinatorDeepLink, frontOfficeFeature } from "./features/front-office";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
@@ -92,7 +93,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink, coordinatorDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
@@ -100,6 +101,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     applySpec,
     rejectSpec,
     ...attendanceConversations,
+    appointSpec,
+    announceSpec,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -127,6 +130,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(hoursFeature);
   personal.use(organizerFeature);
   personal.use(attendanceFeature);
+  personal.use(frontOfficeFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);
