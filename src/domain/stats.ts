@@ -85,9 +85,9 @@ export async function regionFigures(db: Executor, now = new Date(), regionCode?:
     db.execute(sql`
       select u.region_code, count(*)::int as n from users u
       where u.region_code is not null and ${only(sql`u.region_code`)} and u.consent_at is not null and (
-        exists (select 1 from participations p where p.user_id = u.id and p.created_at >= ${since})
-        or exists (select 1 from hour_entries h where h.user_id = u.id and h.created_at >= ${since})
-        or exists (select 1 from marathon_deeds d where d.user_id = u.id and d.created_at >= ${since}))
+        exists (select 1 from participations p where p.user_id = u.id and p.created_at >= ${since.toISOString()}::timestamptz)
+        or exists (select 1 from hour_entries h where h.user_id = u.id and h.created_at >= ${since.toISOString()}::timestamptz)
+        or exists (select 1 from marathon_deeds d where d.user_id = u.id and d.created_at >= ${since.toISOString()}::timestamptz))
       group by u.region_code`),
     db.execute(sql`
       select o.region_code, count(distinct m.user_id)::int as n
@@ -159,7 +159,7 @@ export async function regionDetails(db: Executor, regionCode: string | null, now
         (select count(*)::int from ${countedDeeds(sql`d.marathon_id = m.id`)} c join users u on u.id = c.user_id
           where ${only(sql`u.region_code`)}) as deeds
       from marathons m
-      where m.starts_at <= ${now} and m.ends_at > ${now}
+      where m.starts_at <= ${now.toISOString()}::timestamptz and m.ends_at > ${now.toISOString()}::timestamptz
         and (m.region_code is null or ${regionCode ? sql`m.region_code = ${regionCode}` : sql`true`})
       order by m.starts_at, m.id`),
   ]);

@@ -3,14 +3,7 @@ import type { DatabaseHandle } from "../../src/db/client";
 import { barChartSpec, renderChartPng } from "../../src/domain/charts";
 import { regionDetails, regionFigures, statMonths } from "../../src/domain/stats";
 import { testDatabases } from "../support/db";
-import { seedStats } from "../support/stats-fixtures";
-
-/** Width and height from a PNG's IHDR, after checking the signature. */
-export function pngSize(png: Buffer): { width: number; height: number } {
-  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  expect(png.subarray(12, 16).toString("ascii")).toBe("IHDR");
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
+import { pngSize, seedStats } from "../support/stats-fixtures";
 
 describe.each(testDatabases)("regional statistics on $name", (kind) => {
   let database: DatabaseHandle;

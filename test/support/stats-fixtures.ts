@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { Database } from "../../src/db/client";
 import {
   actions,
@@ -173,4 +174,11 @@ export async function seedStats(db: Database, base: number, now = new Date()) {
     astanaHours: 5,
     marathonTitleRu: "Марафон добрых дел",
   };
+}
+
+/** Width and height from a PNG's IHDR, after checking the signature. */
+export function pngSize(png: Buffer): { width: number; height: number } {
+  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  expect(png.subarray(12, 16).toString("ascii")).toBe("IHDR");
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
