@@ -37,13 +37,13 @@ export function barChartSpec(chart: BarChart): vl.TopLevelSpec {
     type: "quantitative" as const,
     title: horizontal ? chart.xTitle : chart.yTitle,
   };
-  const step = 28;
+  const step = 30;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     background: "white",
     padding: 16,
     width: CHART_WIDTH - 300,
-    height: horizontal ? { step } : 360,
+    height: horizontal ? Math.max(240, step * chart.bars.length) : 360,
     title: { text: chart.title, fontSize: 18, anchor: "start" },
     config: {
       font: FONT,

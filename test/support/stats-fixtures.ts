@@ -34,7 +34,12 @@ const monthStart = (month: string) => new Date(`${month}-01T00:00:00+05:00`);
  * Figures of Almaty (region A) and Astana (region B) relative to `now`, with what /stats must show for them. People
  * ids start at `base`.
  */
-export async function seedStats(db: Database, base: number, now = new Date()) {
+export async function seedStats(
+  db: Database,
+  base: number,
+  now = new Date(),
+  { a, b }: { a: string; b: string } = { a: "almaty", b: "astana" },
+) {
   const thisMonth = localMonth(now);
   const lastMonth = localMonth(now, 1);
   const thisStart = monthStart(thisMonth);
@@ -43,15 +48,15 @@ export async function seedStats(db: Database, base: number, now = new Date()) {
     { length: 9 },
     (_, i) => base + i + 1,
   );
-  for (const id of [v1!, v2!, v3!, v4!, owner!, organizer!, pendingOwner!]) await person(db, id, "almaty");
-  for (const id of [astanaOwner!, a1!]) await person(db, id, "astana");
+  for (const id of [v1!, v2!, v3!, v4!, owner!, organizer!, pendingOwner!]) await person(db, id, a);
+  for (const id of [astanaOwner!, a1!]) await person(db, id, b);
 
   const [orgA, orgPending, orgB] = await db
     .insert(organizations)
     .values([
-      { status: "approved", nameKk: "Жасыл ел", nameRu: "Зелёная страна", regionCode: "almaty", ownerId: owner },
-      { status: "pending", nameRu: "Ждёт", regionCode: "almaty", ownerId: pendingOwner },
-      { status: "approved", nameRu: "Астана добро", regionCode: "astana", ownerId: astanaOwner },
+      { status: "approved", nameKk: "Жасыл ел", nameRu: "Зелёная страна", regionCode: a, ownerId: owner },
+      { status: "pending", nameRu: "Ждёт", regionCode: a, ownerId: pendingOwner },
+      { status: "approved", nameRu: "Астана добро", regionCode: b, ownerId: astanaOwner },
     ])
     .returning();
   await db.insert(organizationMembers).values([
@@ -65,7 +70,7 @@ export async function seedStats(db: Database, base: number, now = new Date()) {
     organizationId: orgA!.id,
     titleRu: "Субботник",
     category: "ecology",
-    regionCode: "almaty",
+    regionCode: a,
     latitude: 43.25,
     longitude: 76.9,
     endsAt: new Date(values.startsAt.getTime() + 2 * 3_600_000),
@@ -79,7 +84,7 @@ export async function seedStats(db: Database, base: number, now = new Date()) {
       action({ startsAt: new Date(lastStart.getTime() + DAY) }),
       action({ startsAt: new Date(thisStart.getTime() + DAY), status: "cancelled" }),
       action({ startsAt: new Date(thisStart.getTime() + DAY), status: "draft" }),
-      action({ startsAt: new Date(thisStart.getTime() + DAY), regionCode: "astana", organizationId: orgB!.id }),
+      action({ startsAt: new Date(thisStart.getTime() + DAY), regionCode: b, organizationId: orgB!.id }),
     ])
     .returning();
   await db.insert(participations).values([
@@ -126,12 +131,13 @@ export async function seedStats(db: Database, base: number, now = new Date()) {
   ]);
   await db
     .insert(anonymousHours)
-    .values({ month: thisMonth, regionCode: "almaty", category: "health", hours: 1.5, entries: 1 });
+    .values({ month: thisMonth, regionCode: a, category: "health", hours: 1.5, entries: 1 });
 
   const [marathon] = await db
     .insert(marathons)
     .values({
       code: `m${base}`,
+      regionCode: null,
       titleKk: "Игі істер марафоны",
       titleRu: "Марафон добрых дел",
       startsAt: new Date(now.getTime() - 10 * DAY),
@@ -154,7 +160,7 @@ export async function seedStats(db: Database, base: number, now = new Date()) {
     thisMonth,
     lastMonth,
     almaty: {
-      regionCode: "almaty",
+      regionCode: a,
       volunteers: 3, // v1 (joined), v2 (joined, logged hours), v3 (deeds); v4 left 100 days ago
       organizers: 2,
       actionsThisMonth: 1,

@@ -84,6 +84,7 @@ export const EXPENSIVE = {
   checkinQr: expensive("checkin-qr", { allowed: 2, windowMs: 10_000, message: "privacy.too_often" }),
   /** /stats of a front office (queries and PNG charts) and its CSV. */
   stats: expensive("stats", { allowed: 1, windowMs: 10_000 }),
+  statsCsv: expensive("stats-csv", { allowed: 1, windowMs: 10_000 }),
   /** /mydata: the whole export. */
   export: expensive("mydata", { allowed: 1, windowMs: 30_000 }),
 };

@@ -1,6 +1,4 @@
-import { InlineKeyboard } from "grammy";
 import { appointCoordinator, appointable, FrontOfficeError } from "../../../domain/front-office";
-import { cb } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
 import { hint, reject } from "../../conversations/wait";
@@ -13,7 +11,8 @@ const FO_APPOINT_VERSION = 1;
 /**
  * An admin appoints a coordinator of a region (chosen with a button before): by the person's contact (a Telegram
  * contact carries the user id) or by a forwarded message of theirs (forward_origin "user"; a hidden sender is
- * explained). The invite link button leaves the conversation and makes a link instead.
+ * explained). The question with the invite link button is sent before it starts (by the region button's handler), so
+ * that button is another message's: pressing it leaves the conversation and makes a link instead.
  */
 async function appointConversation(conversation: BotConversation, ctx: InnerContext, regionCode: string) {
   const { t, locale } = ctx;
@@ -21,9 +20,6 @@ async function appointConversation(conversation: BotConversation, ctx: InnerCont
   const adminId = ctx.from!.id;
   if (!adminIds.has(adminId) || !regions.get(regionCode)) return void (await ctx.reply(t("front_office.forbidden")));
   const region = regionName(regions, regionCode, locale);
-  await ctx.reply(t("front_office.appoint_how", { region }), {
-    reply_markup: new InlineKeyboard().text(t("front_office.btn_invite"), cb("fo", "inv", regionCode)),
-  });
   let personId: number | undefined;
   while (personId === undefined) {
     const answer = await conversation

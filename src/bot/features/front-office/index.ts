@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { Composer, InlineKeyboard, InputFile, type MiddlewareFn } from "grammy";
 import { coordinates, staffOf } from "../../../domain/access";
 import { barChartSpec, renderChartPng } from "../../../domain/charts";
 import {
@@ -59,9 +59,13 @@ frontOfficeFeature.command("appoint", async (ctx) => {
 
 frontOfficeFeature.callbackQuery(cbPattern("fo", "ar", 1), async (ctx) => {
   if (!isAdmin(ctx)) return refuse(ctx);
-  if (!ctx.deps.regions.get(ctx.match[1])) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  const code = ctx.match[1]!;
+  if (!ctx.deps.regions.get(code)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   await ctx.answerCallbackQuery();
-  await ctx.conversation.enter(FO_APPOINT, ctx.match[1]!);
+  await ctx.reply(ctx.t("front_office.appoint_how", { region: regionName(ctx.deps.regions, code, ctx.locale) }), {
+    reply_markup: new InlineKeyboard().text(ctx.t("front_office.btn_invite"), cb("fo", "inv", code)),
+  });
+  await ctx.conversation.enter(FO_APPOINT, code);
 });
 
 frontOfficeFeature.callbackQuery(cbPattern("fo", "inv", 1), async (ctx) => {
@@ -249,7 +253,17 @@ function chooseRegion(ctx: BotContext, codes: string[], admin: boolean) {
   return ctx.reply(ctx.t("front_office.stats_choose"), { reply_markup: kb });
 }
 
-frontOfficeFeature.command("stats", EXPENSIVE.stats, async (ctx) => {
+/** Refuses before the rate limit counts: someone who may not see statistics is told so, not "one moment". */
+const statsAllowed: MiddlewareFn<BotContext> = async (ctx, next) => {
+  const data = ctx.callbackQuery?.data;
+  if (data) {
+    const target = await statsTarget(ctx, ["", data.split(":")[2]]);
+    if ("refusal" in target) return refuse(ctx, target.refusal);
+  } else if ((await statsScope(ctx)).codes.length === 0) return refuse(ctx, "front_office.forbidden_staff");
+  await next();
+};
+
+frontOfficeFeature.command("stats", statsAllowed, EXPENSIVE.stats, async (ctx) => {
   const { staff, codes } = await statsScope(ctx);
   if (codes.length === 0) return refuse(ctx, "front_office.forbidden_staff");
   if (staff.admin) {
@@ -272,14 +286,14 @@ async function statsTarget(ctx: BotContext, match: readonly (string | undefined)
   return { code };
 }
 
-frontOfficeFeature.callbackQuery(cbPattern("fo", "st", 1), EXPENSIVE.stats, async (ctx) => {
+frontOfficeFeature.callbackQuery(cbPattern("fo", "st", 1), statsAllowed, EXPENSIVE.stats, async (ctx) => {
   const target = await statsTarget(ctx, [ctx.match[0], ctx.match[1]]);
   if ("refusal" in target) return refuse(ctx, target.refusal);
   await ctx.answerCallbackQuery();
   await sendStats(ctx, target.code);
 });
 
-frontOfficeFeature.callbackQuery(cbPattern("fo", "csv", 1), EXPENSIVE.stats, async (ctx) => {
+frontOfficeFeature.callbackQuery(cbPattern("fo", "csv", 1), statsAllowed, EXPENSIVE.statsCsv, async (ctx) => {
   const target = await statsTarget(ctx, [ctx.match[0], ctx.match[1]]);
   if ("refusal" in target) return refuse(ctx, target.refusal);
   await ctx.answerCallbackQuery();
