@@ -41,13 +41,15 @@ export function barChartSpec(chart: BarChart): vl.TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     background: "white",
-    padding: 16,
+    padding: { left: 16, top: 16, bottom: 16, right: 40 },
     width: CHART_WIDTH - 300,
     height: horizontal ? Math.max(240, step * chart.bars.length) : 360,
     title: { text: chart.title, fontSize: 18, anchor: "start" },
     config: {
       font: FONT,
-      axis: { labelFontSize: 13, titleFontSize: 14, labelLimit: 260 },
+      axis: { labelFontSize: 13, titleFontSize: 14, labelLimit: 320 },
+      // Kazakh and Russian write 2,5 and 1 000.
+      locale: { number: { decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", ""] } },
       view: { stroke: null },
     },
     data: { values: chart.bars.map((b) => ({ label: b.label, value: b.value })) },

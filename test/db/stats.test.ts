@@ -1,7 +1,13 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { categoriesChart, regionsChart } from "../../src/bot/features/front-office/views";
 import type { DatabaseHandle } from "../../src/db/client";
 import { barChartSpec, renderChartPng } from "../../src/domain/charts";
+import { RegionDirectory } from "../../src/domain/regions";
 import { regionDetails, regionFigures, statMonths } from "../../src/domain/stats";
+import { createI18n } from "../../src/i18n";
 import { testDatabases } from "../support/db";
 import { pngSize, seedStats } from "../support/stats-fixtures";
 
@@ -63,5 +69,26 @@ describe.each(testDatabases)("regional statistics on $name", (kind) => {
     expect(width).toBeLessThanOrEqual(1600);
     expect(height).toBeGreaterThanOrEqual(300);
     expect(height).toBeLessThanOrEqual(1600);
+  });
+
+  it("the charts' data are the DB's figures: regions compared, hours by category", async () => {
+    const regions = await RegionDirectory.load(database.db);
+    const t = (await createI18n()).t("kk");
+    const all = await regionFigures(database.db, now);
+    const compared = barChartSpec(regionsChart(t, "kk", regions, all));
+    const values = (compared.data as { values: Array<{ label: string; value: number }> }).values;
+    expect(values).toHaveLength(20);
+    expect(values.find((v) => v.label === "Алматы")!.value).toBe(seeded.almaty.hours);
+    expect(values.find((v) => v.label === "Астана")!.value).toBe(seeded.astanaHours);
+    const d = await regionDetails(database.db, "almaty", now);
+    const byCategory = barChartSpec(categoriesChart(t, d, "Алматы"));
+    expect((byCategory.data as { values: unknown[] }).values).toEqual([
+      { label: t("categories.ecology"), value: 3 },
+      { label: t("categories.social"), value: 2.5 },
+      { label: t("categories.health"), value: 1.5 },
+    ]);
+    const png = await renderChartPng(compared);
+    writeFileSync(join(tmpdir(), "erikti-regions-chart.png"), png);
+    expect(pngSize(png).width).toBeGreaterThanOrEqual(600);
   });
 });

@@ -162,7 +162,7 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
     it(`the coordinator sees their region's figures, charts and CSV (${language})`, async () => {
       await say(byContact, "/stats");
       const messages = botMessages(byContact);
-      const statsText = messages.findLast((m) => m.text?.includes("📊"))!;
+      const statsText = messages.findLast((m) => m.text?.startsWith("📊"))!;
       const figures = (await regionFigures(db(), new Date(), regionA))[0]!;
       expect(figures).toEqual(seeded.almaty); // the DB's numbers are the inserted ones
       const shown = plain(statsText.text);
@@ -196,6 +196,39 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
       expect(lines).toContain(`${await text(language, "categories.social")};2,5`);
       expect(lines.some((l) => l.startsWith("Зелёная страна;3") || l.startsWith("Жасыл ел;3"))).toBe(true);
     });
+
+    it(`the coordinator appointed by the invite sees their own region (${language})`, async () => {
+      await say(byInvite, "/stats");
+      const statsText = botMessages(byInvite).findLast((m) => m.text?.startsWith("📊"))!;
+      const regionName = language === "kk" ? "Астана" : "область Абай";
+      expect(plain(statsText.text)).toContain(regionName);
+      expect(plain(statsText.text)).toContain(plain(await text(language, "front_office.stats_organizers", { n: 1 })));
+      expect(botMessages(byInvite).filter((m) => m.photo)).toHaveLength(2);
+    });
+
+    if (language === "kk")
+      it("an admin sees all 20 regions side by side, three charts, and may pick one region", async () => {
+        await say(admin, "/stats");
+        const messages = botMessages(admin);
+        const statsText = messages.findLast((m) => m.text?.startsWith("📊"))!;
+        const lines = plain(statsText.text).split("\n");
+        const regionLines = lines.filter((l) => /: .* \d/.test(l) && lines.indexOf(l) > 10);
+        expect(regionLines.length).toBeGreaterThanOrEqual(20);
+        expect(lines).toContain(
+          plain(
+            await text("kk", "front_office.stats_region_line", {
+              region: "Алматы",
+              volunteers: 3,
+              actions: 1,
+              hours: "7",
+            }),
+          ),
+        );
+        const photos = messages.filter((m) => m.photo && m.message_id > statsText.message_id);
+        expect(photos).toHaveLength(3);
+        for (const photo of photos) pngSize(emulator.file(photo.photo!)!.data!);
+        expect(buttonData(last(admin))).toContain("fo:st:astana");
+      });
 
     it(`refuses volunteers, organizers and other regions; nothing changes (${language})`, async () => {
       const before = await coordinatorRows();
