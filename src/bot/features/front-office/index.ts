@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard, InputFile, type MiddlewareFn } from "grammy";
 import { coordinates, staffOf } from "../../../domain/access";
-import { barChartSpec, renderChartPng } from "../../../domain/charts";
+import { barChartSpec } from "../../../domain/charts";
+import { renderChartPngOffThread } from "../../../domain/charts-off-thread";
 import {
   acceptCoordinatorInvite,
   coordinatorInvite,
@@ -218,7 +219,7 @@ async function statsScope(ctx: BotContext) {
 }
 
 async function sendChart(ctx: BotContext, chart: Parameters<typeof barChartSpec>[0], name: string) {
-  const png = await renderChartPng(barChartSpec(chart));
+  const png = await renderChartPngOffThread(barChartSpec(chart));
   await ctx.replyWithPhoto(new InputFile(png, `${name}.png`));
 }
 
