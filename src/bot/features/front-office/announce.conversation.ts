@@ -83,7 +83,7 @@ async function announceConversation(conversation: BotConversation, ctx: InnerCon
     },
   );
   const decision = await conversation
-    .waitForCallbackQuery(/^foa:(send|no)$/, { otherwise: hint("front_office.announce_text_hint", { max }) })
+    .waitForCallbackQuery(/^foa:(send|no)$/, { otherwise: hint("front_office.announce_confirm_hint") })
     .andFrom(userId);
   await decision.answerCallbackQuery();
   if (decision.callbackQuery.data === "foa:no")
