@@ -19,6 +19,7 @@ import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
 import { fallbackFeature } from "./features/fallback";
+import { announceSpec, appointSpec, coordinatorDeepLink, frontOfficeFeature } from "./features/front-office";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
@@ -97,7 +98,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink, coordinatorDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
@@ -109,6 +110,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ...attendanceConversations,
     channelLinkConversation,
     ...emergencyConversations,
+    appointSpec,
+    announceSpec,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -139,6 +142,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(authoringFeature);
   personal.use(attendanceFeature);
   personal.use(channelsFeature);
+  personal.use(frontOfficeFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(emergencyFeature);

@@ -99,6 +99,8 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   ),
   "organization_members.role": account("owner / organizer of an organization; rows go with the account"),
   "coordinators.region_code": account("the region a coordinator serves; rows go with the account"),
+  "coordinator_invites.token": notPersonal("the secret of an admin's one-time coordinator invite link"),
+  "coordinator_invites.region_code": notPersonal("the region a coordinator invite is for"),
   "linked_chats.kind": notPersonal("an organization's channel or group"),
   "linked_chats.title": notPersonal("an organization's channel or group"),
   "linked_chats.username": notPersonal("an organization's channel or group"),

@@ -14,6 +14,7 @@ import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
 import type common from "../../locales/kk/common.json";
+import type front_office from "../../locales/kk/front_office.json";
 import type help from "../../locales/kk/help.json";
 import type hours from "../../locales/kk/hours.json";
 import type language from "../../locales/kk/language.json";
@@ -37,6 +38,7 @@ export interface LocaleResources {
   chats: typeof chats;
   commands: typeof commands;
   common: typeof common;
+  front_office: typeof front_office;
   help: typeof help;
   hours: typeof hours;
   language: typeof language;

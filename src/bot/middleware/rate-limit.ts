@@ -82,6 +82,9 @@ export const EXPENSIVE = {
   participants: expensive("participants-csv", { allowed: 1, windowMs: 10_000 }),
   /** A check-in QR code (a PNG made on each press). */
   checkinQr: expensive("checkin-qr", { allowed: 2, windowMs: 10_000, message: "privacy.too_often" }),
+  /** /stats of a front office (queries and PNG charts) and its CSV. */
+  stats: expensive("stats", { allowed: 1, windowMs: 10_000 }),
+  statsCsv: expensive("stats-csv", { allowed: 1, windowMs: 10_000 }),
   /** /mydata: the whole export. */
   export: expensive("mydata", { allowed: 1, windowMs: 30_000 }),
 };

@@ -164,3 +164,25 @@ export type OrganizationMember = typeof organizationMembers.$inferSelect;
 export type LinkedChat = typeof linkedChats.$inferSelect;
 export type ChannelPost = typeof channelPosts.$inferSelect;
 export type Broadcast = typeof broadcasts.$inferSelect;
+
+/**
+ * A national admin's invite link (`f_<token>`) that makes whoever opens it, after a confirmation, a coordinator of
+ * one region. One use; it expires after a week.
+ */
+export const coordinatorInvites = pgTable(
+  "coordinator_invites",
+  {
+    token: text("token").primaryKey(),
+    regionCode: text("region_code")
+      .notNull()
+      .references(() => regions.code),
+    createdBy: bigint("created_by", { mode: "number" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedBy: bigint("used_by", { mode: "number" }),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("coordinator_invites_created_by_idx").on(t.createdBy)],
+);
+
+export type CoordinatorInvite = typeof coordinatorInvites.$inferSelect;
