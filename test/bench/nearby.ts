@@ -153,7 +153,7 @@ async function bench(name: string, database: DatabaseHandle, count: number): Pro
     findNearbyActions(db, { ...p, limit: 5, offset: 0, locale: "kk" }),
   );
   const filtered = await time(points.slice(WARMUP), (p) =>
-    findNearbyActions(db, { ...p, category: "animals", period: "week", limit: 5, offset: 5, locale: "kk" }),
+    findNearbyActions(db, { ...p, categories: ["animals"], period: "week", limit: 5, offset: 5, locale: "kk" }),
   );
   const baselinePoints = points.slice(WARMUP, WARMUP + BASELINE_QUERIES);
   const baseline = await time(baselinePoints, (p) => haversineScan(db, p));

@@ -1,3 +1,4 @@
+import { updateBrowse } from "../../../domain/actions";
 import { Composer } from "grammy";
 import { isCategory } from "../../../domain/categories";
 import {
@@ -89,6 +90,8 @@ settingsFeature.callbackQuery(cbPattern("s", "idone"), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "loc"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
+  // The next location is to be saved (not a search: bot/features/actions/search.ts asks about any other).
+  await updateBrowse(ctx.deps.db, ctx.from.id, { awaitingLocation: "save" });
   await ctx.reply(ctx.t("settings.location_prompt"), { reply_markup: locationRequestMarkup(ctx.t) });
 });
 
@@ -99,7 +102,7 @@ settingsFeature.callbackQuery(cbPattern("s", "locdel"), async (ctx) => {
   await showSettings(ctx, "edit");
 });
 
-/** A location sent outside a conversation updates the stored one (with consent). */
+/** A location sent after settings asked for one updates the stored one (with consent). */
 settingsFeature.on("message:location", async (ctx) => {
   const { latitude, longitude } = ctx.message.location;
   if (!hasConsent(ctx.user))
