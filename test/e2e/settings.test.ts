@@ -57,8 +57,16 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect((await findUser(database.db, id))!.interests).toEqual(["animals"]);
       await press(id, "s:locdel");
       expect((await findUser(database.db, id))!.latitude).toBeNull();
+      // A location sent unasked is a question (search here or save), not a silent change.
       await h.send(() => emulator.sendLocation(id, 51.17, 71.45));
+      expect((await findUser(database.db, id))!.latitude).toBeNull();
+      await press(id, "a:keep");
       expect((await findUser(database.db, id))!.latitude).toBe(51.17);
+      // Asked for by settings: stored at once.
+      await say(id, "/settings");
+      await press(id, "s:loc");
+      await h.send(() => emulator.sendLocation(id, 51.18, 71.45));
+      expect((await findUser(database.db, id))!.latitude).toBe(51.18);
       await say(id, "/settings");
       await press(id, "s:consent");
       await press(id, "s:cw");
