@@ -26,12 +26,17 @@ describe.each(testDatabases)("browsing: one message per screen, places, radius o
   let emulator: BotApiEmulator;
   let h: Harness;
   let orgId: number;
+  const kostanayIds: number[] = [];
   useBot(kind, {}, (bot) => ({ database, emulator, h } = bot));
   const { last, say, press, toast } = chatWith(() => h);
 
   beforeAll(async () => {
     const [org] = await database.db.insert(organizations).values({ status: "approved", nameRu: "Org" }).returning();
     orgId = org!.id;
+    for (let i = 0; i < 7; i++) kostanayIds.push(await addAction(`Kostanay ${i}`, KOSTANAY, 1 + i));
+    kostanayIds.push(await addAction("Kostanay far", KOSTANAY, 80, { hasPin: false }));
+    await addAction("Taldykorgan cleanup", TALDYKORGAN, 2);
+    await addAction("Pavlodar far away", PAVLODAR, 250);
   });
 
   /** An action `km` due north of a point. */
@@ -60,15 +65,6 @@ describe.each(testDatabases)("browsing: one message per screen, places, radius o
   const edits = (id: number) => emulator.callsTo(id).filter((c) => c.method === "editMessageText").length;
   const location = (id: number, p: { latitude: number; longitude: number }) =>
     h.send(() => emulator.sendLocation(id, p.latitude, p.longitude));
-
-  let kostanayIds: number[] = [];
-  beforeAll(async () => {
-    kostanayIds = [];
-    for (let i = 0; i < 7; i++) kostanayIds.push(await addAction(`Kostanay ${i}`, KOSTANAY, 1 + i));
-    kostanayIds.push(await addAction("Kostanay far", KOSTANAY, 80, { hasPin: false }));
-    await addAction("Taldykorgan cleanup", TALDYKORGAN, 2);
-    await addAction("Pavlodar far away", PAVLODAR, 250);
-  });
 
   for (const language of ["kk", "ru"] as const) {
     const base = language === "kk" ? 9100 : 9200;
