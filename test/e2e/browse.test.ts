@@ -204,6 +204,32 @@ describe.each(testDatabases)("browsing: one message per screen, places, radius o
       }
     });
 
+    it(`a language switch redraws the screen in place (${language})`, async () => {
+      const me = base + 6;
+      const other = language === "kk" ? "ru" : "kk";
+      await onboardUser(database.db, emulator, me, { language, interests: [] });
+      await say(me, "/settings");
+      const settings = last(me);
+      const shown = emulator.botMessages(me).length;
+      await press(me, "s:lang");
+      expect(buttonData(last(me))).toEqual(["s:lg:kk", "s:lg:ru", "m:settings"]);
+      await press(me, `s:lg:${other}`);
+      expect(emulator.botMessages(me)).toHaveLength(shown);
+      expect(last(me).message_id).toBe(settings.message_id);
+      expect(last(me).text).toContain(
+        (await localized(other, "settings.title", { language: "", region: "", interests: "", location: "" }))
+          .split("\n")[0]!
+          .replace(/<\/?b>/g, ""),
+      );
+      expect((await findUser(database.db, me))!.language).toBe(other);
+      await say(me, "/language");
+      const question = last(me);
+      await press(me, `lang:${language}`);
+      expect(last(me).message_id).toBe(question.message_id);
+      expect(last(me).text).toContain(await localized(language, "menu.title"));
+      expect(emulator.botMessages(me)).toHaveLength(shown + 1);
+    });
+
     it(`a location outside a search asks; outside Kazakhstan gets a note (${language})`, async () => {
       const me = base + 5;
       await onboardUser(database.db, emulator, me, { language, interests: [] });

@@ -8,12 +8,14 @@ import {
   hasConsent,
   isValidPoint,
   setInterests,
+  setLanguage,
   setLocation,
   setPaused,
   setRegion,
   withdrawConsent,
 } from "../../../domain/users";
 import { requireConsent } from "../../consent";
+import { switchLocale } from "../../middleware/user";
 import { cbPattern } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
@@ -39,6 +41,15 @@ async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<vo
 export const settingsFeature = new Composer<BotContext>();
 
 settingsFeature.command("settings", (ctx) => showSettings(ctx, "reply"));
+
+/** The language chosen from the settings: the same message shows the settings again, in the new language. */
+settingsFeature.callbackQuery(/^s:lg:(kk|ru)$/, async (ctx) => {
+  const locale = ctx.match[1] as "kk" | "ru";
+  await setLanguage(ctx.deps.db, ctx.from.id, locale);
+  switchLocale(ctx, locale);
+  await ctx.answerCallbackQuery({ text: ctx.t("language.changed") });
+  await showSettings(ctx, "edit");
+});
 settingsFeature.callbackQuery(cbPattern("m", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();
   await showSettings(ctx, "edit");
