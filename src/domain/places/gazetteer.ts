@@ -82,6 +82,8 @@ export type PlaceMatch = { kind: "found"; place: Place } | { kind: "choose"; pla
 export class Gazetteer {
   private readonly byName = new Map<string, Place[]>();
   private readonly keys: string[];
+  /** The keys by length, for the fuzzy pass (only lengths within the allowed edits are compared). */
+  private readonly keysByLength = new Map<number, string[]>();
   private readonly grid = new Map<string, Place[]>();
 
   constructor(readonly places: readonly Place[]) {
@@ -102,6 +104,7 @@ export class Gazetteer {
       }
     }
     this.keys = [...this.byName.keys()];
+    for (const key of this.keys) this.keysByLength.set(key.length, [...(this.keysByLength.get(key.length) ?? []), key]);
   }
 
   /** Kazakhstan's places, from the JSON shipped beside this module. */
@@ -137,8 +140,10 @@ export class Gazetteer {
     const max = stripped.length <= 5 ? 1 : 2;
     let best = max + 1;
     let found: Place[] = [];
-    for (const key of this.keys) {
-      if (Math.abs(key.length - stripped.length) > max) continue;
+    const candidates = [];
+    for (let length = stripped.length - max; length <= stripped.length + max; length++)
+      candidates.push(...(this.keysByLength.get(length) ?? []));
+    for (const key of candidates) {
       const d = editDistance(stripped, key, best);
       if (d < best) {
         best = d;
