@@ -26,7 +26,7 @@ export function isRadius(value: unknown): value is RadiusKm {
 }
 
 /** A count above this is shown as "this many or more" (counting the whole country's actions is never needed). */
-export const COUNT_CAP = 500;
+export const COUNT_CAP = 100;
 
 export interface NearbyQuery {
   latitude: number;

@@ -261,7 +261,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
     await database.db.delete(actions).where(eq(actions.id, bilingual!.id));
   });
 
-  it("uses the GiST index actions_geo_idx in KNN order, never a scan and sort", async () => {
+  it("uses a GiST index in KNN order (with the radius and period as its conditions), never a scan and sort", async () => {
     const spread = Array.from({ length: 3000 }, (_, i) => ({
       organizationId: orgId,
       titleRu: `filler ${i}`,
@@ -282,15 +282,27 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
         offset: 5,
         now: NOW,
         locale: "kk" as const,
-        category: "social" as const,
+        categories: ["social" as const],
         period: "month" as const,
+      },
+      {
+        ...ALMATY,
+        limit: 6,
+        offset: 5,
+        now: NOW,
+        locale: "kk" as const,
+        categories: ["social" as const, "education" as const],
+        period: "week" as const,
+        radiusKm: 50,
       },
     ]) {
       const query = nearbyActionsQuery(database.db, q);
       const plan = rowsOf<Record<string, unknown>>(await database.db.execute(sql`explain select * from ${query} as q`))
         .map((r) => String(Object.values(r)[0]))
         .join("\n");
-      expect(plan, plan).toMatch(/Index Scan using actions_geo_idx[^\n]*\n\s*Order By: .*<->/);
+      expect(plan, plan).toMatch(
+        /Index Scan using actions_(geo|published_geo_start)_idx[^\n]*\n\s*(Index Cond: [^\n]*\n\s*)?Order By: .*<->/,
+      );
       expect(plan, plan).not.toMatch(/Seq Scan on actions/);
     }
     expect(titles(await search({ limit: 2 }))).toEqual(["near", "mid"]);

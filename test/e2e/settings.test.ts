@@ -4,7 +4,7 @@ import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import type { BotApiEmulator } from "../support/fake-telegram";
-import { chatWith, localized } from "../support/chat";
+import { buttonData, chatWith, localized } from "../support/chat";
 import { type Harness, startHarness, useBot } from "../support/harness";
 
 describe.each(testDatabases)("menu, settings and unexpected input on $name", (kind) => {
@@ -73,10 +73,16 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(last(id).text).toContain(language === "kk" ? "берілмеген" : "не дано");
       const user = await findUser(database.db, id);
       expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
-      const needsConsent = await press(id, "s:region");
-      expect(toast(needsConsent)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
-      await press(id, "s:consent");
+      // Not a vanishing toast: a message with the button that gives consent, then "Continue" to the region.
+      await press(id, "s:region");
+      expect(last(id).text).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      expect(buttonData(last(id))).toEqual(["cg:s:region"]);
+      await press(id, "cg:s:region");
       expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
+      expect(buttonData(last(id))).toEqual(["s:region"]);
+      await press(id, "s:region");
+      expect(buttonData(last(id))).toContain("s:r:astana");
+      await say(id, "/settings");
       expect(toast(await press(id, "s:pause"))).toContain(
         language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено",
       );

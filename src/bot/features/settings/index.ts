@@ -14,7 +14,7 @@ import {
   setRegion,
   withdrawConsent,
 } from "../../../domain/users";
-import { requireConsent } from "../../consent";
+import { CONSENT_BUTTON, giveConsentAndContinue, requireConsent } from "../../consent";
 import { switchLocale } from "../../middleware/user";
 import { cbPattern } from "../../callback-data";
 import type { BotContext } from "../../context";
@@ -129,6 +129,8 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
   await showSettings(ctx, "edit");
 });
+
+settingsFeature.callbackQuery(CONSENT_BUTTON, giveConsentAndContinue);
 
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
   if (!hasConsent(ctx.user)) {
