@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { actions, organizations } from "../../src/db/schema";
-import { findUser } from "../../src/domain/users";
+import { findUser, setPaused } from "../../src/domain/users";
 import { buttonData, buttons, chatWith, localized } from "../support/chat";
 import { testDatabases } from "../support/db";
 import type { BotApiEmulator } from "../support/fake-telegram";
@@ -202,6 +202,26 @@ describe.each(testDatabases)("browsing: one message per screen, places, radius o
       } finally {
         await database.db.delete(actions).where(inArray(actions.id, [animals, health]));
       }
+    });
+
+    it(`paused: a question with "resume and join", then the card (${language})`, async () => {
+      const me = base + 7;
+      await onboardUser(database.db, emulator, me, { language, interests: [] });
+      await setPaused(database.db, me, true);
+      await say(me, "/actions");
+      await location(me, KOSTANAY);
+      const list = last(me);
+      await press(me, `a:o:${kostanayIds[1]}:n`);
+      await press(me, `a:j:${kostanayIds[1]}:n`);
+      expect(last(me).message_id).toBe(list.message_id);
+      expect(last(me).text).toBe(await localized(language, "actions.paused_ask"));
+      expect(buttonData(last(me))).toEqual([`a:rj:${kostanayIds[1]}:n`, `a:o:${kostanayIds[1]}:n`]);
+      expect(toast(await press(me, `a:rj:${kostanayIds[1]}:n`))).toContain(await localized(language, "actions.joined"));
+      expect((await findUser(database.db, me))!.pausedAt).toBeNull();
+      expect(last(me).message_id).toBe(list.message_id);
+      expect(last(me).text).toContain(await localized(language, "actions.card_joined"));
+      // Forged: a resume button for another action id that does not exist changes nothing else.
+      expect(toast(await press(me, "a:rj:abc:n"))).toBe(await localized(language, "common.stale_button"));
     });
 
     it(`a language switch redraws the screen in place (${language})`, async () => {
