@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { actions, browseStates, organizations } from "../../src/db/schema";
@@ -11,6 +11,7 @@ import {
   periodWindow,
   takeLocationRequest,
   countNearbyActions,
+  COUNT_CAP,
   updateBrowse,
 } from "../../src/domain/actions";
 import { buildIcs } from "../../src/domain/ics";
@@ -182,6 +183,31 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
       expect(all.every((a) => a.distanceMeters <= 50_000)).toBe(true);
     } finally {
       await database.db.delete(actions).where(eq(actions.id, ids.health_near!));
+    }
+  });
+
+  it("stops counting past COUNT_CAP", async () => {
+    const at = { latitude: 47.1, longitude: 51.9 }; // Atyrau: none of the other rows
+    const many = Array.from({ length: COUNT_CAP + 5 }, (_, i) => ({
+      organizationId: orgId,
+      titleRu: `crowd ${i}`,
+      category: "social",
+      latitude: at.latitude + i / 10_000,
+      longitude: at.longitude,
+      startsAt: local("2026-03-20T10:00"),
+      endsAt: local("2026-03-20T12:00"),
+    }));
+    const inserted = await database.db.insert(actions).values(many).returning({ id: actions.id });
+    try {
+      expect(await countNearbyActions(database.db, { ...at, now: NOW, radiusKm: 50 })).toBe(COUNT_CAP + 1);
+      expect(await countNearbyActions(database.db, { ...at, now: NOW, radiusKm: 50, categories: ["health"] })).toBe(0);
+    } finally {
+      await database.db.delete(actions).where(
+        inArray(
+          actions.id,
+          inserted.map((r) => r.id),
+        ),
+      );
     }
   });
 
