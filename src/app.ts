@@ -4,7 +4,7 @@ import { run, type RunnerHandle } from "@grammyjs/runner";
 import { sql } from "drizzle-orm";
 import type { UserFromGetMe } from "grammy/types";
 import { type CreateBotOptions, createBot, type EriktiBot } from "./bot";
-import { registerCommands } from "./bot/commands";
+import { registerCommands, registerDescriptions } from "./bot/commands";
 import type { BotDeps } from "./bot/context";
 import { renderOutboxButton } from "./bot/outbox-buttons";
 import { createWebhookServer } from "./bot/webhook";
@@ -54,6 +54,11 @@ export interface StartOptions {
   onHandled?: CreateBotOptions["onHandled"];
   /** Dispatcher overrides and whether to run the scheduler (default true); false: no delivery at all. */
   delivery?: (Pick<DeliveryOptions, "dispatcher"> & { scheduler?: boolean }) | false;
+  /**
+   * The clock of the scheduler's jobs and of the dispatcher's due checks, in epoch milliseconds (default Date.now):
+   * the playground moves it forward (`!time +26h`) so reminders can be seen without waiting.
+   */
+  clock?: () => number;
 }
 
 /** Starts the outbox dispatcher and the scheduler (its first run catches up on what fell due while down). */
@@ -61,11 +66,18 @@ async function startDelivery(
   deps: BotDeps,
   config: Config,
   token: string,
+  botUsername: string,
   options: Exclude<StartOptions["delivery"], false> = {},
+  clock?: () => number,
 ): Promise<Delivery> {
   const dispatcher = startDispatcher(
-    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton },
-    { token, apiRoot: config.apiRoot, config: config.delivery, dispatcher: options.dispatcher },
+    { db: deps.db, i18n: deps.i18n, logger: deps.logger, buttons: renderOutboxButton, botUsername },
+    {
+      token,
+      apiRoot: config.apiRoot,
+      config: config.delivery,
+      dispatcher: clock ? { clock, ...options.dispatcher } : options.dispatcher,
+    },
   );
   const scheduler =
     options.scheduler === false
@@ -74,6 +86,7 @@ async function startDelivery(
           db: deps.db,
           logger: deps.logger,
           jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }),
+          clock: clock && (() => new Date(clock())),
         });
   try {
     await scheduler?.start();
@@ -154,8 +167,19 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     await bot.init();
     await registerCommands(bot.api, deps.i18n);
+    // The profile texts are cosmetic: a refusal (e.g. too many changes) must not stop the bot.
+    await registerDescriptions(bot.api, deps.i18n).catch((error: unknown) =>
+      logger.warn({ err: error }, "could not set the bot's description"),
+    );
     if (options.delivery !== false) {
-      delivery = await startDelivery(deps, config, config.botToken, options.delivery);
+      delivery = await startDelivery(
+        deps,
+        config,
+        config.botToken,
+        bot.botInfo.username,
+        options.delivery,
+        options.clock,
+      );
     }
   } catch (error) {
     await delivery?.stop();

@@ -9,16 +9,19 @@ import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
+import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
+import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
 import { languageFeature } from "./features/language";
 import { membershipFeature } from "./features/membership";
 import { menuFeature } from "./features/menu";
+import { applySpec, inviteDeepLink, organizerFeature, rejectSpec } from "./features/organizer";
 import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
@@ -79,6 +82,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   app.use(sequentialize(conversationKey));
   // Messages, button presses and membership changes only: edits, channel posts and the rest are ignored quietly.
   app.use((ctx, next) => (ctx.message || ctx.callbackQuery || ctx.myChatMember ? next() : undefined));
+  app.use(chatMembershipFeature(deps));
   app.chatType(["group", "supergroup"]).use(groupFeature(deps));
 
   // Everything personal happens in private chats only.
@@ -90,8 +94,16 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink];
-  const specs = [onboardingConversation(deepLinks), ...marathonsConversations, ...hoursConversations];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
+  const specs = [
+    onboardingConversation(deepLinks),
+    ...marathonsConversations,
+    ...hoursConversations,
+    applySpec,
+    rejectSpec,
+    ...attendanceConversations,
+    channelLinkConversation,
+  ];
   personal.use(
     conversations<BotContext, InnerContext>({
       storage: { type: "context", adapter: databaseConversationStorage(deps.db, versionsOf(specs)) },
@@ -116,6 +128,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(organizerFeature);
+  personal.use(attendanceFeature);
+  personal.use(channelsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);

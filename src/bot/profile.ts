@@ -27,3 +27,11 @@ export async function requireProfile(ctx: BotContext): Promise<boolean> {
   await ctx.conversation.enter(ONBOARDING);
   return false;
 }
+
+/** For features of a registered user: true, or "send /start first" (an alert on a press) and false. */
+export async function requireOnboarded(ctx: BotContext): Promise<boolean> {
+  if (ctx.user?.onboardedAt) return true;
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
+  else await ctx.reply(ctx.t("common.start_first"));
+  return false;
+}

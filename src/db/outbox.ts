@@ -15,7 +15,23 @@ export type OutboxButton =
   /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
   | { kind: "club.coming"; meetingId: number; date: string }
   /** Opens "My hours". */
-  | { kind: "open.hours" };
+  | { kind: "open.hours" }
+  /** Opens an action's card (`n`: a number for the label, in a digest's list). */
+  | { kind: "action.open"; actionId: number; n?: number }
+  /** Joins an action (as the card's Join button). */
+  | { kind: "action.join"; actionId: number }
+  /**
+   * A URL button under a channel post: the bot's deep link into the action (`t.me/<bot>?start=a_<id>`); `both`: the
+   * label in both languages (a post shown in Kazakh and Russian).
+   */
+  | { kind: "action.join_url"; actionId: number; both?: boolean }
+  /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
+  | { kind: "org.approve"; organizationId: number }
+  | { kind: "org.reject"; organizationId: number }
+  /** Opens the organizer's screen of an organization (after approval). */
+  | { kind: "org.open"; organizationId: number }
+  /** Opens an action's attendance list (for its organizers). */
+  | { kind: "attendance.open"; actionId: number };
 
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
@@ -24,7 +40,7 @@ export type OutboxContent =
       template: string;
       /**
        * Passed to i18next (which HTML-escapes them). Rendered first in the recipient's locale: `{ $datetime: iso }`,
-       * `{ $date: iso }`, `{ $time: iso }` (Asia/Almaty; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
+       * `{ $date: iso }`, `{ $day: iso }` (weekday and date), `{ $time: iso }` (Asia/Almaty, src/i18n/format.ts; see `at`), `{ $t: "categories.ecology" }` (a locale key) and
        * `{ $typed: text }` (text the recipient typed: erased from waiting messages when they withdraw consent).
        */
       params?: Record<string, unknown>;
@@ -45,6 +61,11 @@ export interface OutboxMessage {
   notBefore?: Date;
   /** Not sent after this moment (e.g. a reminder for an action that has started): dead-lettered as "expired". */
   expiresAt?: Date;
+  /**
+   * When quiet hours hold the message and it would expire before they end: dropped, not sent at night (a reminder
+   * is still sent at night rather than never; an alert about a new action is not worth waking anyone).
+   */
+  dropInQuietHours?: boolean;
   /** Groups broadcast items for progress and reports. */
   batch?: string;
   /**
@@ -52,7 +73,17 @@ export interface OutboxMessage {
    * deleted when that person withdraws consent or deletes the account.
    */
   aboutUserId?: number;
+  /**
+   * An action's post in a linked channel or group: once sent, its message id is kept in channel_posts; with `edit`,
+   * the row edits that post (editMessageText) instead of sending a new message.
+   */
+  post?: ChannelPostRef;
   content: OutboxContent;
+}
+
+export interface ChannelPostRef {
+  actionId: number;
+  edit?: boolean;
 }
 
 /**
@@ -70,12 +101,13 @@ export type OutboxPayload = (
   | (Omit<Extract<OutboxContent, { template: string }>, "buttons"> & {
       buttons?: Array<Array<OutboxButton | LegacyOutboxButton>>;
     })
-) & { expiresAt?: string };
+) & { expiresAt?: string; post?: ChannelPostRef; dropInQuietHours?: boolean };
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-function kindOf(content: OutboxContent): "message" | "copy" | "document" {
+function kindOf(content: OutboxContent, post?: ChannelPostRef): "message" | "copy" | "document" | "edit" {
+  if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
   return "message";
@@ -91,10 +123,13 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
       .values(
         list.slice(i, i + INSERT_CHUNK).map((item) => ({
           chatId: item.chatId,
-          kind: kindOf(item.content),
-          payload: (item.expiresAt
-            ? { ...item.content, expiresAt: item.expiresAt.toISOString() }
-            : item.content) satisfies OutboxPayload,
+          kind: kindOf(item.content, item.post),
+          payload: {
+            ...item.content,
+            ...(item.expiresAt ? { expiresAt: item.expiresAt.toISOString() } : {}),
+            ...(item.post ? { post: item.post } : {}),
+            ...(item.dropInQuietHours ? { dropInQuietHours: true } : {}),
+          } satisfies OutboxPayload,
           priority: PRIORITY[item.priority ?? "normal"],
           notBefore: item.notBefore ?? new Date(),
           idempotencyKey: item.idempotencyKey,
@@ -114,6 +149,8 @@ export async function enqueue(db: Executor, items: OutboxMessage | OutboxMessage
 export const at = {
   datetime: (date: Date) => ({ $datetime: date.toISOString() }),
   date: (date: Date) => ({ $date: date.toISOString() }),
+  /** The day for people who plan by weekday: "5 мамыр, сейсенбі", "сегодня, вторник". */
+  day: (date: Date) => ({ $day: date.toISOString() }),
   time: (date: Date) => ({ $time: date.toISOString() }),
 };
 

@@ -26,6 +26,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "users.first_name": personal("Telegram profile, kept with consent"),
   "users.last_name": personal("Telegram profile, kept with consent"),
   "users.username": personal("Telegram profile, kept with consent"),
+  "users.full_name": personal("the name as in the person's ID, typed for the volunteer book"),
   "users.region_code": personal("where the person lives"),
   "users.interests": personal("what the person cares about"),
   "users.language": account("the language to answer in, kept without consent (README)"),
@@ -61,6 +62,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
 
   "volunteer_books.holder_name": personal("the holder's name as printed; erased when the book is revoked"),
   "volunteer_books.entries_hash": personal("fingerprint of the person's entries; erased when the book is revoked"),
+  "volunteer_books.printed_entries": personal("the holder's entries as printed; erased when the book is revoked"),
   "volunteer_books.code": notPersonal("a random code; once revoked it leads to no one"),
 
   "outbox.payload": account("a message for the person's chat; rows to the chat go with the account"),

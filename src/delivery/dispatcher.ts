@@ -65,6 +65,8 @@ export interface DispatcherOptions {
   clock?: () => number;
   /** This process's direct replies: their recent rate is left to them (default: the process-wide pacer). */
   replies?: Pick<ReplyPacer, "perSecond">;
+  /** The bot's username, for URL buttons that deep-link into the bot (channel posts). */
+  botUsername?: string;
   /** Called with every claim's send slots once committed (tests check the schedule). */
   onClaimed?: (slots: Array<{ chatId: number; slot: number }>) => void;
 }
@@ -92,6 +94,8 @@ interface Claimed {
   attempts: number;
   /** The chat's free_at before this claim (restored when the row is given back unsent). */
   prevFree: number;
+  /** For an edit of a channel post: the post's message id (from channel_posts). */
+  editMessageId?: number;
 }
 
 interface Outcome {
@@ -106,6 +110,9 @@ interface Outcome {
   sent_at?: string;
   /** Given back without a send: the claim's attempt is taken back. */
   untried?: 1;
+  /** A channel post was sent: its message id goes into channel_posts (action, chat). */
+  post_action?: number;
+  post_message_id?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -131,7 +138,10 @@ export class Dispatcher {
     floodPauses: 0,
   };
   private readonly o: Required<
-    Omit<DispatcherOptions, "db" | "api" | "i18n" | "logger" | "buttons" | "clock" | "replies" | "onClaimed">
+    Omit<
+      DispatcherOptions,
+      "db" | "api" | "i18n" | "logger" | "buttons" | "clock" | "replies" | "onClaimed" | "botUsername"
+    >
   >;
   private readonly clock: () => number;
   /** Milliseconds between send slots: the global rate less the replies' share, recomputed at every claim. */
@@ -359,6 +369,8 @@ export class Dispatcher {
         chat_busy: string | Date | null;
         /** When the chat's first earlier row still pending is due: a chat's messages go in order. */
         behind: string | Date | null;
+        /** An edit of a channel post: the post's message id (null: the post was never sent). */
+        edit_message_id: number | null;
       }>(
         await tx.execute(sql`
           select o.id, o.chat_id, o.payload, o.priority, o.attempts,
@@ -366,7 +378,10 @@ export class Dispatcher {
                  cl.free_at as chat_free, cl.busy_until as chat_busy,
                  (select e.not_before from outbox e
                   where e.chat_id = o.chat_id and e.state = 'pending' and e.id < o.id and e.priority <= o.priority
-                  order by e.id limit 1) as behind
+                  order by e.id limit 1) as behind,
+                 case when o.kind = 'edit' then (
+                   select cp.message_id from channel_posts cp
+                   where cp.chat_id = o.chat_id and cp.action_id = (o.payload #>> '{post,actionId}')::int) end as edit_message_id
           from outbox o
           left join users u on u.id = o.chat_id
           left join chat_limits cl on cl.chat_id = o.chat_id
@@ -415,7 +430,15 @@ export class Dispatcher {
         // late, after a backlog or a restart): better a reminder at night than none before the action.
         const quietEnd =
           row.priority > 0 && quiet && inQuietHours(nowDate, quiet) ? quietHoursEnd(nowDate, quiet) : undefined;
-        if (quietEnd && !(payload.expiresAt && new Date(payload.expiresAt).getTime() <= quietEnd.getTime())) {
+        const expiresInQuiet = Boolean(
+          quietEnd && payload.expiresAt && new Date(payload.expiresAt).getTime() <= quietEnd.getTime(),
+        );
+        if (expiresInQuiet && payload.dropInQuietHours) {
+          updates.push({ id, state: "dead", attempt: 0, last_error: "would arrive in quiet hours" });
+          this.stats.dead++;
+          continue;
+        }
+        if (quietEnd && !expiresInQuiet) {
           updates.push({ id, state: "pending", attempt: 0, not_before: quietEnd.toISOString() });
           this.stats.deferred++;
           continue;
@@ -447,9 +470,25 @@ export class Dispatcher {
           updates.push({ id, state: "pending", attempt: 0, not_before: iso(notBefore) });
           continue;
         }
+        const editMessageId = payload.post?.edit ? row.edit_message_id : undefined;
+        if (editMessageId === null) {
+          // The post it would edit was never sent (its row failed): nothing to edit.
+          updates.push({ id, state: "dead", attempt: 0, last_error: "no channel post to edit" });
+          this.stats.dead++;
+          continue;
+        }
         const claimedUntil = iso(slot + ttl);
         updates.push({ id, state: "sending", attempt: 1, locked_until: claimedUntil });
-        claimed.push({ id, chatId, slot, claimedUntil, payload, attempts: row.attempts + 1, prevFree: chat.free });
+        claimed.push({
+          id,
+          chatId,
+          slot,
+          claimedUntil,
+          payload,
+          attempts: row.attempts + 1,
+          prevFree: chat.free,
+          ...(editMessageId === undefined ? {} : { editMessageId: Number(editMessageId) }),
+        });
         chat.free = slot + interval;
         chat.busy = true;
         chatUpdates.push({ chat_id: chatId, free_at: iso(chat.free), busy_until: claimedUntil });
@@ -513,7 +552,10 @@ export class Dispatcher {
   private async send(item: Claimed): Promise<void> {
     let rendered: Rendered;
     try {
-      rendered = render(this.deps.i18n, item.payload, this.deps.buttons);
+      rendered = render(this.deps.i18n, item.payload, this.deps.buttons, undefined, this.deps.botUsername);
+      if (item.editMessageId !== undefined && rendered.method === "sendMessage") {
+        rendered = { method: "editMessageText", params: { ...rendered.params, message_id: item.editMessageId } };
+      }
     } catch (error) {
       return this.finish(item, { state: "dead", last_error: `render: ${(error as Error).message}` }, item.prevFree);
     }
@@ -522,12 +564,27 @@ export class Dispatcher {
     if (this.o.paidBroadcast) params.allow_paid_broadcast = true;
     try {
       const raw = this.deps.api.raw as unknown as Record<string, (params: object) => Promise<unknown>>;
-      await raw[rendered.method]!(params);
+      const result = (await raw[rendered.method]!(params)) as { message_id?: number } | true;
       const done = this.clock();
       this.stats.sent++;
+      const post =
+        item.payload.post && !item.payload.post.edit && typeof result === "object" && result.message_id
+          ? { post_action: item.payload.post.actionId, post_message_id: result.message_id }
+          : {};
       // The chat's next message waits a full gap after this one was answered.
-      this.finish(item, { state: "sent", sent_at: iso(done) }, done + this.chatInterval(item.chatId));
+      this.finish(item, { state: "sent", sent_at: iso(done), ...post }, done + this.chatInterval(item.chatId));
     } catch (error) {
+      if (
+        item.editMessageId !== undefined &&
+        error instanceof GrammyError &&
+        error.description.includes("message is not modified")
+      ) {
+        // The post already shows this: done.
+        const done = this.clock();
+        this.stats.sent++;
+        this.finish(item, { state: "sent", sent_at: iso(done) }, done + this.chatInterval(item.chatId));
+        return;
+      }
       this.failed(item, error);
     }
   }
@@ -629,7 +686,11 @@ export class Dispatcher {
             with v as (
               select * from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb)
                 as v(id bigint, chat_id bigint, claimed_until timestamptz, free_at timestamptz, state text,
-                     not_before timestamptz, last_error text, sent_at timestamptz, untried int)),
+                     not_before timestamptz, last_error text, sent_at timestamptz, untried int,
+                     post_action int, post_message_id int)),
+            posts as (
+              update channel_posts as p set message_id = v.post_message_id, updated_at = ${now}::timestamptz
+              from v where v.post_action is not null and p.action_id = v.post_action and p.chat_id = v.chat_id),
             chats as (
               update chat_limits as c set free_at = v.free_at, busy_until = null
               from v where c.chat_id = v.chat_id and c.busy_until = v.claimed_until)

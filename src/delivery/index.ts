@@ -24,6 +24,8 @@ export interface DeliveryDeps {
   logger: Logger;
   /** Turns outbox buttons into inline buttons (the bot's renderOutboxButton). */
   buttons: ButtonRenderer;
+  /** The bot's username, for buttons that deep-link into the bot. */
+  botUsername?: string;
 }
 
 export interface DeliveryOptions {
@@ -43,6 +45,7 @@ export function startDispatcher(deps: DeliveryDeps, options: DeliveryOptions): D
     i18n: deps.i18n,
     logger: deps.logger,
     buttons: deps.buttons,
+    botUsername: deps.botUsername,
     ratePerSecond: config.ratePerSecond,
     paidBroadcast: config.paidBroadcast,
     ...options.dispatcher,

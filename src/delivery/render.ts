@@ -1,11 +1,12 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import { type I18n, isLocale, type Locale, type Translate, translateDynamic } from "../i18n";
-import { formatDate, formatDateTime, formatTime } from "../i18n/format";
+import { formatDate, formatDateTime, formatTime, formatWeekdayDate } from "../i18n/format";
 import type { OutboxButton, OutboxPayload } from "../db/outbox";
 
 /** A Bot API call ready to make: `api.raw[method](params)`. */
 export type Rendered =
   | { method: "sendMessage"; params: { text: string; reply_markup?: InlineKeyboardMarkup } }
+  | { method: "editMessageText"; params: { message_id: number; text: string; reply_markup?: InlineKeyboardMarkup } }
   | { method: "copyMessage"; params: { from_chat_id: number; message_id: number; reply_markup?: InlineKeyboardMarkup } }
   | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } };
 
@@ -13,7 +14,12 @@ export type Rendered =
  * Turns what a button does into the button (label in the recipient's locale, callback data). Defined by the bot
  * (src/bot/outbox-buttons.ts) and handed to the dispatcher by the composition root: delivery never imports the bot.
  */
-export type ButtonRenderer = (button: OutboxButton, t: Translate) => InlineKeyboardButton.CallbackButton;
+export type ButtonRenderer = (
+  button: OutboxButton,
+  t: Translate,
+  /** The bot's username, for URL buttons that deep-link into it (undefined where unknown: such buttons fail). */
+  botUsername?: string,
+) => InlineKeyboardButton.CallbackButton | InlineKeyboardButton.UrlButton;
 
 export class RenderError extends Error {
   override name = "RenderError";
@@ -25,19 +31,63 @@ function validDate(iso: unknown): Date {
   return date;
 }
 
-function renderParam(value: unknown, locale: Locale, t: Translate): unknown {
+/** How deep `$tpl` / `$lines` parameters may nest (a stored payload must not recurse without end). */
+const MAX_NESTING = 4;
+
+/** Dates are rendered when the message is sent, so "today" / "tomorrow" are true when it arrives. */
+function renderParam(value: unknown, locale: Locale, t: Translate, i18n: I18n, now: Date, depth = 0): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const v = value as Record<string, unknown>;
-  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale);
-  if ("$date" in v) return formatDate(validDate(v.$date), locale);
+  if ("$tpl" in v || "$lines" in v) {
+    if (depth >= MAX_NESTING) throw new RenderError("template parameters nested too deep");
+    if ("$lines" in v) {
+      if (!Array.isArray(v.$lines)) throw new RenderError("$lines is not a list");
+      return v.$lines.map((line) => String(renderParam(line, locale, t, i18n, now, depth + 1))).join("\n");
+    }
+    return renderTemplate(i18n, String(v.$tpl), v.params, isLocale(v.locale) ? v.locale : locale, now, depth + 1);
+  }
+  if ("$datetime" in v) return formatDateTime(validDate(v.$datetime), locale, now);
+  if ("$date" in v) return formatDate(validDate(v.$date), locale, now);
+  if ("$day" in v) return formatWeekdayDate(validDate(v.$day), locale, now);
   if ("$time" in v) return formatTime(validDate(v.$time), locale);
   if ("$t" in v) return translateDynamic(t, String(v.$t));
   if ("$typed" in v) return String(v.$typed);
   return value;
 }
 
+/**
+ * A locale template with its parameters rendered first. A parameter may itself be a template, `{ $tpl: key, params,
+ * locale? }` (in another locale: a channel post shown in both languages), or `{ $lines: [...] }` (each rendered, one
+ * per line: a digest's list). Their output is HTML: templates interpolate them unescaped (`{{- name}}`).
+ */
+function renderTemplate(
+  i18n: I18n,
+  template: string,
+  rawParams: unknown,
+  locale: Locale,
+  now: Date,
+  depth = 0,
+): string {
+  const t = i18n.t(locale);
+  const params = Object.fromEntries(
+    Object.entries((rawParams ?? {}) as Record<string, unknown>).map(([k, v]) => [
+      k,
+      renderParam(v, locale, t, i18n, now, depth),
+    ]),
+  );
+  const text = translateDynamic(t, template, params);
+  if (text === template) throw new RenderError(`missing locale key ${template}`);
+  return text;
+}
+
 /** Turns an outbox payload into the Bot API call that delivers it (templates in the recipient's locale). */
-export function render(i18n: I18n, payload: OutboxPayload, renderButton?: ButtonRenderer): Rendered {
+export function render(
+  i18n: I18n,
+  payload: OutboxPayload,
+  renderButton?: ButtonRenderer,
+  now: Date = new Date(),
+  botUsername?: string,
+): Rendered {
   if ("copy" in payload) {
     return {
       method: "copyMessage",
@@ -60,16 +110,12 @@ export function render(i18n: I18n, payload: OutboxPayload, renderButton?: Button
 
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
   const t = i18n.t(locale);
-  const params = Object.fromEntries(
-    Object.entries(payload.params ?? {}).map(([k, v]) => [k, renderParam(v, locale, t)]),
-  );
-  const text = translateDynamic(t, payload.template, params);
-  if (text === payload.template) throw new RenderError(`missing locale key ${payload.template}`);
+  const text = renderTemplate(i18n, payload.template, payload.params, locale, now);
   const buttons = payload.buttons?.map((row) =>
     row.map((b) => {
       if ("data" in b) return { text: translateDynamic(t, b.textKey), callback_data: b.data }; // stored before OutboxButton
       if (!renderButton) throw new RenderError(`no button renderer for ${b.kind}`);
-      return renderButton(b, t);
+      return renderButton(b, t, botUsername);
     }),
   );
   return {

@@ -82,7 +82,7 @@ export async function confirmClubMeeting(
         params: {
           name: member.firstName ?? { $t: "reminders.someone" },
           club: meeting.club,
-          date: at.date(occursAt),
+          date: at.day(occursAt),
           time: at.time(occursAt),
         },
       },

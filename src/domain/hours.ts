@@ -1,9 +1,18 @@
-import { and, desc, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lte, ne, type SQL, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
-import { type Action, actions, type HourEntry, hourEntries, organizations, participations, users } from "../db/schema";
+import {
+  type Action,
+  actions,
+  type HourEntry,
+  hourEntries,
+  organizationMembers,
+  organizations,
+  participations,
+  users,
+} from "../db/schema";
 import { enqueue, typed } from "../db/outbox";
 import type { Locale } from "../i18n";
-import { pickSql } from "./localized";
+import { pick, pickSql } from "./localized";
 import { TIME_ZONE } from "../core/time";
 import { isCategory } from "./categories";
 import { cleanText } from "./text";
@@ -73,18 +82,27 @@ const roundHours = (value: number) => Math.round(value * 10) / 10;
 
 // ----- who may decide ---------------------------------------------------------------------------------------------
 
-/** The action's creator, its organization's owner, or a coordinator/admin. */
+/** The action's creator, a member of its (approved) organization, or a coordinator/admin. */
 async function mayManageAction(db: Executor, actionId: number | null, userId: number): Promise<boolean> {
   const [person] = await db.select({ role: users.role }).from(users).where(eq(users.id, userId));
   if (!person) return false;
   if (person.role === "coordinator" || person.role === "admin") return true;
   if (actionId === null) return false;
   const [row] = await db
-    .select({ createdBy: actions.createdBy, ownerId: organizations.ownerId })
+    .select({ createdBy: actions.createdBy, ownerId: organizations.ownerId, status: organizations.status })
     .from(actions)
     .leftJoin(organizations, eq(organizations.id, actions.organizationId))
     .where(eq(actions.id, actionId));
-  return row !== undefined && (row.createdBy === userId || row.ownerId === userId);
+  if (!row) return false;
+  if (row.createdBy === userId || row.ownerId === userId) return true;
+  if (row.status !== "approved") return false;
+  const [member] = await db
+    .select({ one: sql`1` })
+    .from(organizationMembers)
+    .innerJoin(actions, eq(actions.organizationId, organizationMembers.organizationId))
+    .where(and(eq(actions.id, actionId), eq(organizationMembers.userId, userId)))
+    .limit(1);
+  return member !== undefined;
 }
 
 // ----- attendance -------------------------------------------------------------------------------------------------
@@ -101,7 +119,18 @@ export interface CreditResult {
  */
 export async function creditAttendance(
   db: Database,
-  { actionId, userId, organizerId }: { actionId: number; userId: number; organizerId: number },
+  {
+    actionId,
+    userId,
+    organizerId,
+    notify = false,
+  }: {
+    actionId: number;
+    userId: number;
+    organizerId: number;
+    /** Tell the volunteer through the outbox, in the same transaction. */
+    notify?: boolean;
+  },
   now = new Date(),
 ): Promise<CreditResult> {
   return db.transaction(async (tx) => {
@@ -156,6 +185,24 @@ export async function creditAttendance(
           eq(hourEntries.status, "pending"),
         ),
       );
+    if (notify) {
+      const [volunteer] = await tx.select({ language: users.language }).from(users).where(eq(users.id, userId));
+      const locale = volunteer?.language === "ru" ? "ru" : "kk";
+      await enqueue(tx, {
+        chatId: userId,
+        idempotencyKey: `hours-attended:${created.id}`,
+        content: {
+          template: "hours.notify_attended",
+          params: {
+            hours: String(created.hours).replace(".", ","),
+            date: { $date: `${created.activityDate}T12:00:00Z` },
+            what: pick(action.titleKk, action.titleRu, locale),
+          },
+          locale,
+          buttons: [[{ kind: "open.hours" }]],
+        },
+      });
+    }
     return { entry: created, created: true };
   });
 }
@@ -177,19 +224,25 @@ export interface HoursReport {
   idempotencyKey?: string;
 }
 
-/** Hours already logged (pending or confirmed) by the user on a day. */
-async function loggedOn(db: Executor, userId: number, day: string): Promise<number> {
+/** The sum of the hours of the entries that match. */
+async function sumOfHours(db: Executor, where: SQL | undefined): Promise<number> {
   const [row] = await db
     .select({ total: sql<number>`coalesce(sum(${hourEntries.hours}), 0)`.mapWith(Number) })
     .from(hourEntries)
-    .where(
-      and(
-        eq(hourEntries.userId, userId),
-        eq(hourEntries.activityDate, day),
-        inArray(hourEntries.status, ["pending", "confirmed"]),
-      ),
-    );
+    .where(where);
   return row?.total ?? 0;
+}
+
+/** Hours already logged (pending or confirmed) by the user on a day. */
+function loggedOn(db: Executor, userId: number, day: string): Promise<number> {
+  return sumOfHours(
+    db,
+    and(
+      eq(hourEntries.userId, userId),
+      eq(hourEntries.activityDate, day),
+      inArray(hourEntries.status, ["pending", "confirmed"]),
+    ),
+  );
 }
 
 /** How many more hours the user may log on that day. */
@@ -339,6 +392,8 @@ export async function decideHours(
   deciderId: number,
   decision: "confirmed" | "rejected",
   now = new Date(),
+  /** The organizer's reason for a rejection, told to the volunteer. */
+  reason?: string,
 ): Promise<HourEntry> {
   return db.transaction(async (tx) => {
     const [entry] = await tx.select().from(hourEntries).where(eq(hourEntries.id, entryId)).for("update");
@@ -349,7 +404,12 @@ export async function decideHours(
     if (entry.status !== "pending") throw new HoursError("already_decided");
     const [decided] = await tx
       .update(hourEntries)
-      .set({ status: decision, decidedBy: deciderId, decidedAt: now })
+      .set({
+        status: decision,
+        decidedBy: deciderId,
+        decidedAt: now,
+        rejectReason: decision === "rejected" ? (reason ?? null) : null,
+      })
       .where(eq(hourEntries.id, entryId))
       .returning();
 
@@ -367,8 +427,14 @@ export async function decideHours(
       chatId: entry.userId,
       idempotencyKey: `hours-decided:${entry.id}`,
       content: {
-        template: decision === "confirmed" ? "hours.notify_confirmed" : "hours.notify_rejected",
+        template:
+          decision === "confirmed"
+            ? "hours.notify_confirmed"
+            : reason
+              ? "hours.notify_rejected_reason"
+              : "hours.notify_rejected",
         params: {
+          reason: reason ?? "",
           hours: String(entry.hours).replace(".", ","), // both languages write a decimal comma
           date: { $date: `${entry.activityDate}T12:00:00Z` }, // noon UTC: the same day in Asia/Almaty
           what: what ?? "",
@@ -437,6 +503,22 @@ export async function hoursSummary(db: Database, userId: number): Promise<HoursS
     .map(({ month, confirmed, pending }) => ({ month, confirmed, pending }))
     .sort((a, b) => b.month.localeCompare(a.month));
   return { confirmed: total?.confirmed ?? 0, pending: total?.pending ?? 0, byCategory, byMonth };
+}
+
+/**
+ * Pending self-reported hours that name a free-form organization (no action of the bot): no organizer's queue holds
+ * them, so they stay pending; the hours screen says so.
+ */
+export function pendingOutsideTheBot(db: Executor, userId: number): Promise<number> {
+  return sumOfHours(
+    db,
+    and(
+      eq(hourEntries.userId, userId),
+      eq(hourEntries.status, "pending"),
+      eq(hourEntries.source, "self"),
+      isNull(hourEntries.actionId),
+    ),
+  );
 }
 
 // ----- confirmed entries (the volunteer book) ---------------------------------------------------------------------

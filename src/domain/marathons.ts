@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
-import type { Database, Executor } from "../db/client";
-import { type Marathon, marathonDeeds, marathonParticipants, marathons, regions, users } from "../db/schema";
+import { and, asc, eq, gt, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { TIME_ZONE } from "../core/time";
+import { type Database, type Executor, rowsOf } from "../db/client";
+import { type Marathon, marathonDeeds, marathonParticipants, marathons, users } from "../db/schema";
 import { cleanText } from "./text";
 import { DomainError } from "./users";
 
@@ -9,20 +10,12 @@ export type { Marathon };
 /** Deeds counts that earn a badge; the badge names live in the locales (marathons.badge_<n>). */
 export const BADGE_MILESTONES = [1, 5, 10, 25, 50] as const;
 export const DEED_TEXT_MAX = 1000;
-export const DEED_HOURS_MIN = 0.5;
-export const DEED_HOURS_MAX = 24;
 
 /**
  * Why a marathon operation was refused (DomainError.code): the bot turns each into a localized message.
  * "unavailable": unknown, not running now, or another region's.
  */
-export type MarathonRefusal =
-  | "unavailable"
-  | "consent_required"
-  | "not_participant"
-  | "text_empty"
-  | "text_too_long"
-  | "hours_invalid";
+export type MarathonRefusal = "unavailable" | "consent_required" | "not_participant" | "text_empty" | "text_too_long";
 
 function refuse(code: MarathonRefusal): never {
   throw new DomainError(code);
@@ -33,24 +26,6 @@ export function checkDeedText(text: string): { text: string } | { error: "text_e
   const checked = cleanText(text, { max: DEED_TEXT_MAX, multiline: true });
   if ("error" in checked) return { error: checked.error === "empty" ? "text_empty" : "text_too_long" };
   return checked;
-}
-
-/** Hours between 0.5 and 24 with at most one decimal (the column is numeric(4,1)). */
-export function isValidDeedHours(hours: number): boolean {
-  return (
-    Number.isFinite(hours) &&
-    hours >= DEED_HOURS_MIN &&
-    hours <= DEED_HOURS_MAX &&
-    Math.abs(hours * 10 - Math.round(hours * 10)) < 1e-9
-  );
-}
-
-/** "1,5" or "2" as typed by a user → hours, or undefined when it is not a valid amount. */
-export function parseDeedHours(input: string): number | undefined {
-  const match = /^\s*(\d{1,2}(?:[.,]\d)?)\s*$/.exec(input);
-  if (!match) return undefined;
-  const hours = Number(match[1]!.replace(",", "."));
-  return isValidDeedHours(hours) ? hours : undefined;
 }
 
 /** Ids come from buttons, i.e. from users: anything but a serial id is simply not found. */
@@ -159,28 +134,39 @@ export interface DeedInput {
   text: string;
   /** The largest photo size's file_id: the photo itself stays on Telegram. */
   photoFileId?: string | null;
-  hours?: number | null;
   /** From the conversation step that reports: a second report with the same key returns the first deed. */
   idempotencyKey?: string;
 }
 
 export interface DeedResult {
   deedId: number;
+  /** Counted deeds (see countedDeeds) after this one. */
   deeds: number;
   hours: number;
+  /** False for a deed beyond the day's DEEDS_COUNTED_PER_DAY: kept, but not counted. */
+  counted: boolean;
   /** The milestone this deed reached (e.g. 5), if any. */
   badge: number | null;
 }
 
+/** Leaves a marathon: the deeds stay (and count again after rejoining), the volunteer leaves its rankings. */
+export async function leaveMarathon(db: Database, marathonId: number, userId: number): Promise<boolean> {
+  if (!isMarathonId(marathonId)) return false;
+  const deleted = await db
+    .delete(marathonParticipants)
+    .where(and(eq(marathonParticipants.marathonId, marathonId), eq(marathonParticipants.userId, userId)))
+    .returning({ userId: marathonParticipants.userId });
+  return deleted.length > 0;
+}
+
 /**
  * Stores a good deed of a participant (with consent) of a running marathon. The participant's row is locked for
- * the transaction, so concurrent reports count in turn and each badge is earned exactly once.
+ * the transaction, so concurrent reports count in turn and each badge is earned exactly once. Hours are no longer
+ * asked with a deed (nobody could confirm them; they go through /hours): the column keeps older deeds' hours.
  */
 export async function reportDeed(db: Database, input: DeedInput, now = new Date()): Promise<DeedResult> {
   const checked = checkDeedText(input.text);
   if ("error" in checked) refuse(checked.error);
-  const hours = input.hours ?? 0;
-  if (input.hours != null && !isValidDeedHours(input.hours)) refuse("hours_invalid");
   if (!isMarathonId(input.marathonId)) refuse("unavailable");
 
   return db.transaction(async (tx) => {
@@ -189,12 +175,8 @@ export async function reportDeed(db: Database, input: DeedInput, now = new Date(
         .select({ id: marathonDeeds.id })
         .from(marathonDeeds)
         .where(and(eq(marathonDeeds.idempotencyKey, input.idempotencyKey), eq(marathonDeeds.userId, input.userId)));
-      if (done) {
-        // A replay of a deed stored before a crash: the same answer, nothing inserted.
-        const totals = await userTotals(tx, input.marathonId, input.userId);
-        const badge = (BADGE_MILESTONES as readonly number[]).includes(totals.deeds) ? totals.deeds : null;
-        return { deedId: done.id, ...totals, badge };
-      }
+      // A replay of a deed stored before a crash: the same answer, nothing inserted.
+      if (done) return deedResult(tx, input, done.id);
     }
     const [allowed] = await tx
       .select({ consentAt: users.consentAt, marathonId: marathons.id })
@@ -220,30 +202,73 @@ export async function reportDeed(db: Database, input: DeedInput, now = new Date(
         userId: input.userId,
         text: checked.text,
         photoFileId: input.photoFileId ?? null,
-        hours,
         createdAt: now,
         idempotencyKey: input.idempotencyKey,
       })
       .returning({ id: marathonDeeds.id });
-    const totals = await userTotals(tx, input.marathonId, input.userId);
-    const badge = (BADGE_MILESTONES as readonly number[]).includes(totals.deeds) ? totals.deeds : null;
-    return { deedId: deed!.id, ...totals, badge };
+    return deedResult(tx, input, deed!.id);
   });
 }
 
-async function userTotals(db: Executor, marathonId: number, userId: number): Promise<{ deeds: number; hours: number }> {
-  const [row] = await db
-    .select({
-      deeds: count(),
-      hours: sql<number>`coalesce(sum(${marathonDeeds.hours}), 0)`.mapWith(Number),
-    })
-    .from(marathonDeeds)
-    .where(and(eq(marathonDeeds.marathonId, marathonId), eq(marathonDeeds.userId, userId)));
-  return { deeds: row?.deeds ?? 0, hours: row?.hours ?? 0 };
+async function deedResult(
+  db: Executor,
+  input: Pick<DeedInput, "marathonId" | "userId">,
+  deedId: number,
+): Promise<DeedResult> {
+  const [row] = rowsOf<{ deeds: number | string; hours: number | string; counted: boolean }>(
+    await db.execute(sql`
+      select count(*) as deeds, coalesce(sum(c.hours), 0) as hours, coalesce(bool_or(c.id = ${deedId}), false) as counted
+      from ${countedDeeds(ofUser(input.marathonId, input.userId))} c`),
+  );
+  const deeds = Number(row?.deeds ?? 0);
+  const counted = Boolean(row?.counted);
+  const badge = counted && (BADGE_MILESTONES as readonly number[]).includes(deeds) ? deeds : null;
+  return { deedId, deeds, hours: Number(row?.hours ?? 0), counted, badge };
+}
+
+// ----- what counts: one definition for progress, leaderboard, region ranking and the weekly digest -------------
+
+/** Deeds of one local day (Asia/Almaty) that count towards badges and rankings; more are kept but do not count. */
+export const DEEDS_COUNTED_PER_DAY = 3;
+
+/** A filter on `marathon_deeds d` for countedDeeds/marathonScores: one marathon, optionally one user. */
+export const ofUser = (marathonId: number, userId: number): SQL =>
+  sql`d.marathon_id = ${marathonId} and d.user_id = ${userId}`;
+export const ofMarathon = (marathonId: number): SQL => sql`d.marathon_id = ${marathonId}`;
+
+/**
+ * The deeds that count, as a subquery (id, marathon_id, user_id, hours, created_at): each volunteer's first
+ * DEEDS_COUNTED_PER_DAY deeds of a local day in a marathon. `where` filters `marathon_deeds d` before the numbering:
+ * filter by marathon, user or "created before", never by a part of a day.
+ */
+export function countedDeeds(where: SQL): SQL {
+  return sql`(select n.id, n.marathon_id, n.user_id, n.hours, n.created_at from (
+      select d.id, d.marathon_id, d.user_id, d.hours, d.created_at,
+        row_number() over (
+          partition by d.marathon_id, d.user_id, (d.created_at at time zone ${TIME_ZONE})::date
+          order by d.created_at, d.id) as nth
+      from marathon_deeds d where ${where}) n
+    where n.nth <= ${DEEDS_COUNTED_PER_DAY})`;
+}
+
+/**
+ * Current participants with at least one counted deed, per marathon: deeds, hours (stored with older deeds), the
+ * rank (by deeds, then hours, then whoever reached their score first; positions, no shared places) and how many are
+ * ranked. Those who left a marathon are not in it; their deeds count again when they rejoin.
+ */
+export function marathonScores(where: SQL): SQL {
+  return sql`(select c.marathon_id, c.user_id, count(*)::int as deeds, coalesce(sum(c.hours), 0) as hours,
+      (row_number() over (partition by c.marathon_id
+        order by count(*) desc, coalesce(sum(c.hours), 0) desc, max(c.created_at) asc, c.user_id asc))::int as rank,
+      (count(*) over (partition by c.marathon_id))::int as ranked
+    from ${countedDeeds(where)} c
+    join marathon_participants mp on mp.marathon_id = c.marathon_id and mp.user_id = c.user_id
+    group by c.marathon_id, c.user_id)`;
 }
 
 export interface Progress {
   deeds: number;
+  /** Hours stored with older deeds (deeds no longer carry hours). */
   hours: number;
   /** Milestones reached, ascending. */
   badges: number[];
@@ -251,12 +276,18 @@ export interface Progress {
   nextBadge: number | null;
 }
 
-export async function progress(db: Database, marathonId: number, userId: number): Promise<Progress> {
-  const totals = await userTotals(db, marathonId, userId);
+export async function progress(db: Executor, marathonId: number, userId: number): Promise<Progress> {
+  const [row] = rowsOf<{ deeds: number | string; hours: number | string }>(
+    await db.execute(
+      sql`select count(*) as deeds, coalesce(sum(c.hours), 0) as hours from ${countedDeeds(ofUser(marathonId, userId))} c`,
+    ),
+  );
+  const deeds = Number(row?.deeds ?? 0);
   return {
-    ...totals,
-    badges: BADGE_MILESTONES.filter((m) => m <= totals.deeds),
-    nextBadge: BADGE_MILESTONES.find((m) => m > totals.deeds) ?? null,
+    deeds,
+    hours: Number(row?.hours ?? 0),
+    badges: BADGE_MILESTONES.filter((m) => m <= deeds),
+    nextBadge: BADGE_MILESTONES.find((m) => m > deeds) ?? null,
   };
 }
 
@@ -273,50 +304,39 @@ export interface Leaderboard {
   top: LeaderboardEntry[];
   /** The user's own entry when outside the top (null when inside it or without deeds). */
   me: LeaderboardEntry | null;
-  /** How many volunteers have at least one deed. */
+  /** How many volunteers have at least one counted deed. */
   ranked: number;
 }
 
-/**
- * Volunteers with at least one deed, by deeds, then hours, then whoever reached their score first; ranks are
- * positions (no shared places), computed by a window function over the grouped deeds.
- */
+/** The top of marathonScores and the user's own entry. */
 export async function leaderboard(db: Database, marathonId: number, userId: number, limit = 10): Promise<Leaderboard> {
-  const lastDeedAt = sql`max(${marathonDeeds.createdAt})`;
-  const scores = db.$with("scores").as(
-    db
-      .select({
-        userId: marathonDeeds.userId,
-        deeds: sql<number>`count(*)`.mapWith(Number).as("deeds"),
-        hours: sql<number>`sum(${marathonDeeds.hours})`.mapWith(Number).as("hours"),
-        rank: sql<number>`row_number() over (order by count(*) desc, sum(${marathonDeeds.hours}) desc, ${lastDeedAt} asc, ${marathonDeeds.userId} asc)`
-          .mapWith(Number)
-          .as("rank"),
-        ranked: sql<number>`count(*) over ()`.mapWith(Number).as("ranked"),
-      })
-      .from(marathonDeeds)
-      .where(eq(marathonDeeds.marathonId, marathonId))
-      .groupBy(marathonDeeds.userId),
+  const rows = rowsOf<{
+    rank: number;
+    user_id: number | string;
+    first_name: string | null;
+    deeds: number;
+    hours: number | string;
+    ranked: number;
+  }>(
+    await db.execute(sql`
+      select s.rank, s.user_id, case when u.consent_at is null then null else u.first_name end as first_name,
+        s.deeds, s.hours, s.ranked
+      from ${marathonScores(ofMarathon(marathonId))} s
+      join users u on u.id = s.user_id
+      where s.rank <= ${limit} or s.user_id = ${userId}
+      order by s.rank`),
   );
-  const rows = await db
-    .with(scores)
-    .select({
-      rank: scores.rank,
-      userId: scores.userId,
-      firstName: sql<string | null>`case when ${users.consentAt} is null then null else ${users.firstName} end`,
-      deeds: scores.deeds,
-      hours: scores.hours,
-      ranked: scores.ranked,
-    })
-    .from(scores)
-    .innerJoin(users, eq(users.id, scores.userId))
-    .where(or(lte(scores.rank, limit), eq(scores.userId, userId)))
-    .orderBy(asc(scores.rank));
-  const entries = rows.map(({ ranked: _ranked, ...entry }) => entry);
+  const entries: LeaderboardEntry[] = rows.map((r) => ({
+    rank: Number(r.rank),
+    userId: Number(r.user_id),
+    firstName: r.first_name,
+    deeds: Number(r.deeds),
+    hours: Number(r.hours),
+  }));
   return {
     top: entries.filter((e) => e.rank <= limit),
     me: entries.find((e) => e.rank > limit) ?? null,
-    ranked: rows[0]?.ranked ?? 0,
+    ranked: Number(rows[0]?.ranked ?? 0),
   };
 }
 
@@ -328,24 +348,31 @@ export interface RegionScore {
   volunteers: number;
 }
 
-/** Regions by the deeds of participants whose region is known (consent given), then hours, then the usual order. */
+/**
+ * Regions by the counted deeds of current participants whose region is known (consent given), then hours, then the
+ * usual order. Only national marathons have one (a regional marathon has a single region).
+ */
 export async function regionRanking(db: Database, marathonId: number): Promise<RegionScore[]> {
-  const deeds = sql<number>`count(*)`.mapWith(Number);
-  const hours = sql<number>`sum(${marathonDeeds.hours})`.mapWith(Number);
-  return db
-    .select({
-      rank: sql<number>`row_number() over (order by count(*) desc, sum(${marathonDeeds.hours}) desc, ${regions.position} asc)`.mapWith(
-        Number,
-      ),
-      regionCode: regions.code,
-      deeds,
-      hours,
-      volunteers: sql<number>`count(distinct ${marathonDeeds.userId})`.mapWith(Number),
-    })
-    .from(marathonDeeds)
-    .innerJoin(users, eq(users.id, marathonDeeds.userId))
-    .innerJoin(regions, eq(regions.code, users.regionCode))
-    .where(eq(marathonDeeds.marathonId, marathonId))
-    .groupBy(regions.code, regions.position)
-    .orderBy(desc(deeds), desc(hours), asc(regions.position));
+  const rows = rowsOf<{ rank: number; code: string; deeds: number; hours: number | string; volunteers: number }>(
+    await db.execute(sql`
+      select (row_number() over (order by count(*) desc, coalesce(sum(c.hours), 0) desc, r.position asc))::int as rank,
+        r.code, count(*)::int as deeds, coalesce(sum(c.hours), 0) as hours,
+        count(distinct c.user_id)::int as volunteers
+      from ${countedDeeds(ofMarathon(marathonId))} c
+      join marathon_participants mp on mp.marathon_id = c.marathon_id and mp.user_id = c.user_id
+      join users u on u.id = c.user_id
+      join regions r on r.code = u.region_code
+      group by r.code, r.position
+      order by rank`),
+  );
+  return rows.map((r) => ({
+    rank: Number(r.rank),
+    regionCode: r.code,
+    deeds: Number(r.deeds),
+    hours: Number(r.hours),
+    volunteers: Number(r.volunteers),
+  }));
 }
+
+/** Whether a marathon has a ranking of regions: only national ones do. */
+export const hasRegionRanking = (marathon: Pick<Marathon, "regionCode">): boolean => marathon.regionCode === null;

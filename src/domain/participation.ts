@@ -4,6 +4,7 @@ import { actions, type ActionStatus, participations, users } from "../db/schema"
 import { enqueue } from "../db/outbox";
 import type { Locale } from "../i18n";
 import { pick, pickSql } from "./localized";
+import { actionChanged } from "./action-events";
 
 export type JoinResult =
   | { status: "joined" }
@@ -41,6 +42,8 @@ async function lockAction(tx: Executor, actionId: number) {
       id: actions.id,
       titleKk: actions.titleKk,
       titleRu: actions.titleRu,
+      addressKk: actions.addressKk,
+      addressRu: actions.addressRu,
       status: actions.status,
       startsAt: actions.startsAt,
       capacity: actions.capacity,
@@ -107,6 +110,7 @@ export async function joinAction(
       .update(actions)
       .set({ participantsCount: sql`${actions.participantsCount} + 1`, updatedAt: now })
       .where(eq(actions.id, actionId));
+    await actionChanged(tx, actionId, now);
     return { status };
   });
 }
@@ -153,20 +157,29 @@ export async function leaveAction(
         .update(actions)
         .set({ participantsCount: sql`${actions.participantsCount} - 1`, updatedAt: now })
         .where(eq(actions.id, actionId));
+      await actionChanged(tx, actionId, now);
       return { status: "left", from: "joined" };
     }
     await tx
       .update(participations)
       .set({ status: "joined", updatedAt: now })
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, next.userId)));
+    const locale = next.language === "ru" ? "ru" : "kk";
     await enqueue(tx, {
       chatId: next.userId,
       idempotencyKey: `promoted:${actionId}:${next.userId}:${next.queuedSeq}`,
       content: {
         template: "actions.promoted_notice",
-        params: { title: pick(action.titleKk, action.titleRu, next.language === "ru" ? "ru" : "kk") },
-        locale: next.language === "ru" ? "ru" : "kk",
+        params: {
+          title: pick(action.titleKk, action.titleRu, locale),
+          when: { $datetime: action.startsAt.toISOString() },
+          address: pick(action.addressKk, action.addressRu, locale) || "—",
+        },
+        locale,
+        // The card, and "I can't" for someone whose plans changed while waiting (frees the seat for the next one).
+        buttons: [[{ kind: "action.open", actionId }], [{ kind: "reminder.cant", actionId }]],
       },
+      expiresAt: action.startsAt,
     });
     return { status: "left", from: "joined", promotedUserId: next.userId };
   });

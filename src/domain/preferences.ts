@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { type User, users } from "../db/schema";
+import { type AlertMode, type User, users } from "../db/schema";
 import type { QuietHours } from "../core/time";
 
 /** The quiet-hour choices offered in settings; "off" has equal start and end (no quiet hours). */
@@ -65,4 +65,39 @@ export function quietPresetOf(quiet: QuietHours): QuietPreset | undefined {
   return (Object.keys(QUIET_PRESETS) as QuietPreset[]).find(
     (key) => QUIET_PRESETS[key].startMinute === quiet.startMinute && QUIET_PRESETS[key].endMinute === quiet.endMinute,
   );
+}
+
+/** How new matching actions reach the volunteer; the settings button goes round in this order. */
+export const ALERT_MODE_CYCLE = ["digest", "instant", "off"] as const satisfies readonly AlertMode[];
+/** The alert radius choices (km) offered when a location is shared. */
+export const ALERT_RADII = [10, 30, 50, 100] as const;
+
+export function nextAlertMode(mode: AlertMode): AlertMode {
+  const i = ALERT_MODE_CYCLE.indexOf(mode as (typeof ALERT_MODE_CYCLE)[number]);
+  return ALERT_MODE_CYCLE[(i + 1) % ALERT_MODE_CYCLE.length]!;
+}
+
+/** The next radius choice after the stored one (a stored value not offered goes to the first). */
+export function nextAlertRadius(km: number): number {
+  return ALERT_RADII.find((r) => r > km) ?? ALERT_RADII[0];
+}
+
+export async function setAlertMode(db: Database, userId: number, mode: AlertMode): Promise<AlertMode> {
+  const [row] = await db
+    .update(users)
+    .set({ alertMode: mode, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning({ alertMode: users.alertMode });
+  if (!row) throw new Error("user_not_found");
+  return row.alertMode;
+}
+
+export async function setAlertRadius(db: Database, userId: number, km: number): Promise<number> {
+  const [row] = await db
+    .update(users)
+    .set({ alertRadiusKm: km, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning({ alertRadiusKm: users.alertRadiusKm });
+  if (!row) throw new Error("user_not_found");
+  return row.alertRadiusKm;
 }

@@ -35,6 +35,8 @@ export interface PersonalDataExport {
   exportedAt: string;
   profile: {
     telegramId: number;
+    /** The full name typed for volunteer books. */
+    fullName: string | null;
     firstName: string | null;
     lastName: string | null;
     username: string | null;
@@ -73,6 +75,8 @@ export interface PersonalDataExport {
     organization: string | null;
     category: string | null;
     note: string | null;
+    /** The organizer's reason when the claim was rejected. */
+    rejectReason: string | null;
     loggedAt: string;
     decidedAt: string | null;
   }>;
@@ -181,6 +185,7 @@ export async function exportPersonalData(
     exportedAt: now.toISOString(),
     profile: {
       telegramId: user.id,
+      fullName: user.fullName,
       firstName: user.firstName,
       lastName: user.lastName,
       username: user.username,
@@ -215,6 +220,7 @@ export async function exportPersonalData(
       organization: entry.organizationName,
       category: entry.category,
       note: entry.note,
+      rejectReason: entry.rejectReason,
       loggedAt: entry.createdAt.toISOString(),
       decidedAt: iso(entry.decidedAt),
     })),

@@ -13,6 +13,7 @@ import {
   volunteerBooks,
 } from "../db/schema";
 import { type Category, isCategory } from "./categories";
+import { cleanText } from "./text";
 import type { StoredConversation } from "./conversation-state";
 
 export type { User };
@@ -171,6 +172,7 @@ function locationColumns(location: GeoPoint | undefined, now: Date) {
 
 function erasedPersonalData() {
   return {
+    fullName: null,
     firstName: null,
     lastName: null,
     username: null,
@@ -239,8 +241,27 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
 async function revokeVolunteerBooks(tx: Executor, id: number, now: Date): Promise<void> {
   await tx
     .update(volunteerBooks)
-    .set({ userId: null, holderName: null, entriesHash: null, revokedAt: now })
+    .set({ userId: null, holderName: null, entriesHash: null, printedEntries: null, revokedAt: now })
     .where(and(eq(volunteerBooks.userId, id), isNull(volunteerBooks.revokedAt)));
+}
+
+export type FullNameProblem = "empty" | "too_long" | "one_word" | "not_a_name";
+
+/**
+ * The full name as in the person's ID, printed on volunteer books: letters (any script), spaces, hyphens,
+ * apostrophes and dots; at least two words (surname and name); at most 100 characters.
+ */
+export function checkFullName(raw: string | undefined): { name: string } | { error: FullNameProblem } {
+  const cleaned = cleanText(raw, { max: 100 });
+  if ("error" in cleaned) return cleaned;
+  const name = cleaned.text;
+  if (!/^[\p{L}\p{M}][\p{L}\p{M} .'’-]*$/u.test(name)) return { error: "not_a_name" };
+  if (name.split(" ").filter((w) => /\p{L}/u.test(w)).length < 2) return { error: "one_word" };
+  return { name };
+}
+
+export async function setFullName(db: Database, id: number, fullName: string): Promise<User> {
+  return updatePersonal(db, id, { fullName });
 }
 
 async function updatePersonal(db: Database, id: number, values: Partial<typeof users.$inferInsert>): Promise<User> {

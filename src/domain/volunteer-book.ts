@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { users, type VolunteerBook, volunteerBooks } from "../db/schema";
+import { hourEntries, users, type VolunteerBook, volunteerBooks } from "../db/schema";
 import { type ConfirmedEntry, confirmedEntries, firstConfirmedDay, localDay, shiftDay } from "./hours";
 import { DomainError, hasConsent } from "./users";
 import { isOneOf } from "../core/one-of";
@@ -58,7 +58,9 @@ export function normalizeBookCode(input: string): string | undefined {
 
 export type IssueResult =
   | { status: "issued"; book: IssuedBook; entries: ConfirmedEntry[]; reused: boolean }
-  | { status: "empty"; range: DayRange };
+  | { status: "empty"; range: DayRange }
+  /** The holder has not given the full name a book prints (asked once, changeable in settings). */
+  | { status: "name_needed" };
 
 /** What the book prints, as a fingerprint: the same entries give the same hash. */
 export function entriesFingerprint(entries: readonly ConfirmedEntry[]): string {
@@ -80,15 +82,11 @@ export async function issueVolunteerBook(
   const [user] = await db.select().from(users).where(eq(users.id, userId));
   if (!user) throw new DomainError("user_not_found");
   if (!hasConsent(user)) throw new DomainError("consent_required");
-  const today = localDay(now);
-  const range =
-    period === "all" ? { from: (await firstConfirmedDay(db, userId)) ?? today, to: today } : periodRange(period, today);
+  const range = await bookRange(db, userId, period, now);
   const entries = await confirmedEntries(db, userId, range.from, range.to, user.language === "ru" ? "ru" : "kk");
   if (entries.length === 0) return { status: "empty", range };
-
-  const holderName =
-    [user.firstName, user.lastName].filter(Boolean).join(" ") ||
-    (user.username ? `@${user.username}` : String(user.id));
+  if (!user.fullName) return { status: "name_needed" };
+  const holderName = user.fullName;
   const entriesHash = entriesFingerprint(entries);
   const [existing] = await db
     .select()
@@ -120,11 +118,47 @@ export async function issueVolunteerBook(
         entries: entries.length,
         holderName,
         entriesHash,
+        printedEntries: entries.map((e) => ({
+          date: e.date,
+          organization: e.organization,
+          action: e.action,
+          hours: e.hours,
+        })),
       })
       .onConflictDoNothing()
       .returning();
     if (book) return { status: "issued", book: book as IssuedBook, entries, reused: false };
   }
+}
+
+async function bookRange(db: Database, userId: number, period: BookPeriod, now: Date): Promise<DayRange> {
+  const today = localDay(now);
+  return period === "all"
+    ? { from: (await firstConfirmedDay(db, userId)) ?? today, to: today }
+    : periodRange(period, today);
+}
+
+/** The days a book of this period would cover, and whether it would have no confirmed entries. */
+export async function bookPeriodWithHours(
+  db: Database,
+  userId: number,
+  period: BookPeriod,
+  now = new Date(),
+): Promise<{ range: DayRange; empty: boolean }> {
+  const range = await bookRange(db, userId, period, now);
+  const [first] = await db
+    .select({ id: hourEntries.id })
+    .from(hourEntries)
+    .where(
+      and(
+        eq(hourEntries.userId, userId),
+        eq(hourEntries.status, "confirmed"),
+        gte(hourEntries.activityDate, range.from),
+        lte(hourEntries.activityDate, range.to),
+      ),
+    )
+    .limit(1);
+  return { range, empty: !first };
 }
 
 /** The book with this code, revoked ones too (their holder is erased: check revokedAt). */
@@ -138,6 +172,9 @@ export async function findVolunteerBook(db: Database, code: string): Promise<Vol
 // ----- CSV --------------------------------------------------------------------------------------------------------
 
 export interface CsvLabels {
+  holder: string;
+  period: string;
+  code: string;
   date: string;
   organization: string;
   action: string;
@@ -163,9 +200,18 @@ function csvField(value: string): string {
   return /[;"\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** UTF-8 with a BOM (so Excel reads Cyrillic right), semicolon-separated, CRLF lines, a header and a total row. */
-export function volunteerBookCsv(entries: readonly ConfirmedEntry[], total: number, labels: CsvLabels): Buffer {
+/** The book as CSV (csvDocument): holder, period and code, then a header, the entries and a total row. */
+export function volunteerBookCsv(
+  entries: readonly ConfirmedEntry[],
+  book: Pick<IssuedBook, "holderName" | "periodFrom" | "periodTo" | "code" | "totalHours">,
+  labels: CsvLabels,
+): Buffer {
+  const total = book.totalHours;
   const rows = [
+    [labels.holder, book.holderName],
+    [labels.period, `${dottedDay(book.periodFrom)} — ${dottedDay(book.periodTo)}`],
+    [labels.code, book.code],
+    [],
     [labels.date, labels.organization, labels.action, labels.category, labels.hours],
     ...entries.map((e) => [
       dottedDay(e.date),
@@ -176,6 +222,11 @@ export function volunteerBookCsv(entries: readonly ConfirmedEntry[], total: numb
     ]),
     [labels.total, "", "", "", decimalComma(total)],
   ];
+  return csvDocument(rows);
+}
+
+/** Rows as a CSV file Excel opens in the kk/ru locales: UTF-8 with a BOM, semicolons, CRLF lines, safe fields. */
+export function csvDocument(rows: ReadonlyArray<readonly string[]>): Buffer {
   const text = `${rows.map((row) => row.map(csvField).join(";")).join("\r\n")}\r\n`;
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]);
 }

@@ -4,7 +4,10 @@
  * when a file of locales/kk is missing here.
  */
 import type actions from "../../locales/kk/actions.json";
+import type alerts from "../../locales/kk/alerts.json";
+import type attendance from "../../locales/kk/attendance.json";
 import type categories from "../../locales/kk/categories.json";
+import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
 import type commands from "../../locales/kk/commands.json";
 import type common from "../../locales/kk/common.json";
@@ -14,13 +17,17 @@ import type language from "../../locales/kk/language.json";
 import type marathons from "../../locales/kk/marathons.json";
 import type menu from "../../locales/kk/menu.json";
 import type onboarding from "../../locales/kk/onboarding.json";
+import type organizer from "../../locales/kk/organizer.json";
 import type privacy from "../../locales/kk/privacy.json";
 import type reminders from "../../locales/kk/reminders.json";
 import type settings from "../../locales/kk/settings.json";
 
 export interface LocaleResources {
   actions: typeof actions;
+  alerts: typeof alerts;
+  attendance: typeof attendance;
   categories: typeof categories;
+  channels: typeof channels;
   chats: typeof chats;
   commands: typeof commands;
   common: typeof common;
@@ -30,6 +37,7 @@ export interface LocaleResources {
   marathons: typeof marathons;
   menu: typeof menu;
   onboarding: typeof onboarding;
+  organizer: typeof organizer;
   privacy: typeof privacy;
   reminders: typeof reminders;
   settings: typeof settings;

@@ -7,8 +7,10 @@ import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { forgetExpiredConversations } from "../domain/conversation-state";
+import { askToConfirmAttendance } from "../domain/attendance";
 import {
   actionReminders,
+  alertDigest,
   clubMeetingReminders,
   HOUSEKEEPING_SLICE,
   type JobRun,
@@ -48,6 +50,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     { name: "action-reminders", cron: "* * * * *", run: actionReminders },
     { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
     { name: "marathon-digest", cron: "7 * * * *", run: marathonDigest },
+    { name: "alert-digest", cron: "0 19 * * *", run: alertDigest },
     {
       name: "outbox-housekeeping",
       cron: "30 3 * * *",
@@ -56,6 +59,7 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
+    { name: "attendance-ask", cron: "*/5 * * * *", run: askToConfirmAttendance },
   ];
 }
 

@@ -4,6 +4,7 @@ import { type OutboxButton, purgeChatLimitsSlice, purgeOutboxSlice } from "../db
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../core/time";
 import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
+import { countedDeeds, marathonScores } from "../domain/marathons";
 
 /**
  * Each job turns what is due at `now` into outbox rows with one set-based INSERT … SELECT and returns how many rows
@@ -121,7 +122,7 @@ export const clubMeetingReminders: JobRun = (db, now) =>
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
           'club', n.club_name,
-          'date', jsonb_build_object('$date', n.occurs_at),
+          'date', jsonb_build_object('$day', n.occurs_at),
           'time', jsonb_build_object('$time', n.occurs_at),
           'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
         'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(
@@ -140,10 +141,17 @@ export const clubMeetingReminders: JobRun = (db, now) =>
 
 /**
  * Every Monday from 10:00 (Asia/Almaty): each participant of a marathon that ran last week gets last week's deeds,
- * the totals and their rank. Keyed by the week, so a restart later in the week still sends it, once.
+ * the totals and their rank. Keyed by the week, so a restart later in the week still sends it, once. It counts what
+ * the progress screen and the leaderboard count (countedDeeds and marathonScores in domain/marathons.ts) as of the
+ * moment it is written; a participant without counted deeds gets the text without a rank.
  */
-export const marathonDigest: JobRun = (db, now) =>
-  insertedCount(
+export const marathonDigest: JobRun = (db, now) => {
+  // The deeds of the marathons that get a digest now (none before Monday 10:00), up to this moment.
+  const upToNow = sql`d.created_at <= ${ts(now)}
+    and d.marathon_id in (select m.id from marathons m cross join bounds b
+      where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days'
+        and ${ts(now)} >= b.week_start + interval '10 hours')`;
+  return insertedCount(
     db,
     sql`
     with week as (
@@ -152,43 +160,41 @@ export const marathonDigest: JobRun = (db, now) =>
     bounds as (
       select monday_local, monday_local at time zone ${TIME_ZONE} as week_start from week
     ),
-    progress as (
+    scores as ${marathonScores(upToNow)},
+    counted as ${countedDeeds(upToNow)},
+    digest as (
       select mp.marathon_id, mp.user_id,
-        count(d.id) as total,
-        count(d.id) filter (where d.created_at >= b.week_start - interval '7 days') as last_week,
-        coalesce(sum(d.hours), 0) as hours
+        coalesce(s.deeds, 0) as total, coalesce(s.hours, 0) as hours, s.rank,
+        (select count(*) from counted c where c.marathon_id = mp.marathon_id and c.user_id = mp.user_id
+          and c.created_at >= b.week_start - interval '7 days' and c.created_at < b.week_start) as last_week,
+        (select count(*) from scores s2 where s2.marathon_id = mp.marathon_id) as participants
       from marathon_participants mp
       join marathons m on m.id = mp.marathon_id
       cross join bounds b
-      left join marathon_deeds d on d.marathon_id = mp.marathon_id and d.user_id = mp.user_id and d.created_at < b.week_start
+      left join scores s on s.marathon_id = mp.marathon_id and s.user_id = mp.user_id
       where m.starts_at < b.week_start and m.ends_at > b.week_start - interval '7 days'
         and ${ts(now)} >= b.week_start + interval '10 hours'
-      group by mp.marathon_id, mp.user_id
-    ),
-    ranked as (
-      select p.*, rank() over (partition by p.marathon_id order by p.total desc) as place,
-        count(*) over (partition by p.marathon_id) as participants
-      from progress p
     )
     insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
     select r.user_id, 'message',
       jsonb_build_object(
-        'template', 'reminders.digest',
+        'template', case when r.rank is null then 'reminders.digest_unranked' else 'reminders.digest' end,
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
           'title', case when u.language = 'ru' then m.title_ru else m.title_kk end,
           'count', r.last_week, 'total', r.total, 'hours', replace(trim_scale(r.hours)::text, '.', ','),
-          'rank', r.place, 'participants', r.participants),
+          'rank', r.rank, 'participants', r.participants),
         'expiresAt', b.week_start + interval '7 days'),
       1, ${ts(now)},
       'digest:' || r.marathon_id || ':' || to_char(b.monday_local, 'YYYYMMDD') || ':' || r.user_id
-    from ranked r
+    from digest r
     join marathons m on m.id = r.marathon_id
     join users u on u.id = r.user_id
     cross join bounds b
     where u.blocked_at is null
     on conflict (idempotency_key) do nothing`,
   );
+};
 
 /** Rows per housekeeping slice: each slice is a short transaction of its own (see Job.slice). */
 export const HOUSEKEEPING_SLICE = 5000;
@@ -210,3 +216,67 @@ export function outboxHousekeeping(retentionDays: number, slice = HOUSEKEEPING_S
     return rows + (await purgeChatLimitsSlice(db, now, slice));
   };
 }
+
+/** Actions listed in one evening digest; the rest are counted ("and N more"). */
+export const DIGEST_LIST = 5;
+
+/**
+ * The evening digest of new actions (from 19:00 Asia/Almaty): each volunteer with alerts not yet sent (digest mode,
+ * or instant alerts beyond the day's cap) gets one message listing up to DIGEST_LIST upcoming ones with a numbered
+ * button each; all their waiting alerts are then marked sent. Alerts of actions cancelled or started meanwhile are
+ * dropped quietly. Keyed by the local day, so a second run the same evening sends nothing twice.
+ */
+export const alertDigest: JobRun = async (db, now) => {
+  const rows = rowsOf<{ n: number | string }>(
+    await db.execute(sql`
+    with local as (select ${ts(now)} at time zone ${TIME_ZONE} as l),
+    stale as (
+      update action_alerts aa set sent_at = ${ts(now)}
+      from actions a
+      where aa.sent_at is null and a.id = aa.action_id and (a.status <> 'published' or a.starts_at <= ${ts(now)})
+      returning aa.user_id),
+    waiting as (
+      select aa.user_id, aa.action_id, a.starts_at, coalesce(u.language, 'kk') as language,
+        left(case when u.language = 'ru' then coalesce(nullif(a.title_ru, ''), a.title_kk)
+          else coalesce(nullif(a.title_kk, ''), a.title_ru) end, 120) as title,
+        row_number() over (partition by aa.user_id order by a.starts_at, a.id) as n,
+        count(*) over (partition by aa.user_id) as total
+      from action_alerts aa
+      join actions a on a.id = aa.action_id
+      join users u on u.id = aa.user_id
+      cross join local
+      where aa.sent_at is null and a.status = 'published' and a.starts_at > ${ts(now)}
+        and extract(hour from local.l) >= 19
+        and u.alert_mode <> 'off' and u.blocked_at is null and u.paused_at is null and u.consent_at is not null),
+    sent as (
+      insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
+      select w.user_id, 'message',
+        jsonb_build_object(
+          'template', 'alerts.digest',
+          'locale', min(w.language),
+          'params', jsonb_build_object(
+            'lines', jsonb_build_object('$lines', jsonb_agg(jsonb_build_object(
+              '$tpl', 'alerts.digest_line',
+              'params', jsonb_build_object('n', w.n, 'title', w.title, 'when', jsonb_build_object('$datetime', w.starts_at))
+            ) order by w.n) filter (where w.n <= ${DIGEST_LIST})),
+            'more', case when max(w.total) > ${DIGEST_LIST} then jsonb_build_object(
+              '$tpl', 'alerts.digest_more', 'params', jsonb_build_object('count', max(w.total) - ${DIGEST_LIST}))
+              else '""'::jsonb end),
+          'buttons', jsonb_build_array(jsonb_agg(jsonb_build_object(
+            'kind', ${buttonKind("action.open")}, 'actionId', w.action_id, 'n', w.n)
+            order by w.n) filter (where w.n <= ${DIGEST_LIST})),
+          'expiresAt', ${ts(now)} + interval '20 hours'),
+        1, ${ts(now)}, 'alertdigest:' || w.user_id || ':' || to_char((select l from local), 'YYYYMMDD')
+      from waiting w
+      group by w.user_id
+      on conflict (idempotency_key) do nothing
+      returning chat_id),
+    marked as (
+      update action_alerts aa set sent_at = ${ts(now)}
+      from waiting w
+      where aa.user_id = w.user_id and aa.action_id = w.action_id and w.user_id in (select chat_id from sent)
+      returning 1)
+    select (select count(*) from sent) as n, (select count(*) from marked) as marked, (select count(*) from stale) as stale`),
+  );
+  return Number(rows[0]?.n ?? 0);
+};

@@ -26,7 +26,7 @@ import {
   shiftDay,
 } from "../../src/domain/hours";
 import { renderVolunteerBookPdf } from "../../src/domain/pdf/volunteer-book";
-import { completeOnboarding, touchUser } from "../../src/domain/users";
+import { checkFullName, completeOnboarding, setFullName, touchUser } from "../../src/domain/users";
 import {
   findVolunteerBook,
   issueVolunteerBook,
@@ -410,13 +410,21 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
       range: { from: "2026-02-01", to: "2026-06-30" },
     });
 
+    // The book prints the full name as in the ID: asked once, before the first book.
+    expect(await issueVolunteerBook(database.db, volunteer, "all", NOW)).toEqual({ status: "name_needed" });
+    expect(checkFullName("Әлия")).toEqual({ error: "one_word" });
+    expect(checkFullName('<b>Ayan & "Co"</b>')).toEqual({ error: "not_a_name" });
+    expect(checkFullName("   ")).toEqual({ error: "empty" });
+    expect(checkFullName(`${"А".repeat(60)} ${"Б".repeat(60)}`)).toEqual({ error: "too_long" });
+    expect(checkFullName(" Сейітқызы \t Әлия-Гүл\u202e ")).toEqual({ name: "Сейітқызы Әлия-Гүл" });
+    await setFullName(database.db, volunteer, "Сейітқызы Әлия-Гүл");
     const issued = await issueVolunteerBook(database.db, volunteer, "all", NOW);
     if (issued.status !== "issued") throw new Error("expected a book");
     const { book, entries } = issued;
     expect(book.code).toMatch(/^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{10}$/);
     expect(book).toMatchObject({
       userId: volunteer,
-      holderName: '<b>Ayan & "Co"</b> Сейітқызы',
+      holderName: "Сейітқызы Әлия-Гүл",
       periodTo: TODAY,
       entries: 3,
       totalHours: 7.5,
@@ -447,7 +455,13 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     });
     expect(await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, volunteer))).toHaveLength(2);
 
-    const csv = volunteerBookCsv(entries, book.totalHours, {
+    expect(book.printedEntries).toEqual(
+      entries.map((e) => ({ date: e.date, organization: e.organization, action: e.action, hours: e.hours })),
+    );
+    const csv = volunteerBookCsv(entries, book, {
+      holder: "Владелец",
+      period: "Период",
+      code: "Код",
       date: "Дата",
       organization: "Организация",
       action: "Акция",
@@ -458,6 +472,10 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     });
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(csv.subarray(3).toString("utf8").split("\r\n")).toEqual([
+      "Владелец;Сейітқызы Әлия-Гүл",
+      `Период;${book.periodFrom.split("-").reverse().join(".")} — ${TODAY.split("-").reverse().join(".")}`,
+      `Код;${book.code}`,
+      "",
       "Дата;Организация;Акция;Направление;Часы",
       "05.03.2026;Жасыл Ел & <Co>;Помощь приюту;animals;2",
       "12.03.2026;Жасыл Ел & <Co>;Субботник в парке;ecology;3",
@@ -467,7 +485,7 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     ]);
   });
 
-  it("renders the book as a PDF with an embedded font quickly", async () => {
+  it("renders the book as a PDF with an embedded font", async () => {
     const content = {
       title: "Ерікті кітапшасы",
       author: "Әлия",
@@ -487,15 +505,8 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
       code: ["Тексеру коды", "ABCDEFGH23"] as [string, string],
       verification: ["/verify ABCDEFGH23", "https://t.me/erikti_bot?start=v_ABCDEFGH23"],
     };
-    await renderVolunteerBookPdf(content); // warm-up: the fonts are parsed once per process
-    const timings: number[] = [];
-    let pdf: Buffer = Buffer.alloc(0);
-    for (let i = 0; i < 3; i++) {
-      const started = performance.now();
-      pdf = await renderVolunteerBookPdf(content);
-      timings.push(performance.now() - started);
-    }
-    expect(Math.min(...timings)).toBeLessThan(300); // the best of three, as other tests may share the 2 cores
+    // How fast is measured in `npm run bench:book`, not here: a test never depends on an idle machine.
+    const pdf = await renderVolunteerBookPdf(content);
     expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
     expect(pdf.includes("FontFile2")).toBe(true);
     expect(pdf.includes("DejaVuSans")).toBe(true);

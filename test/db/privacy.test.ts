@@ -133,7 +133,7 @@ describe.each(testDatabases)(
         ["confirmed", null, null],
         ["rejected", null, null],
       ]);
-      expect(data!.marathonDeeds).toMatchObject([{ text: null, photoFileId: null, hours: 1 }]);
+      expect(data!.marathonDeeds).toMatchObject([{ text: null, photoFileId: null, hours: 0 }]);
       expect(data!.conversation.inProgress).toBe(false);
     });
 

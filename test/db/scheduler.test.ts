@@ -251,18 +251,17 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     expect((await payloadOf(db, `digest:${marathon!.id}:20261207:21`))!).toMatchObject({
       template: "reminders.digest",
       locale: "ru",
-      params: { title: "Марафон добрых дел", count: 3, total: 4, hours: "5", rank: 1, participants: 3 },
+      params: { title: "Марафон добрых дел", count: 3, total: 4, hours: "5", rank: 1, participants: 2 },
     });
     expect((await payloadOf(db, `digest:${marathon!.id}:20261207:22`))!.params).toMatchObject({
       count: 1,
       total: 1,
       rank: 2,
     });
-    expect((await payloadOf(db, `digest:${marathon!.id}:20261207:23`))!.params).toMatchObject({
-      title: "Игі істер марафоны",
-      count: 0,
-      total: 0,
-      rank: 3,
+    // No counted deed: not ranked (the leaderboard does not list them either).
+    expect((await payloadOf(db, `digest:${marathon!.id}:20261207:23`))!).toMatchObject({
+      template: "reminders.digest_unranked",
+      params: { title: "Игі істер марафоны", count: 0, total: 0, rank: null },
     });
     expect(await marathonDigest(db, local("2026-12-14T10:00:00"))).toBe(3);
   });
@@ -337,9 +336,11 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       "action-reminders": 0,
       "club-reminders": 0,
       "marathon-digest": 0,
+      "alert-digest": 0,
       "outbox-housekeeping": 0,
       "forget-search-origins": 0,
       "forget-conversations": 0,
+      "attendance-ask": 0,
     });
   });
 });
@@ -405,7 +406,7 @@ describeOnPostgres("two bot instances on one PostgreSQL", (fresh) => {
       perChat.set(Number(call.params.chat_id), (perChat.get(Number(call.params.chat_id)) ?? 0) + 1);
     for (const [i, id] of ids.entries()) expect(perChat.get(id)).toBe(i < 10 ? 2 : 1);
     expect(emulator.botMessages(ids[0]!)[0]!.text).toContain(
-      "Еске саламыз: «&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;»",
+      "Еске саламыз: &lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;",
     );
     expect(emulator.botMessages(ids[39]!)[0]!.text).toContain("Напоминаем");
     const [counts] = rowsOf<{ n: string | number }>(await first.db.execute(sql`select count(*) as n from outbox`));

@@ -31,7 +31,7 @@ type Texts = {
 const TEXTS: Record<"kk" | "ru", Texts> = {
   kk: {
     ask: "Қай жерден іздейміз",
-    list: "Жақын акциялар",
+    list: "Маңайдағы акциялар",
     organizer: "Ұйымдастырушы",
     joined: "Сіз акцияға жазылдыңыз",
     waitlisted: "күту тізіміндесіз — кезегіңіз: 1",
@@ -49,10 +49,10 @@ const TEXTS: Record<"kk" | "ru", Texts> = {
     list: "Акции рядом",
     organizer: "Организатор",
     joined: "Вы записаны на акцию",
-    waitlisted: "вы в листе ожидания — ваше место: 1",
+    waitlisted: "вы в листе ожидания, номер в очереди: 1",
     left: "Вы отказались от участия",
     mine: "Мои акции",
-    waitPos: "в листе ожидания, место 1",
+    waitPos: "в листе ожидания, номер в очереди: 1",
     consent: "нужно согласие на обработку персональных данных",
     notFound: "Акция не найдена",
     empty: "не нашлось",
@@ -148,13 +148,14 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(plain(card.text)).toContain("<Bring> gloves & water.");
       expect(plain(card.text)).toContain("⏱");
       const cardButtons = buttons(card);
-      expect(cardButtons.map((b) => b.callback_data ?? b.url)).toEqual([
+      // Share: Telegram's share sheet with the deep link and "title, date" (test/e2e/dates-share.test.ts has the text).
+      expect(cardButtons.map((b) => b.callback_data ?? b.url?.split("&text=")[0])).toEqual([
         `a:j:${id}:n`,
         `a:map:${id}`,
         expect.stringMatching(/^https:\/\/2gis\.kz\/geo\/76\.945\d+,43\.24\d+$/),
         expect.stringMatching(/^https:\/\/yandex\.kz\/maps\/\?pt=76\.945\d+,43\.24\d+&z=16&l=map$/),
         `a:c:${id}`,
-        `https://t.me/erikti_bot?start=a_${id}`,
+        `https://t.me/share/url?url=${encodeURIComponent(`https://t.me/erikti_bot?start=a_${id}`)}`,
         "a:b",
       ]);
 
@@ -204,10 +205,20 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(buttons(last(me))[0]!.callback_data).toBe(`a:j:${id}:m`);
       const notices = await database.db.select().from(outbox).where(eq(outbox.chatId, waiting));
       expect(notices).toHaveLength(1);
+      // The notice says what, when and where, with the card and "I can't" (which frees the seat again).
       expect(notices[0]!.payload).toEqual({
         template: "actions.promoted_notice",
-        params: { title: TRICKY_TITLE },
+        params: {
+          title: TRICKY_TITLE,
+          when: { $datetime: expect.any(String) },
+          address: "Алматы, Бағаналы <көшесі> & 5",
+        },
         locale: TEXTS[other].promotedLocale,
+        buttons: [
+          [{ kind: "action.open", actionId: expect.any(Number) }],
+          [{ kind: "reminder.cant", actionId: expect.any(Number) }],
+        ],
+        expiresAt: expect.any(String),
       });
       await press(me, "m:mine");
       expect(plain(last(me).text)).not.toContain(TRICKY_TITLE);

@@ -14,8 +14,8 @@ const DAY = 24 * HOUR;
 
 /** The exact answers (locales/*\/common.json and reminders.json). */
 const TEXTS = {
-  kk: { stale: "Бұл батырманың мерзімі өтіп кеткен. Мәзірді қайта ашыңыз: /menu", club: "клубының кездесуі болады" },
-  ru: { stale: "Эта кнопка устарела. Откройте меню заново: /menu", club: "Встреча клуба" },
+  kk: { stale: "Бұл батырма ескірді. Мәзірді ашу үшін /menu жіберіңіз.", club: "Клуб кездесуіне шақырамыз" },
+  ru: { stale: "Эта кнопка устарела. Чтобы открыть меню, отправьте /menu.", club: "Приглашаем на встречу клуба" },
 } as const;
 
 const plain = (html: string | undefined) => parseTelegramHtml(html ?? "").text;

@@ -310,7 +310,7 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     );
     expect(answers.map((c) => c.params.text)).toEqual([t("kk")("settings.paused")]);
     expect(last(id).message_id).not.toBe(screen);
-    expect(last(id).text).toMatch(/^<b>Баптаулар<\/b>\n[\s\S]*\nҚатысу: тоқтатылған \(күні: /);
+    expect(last(id).text).toMatch(/^<b>Баптаулар<\/b>\n[\s\S]*\nҚатысу: уақытша тоқтатылған \(/);
     expect(texts(id)).not.toContain(t("kk")("common.apology"));
   });
 
@@ -321,6 +321,7 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     await say(id, "/cancel");
     await say(id, "/settings");
     await press(id, "s:consent");
+    await press(id, "s:cg");
     expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
     await say(id, "/marathons");
     await press(id, `mr:o:${marathonId}`);

@@ -11,7 +11,8 @@ import { type BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram
 import { type Harness, useBot } from "../support/harness";
 
 const TRICKY_NAME = '<b>Ayan & "Co"</b>';
-const ESCAPED_NAME = "&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;";
+/** The full name as in an ID, typed before the first book (Telegram's first name is TRICKY_NAME). */
+const FULL_NAME = "Сейітқызы Әлия-Гүл O'Brien";
 const ATTENDED_TITLE = "Тазалық <акциясы> & «Жасыл ел»";
 const REPORTED_TITLE = "Кітап <оқу> & сабақ";
 const ORGANIZATION = "Жасыл Ел & <Co>";
@@ -22,31 +23,31 @@ const dotted = (day: string) => day.split("-").reverse().join(".");
 const TEXTS = {
   kk: {
     confirmed: "Расталған",
-    empty: "Әзірге бұл жер бос",
+    empty: "Әзірге мұнда ештеңе жоқ",
     sourcePrompt: "Қай жерде көмектестіңіз",
     datePrompt: "Бұл қашан болды",
     dateHint: "Күнді түсіне алмадым",
     future: "әлі келген жоқ",
-    tooOld: "соңғы бір жылға",
+    tooOld: "соңғы бір жыл ішіндегі",
     hoursPrompt: "Неше сағат",
     hoursHint: "0,5-тен 24-ке дейінгі сан керек",
     limit: "ең көбі 21,5 сағат қалды",
     notePrompt: "қысқаша жазыңыз",
-    noteHint: "Жазба — 500 таңбаға дейінгі мәтін",
+    noteHint: "Түсініктеме — 500 таңбаға дейінгі мәтін",
     saved: "Жазылды",
     orgPrompt: "Ұйымның атауын жазыңыз",
     orgHint: "Ұйымның атауын мәтінмен жіберіңіз",
     categoryPrompt: "Бұл қай бағыт",
-    sourceHint: "Жоғарыдағы батырмалардың бірін басыңыз",
+    sourceHint: "Жоғарыдан акцияны таңдаңыз",
     pendingTotal: "Растауды күтуде: 24 сағат",
     confirmedTotal: "Расталған: <b>3 сағат</b>",
     byCategory: "Бағыттар бойынша",
     bookPrompt: "Қай кезеңге",
     csvHeader: "Күні;Ұйым;Акция атауы;Бағыт;Сағат",
-    total: "Барлығы расталған",
-    ecology: "Экология (Таза Қазақстан)",
+    total: "Расталған сағаттар жиыны",
+    ecology: "Экология («Таза Қазақстан»)",
     education: "Білім беру",
-    verified: "Ерікті кітапшасы түпнұсқа",
+    verified: "Ерікті кітапшасы — түпнұсқа",
     unknown: "табылмады",
     usage: "Кітапша кодын былай жіберіңіз",
     consent: "келісім қажет",
@@ -77,7 +78,7 @@ const TEXTS = {
     bookPrompt: "За какой период",
     csvHeader: "Дата;Организация;Название акции;Направление;Часы",
     total: "Итого подтверждено",
-    ecology: "Экология (Таза Қазақстан)",
+    ecology: "Экология («Таза Қазақстан»)",
     education: "Образование",
     verified: "Волонтёрская книжка подлинная",
     unknown: "не найдена",
@@ -275,6 +276,16 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
       await press(id, "h:book");
       expect(last(id).text).toContain(text.bookPrompt);
       expect(buttons(last(id))).toEqual(["h:bp:semester", "h:bp:year", "h:bp:12m", "h:bp:all", "m:hours"]);
+      // The first book asks the full name as in the ID; a Telegram name with markup is no such name.
+      await press(id, "h:bp:all");
+      expect(last(id).text).toContain((await localized(language, "hours.name_prompt")).slice(0, 20));
+      await say(id, TRICKY_NAME);
+      expect(last(id).text).toBe(await localized(language, "hours.name_not_a_name"));
+      await say(id, "Әлия");
+      expect(last(id).text).toBe(await localized(language, "hours.name_one_word"));
+      await say(id, `  ${FULL_NAME}\u202e `);
+      expect(parseTelegramHtml(last(id).text!).text).toContain(FULL_NAME);
+      expect(buttons(last(id))).toEqual(["h:bp:all"]);
       const before = emulator.botMessages(id).length;
       await press(id, "h:bp:all");
       const [pdfMessage, csvMessage] = emulator.botMessages(id).slice(before);
@@ -297,6 +308,10 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
         { attendedDay: string },
       ];
       expect(csv.subarray(3).toString("utf8").split("\r\n")).toEqual([
+        `${await localized(language, "hours.csv_holder")};${FULL_NAME}`,
+        `${await localized(language, "hours.csv_period")};${dotted(attendedDay)} — ${dotted(today)}`,
+        `${await localized(language, "hours.csv_code")};${code}`,
+        "",
         text.csvHeader,
         `${dotted(attendedDay)};${ORGANIZATION};${ATTENDED_TITLE};${text.ecology};3`,
         `${dotted(today)};${ORGANIZATION};${REPORTED_TITLE};${text.education};2,5`,
@@ -304,17 +319,20 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
         "",
       ]);
       const [book] = await database.db.select().from(volunteerBooks).where(eq(volunteerBooks.code, code));
-      expect(book).toMatchObject({ userId: id, holderName: TRICKY_NAME, totalHours: 5.5, entries: 2, periodTo: today });
+      expect(book).toMatchObject({ userId: id, holderName: FULL_NAME, totalHours: 5.5, entries: 2, periodTo: today });
 
       // Checked by code, in the other language's chat too
       const other = users_[language === "kk" ? "ru" : "kk"];
       await say(id, `/verify ${code.toLowerCase()}`);
       expect(last(id).text).toContain(text.verified);
-      expect(last(id).text).toContain(`<b>${ESCAPED_NAME}</b>`);
-      expect(parseTelegramHtml(last(id).text!).text).toContain(TRICKY_NAME);
-      expect(last(id).text).toMatch(/5,5/);
+      const verified = parseTelegramHtml(last(id).text!).text;
+      expect(verified).toContain(FULL_NAME);
+      expect(verified).toMatch(/5,5/);
+      // The entries as printed: date, organization — action, hours.
+      expect(verified).toContain(`${dotted(attendedDay)} — ${ORGANIZATION} — ${ATTENDED_TITLE}`);
+      expect(verified).toContain(`${dotted(today)} — ${ORGANIZATION} — ${REPORTED_TITLE}`);
       await say(other, `/verify ${code}`);
-      expect(last(other).text).toContain(ESCAPED_NAME);
+      expect(parseTelegramHtml(last(other).text!).text).toContain(FULL_NAME);
       await say(id, "/verify <b>NOPE&</b>");
       expect(last(id).text).toContain(text.unknown);
       expect(last(id).text).toContain("&lt;b&gt;NOPE&amp;&lt;/b&gt;");
@@ -330,7 +348,7 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
       const messages = emulator.botMessages(stranger);
       expect(messages).toHaveLength(1);
       expect(messages[0]!.text).toContain(text.verified);
-      expect(messages[0]!.text).toContain(ESCAPED_NAME);
+      expect(parseTelegramHtml(messages[0]!.text!).text).toContain(FULL_NAME);
       expect(messages[0]!.text).toContain(code);
       expect((await findUser(database.db, stranger))!.onboardedAt).toBeNull();
       await say(stranger, "/start v_ZZZZZZZZZZ");

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Message, Update } from "grammy/types";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { marathonDeeds, marathons } from "../../src/db/schema";
+import { marathonDeeds, marathonParticipants, marathons } from "../../src/db/schema";
 import { joinMarathon, reportDeed } from "../../src/domain/marathons";
 import { completeOnboarding, touchUser, withdrawConsent } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
@@ -66,7 +66,7 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       await volunteer(id, "ru", true, name, region);
       await joinMarathon(database.db, national, id);
       for (let i = 0; i < deeds; i++)
-        await reportDeed(database.db, { marathonId: national, userId: id, text: `Дело ${i}`, hours: 1 });
+        await reportDeed(database.db, { marathonId: national, userId: id, text: `Дело ${i}` });
     }
     await withdrawConsent(database.db, 8102);
   });
@@ -98,15 +98,22 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
         notJoined: "әлі қатыспайсыз",
         joined: "марафонға қосылдыңыз",
         prompt: "Қандай игі іс",
-        photoNeedsText: "Фотосурет қабылданды",
+        photoNeedsText: "Фото қабылданды",
         tooLong: "Мәтін тым ұзын: 1001",
         hoursPrompt: "Қанша сағат",
-        hoursHint: "0,5-тен 24-ке дейін",
+        hoursNote: "/hours бөлімінде ұйымды көрсетіп",
+        notCounted: "Бүгін 3 игі іс есептеліп қойды",
+        leaderLine: "— игі істер: 3",
+        leaveConfirm: "Марафоннан шығасыз ба?",
+        left: "марафоннан шықтыңыз",
+        notJoinedToast: "қатыспайсыз",
+        noRegions: "өңірлер рейтингі жоқ",
         confirm: "Тексеріңіз",
         saved: "Игі ісіңіз сақталды",
         firstBadge: "Алғашқы қадам",
-        photoPrompt: "Фотосурет қосасыз ба",
-        progress: ["Игі істер: 2", "Сағаттар: 3,5", "Алғашқы қадам", "Жақсылық жолында"],
+        photoPrompt: "Фото қосасыз ба",
+        progress: ["Игі істер: 2", "Алғашқы қадам"],
+        progress3: "Игі істер: 3",
         anonymous: "Ерікті №",
         you: "сіз",
         regionName: "Алматы",
@@ -127,12 +134,19 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
         photoNeedsText: "Фото принято",
         tooLong: "слишком длинный: 1001",
         hoursPrompt: "Сколько часов",
-        hoursHint: "от 0,5 до 24",
+        hoursNote: "внесите их в /hours с указанием организации",
+        notCounted: "Сегодня уже засчитано 3 добрых дела",
+        leaderLine: "— добрых дел: 3",
+        leaveConfirm: "Выйти из марафона?",
+        left: "вышли из марафона",
+        notJoinedToast: "не участвуете",
+        noRegions: "нет рейтинга регионов",
         confirm: "Проверьте",
         saved: "Доброе дело сохранено",
         firstBadge: "Первый шаг",
         photoPrompt: "Добавите фото",
-        progress: ["Добрых дел: 2", "Часов: 3,5", "Первый шаг", "На пути добра"],
+        progress: ["Добрых дел: 2", "Первый шаг"],
+        progress3: "Добрых дел: 3",
         anonymous: "Волонтёр №",
         you: "вы",
         regionName: "Алматы",
@@ -161,7 +175,7 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       expect(toast(await press(id, `mr:j:${national}`))).toContain(texts.joined);
       expect(buttons(id)).toContain(`mr:d:${national}`);
 
-      // Deed 1: a photo without a caption, then a text too long, then the text; hours typed.
+      // Deed 1: a photo without a caption, then a text too long, then the text; no hours asked.
       await press(id, `mr:d:${national}`);
       expect(last(id).text).toContain(texts.prompt);
       const photo = await h.send(() => emulator.sendPhoto(id));
@@ -169,43 +183,39 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       await say(id, "x".repeat(1001));
       expect(last(id).text).toContain(texts.tooLong);
       await say(id, "Қарттарға азық-түлік <жеткіздім> & көмектестім");
-      expect(last(id).text).toContain(texts.hoursPrompt);
-      await say(id, "100");
-      expect(last(id).text).toContain(texts.hoursHint);
-      await say(id, "1,5");
       expect(last(id).text).toContain(texts.confirm);
+      expect(last(id).text).not.toContain(texts.hoursPrompt);
       expect(last(id).text).toContain("&lt;жеткіздім&gt; &amp; көмектестім");
       await press(id, "mrd:save");
       expect(last(id).text).toContain(texts.saved);
       expect(last(id).text).toContain(texts.firstBadge);
+      expect(last(id).text).toContain(texts.hoursNote);
       const [first] = await deedsOf(id);
       expect(first).toMatchObject({
         marathonId: national,
         text: "Қарттарға азық-түлік <жеткіздім> & көмектестім",
-        hours: 1.5,
+        hours: 0,
       });
       expect(first!.photoFileId).toBe(largestPhoto(photo));
 
-      // Deed 2: in Russian a photo whose caption is the text; in Kazakh text, then "no photo"; hours by button.
+      // Deed 2: in Russian a photo whose caption is the text; in Kazakh text, then "no photo".
       await press(id, `mr:d:${national}`);
       if (language === "ru") {
         const captioned = await h.send(() => emulator.sendPhoto(id, "Убрали двор"));
-        expect(last(id).text).toContain(texts.hoursPrompt);
-        await press(id, "mrd:h:2");
+        expect(last(id).text).toContain(texts.confirm);
         await press(id, "mrd:save");
         expect((await deedsOf(id))[1]).toMatchObject({
           text: "Убрали двор",
           photoFileId: largestPhoto(captioned),
-          hours: 2,
+          hours: 0,
         });
       } else {
         await say(id, "Ағаш отырғыздым");
         expect(last(id).text).toContain(texts.photoPrompt);
         await press(id, "mrd:nophoto");
-        expect(last(id).text).toContain(texts.hoursPrompt);
-        await press(id, "mrd:h:2");
+        expect(last(id).text).toContain(texts.confirm);
         await press(id, "mrd:save");
-        expect((await deedsOf(id))[1]).toMatchObject({ text: "Ағаш отырғыздым", photoFileId: null, hours: 2 });
+        expect((await deedsOf(id))[1]).toMatchObject({ text: "Ағаш отырғыздым", photoFileId: null, hours: 0 });
       }
       expect(last(id).text).toContain(texts.saved);
       expect(last(id).text).not.toContain(texts.firstBadge);
@@ -213,11 +223,25 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       await press(id, `mr:o:${national}`);
       await press(id, `mr:p:${national}`);
       for (const part of texts.progress) expect(last(id).text).toContain(part);
+      expect(last(id).text).not.toContain(texts.hoursPrompt);
+
+      // Deeds 3 and 4 the same day: the third counts, the fourth is kept but not counted (and the user is told).
+      for (const n of [3, 4]) {
+        await press(id, `mr:d:${national}`);
+        await say(id, `Дело ${n}`);
+        await press(id, "mrd:nophoto");
+        await press(id, "mrd:save");
+        if (n === 3) expect(last(id).text).toContain(texts.saved);
+        else expect(last(id).text).toContain(texts.notCounted);
+      }
+      expect(await deedsOf(id)).toHaveLength(4);
+      await press(id, `mr:p:${national}`);
+      expect(last(id).text).toContain(texts.progress3);
 
       await press(id, `mr:o:${national}`);
       await press(id, `mr:l:${national}`);
       const board = last(id).text!;
-      expect(board).toContain("&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt; — 3");
+      expect(board).toContain(`&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt; ${texts.leaderLine}`);
       expect(board).toContain(texts.anonymous);
       expect(board).toContain(texts.you);
       expect(board).not.toContain("Ерлан");
@@ -226,6 +250,28 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       await press(id, `mr:r:${national}`);
       expect(last(id).text).toContain(texts.regionName);
       expect(last(id).text).toContain("Шымкент");
+
+      // Leaving asks first; the deeds stay, the volunteer leaves the leaderboard, and may rejoin.
+      await press(id, `mr:o:${national}`);
+      await press(id, `mr:lv:${national}`);
+      expect(last(id).text).toContain(texts.leaveConfirm);
+      expect(buttons(id)).toEqual([`mr:lx:${national}`, `mr:o:${national}`]);
+      expect(await database.db.$count(marathonParticipants, eq(marathonParticipants.userId, id))).toBe(1);
+      expect(toast(await press(id, `mr:lx:${national}`))).toContain(texts.left);
+      expect(last(id).text).toContain(texts.notJoined);
+      expect(buttons(id)).toContain(`mr:j:${national}`);
+      expect(buttons(id)).not.toContain(`mr:lv:${national}`);
+      expect(await database.db.$count(marathonParticipants, eq(marathonParticipants.userId, id))).toBe(0);
+      expect(toast(await press(id, `mr:lx:${national}`))).toContain(texts.notJoinedToast);
+      expect(toast(await press(id, `mr:lv:${national}`))).toContain(texts.notJoinedToast);
+      await press(id, `mr:l:${national}`);
+      expect(last(id).text).not.toContain(texts.you);
+      await press(id, `mr:o:${national}`);
+      expect(toast(await press(id, `mr:j:${national}`))).toContain(texts.joined);
+      await press(id, `mr:p:${national}`);
+      expect(last(id).text).toContain(texts.progress3);
+      expect(buttons(id)).toContain(`mr:lv:${national}`);
+      expect(await deedsOf(id)).toHaveLength(4);
     });
 
     it(`refuses without consent, stale or foreign ids, and lets /cancel leave a report (${language})`, async () => {
@@ -247,12 +293,20 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       await say(member, "/marathons");
       await press(member, `mr:o:${almaty}`);
       await press(member, `mr:j:${almaty}`);
-      // A photo at the photo step, no hours, then discarded: nothing is stored.
+      // A regional marathon has no ranking of regions: no button, and a forged one is refused politely.
+      expect(buttons(member)).not.toContain(`mr:r:${almaty}`);
+      const before = last(member);
+      expect(toast(await press(member, `mr:r:${almaty}`))).toContain(texts.noRegions);
+      expect(last(member)).toEqual(before);
+      // Leaving someone else's marathon by a forged button: refused, nothing changes.
+      expect(toast(await press(id, `mr:lx:${almaty}`))).toContain(texts.unavailable);
+      expect(toast(await press(member, `mr:lx:${national}`))).toContain(texts.notJoinedToast);
+      expect(await database.db.$count(marathonParticipants, eq(marathonParticipants.userId, member))).toBe(1);
+
+      // A photo at the photo step, then discarded: nothing is stored.
       await press(member, `mr:d:${almaty}`);
       await say(member, "Кітап сыйладым");
       await h.send(() => emulator.sendPhoto(member));
-      expect(last(member).text).toContain(texts.hoursPrompt);
-      await press(member, "mrd:nohours");
       expect(last(member).text).toContain(texts.confirm);
       await press(member, "mrd:drop");
       expect(last(member).text).toContain(texts.discarded);

@@ -64,7 +64,7 @@ describe.each(testDatabases)("onboarding end to end on $name", (kind) => {
 
     // A returning user gets the menu, not the questions again.
     await say(id, "/start");
-    expect(last(id).text).toContain("Қайта оралуыңызбен");
+    expect(last(id).text).toContain("Қайта қош келдіңіз");
     expect(buttonData(last(id))).toContain("m:settings");
   });
 
@@ -131,7 +131,7 @@ describe.each(testDatabases)("onboarding end to end on $name", (kind) => {
     await press(id, "ob:r:shymkent", regionMessage);
     await press(id, "ob:r:almaty", regionMessage); // region step is over: stale
     const toasts = h.emulator.calls.filter((c) => c.method === "answerCallbackQuery").map((c) => c.params.text);
-    expect(toasts.filter((t) => t === "Эта кнопка устарела. Откройте меню заново: /menu")).toHaveLength(2);
+    expect(toasts.filter((t) => t === "Эта кнопка устарела. Чтобы открыть меню, отправьте /menu.")).toHaveLength(2);
     await say(id, "текст");
     expect(last(id).text).toContain("Отметьте направления кнопками выше");
   });

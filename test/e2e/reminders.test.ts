@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { clubMeetings, clubMembers, clubs, participations } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
+import { formatDateTime, formatWeekdayDate } from "../../src/i18n/format";
 import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
@@ -22,11 +23,11 @@ const TEXTS = {
     noQuiet: "Тыныштық уақыты: жоқ",
     reminder: "Еске саламыз",
     coming: "Тамаша! Сізді",
-    left: "акциясынан шықтыңыз",
+    left: "қатысудан бас тарттыңыз",
     notJoined: "тізімінде жоқсыз",
-    club: "клубының кездесуі болады",
-    clubThanks: "Рақмет! Кездесуде күтеміз",
-    notMember: "мүшесі емессіз",
+    club: "Клуб кездесуіне шақырамыз",
+    clubThanks: "Рақмет! Сізді кездесуде күтеміз",
+    notMember: "клубтың тізімінде жоқсыз",
     promoted: "Орын босады",
   },
   ru: {
@@ -36,11 +37,11 @@ const TEXTS = {
     noQuiet: "Тихие часы: нет",
     reminder: "Напоминаем",
     coming: "Отлично! Ждём вас",
-    left: "вы вышли из акции",
+    left: "вы отказались от участия",
     notJoined: "нет в списке участников",
-    club: "Встреча клуба",
+    club: "Приглашаем на встречу клуба",
     clubThanks: "Спасибо! Ждём вас на встрече",
-    notMember: "не состоите в этом клубе",
+    notMember: "Вас нет в списке этого клуба",
     promoted: "Освободилось место",
   },
 } as const;
@@ -132,6 +133,8 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       const forComing = reminders.find((m) => buttonData(m).includes(`rem:yes:${comingTo}`))!;
       const forLeaving = reminders.find((m) => buttonData(m).includes(`rem:no:${leaving}`))!;
       expect(plain(forComing.text)).toContain(TRICKY);
+      // Rendered when sent: "ертең, 09:30" / "завтра в 09:30" (or today's, near midnight).
+      expect(plain(forComing.text)).toContain(`: ${formatDateTime(new Date(now + 23 * HOUR), language)}\n`);
 
       // "I'm coming": confirmed, and the buttons go away.
       await pressOn(volunteer, forComing.message_id, `rem:yes:${comingTo}`);
@@ -196,6 +199,8 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       expect(reminder.reply_markup!.inline_keyboard).toHaveLength(1);
       expect(plain(String(call.params.text))).toContain(`Қуаныш <${language}> & Co`);
       expect(plain(String(call.params.text))).toContain("Мәдениет үйі");
+      // The day as seniors plan it: weekday words ("бүгін, сейсенбі" / "сегодня, вторник"), no year.
+      expect(plain(String(call.params.text))).toContain(`📅 ${formatWeekdayDate(at, language)}\n`);
       const data = (button as { callback_data: string }).callback_data;
       expect(data).toMatch(new RegExp(`^rem:club:${meeting!.id}:\\d{8}$`));
 
@@ -212,7 +217,7 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
           String(c.params.text).includes("Әже"),
         10_000,
       );
-      expect(plain(String(told.params.text))).toContain(`<Әже> & "Ата" подтверждает`);
+      expect(plain(String(told.params.text))).toContain(`<Әже> & "Ата" придёт на встречу клуба`);
     });
   }
 });

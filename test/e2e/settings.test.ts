@@ -23,7 +23,7 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       {
         settings: "Баптаулар",
         region: "Өңір: Астана",
-        withdrawn: "Келісім кері қайтарылды",
+        withdrawn: "Келісім кері қайтарып алынды",
         unknown: "түсінбедім",
         sticker: "өңдей алмаймын",
         command: "Мұндай команда жоқ",
@@ -73,7 +73,7 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(last(id).text).toContain(language === "kk" ? "берілмеген" : "не дано");
       const user = await findUser(database.db, id);
       expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
-      // Not a vanishing toast: a message with the button that gives consent, then "Continue" to the region.
+      // Not a vanishing toast: a message with what consent means and the button that gives it, then "Continue".
       await press(id, "s:region");
       expect(last(id).text).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
       expect(buttonData(last(id))).toEqual(["cg:s:region"]);
@@ -82,12 +82,20 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(buttonData(last(id))).toEqual(["s:region"]);
       await press(id, "s:region");
       expect(buttonData(last(id))).toContain("s:r:astana");
+      // Withdrawn again; giving it from the settings shows what it means first (the onboarding text), then "I agree".
       await say(id, "/settings");
+      await press(id, "s:consent");
+      await press(id, "s:cw");
+      await press(id, "s:consent");
+      expect(last(id).text).toBe(await localized(language, "onboarding.consent_text"));
+      expect((await findUser(database.db, id))!.consentAt).toBeNull();
+      await press(id, "s:cg");
+      expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
       expect(toast(await press(id, "s:pause"))).toContain(
-        language === "kk" ? "Қатысу тоқтатылды" : "Участие приостановлено",
+        language === "kk" ? "Қатысу уақытша тоқтатылды" : "Участие приостановлено",
       );
       expect((await findUser(database.db, id))!.pausedAt).not.toBeNull();
-      expect(last(id).text).toContain(language === "kk" ? "Қатысу: тоқтатылған" : "Участие: на паузе");
+      expect(last(id).text).toContain(language === "kk" ? "Қатысу: уақытша тоқтатылған" : "Участие: на паузе");
       await press(id, "s:pause");
       expect((await findUser(database.db, id))!.pausedAt).toBeNull();
       // A press that changes nothing (the screen already is the settings screen): no edit is sent.

@@ -43,9 +43,7 @@ describe("a child logger per update", () => {
     handled.set(update.update_id, done);
     await finished;
 
-    expect(emulator.lastBotMessage(6020)!.text).toBe(
-      "Кешіріңіз, бір нәрсе дұрыс болмады. Сәлден соң қайталап көріңіз.",
-    );
+    expect(emulator.lastBotMessage(6020)!.text).toBe("Кешіріңіз, бір қате шықты. Сәл кейінірек қайталап көріңіз.");
     const failed = lines.find((line) => line.msg === "update failed");
     expect(failed).toMatchObject({ updateId: update.update_id, userId: 6020, level: 50 });
   });

@@ -19,7 +19,7 @@ import { enqueue } from "../../src/db/outbox";
 import { creditAttendance, decideHours, localDay, reportHours } from "../../src/domain/hours";
 import { joinMarathon, reportDeed } from "../../src/domain/marathons";
 import { joinAction } from "../../src/domain/participation";
-import { completeOnboarding, touchUser } from "../../src/domain/users";
+import { completeOnboarding, setFullName, touchUser } from "../../src/domain/users";
 import { issueVolunteerBook } from "../../src/domain/volunteer-book";
 
 const HOUR = 3_600_000;
@@ -184,12 +184,12 @@ export async function fillPersonalData(
       userId: id,
       text: `${marker} deed`,
       photoFileId: `${marker}-photo`,
-      hours: 1,
       idempotencyKey: `${marker}-deed-step`,
     },
     now,
   );
 
+  await setFullName(db, id, `${marker} Full Name`);
   const book = await issueVolunteerBook(db, id, "all", now);
   if (book.status !== "issued") throw new Error("fixture: no book");
 

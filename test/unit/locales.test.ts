@@ -80,4 +80,43 @@ describe("locales", () => {
     const withKazakh = [...kk.values()].filter((v) => kazakhLetters.test(v)).length;
     expect(withKazakh / kk.size).toBeGreaterThan(0.6);
   });
+
+  it("keep the rules of locales/README.md: one word per concept, no generic noun or suffix glued to a value", () => {
+    // Words replaced by the terminology table (locales/README.md); they must not come back.
+    const retired = {
+      kk: [
+        /Жақын акциялар/,
+        /жаныңыздағы/i,
+        /санат/i,
+        /кідірт/i,
+        /волонтерлік/i,
+        /фотосурет/i,
+        /Тоқтату:/,
+        /Тоқтату үшін/,
+        /кері қайтару/i,
+        /ерікті сағаттар/i,
+      ],
+      ru: [
+        /категори/i,
+        /Прервать:/,
+        /Чтобы прервать/,
+        /ваше место: \{\{position/,
+        /место \{\{position/,
+        // A Russian date may end in "г.": no full stop right after it ("г..").
+        /\{\{(date|from|to|issued)\}\}\./,
+      ],
+    };
+    for (const [locale, map] of [
+      ["kk", kk],
+      ["ru", ru],
+    ] as const) {
+      for (const [key, text] of map) {
+        for (const word of retired[locale]) expect(text, `${locale}:${key}`).not.toMatch(word);
+        // A free-form name (a title, a club) is never quoted and followed by a noun: «{{title}}» акциясы.
+        expect(text, `${locale}:${key}`).not.toMatch(/«\{\{(title|club|name|org|organization)\}\}»/);
+        // No case suffix glued to a value ({{date}}-нан); the ordinal {{page}}-бет is the one exception.
+        expect(text.replaceAll("{{page}}-бет", ""), `${locale}:${key}`).not.toMatch(/\}\}-?[а-яёәғқңөұүһі]/i);
+      }
+    }
+  });
 });

@@ -1,14 +1,27 @@
-import { Composer } from "grammy";
-import { cbPattern } from "../callback-data";
+import { Composer, InlineKeyboard } from "grammy";
+import type { Translate } from "../../i18n";
+import { cb, cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
+import { showScreen } from "../screen";
 
 export const helpFeature = new Composer<BotContext>();
 
-const helpText = (ctx: BotContext) => ctx.t("help.text");
+/** What the bot does in a few lines, with buttons to its main parts (the main menu's own buttons). */
+export function helpKeyboard(t: Translate): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t("menu.nearby"), cb("m", "nearby"))
+    .text(t("menu.my_actions"), cb("m", "mine"))
+    .row()
+    .text(t("menu.hours"), cb("m", "hours"))
+    .text(t("menu.marathons"), cb("m", "marathons"))
+    .row()
+    .text(t("menu.settings"), cb("m", "settings"))
+    .text(t("common.back"), cb("m", "home"));
+}
 
-helpFeature.command("help", (ctx) => ctx.reply(helpText(ctx)));
+helpFeature.command("help", (ctx) => ctx.reply(ctx.t("help.text"), { reply_markup: helpKeyboard(ctx.t) }));
 
 helpFeature.callbackQuery(cbPattern("m", "help"), async (ctx) => {
   await ctx.answerCallbackQuery();
-  await ctx.reply(helpText(ctx));
+  await showScreen(ctx, ctx.t("help.text"), helpKeyboard(ctx.t));
 });

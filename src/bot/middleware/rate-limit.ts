@@ -78,6 +78,10 @@ export const EXPENSIVE = {
   calendar: expensive("ics", { allowed: 2, windowMs: 5_000, message: "privacy.too_often" }),
   /** /verify CODE (and its deep link): also slows down guessing codes. */
   verify: expensive("verify", { allowed: 5, windowMs: 60_000, message: "privacy.too_often" }),
+  /** An action's participants as CSV (organizers). */
+  participants: expensive("participants-csv", { allowed: 1, windowMs: 10_000 }),
+  /** A check-in QR code (a PNG made on each press). */
+  checkinQr: expensive("checkin-qr", { allowed: 2, windowMs: 10_000, message: "privacy.too_often" }),
   /** /mydata: the whole export. */
   export: expensive("mydata", { allowed: 1, windowMs: 30_000 }),
 };

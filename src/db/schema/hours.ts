@@ -5,6 +5,7 @@ import {
   date,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -78,6 +79,8 @@ export const volunteerBooks = pgTable(
     holderName: text("holder_name"),
     /** Fingerprint of the confirmed entries (ids, days, hours) in the book: the same set reuses the book and its code. */
     entriesHash: text("entries_hash"),
+    /** The entries as printed (day, organization, action, hours), shown by /verify; null once revoked. */
+    printedEntries: jsonb("printed_entries").$type<PrintedEntry[]>(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -102,6 +105,14 @@ export const anonymousHours = pgTable(
   },
   (t) => [primaryKey({ columns: [t.month, t.regionCode, t.category] })],
 );
+
+/** One line of a volunteer book as printed. */
+export interface PrintedEntry {
+  date: string;
+  organization: string | null;
+  action: string | null;
+  hours: number;
+}
 
 export type HourEntry = typeof hourEntries.$inferSelect;
 export type VolunteerBook = typeof volunteerBooks.$inferSelect;

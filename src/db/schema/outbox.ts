@@ -27,7 +27,7 @@ export const outbox = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     chatId: bigint("chat_id", { mode: "number" }).notNull(),
-    /** 'message' | 'document' | 'copy' */
+    /** 'message' | 'document' | 'copy' | 'edit' (an edit of a channel post, see OutboxMessage.post) */
     kind: text("kind").notNull().default("message"),
     payload: jsonb("payload").notNull(),
     priority: smallint("priority").notNull().default(1),

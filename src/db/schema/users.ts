@@ -29,6 +29,8 @@ export const users = pgTable(
     firstName: text("first_name"),
     lastName: text("last_name"),
     username: text("username"),
+    /** The full name as in the person's ID, asked before the first volunteer book; printed on the books. */
+    fullName: text("full_name"),
     language: text("language"),
     regionCode: text("region_code").references(() => regions.code),
     interests: text("interests").array().notNull().default(sql`'{}'::text[]`),

@@ -2,7 +2,7 @@
  * People, groups and the messages in each chat: who the bot may write to (403s), message ids, the Message
  * objects Telegram would return, reply targets, callback queries, and flood control (429s).
  */
-import type { Chat, Message, User, UserFromGetMe } from "grammy/types";
+import type { Chat, ChatMember, Message, User, UserFromGetMe } from "grammy/types";
 import { clean, flag, isObj, nowSec, optNum, type Params } from "./params";
 import {
   ApiError,
@@ -26,9 +26,18 @@ export interface Rec {
   msg: Message;
 }
 
+/** A member's standing in a group or channel, as tests set it (admin rights default to what Telegram gives). */
+export interface MemberInit {
+  status: "creator" | "administrator" | "member" | "left" | "kicked";
+  /** Channels: may post (admins; default true). */
+  canPostMessages?: boolean;
+}
+
 export class ChatStore {
   readonly users = new Map<number, UserState>();
   readonly groups = new Map<number, FakeChatInit>();
+  /** Group and channel members by chat, then user id (the bot too); a chat without entries is not checked. */
+  readonly members = new Map<number, Map<number, MemberInit>>();
   private readonly chats = new Map<number, Rec[]>();
   private readonly nextMessageId = new Map<number, number>();
   private readonly queries = new Map<string, { answered: boolean }>();
@@ -57,6 +66,74 @@ export class ChatStore {
       username: u.username,
       language_code: u.language_code,
     });
+  }
+
+  get botId(): number {
+    return this.botInfo.id;
+  }
+
+  setMember(chatId: number, userId: number, member: MemberInit): void {
+    let list = this.members.get(chatId);
+    if (!list) this.members.set(chatId, (list = new Map()));
+    list.set(userId, member);
+  }
+
+  /** A member as getChatMember returns it (ChatMember), for a known user or the bot. */
+  chatMember(chatId: number, userId: number): ChatMember {
+    const user =
+      userId === this.botInfo.id ? this.botUser() : this.users.get(userId) && this.userObject(this.user(userId).init);
+    if (!user) throw bad("user not found");
+    const m = this.members.get(chatId)?.get(userId) ?? { status: "left" };
+    const channel = this.groups.get(chatId)?.type === "channel";
+    switch (m.status) {
+      case "creator":
+        return { status: "creator", user, is_anonymous: false };
+      case "administrator":
+        return {
+          status: "administrator",
+          user,
+          can_be_edited: false,
+          is_anonymous: false,
+          can_manage_chat: true,
+          can_delete_messages: true,
+          can_manage_video_chats: true,
+          can_restrict_members: true,
+          can_promote_members: false,
+          can_change_info: true,
+          can_invite_users: true,
+          can_post_stories: true,
+          can_edit_stories: true,
+          can_delete_stories: true,
+          ...(channel
+            ? { can_post_messages: m.canPostMessages ?? true, can_edit_messages: m.canPostMessages ?? true }
+            : { can_pin_messages: true }),
+        } as ChatMember;
+      case "member":
+        return { status: "member", user };
+      case "kicked":
+        return { status: "kicked", user, until_date: 0 };
+      default:
+        return { status: "left", user };
+    }
+  }
+
+  /**
+   * Whether the bot may post in a group or channel: in a channel only as its creator or an admin allowed to post;
+   * in a group unless it left or was removed (groups whose members the test never set are not checked).
+   */
+  checkBotMayPost(chatId: number): void {
+    const g = this.groups.get(chatId);
+    if (!g) return;
+    const m = this.members.get(chatId)?.get(this.botInfo.id);
+    if (g.type === "channel") {
+      if (!m || m.status === "left" || m.status === "kicked")
+        throw forbidden("bot is not a member of the channel chat");
+      if (m.status === "member" || (m.status === "administrator" && m.canPostMessages === false))
+        throw bad("need administrator rights in the channel chat");
+      return;
+    }
+    if (m?.status === "kicked") throw forbidden(`bot was kicked from the ${g.type} chat`);
+    if (m?.status === "left") throw forbidden(`bot is not a member of the ${g.type} chat`);
   }
 
   private botUser(): User {
@@ -101,6 +178,7 @@ export class ChatStore {
       if (u.blocked) throw forbidden("bot was blocked by the user");
       if (!u.init.started) throw forbidden("bot can't initiate conversation with a user");
     }
+    this.checkBotMayPost(id);
     return id;
   }
 
@@ -170,6 +248,7 @@ export class ChatStore {
     const u = this.users.get(chatId);
     if (u?.deactivated) throw forbidden("user is deactivated");
     if (u?.blocked) throw forbidden("bot was blocked by the user");
+    this.checkBotMayPost(chatId);
     const rec = this.find(chatId, this.messageId(p.message_id));
     if (!rec?.stored.from_bot) throw bad("message to edit not found");
     return rec;

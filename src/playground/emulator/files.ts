@@ -94,6 +94,11 @@ export class FileStore {
     });
   }
 
+  /** A stored file by its file_id. */
+  byId(fileId: string): FileRec | undefined {
+    return this.files.get(fileId);
+  }
+
   /** A stored file by its file_path (served at /file/bot<token>/<path>). */
   byPath(path: string): FileRec | undefined {
     return [...this.files.values()].find((x) => x.file_path === path);

@@ -24,7 +24,7 @@
 import { EventEmitter } from "node:events";
 import type http from "node:http";
 import type { BotCommand, Message, Update, UserFromGetMe } from "grammy/types";
-import { ChatStore, RateLimiter } from "./chats";
+import { ChatStore, type MemberInit, RateLimiter } from "./chats";
 import { FileStore } from "./files";
 import { createApiServer, type Handler, listen } from "./http";
 import { messageMethods } from "./messages";
@@ -35,6 +35,7 @@ import { UpdateQueue } from "./updates";
 export { formatText, parseMarkdown, parseMarkdownV2, parseTelegramHtml } from "./format";
 export type { ApiCall, EmulatorOptions, FakeChatInit, FakeUserInit, ParsedText, StoredMessage } from "./types";
 export { ApiError } from "./types";
+export type { MemberInit } from "./chats";
 export { validateReplyMarkup } from "./validation";
 
 export class BotApiEmulator extends EventEmitter {
@@ -123,6 +124,41 @@ export class BotApiEmulator extends EventEmitter {
     return init;
   }
 
+  /** A user's (or, with the bot's id, the bot's) standing in a group or channel, as getChatMember reports it. */
+  setMember(chatId: number, userId: number, member: MemberInit): void {
+    if (!this.chats.groups.has(chatId)) throw new Error(`BotApiEmulator.setMember: unknown chat ${chatId}`);
+    this.chats.setMember(chatId, userId, member);
+  }
+
+  /**
+   * The bot's standing in a group or channel changes (added as admin, demoted, removed) by `byUserId`: stored, and
+   * the my_chat_member update Telegram sends is queued.
+   */
+  changeBotMember(chatId: number, byUserId: number, member: MemberInit): Update {
+    const old = this.chats.chatMember(chatId, this.botInfo.id);
+    this.setMember(chatId, this.botInfo.id, member);
+    return this.updates.enqueue({
+      my_chat_member: {
+        chat: this.chats.chatObject(chatId),
+        from: this.chats.userObject(this.chats.user(byUserId).init),
+        date: Math.floor(Date.now() / 1000),
+        old_chat_member: old,
+        new_chat_member: this.chats.chatMember(chatId, this.botInfo.id),
+      },
+    } as Omit<Update, "update_id">);
+  }
+
+  /** The user forwards a post of a channel (or an anonymous admin's message of a group) to the bot. */
+  forwardFromChat(userId: number, chatId: number, messageId = 1): Update {
+    const chat = this.chats.chatObject(chatId);
+    const date = Math.floor(Date.now() / 1000);
+    const forward_origin =
+      chat.type === "channel"
+        ? { type: "channel", chat, message_id: messageId, date }
+        : { type: "chat", sender_chat: chat, date };
+    return this.userMessage(userId, { text: "📣", forward_origin }, { text: "📣" });
+  }
+
   setLanguage(userId: number, language_code: string | undefined): void {
     this.chats.user(userId).init.language_code = language_code;
   }
@@ -147,6 +183,11 @@ export class BotApiEmulator extends EventEmitter {
 
   sendLocation(userId: number, latitude: number, longitude: number): Update {
     return this.userMessage(userId, { location: { latitude, longitude } }, { location: { latitude, longitude } });
+  }
+
+  /** A contact shared with the keyboard's "share my phone" button (user_id: the sender) or from the address book. */
+  sendContact(userId: number, contact: { phone_number: string; first_name: string; user_id?: number }): Update {
+    return this.userMessage(userId, { contact }, {});
   }
 
   sendSticker(userId: number): Update {
@@ -245,6 +286,11 @@ export class BotApiEmulator extends EventEmitter {
   /** The Telegram Message object the bot would see (current state). */
   message(chatId: number, messageId: number): Message | undefined {
     return this.chats.find(chatId, messageId)?.msg;
+  }
+  /** A file the bot sent or a user uploaded, by file_id (no data for one sent by URL). */
+  file(fileId: string): { file_name?: string; mime_type?: string; data?: Buffer } | undefined {
+    const f = this.files.byId(fileId);
+    return f && { file_name: f.file_name, mime_type: f.mime_type, data: f.data };
   }
   callsTo(chatId: number): ApiCall[] {
     return this.calls.filter((c) => c.params.chat_id === chatId || c.params.chat_id === String(chatId));

@@ -6,7 +6,7 @@ import type { Message } from "grammy/types";
 import type { ChatStore, RateLimiter, Rec } from "./chats";
 import type { FileStore } from "./files";
 import type { Handler } from "./http";
-import { clean, isObj, nowSec, optStr, stableJson } from "./params";
+import { clean, isObj, nowSec, optNum, optStr, stableJson } from "./params";
 import { bad, type StoredMessage } from "./types";
 import {
   CHAT_ACTIONS,
@@ -207,6 +207,23 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
           premium_subscription: false,
         },
       };
+    },
+
+    getChatMember: (p) => {
+      const chatId = chats.chatId(p.chat_id);
+      const userId = optNum(p.user_id, "user_id");
+      if (userId === undefined || userId <= 0) throw bad("invalid user_id specified");
+      const group = chats.groups.get(chatId);
+      if (!group) {
+        // A private chat has two members: the user and the bot.
+        if (userId !== chatId && userId !== chats.botId) throw bad("PARTICIPANT_ID_INVALID");
+        return { ...chats.chatMember(chatId, userId), status: "member" };
+      }
+      if (group.type === "channel") {
+        const bot = chats.members.get(chatId)?.get(chats.botId);
+        if (bot?.status !== "creator" && bot?.status !== "administrator") throw bad("member list is inaccessible");
+      }
+      return chats.chatMember(chatId, userId);
     },
 
     getFile: (p) => files.getFile(p),

@@ -13,7 +13,7 @@ import { kzPlaces, type Place, placeName } from "../../../domain/places";
 import type { MyAction, Standing } from "../../../domain/participation";
 import { clipChars } from "../../../domain/text";
 import type { Translate } from "../../../i18n";
-import { formatDateTime, formatHours, INTL_LOCALE, TIME_ZONE } from "../../../i18n/format";
+import { formatDateTime, formatDateTimeRange, formatHours, INTL_LOCALE } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { deepLinkUrl } from "../../deep-links";
@@ -232,14 +232,18 @@ export function mapUrls(point: { latitude: number; longitude: number }): { twoGi
 
 // ----- the card -----------------------------------------------------------------------------------
 
-function whenText(card: ActionCard, locale: BotContext["locale"]): string {
-  const intl = INTL_LOCALE[locale];
-  const day = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, dateStyle: "short" }).format(d);
-  const end =
-    day(card.startsAt) === day(card.endsAt)
-      ? new Intl.DateTimeFormat(intl, { timeZone: TIME_ZONE, timeStyle: "short" }).format(card.endsAt)
-      : formatDateTime(card.endsAt, locale);
-  return `${formatDateTime(card.startsAt, locale)} – ${end}`;
+/**
+ * Telegram's share sheet: the user picks a chat and sends the card's deep link with its title and date (an absolute
+ * date: the friend reads it later, so never "today").
+ */
+export function shareUrl(
+  ctx: BotContext,
+  card: Pick<ActionCard, "id" | "title" | "startsAt">,
+  now = new Date(),
+): string {
+  const link = deepLinkUrl(ctx.me.username, "a", card.id);
+  const text = `${clipChars(card.title, 100)}, ${formatDateTime(card.startsAt, ctx.locale, now, { relative: false })}`;
+  return `https://t.me/share/url?url=${encodeURIComponent(link)}&text=${encodeURIComponent(text)}`;
 }
 
 export function cardView(
@@ -257,7 +261,7 @@ export function cardView(
     "",
     ...(card.organizationName ? [t("actions.card_organizer", { name: clipChars(card.organizationName, 200) })] : []),
     t("actions.card_category", { category: categoryName(ctx, card.category) }),
-    t("actions.card_when", { when: whenText(card, locale) }),
+    t("actions.card_when", { when: formatDateTimeRange(card.startsAt, card.endsAt, locale, now) }),
     ...(card.address ? [t("actions.card_where", { address: clipChars(card.address, 300) })] : []),
     card.spotsLeft === null
       ? t("actions.card_spots_unlimited")
@@ -297,7 +301,7 @@ export function cardView(
     keyboard.url(t("actions.btn_yandex"), maps.yandex).row();
   }
   if (card.status === "published") keyboard.text(t("actions.btn_calendar"), cb("a", "c", card.id));
-  keyboard.url(t("actions.btn_share"), deepLinkUrl(ctx.me.username, "a", card.id)).row();
+  keyboard.url(t("actions.btn_share"), shareUrl(ctx, card, now)).row();
   keyboard.text(
     ...(source === "m"
       ? ([t("actions.btn_back_mine"), cb("m", "mine")] as const)

@@ -10,18 +10,22 @@ import {
   type IssuedBook,
 } from "../../../domain/volunteer-book";
 import { clipChars } from "../../../domain/text";
-import { formatDate, formatHours } from "../../../i18n/format";
+import { formatFullDate, formatHours } from "../../../i18n/format";
 import { categoryName } from "../../keyboards";
 import type { BotContext } from "../../context";
 import { EXPENSIVE } from "../../middleware/rate-limit";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
 import { amount, dayInWords, plain } from "./views";
+import { BOOK_NAME } from "./name.conversation";
 
 const VERIFY_PREFIX = "v";
 
 // ----- the volunteer book -----------------------------------------------------------------------------------------
 
-function entryTitle(entry: ConfirmedEntry): string {
+/** /verify lists at most this many entries of a book (a message holds 4096 characters). */
+const VERIFY_ENTRIES_SHOWN = 30;
+
+function entryTitle(entry: Pick<ConfirmedEntry, "action" | "organization">): string {
   if (entry.action && entry.organization) return `${entry.organization} — ${entry.action}`;
   return entry.action ?? entry.organization ?? "—";
 }
@@ -29,7 +33,7 @@ function entryTitle(entry: ConfirmedEntry): string {
 async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: ConfirmedEntry[]): Promise<void> {
   const { t, locale } = ctx;
   const link = deepLinkUrl(ctx.me.username, VERIFY_PREFIX, book.code);
-  const period = `${dayInWords(book.periodFrom, locale)} — ${dayInWords(book.periodTo, locale)}`;
+  const period = `${dayInWords(book.periodFrom, locale, true)} — ${dayInWords(book.periodTo, locale, true)}`;
   const categoryNameOf = (category: string | null) => (category ? categoryName(t, category) : "—");
 
   const pdf = await renderVolunteerBookPdfOffThread({
@@ -38,7 +42,7 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
     facts: [
       [t("hours.pdf_holder"), book.holderName],
       [t("hours.pdf_period"), period],
-      [t("hours.pdf_issued"), formatDate(book.createdAt, locale)],
+      [t("hours.pdf_issued"), formatFullDate(book.createdAt, locale)],
     ],
     columns: [t("hours.pdf_col_date"), t("hours.pdf_col_what"), t("hours.pdf_col_category"), t("hours.pdf_col_hours")],
     rows: entries.map((e) => [
@@ -55,7 +59,10 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
       t("hours.pdf_note"),
     ],
   });
-  const csv = volunteerBookCsv(entries, book.totalHours, {
+  const csv = volunteerBookCsv(entries, book, {
+    holder: t("hours.csv_holder"),
+    period: t("hours.csv_period"),
+    code: t("hours.csv_code"),
     date: t("hours.pdf_col_date"),
     organization: t("hours.csv_col_organization"),
     action: t("hours.csv_col_action"),
@@ -77,17 +84,23 @@ async function sendVolunteerBook(ctx: BotContext, book: IssuedBook, entries: Con
   await ctx.replyWithDocument(new InputFile(csv, `erikti-book-${book.code}.csv`), { caption: t("hours.csv_caption") });
 }
 
+/** A period without confirmed hours gets an alert that says so. */
+export async function tellEmptyPeriod(ctx: BotContext, { from, to }: { from: string; to: string }): Promise<void> {
+  await ctx.answerCallbackQuery({
+    text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
+    show_alert: true,
+  });
+}
+
 /** Issues (or reuses) the book of a period and sends it as a PDF and a CSV; an empty period is said in an alert. */
 export async function sendBookFor(ctx: BotContext, period: BookPeriod): Promise<void> {
   const result = await issueVolunteerBook(ctx.deps.db, ctx.from!.id, period);
-  if (result.status === "empty") {
-    const { from, to } = result.range;
-    await ctx.answerCallbackQuery({
-      text: ctx.t("hours.book_empty", { from: dayInWords(from, ctx.locale), to: dayInWords(to, ctx.locale), ...plain }),
-      show_alert: true,
-    });
+  if (result.status === "name_needed") {
+    await ctx.answerCallbackQuery();
+    await ctx.conversation.enter(BOOK_NAME, period);
     return;
   }
+  if (result.status === "empty") return tellEmptyPeriod(ctx, result.range);
   await ctx.answerCallbackQuery({ text: ctx.t("hours.book_preparing") });
   await ctx.replyWithChatAction("upload_document");
   await sendVolunteerBook(ctx, result.book, result.entries);
@@ -116,20 +129,30 @@ async function answerVerification(ctx: BotContext, typed: string): Promise<void>
   }
   if (book.revokedAt || book.holderName === null) {
     await ctx.reply(
-      t("privacy.book_revoked", { code: book.code, date: formatDate(book.revokedAt ?? book.createdAt, locale) }),
+      t("privacy.book_revoked", { code: book.code, date: formatFullDate(book.revokedAt ?? book.createdAt, locale) }),
     );
     return;
   }
+  const printed = book.printedEntries ?? [];
+  const shown = printed.slice(0, VERIFY_ENTRIES_SHOWN).map((e) =>
+    t("hours.verify_entry", {
+      date: dottedDay(e.date),
+      what: entryTitle(e),
+      amount: amount(t, locale, e.hours),
+    }),
+  );
+  if (printed.length > shown.length) shown.push(t("hours.verify_more", { count: printed.length - shown.length }));
+  const entries = shown.length ? `\n\n${t("hours.verify_entries")}\n${shown.join("\n")}` : "";
   await ctx.reply(
     t("hours.verify_ok", {
       code: book.code,
       name: book.holderName,
-      from: dayInWords(book.periodFrom, locale),
-      to: dayInWords(book.periodTo, locale),
+      from: dayInWords(book.periodFrom, locale, true),
+      to: dayInWords(book.periodTo, locale, true),
       amount: amount(t, locale, book.totalHours),
       count: book.entries,
-      issued: formatDate(book.createdAt, locale),
-    }),
+      issued: formatFullDate(book.createdAt, locale),
+    }) + entries,
   );
 }
 

@@ -1,29 +1,26 @@
 import { Composer } from "grammy";
-import { hoursSummary } from "../../../domain/hours";
-import { isBookPeriod } from "../../../domain/volunteer-book";
+import { hoursSummary, pendingOutsideTheBot } from "../../../domain/hours";
+import { bookPeriodWithHours, isBookPeriod } from "../../../domain/volunteer-book";
 import { requireConsent } from "../../consent";
-import { requireProfile } from "../../profile";
+import { requireOnboarded, requireProfile } from "../../profile";
 import { showScreen } from "../../screen";
 import { cbPattern } from "../../callback-data";
 import { EXPENSIVE } from "../../middleware/rate-limit";
 import type { BotContext } from "../../context";
-import { sendBookFor, showVerification } from "./book";
+import { sendBookFor, showVerification, tellEmptyPeriod } from "./book";
 import { HOURS_LOG } from "./log.conversation";
+import { BOOK_NAME } from "./name.conversation";
 import { hoursView, periodKeyboard } from "./views";
 
 export { verifyDeepLink } from "./book";
 export { HOURS_LOG, hoursConversations } from "./log.conversation";
 
 async function hoursScreen(ctx: BotContext) {
-  return hoursView(ctx.t, ctx.locale, await hoursSummary(ctx.deps.db, ctx.from!.id));
-}
-
-/** Hours belong to a profile: strangers are sent to /start first. */
-async function requireOnboarded(ctx: BotContext): Promise<boolean> {
-  if (ctx.user?.onboardedAt) return true;
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("common.start_first"), show_alert: true });
-  else await ctx.reply(ctx.t("common.start_first"));
-  return false;
+  const [summary, outside] = await Promise.all([
+    hoursSummary(ctx.deps.db, ctx.from!.id),
+    pendingOutsideTheBot(ctx.deps.db, ctx.from!.id),
+  ]);
+  return hoursView(ctx.t, ctx.locale, summary, outside);
 }
 
 export const hoursFeature = new Composer<BotContext>();
@@ -57,6 +54,14 @@ hoursFeature.callbackQuery(cbPattern("h", "bp", 1), async (ctx) => {
   const period = ctx.match[1];
   if (!isBookPeriod(period)) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!(await requireOnboarded(ctx)) || !(await requireConsent(ctx))) return;
+  if (!ctx.user?.fullName) {
+    // The first book asks the full name as printed (unless the period is empty), then offers a button back.
+    const { range, empty } = await bookPeriodWithHours(ctx.deps.db, ctx.from.id, period);
+    if (empty) return tellEmptyPeriod(ctx, range);
+    await ctx.answerCallbackQuery();
+    await ctx.conversation.enter(BOOK_NAME, period);
+    return;
+  }
   // Limited after the cheap checks, so a stale or refused press never uses up the user's allowance.
   await EXPENSIVE.book(ctx, () => sendBookFor(ctx, period));
 });

@@ -17,6 +17,7 @@ import { dottedDay } from "../../../domain/volunteer-book";
 import { cleanText } from "../../../domain/text";
 import { isOneOf } from "../../../core/one-of";
 import { showStep } from "../../screen";
+import { bookNameConversation } from "./name.conversation";
 import { cb, cbPattern } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
@@ -234,4 +235,5 @@ async function logHours(conversation: BotConversation, ctx: InnerContext): Promi
 /** The conversations of this feature; installed after the conversations plugin (bot/index.ts). */
 export const hoursConversations: ConversationSpec[] = [
   defineConversation(HOURS_LOG, HOURS_LOG_VERSION, "chats.dropped_hoursLog", logHours),
+  bookNameConversation,
 ];

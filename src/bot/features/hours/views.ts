@@ -4,7 +4,7 @@ import { type HoursSummary, localDay, type PastAction } from "../../../domain/ho
 import { BOOK_PERIODS, dottedDay } from "../../../domain/volunteer-book";
 import { clipChars } from "../../../domain/text";
 import type { Locale, Translate } from "../../../i18n";
-import { formatDate, formatHours, INTL_LOCALE } from "../../../i18n/format";
+import { formatDate, formatFullDate, formatHours, formatMonth } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import { categoryName } from "../../keyboards";
 
@@ -15,16 +15,16 @@ export function amount(t: Translate, locale: Locale, value: number): string {
   return t("hours.amount", { count: value, hours: formatHours(value, locale) });
 }
 
-/** A calendar day ("YYYY-MM-DD", already Asia/Almaty) in words; noon UTC is the same day there. */
-export function dayInWords(day: string, locale: Locale): string {
-  return formatDate(new Date(`${day}T12:00:00Z`), locale);
+/**
+ * A calendar day ("YYYY-MM-DD", already Asia/Almaty) in words; noon UTC is the same day there. The year is shown
+ * when it is not the current one, or always (`full`: the volunteer book and its verification are documents).
+ */
+export function dayInWords(day: string, locale: Locale, full = false): string {
+  const date = new Date(`${day}T12:00:00Z`);
+  return full ? formatFullDate(date, locale) : formatDate(date, locale);
 }
 
-function monthInWords(month: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { month: "long", year: "numeric", timeZone: "UTC" }).format(
-    new Date(`${month}-15T00:00:00Z`),
-  );
-}
+const monthInWords = formatMonth;
 
 /** Plain text (a button, a PDF): i18next would HTML-escape the values otherwise. */
 export const plain = { interpolation: { escapeValue: false } } as const;
@@ -38,6 +38,8 @@ export function hoursView(
   t: Translate,
   locale: Locale,
   summary: HoursSummary,
+  /** Pending hours that name an organization not in the bot: nobody here can confirm them. */
+  pendingOutside = 0,
 ): { text: string; keyboard: InlineKeyboard } {
   const keyboard = new InlineKeyboard()
     .text(t("hours.btn_log"), cb("h", "log"))
@@ -58,6 +60,7 @@ export function hoursView(
       confirmed: amount(t, locale, summary.confirmed),
       pending: amount(t, locale, summary.pending),
     }),
+    ...(pendingOutside > 0 ? [t("hours.pending_outside", { amount: amount(t, locale, pendingOutside) })] : []),
     [
       t("hours.by_category"),
       ...summary.byCategory.map((c) =>

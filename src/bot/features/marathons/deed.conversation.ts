@@ -1,9 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { PhotoSize } from "grammy/types";
-import { checkDeedText, DEED_TEXT_MAX, openMarathon, parseDeedHours, reportDeed } from "../../../domain/marathons";
+import {
+  checkDeedText,
+  DEED_TEXT_MAX,
+  DEEDS_COUNTED_PER_DAY,
+  openMarathon,
+  reportDeed,
+} from "../../../domain/marathons";
 import { DomainError } from "../../../domain/users";
 import { charLength } from "../../../domain/text";
-import { formatHours } from "../../../i18n/format";
 import { cb, cbPattern } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
@@ -11,7 +16,6 @@ import { hint, reject } from "../../conversations/wait";
 import {
   afterDeedKeyboard,
   badgeLabel,
-  deedHoursKeyboard,
   marathonTitle,
   refusalText,
   saveDeedKeyboard,
@@ -34,7 +38,8 @@ async function settle(press: InnerContext): Promise<void> {
 }
 
 /**
- * Text (or a photo whose caption is the text) → optional photo → optional hours → confirm → stored.
+ * Text (or a photo whose caption is the text) → optional photo → confirm → stored. Hours are not asked: the reply
+ * says to log them in /hours, where an organization can confirm them.
  * The marathon is re-checked when the deed is stored, so a marathon that ended meanwhile is refused.
  */
 async function reportDeedConversation(
@@ -101,32 +106,10 @@ async function reportDeedConversation(
     }
   }
 
-  // 3. Hours, optional: a button or a typed number
-  const hoursPrompt = await ctx.reply(t("marathons.deed_hours_prompt"), { reply_markup: deedHoursKeyboard(t, locale) });
-  let hours: number | null = null;
-  const answer = await conversation
-    .waitFor(["message:text", "callback_query:data"], { otherwise: hint("marathons.deed_hours_hint") })
-    .andFrom(userId);
-  const data = answer.callbackQuery?.data;
-  if (data !== undefined) {
-    const picked = cbPattern("mrd", "h", 1).exec(data);
-    const pickedHours = picked ? parseDeedHours(picked[1]!) : undefined;
-    if (data !== cb("mrd", "nohours") && pickedHours === undefined)
-      await reject(conversation, answer, t("common.stale_button"));
-    hours = pickedHours ?? null;
-    await settle(answer);
-  } else {
-    const typed = parseDeedHours(answer.message!.text!);
-    if (typed === undefined) await reject(conversation, answer, t("marathons.deed_hours_hint"));
-    hours = typed!;
-    await ctx.api.editMessageReplyMarkup(hoursPrompt.chat.id, hoursPrompt.message_id);
-  }
-
-  // 4. Confirm
+  // 3. Confirm (no hours: nobody could confirm them here; /hours, with an organization, can)
   const summary = t("marathons.deed_confirm", {
     text,
     photo: t(photoFileId ? "marathons.deed_photo_yes" : "marathons.deed_photo_no"),
-    hours: hours === null ? t("marathons.deed_hours_none") : formatHours(hours, locale),
   });
   await ctx.reply(summary, { reply_markup: saveDeedKeyboard(t) });
   const decision = await conversation
@@ -141,7 +124,7 @@ async function reportDeedConversation(
     return;
   }
 
-  const input = { marathonId, userId, text, photoFileId, hours, idempotencyKey };
+  const input = { marathonId, userId, text, photoFileId, idempotencyKey };
   const result = await conversation.external(async () => {
     try {
       return { stored: true as const, ...(await reportDeed(ctx.deps.db, input)) };
@@ -154,13 +137,18 @@ async function reportDeedConversation(
     await ctx.reply(refusalText(t, new DomainError(result.code)));
     return;
   }
-  const lines = [t("marathons.deed_saved", { count: result.deeds, hours: formatHours(result.hours, locale) })];
+  const lines = [
+    result.counted
+      ? t("marathons.deed_saved", { count: result.deeds })
+      : t("marathons.deed_not_counted", { count: DEEDS_COUNTED_PER_DAY }),
+  ];
   if (result.badge !== null) lines.push("", t("marathons.deed_badge", { badge: badgeLabel(t, result.badge) }));
+  lines.push("", t("marathons.deed_hours_note"));
   await ctx.reply(lines.join("\n"), { reply_markup: afterwards });
 }
 
 /** Bump when the steps change (bot/conversations/registry.ts). */
-const DEED_VERSION = 2;
+const DEED_VERSION = 3;
 
 export const marathonsConversations: ConversationSpec[] = [
   defineConversation(DEED, DEED_VERSION, "chats.dropped_marathon_deed", reportDeedConversation),

@@ -1,7 +1,9 @@
 import { Composer } from "grammy";
 import {
+  hasRegionRanking,
   joinMarathon,
   leaderboard,
+  leaveMarathon,
   listActiveMarathons,
   type MarathonView,
   openMarathon,
@@ -19,7 +21,9 @@ import {
   cardKeyboard,
   cardText,
   leaderboardText,
+  leaveConfirmView,
   listView,
+  progressKeyboard,
   progressText,
   refusalText,
   regionsText,
@@ -89,7 +93,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "p", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
   await ctx.answerCallbackQuery();
-  await showScreen(ctx, progressText(ctx, view), backToCard(ctx.t, view.marathon.id));
+  await showScreen(ctx, progressText(ctx, view), progressKeyboard(ctx.t, view));
 });
 
 marathonsFeature.callbackQuery(cbPattern("mr", "l", 1), async (ctx) => {
@@ -103,7 +107,30 @@ marathonsFeature.callbackQuery(cbPattern("mr", "l", 1), async (ctx) => {
 marathonsFeature.callbackQuery(cbPattern("mr", "r", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
+  // The button is not shown for a regional marathon; an old or forged one is answered, nothing else.
+  if (!hasRegionRanking(view.marathon)) {
+    return ctx.answerCallbackQuery({ text: ctx.t("marathons.regions_regional"), show_alert: true });
+  }
   await ctx.answerCallbackQuery();
   const ranking = await regionRanking(ctx.deps.db, view.marathon.id);
   await showScreen(ctx, regionsText(ctx, view, ranking), backToCard(ctx.t, view.marathon.id));
+});
+
+// Leaving: a confirmation first; the deeds stay, the volunteer leaves the rankings and may rejoin.
+marathonsFeature.callbackQuery(cbPattern("mr", "lv", 1), async (ctx) => {
+  const view = await pressedMarathon(ctx);
+  if (!view) return;
+  if (!view.joined) return ctx.answerCallbackQuery({ text: ctx.t("marathons.not_joined") });
+  await ctx.answerCallbackQuery();
+  const screen = leaveConfirmView(ctx, view);
+  await showScreen(ctx, screen.text, screen.keyboard);
+});
+
+marathonsFeature.callbackQuery(cbPattern("mr", "lx", 1), async (ctx) => {
+  const view = await pressedMarathon(ctx);
+  if (!view) return;
+  const left = await leaveMarathon(ctx.deps.db, view.marathon.id, ctx.from.id);
+  await ctx.answerCallbackQuery({ text: ctx.t(left ? "marathons.left" : "marathons.not_joined") });
+  const updated = (await openMarathon(ctx.deps.db, view.marathon.id, ctx.from.id)) ?? view;
+  await showScreen(ctx, cardText(ctx, updated), cardKeyboard(ctx.t, updated));
 });

@@ -1,6 +1,8 @@
 import { InlineKeyboard } from "grammy";
 import {
   BADGE_MILESTONES,
+  DEEDS_COUNTED_PER_DAY,
+  hasRegionRanking,
   type Leaderboard,
   type LeaderboardEntry,
   type Marathon,
@@ -13,9 +15,6 @@ import { formatDate, formatHours } from "../../../i18n/format";
 import { cb } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { escapeHtml } from "../../html";
-
-/** The hours offered as buttons when a deed is reported (any other is typed). */
-const HOUR_CHOICES = [1, 2, 3, 4] as const;
 
 export function marathonTitle(marathon: Pick<Marathon, "titleKk" | "titleRu">, locale: Locale): string {
   return locale === "kk" ? marathon.titleKk : marathon.titleRu;
@@ -62,9 +61,8 @@ export function cardText(ctx: BotContext, view: MarathonView): string {
     t("marathons.card_dates", { from: formatDate(marathon.startsAt, locale), to: formatDate(marathon.endsAt, locale) }),
     t("marathons.participants", { count: view.participants }),
     "",
-    view.joined
-      ? t("marathons.card_joined", { count: view.progress.deeds, hours: formatHours(view.progress.hours, locale) })
-      : t("marathons.card_not_joined"),
+    view.joined ? t("marathons.card_joined", { count: view.progress.deeds }) : t("marathons.card_not_joined"),
+    t("marathons.card_daily_limit", { count: DEEDS_COUNTED_PER_DAY }),
   );
   return lines.join("\n");
 }
@@ -74,13 +72,33 @@ export function cardKeyboard(t: Translate, view: MarathonView): InlineKeyboard {
   const kb = new InlineKeyboard();
   if (view.joined) kb.text(t("marathons.btn_report"), cb("mr", "d", id)).row();
   else kb.text(t("marathons.btn_join"), cb("mr", "j", id)).row();
-  return kb
-    .text(t("marathons.btn_progress"), cb("mr", "p", id))
+  kb.text(t("marathons.btn_progress"), cb("mr", "p", id))
     .text(t("marathons.btn_leaderboard"), cb("mr", "l", id))
-    .row()
-    .text(t("marathons.btn_regions"), cb("mr", "r", id))
-    .row()
-    .text(t("marathons.btn_back_list"), cb("mr", "list"));
+    .row();
+  // A regional marathon has one region: no ranking of regions.
+  if (hasRegionRanking(view.marathon)) kb.text(t("marathons.btn_regions"), cb("mr", "r", id)).row();
+  if (view.joined) kb.text(t("marathons.btn_leave"), cb("mr", "lv", id)).row();
+  return kb.text(t("marathons.btn_back_list"), cb("mr", "list"));
+}
+
+/** Progress: leave (when joined) and back to the card. */
+export function progressKeyboard(t: Translate, view: MarathonView): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  if (view.joined) kb.text(t("marathons.btn_leave"), cb("mr", "lv", view.marathon.id)).row();
+  return kb.text(t("marathons.btn_back_card"), cb("mr", "o", view.marathon.id));
+}
+
+/** Asks before leaving a marathon. */
+export function leaveConfirmView(ctx: BotContext, view: MarathonView) {
+  const { t, locale } = ctx;
+  const id = view.marathon.id;
+  return {
+    text: t("marathons.leave_confirm", { title: marathonTitle(view.marathon, locale) }),
+    keyboard: new InlineKeyboard()
+      .text(t("marathons.btn_leave_yes"), cb("mr", "lx", id))
+      .row()
+      .text(t("marathons.btn_leave_no"), cb("mr", "o", id)),
+  };
 }
 
 export const backToCard = (t: Translate, id: number) =>
@@ -94,7 +112,8 @@ export function progressText(ctx: BotContext, view: MarathonView): string {
     t("marathons.progress_title", { title: marathonTitle(view.marathon, locale) }),
     "",
     t("marathons.progress_deeds", { count: progress.deeds }),
-    t("marathons.progress_hours", { hours: formatHours(progress.hours, locale) }),
+    // Deeds no longer carry hours (they go through /hours); older deeds' hours are still shown.
+    ...(progress.hours > 0 ? [t("marathons.progress_hours", { hours: formatHours(progress.hours, locale) })] : []),
     progress.badges.length
       ? t("marathons.progress_badges", { list: progress.badges.map(badgeName).join(", ") })
       : t("marathons.progress_no_badges"),
@@ -120,12 +139,7 @@ export function leaderboardText(ctx: BotContext, view: MarathonView, board: Lead
   const userId = ctx.from!.id;
   const line = (entry: LeaderboardEntry) => {
     const name = entry.firstName ?? t("marathons.anonymous", { rank: entry.rank });
-    const text = t("marathons.leaderboard_line", {
-      rank: entry.rank,
-      name,
-      count: entry.deeds,
-      hours: formatHours(entry.hours, locale),
-    });
+    const text = t("marathons.leaderboard_line", { rank: entry.rank, name, count: entry.deeds });
     return entry.userId === userId ? `<b>${text}</b> ${t("marathons.leaderboard_you")}` : text;
   };
   const lines = [t("marathons.leaderboard_title", { title: marathonTitle(view.marathon, locale) }), ""];
@@ -156,13 +170,6 @@ export function regionsText(ctx: BotContext, view: MarathonView, ranking: readon
 
 export const skipPhotoKeyboard = (t: Translate) =>
   new InlineKeyboard().text(t("marathons.btn_skip_photo"), cb("mrd", "nophoto"));
-
-export function deedHoursKeyboard(t: Translate, locale: Locale): InlineKeyboard {
-  const kb = new InlineKeyboard();
-  for (const choice of HOUR_CHOICES)
-    kb.text(t("marathons.btn_hours", { hours: formatHours(choice, locale) }), cb("mrd", "h", choice));
-  return kb.row().text(t("marathons.btn_skip_hours"), cb("mrd", "nohours"));
-}
 
 export const saveDeedKeyboard = (t: Translate) =>
   new InlineKeyboard()

@@ -11,7 +11,7 @@ import {
 import { confirmClubMeeting } from "../../../domain/clubs";
 import { leaveAction, reminderAction } from "../../../domain/participation";
 import { findUser } from "../../../domain/users";
-import { formatDate, formatTime } from "../../../i18n/format";
+import { formatTime, formatWeekdayDate } from "../../../i18n/format";
 import { cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
@@ -103,7 +103,7 @@ remindersFeature.callbackQuery(cbPattern("rem", "club", 2), async (ctx) => {
   await closeReminder(ctx);
   await ctx.reply(
     ctx.t("reminders.club_thanks", {
-      date: formatDate(result.occursAt, ctx.locale),
+      date: formatWeekdayDate(result.occursAt, ctx.locale),
       time: formatTime(result.occursAt, ctx.locale),
     }),
   );

@@ -1,6 +1,7 @@
 import { updateBrowse } from "../../../domain/actions";
 import { Composer } from "grammy";
 import { isCategory } from "../../../domain/categories";
+import { nextAlertMode, nextAlertRadius, setAlertMode, setAlertRadius } from "../../../domain/preferences";
 import {
   clearLocation,
   findUser,
@@ -21,11 +22,13 @@ import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
 import { telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
+import { BOOK_NAME } from "../hours/name.conversation";
 import {
   locationRequestMarkup,
   settingsKeyboard,
   settingsRegionKeyboard,
   settingsText,
+  consentGiveKeyboard,
   withdrawConfirmKeyboard,
 } from "./views";
 
@@ -124,6 +127,12 @@ settingsFeature.on("message:location", async (ctx) => {
 });
 
 /** Pausing availability needs no consent: it only stops joining and action reminders. */
+settingsFeature.callbackQuery(cbPattern("s", "name"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  await ctx.answerCallbackQuery();
+  await ctx.conversation.enter(BOOK_NAME);
+});
+
 settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   const paused = await setPaused(ctx.deps.db, ctx.from.id, !ctx.user?.pausedAt);
   await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
@@ -132,18 +141,41 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
 
 settingsFeature.callbackQuery(CONSENT_BUTTON, giveConsentAndContinue);
 
+/** Consent is given only after reading what it means (the onboarding text), and withdrawn after a confirmation. */
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
+  await ctx.answerCallbackQuery();
+  if (!hasConsent(ctx.user)) {
+    return showScreen(ctx, ctx.t("onboarding.consent_text"), consentGiveKeyboard(ctx.t));
+  }
+  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
+});
+
+settingsFeature.callbackQuery(cbPattern("s", "cg"), async (ctx) => {
   if (!hasConsent(ctx.user)) {
     await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
     await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_given") });
-    return showSettings(ctx, "edit");
-  }
-  await ctx.answerCallbackQuery();
-  await showScreen(ctx, ctx.t("settings.consent_withdraw_confirm"), withdrawConfirmKeyboard(ctx.t));
+  } else await ctx.answerCallbackQuery();
+  await showSettings(ctx, "edit");
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {
   await withdrawConsent(ctx.deps.db, ctx.from.id);
   await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_withdrawn") });
+  await showSettings(ctx, "edit");
+});
+
+/** New matching actions: daily digest → at once → off → daily digest… (from the stored mode, not the button). */
+settingsFeature.callbackQuery(cbPattern("s", "al"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  const mode = await setAlertMode(ctx.deps.db, ctx.from.id, nextAlertMode(ctx.user!.alertMode));
+  await ctx.answerCallbackQuery({ text: ctx.t("alerts.mode_saved", { mode: ctx.t(`alerts.mode_${mode}`) }) });
+  await showSettings(ctx, "edit");
+});
+
+/** The alert radius (10 → 30 → 50 → 100 km), offered with a shared location. */
+settingsFeature.callbackQuery(cbPattern("s", "rad"), async (ctx) => {
+  if (!(await requireConsent(ctx))) return;
+  const km = await setAlertRadius(ctx.deps.db, ctx.from.id, nextAlertRadius(ctx.user!.alertRadiusKm));
+  await ctx.answerCallbackQuery({ text: ctx.t("alerts.radius_saved", { km }) });
   await showSettings(ctx, "edit");
 });

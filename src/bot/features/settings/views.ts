@@ -17,6 +17,7 @@ export function settingsText(ctx: BotContext, user: User): string {
     consent: user.consentAt
       ? t("settings.consent_on", { date: formatDate(user.consentAt, locale) })
       : t("settings.consent_off"),
+    alerts: alertsSummary(t, user),
     availability: user.pausedAt
       ? t("settings.availability_paused", { date: formatDate(user.pausedAt, locale) })
       : t("settings.availability_active"),
@@ -34,9 +35,22 @@ export function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
     .row();
   if (user.locationAt) kb.text(t("settings.btn_location_remove"), cb("s", "locdel")).row();
   kb.text(t("reminders.btn_settings"), cb("rem", "settings")).row();
+  kb.text(t("alerts.btn_mode", { mode: t(`alerts.mode_${user.alertMode}`) }), cb("s", "al"));
+  if (user.locationAt && user.alertMode !== "off")
+    kb.text(t("alerts.btn_radius", { km: user.alertRadiusKm }), cb("s", "rad"));
+  kb.row();
+  if (hasConsent(user)) kb.text(t("settings.btn_full_name"), cb("s", "name")).row();
   kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
   kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
   return kb.row().text(t("common.back"), cb("m", "home"));
+}
+
+/** How new matching actions arrive: at once / digest / off, and the radius when a location is shared. */
+function alertsSummary(t: Translate, user: User): string {
+  const mode = t(`alerts.mode_${user.alertMode}`);
+  return user.locationAt && user.alertMode !== "off"
+    ? `${mode}, ${t("alerts.radius", { km: user.alertRadiusKm })}`
+    : mode;
 }
 
 /** The regions, then back to settings. */
@@ -52,6 +66,13 @@ export function locationRequestMarkup(t: Translate) {
     one_time_keyboard: true,
   };
 }
+
+/** Giving consent from the settings: the same text as in onboarding, then the same "I agree". */
+export const consentGiveKeyboard = (t: Translate) =>
+  new InlineKeyboard()
+    .text(t("onboarding.consent_yes"), cb("s", "cg"))
+    .row()
+    .text(t("common.back"), cb("m", "settings"));
 
 export const withdrawConfirmKeyboard = (t: Translate) =>
   new InlineKeyboard()
