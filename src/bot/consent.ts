@@ -21,7 +21,7 @@ export async function requireConsent(ctx: BotContext): Promise<boolean> {
       ? PREFIX + pressed
       : "cg:";
   if (ctx.callbackQuery) await ctx.answerCallbackQuery();
-  await ctx.reply(ctx.t("actions.consent_ask_generic"), {
+  await ctx.reply(`${ctx.t("actions.consent_ask_generic")}\n\n${ctx.t("onboarding.consent_text")}`, {
     reply_markup: { inline_keyboard: [[{ text: ctx.t("actions.btn_consent_give"), callback_data: data }]] },
   });
   return false;

@@ -69,7 +69,7 @@ cardHandlers.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
 async function join(ctx: BotContext, id: number, source: Source): Promise<void> {
   if (!hasConsent(ctx.user)) {
     await ctx.answerCallbackQuery();
-    return showScreen(ctx, ctx.t("actions.consent_ask"), {
+    return showScreen(ctx, `${ctx.t("actions.consent_ask")}\n\n${ctx.t("onboarding.consent_text")}`, {
       inline_keyboard: [
         [{ text: ctx.t("actions.btn_consent_join"), callback_data: cb("a", "cj", id, source) }],
         [{ text: ctx.t("common.back"), callback_data: cb("a", "o", id, source) }],
