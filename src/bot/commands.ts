@@ -12,6 +12,7 @@ export const COMMANDS = [
   "verify",
   "organize",
   "org",
+  "newaction",
   "settings",
   "language",
   "help",

@@ -9,6 +9,8 @@ import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
 import { actionDeepLink, actionsFeature } from "./features/actions";
+import { authoringConversations, authoringFeature } from "./features/authoring";
+import { broadcastConversations, broadcastsFeature } from "./features/broadcasts";
 import { attendanceConversations, attendanceFeature, checkinDeepLink } from "./features/attendance";
 import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hours";
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
@@ -99,8 +101,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     onboardingConversation(deepLinks),
     ...marathonsConversations,
     ...hoursConversations,
+    ...broadcastConversations,
     applySpec,
     rejectSpec,
+    ...authoringConversations,
     ...attendanceConversations,
     channelLinkConversation,
   ];
@@ -128,7 +132,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(actionsFeature);
   personal.use(marathonsFeature);
   personal.use(hoursFeature);
+  personal.use(broadcastsFeature);
   personal.use(organizerFeature);
+  personal.use(authoringFeature);
   personal.use(attendanceFeature);
   personal.use(channelsFeature);
   personal.use(remindersFeature);

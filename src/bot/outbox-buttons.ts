@@ -1,5 +1,7 @@
 import type { ButtonRenderer } from "../delivery/render";
+import type { InlineKeyboardButton } from "grammy/types";
 import { cb } from "./callback-data";
+import { muteKeyboard } from "./features/broadcasts/views";
 import { deepLinkUrl } from "./deep-links";
 
 /**
@@ -17,6 +19,11 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
       return { text: t("reminders.btn_club_coming"), callback_data: cb("rem", "club", button.meetingId, button.date) };
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
+    case "org.mute":
+      return muteKeyboard(t, button.organizationId, button.name)
+        .inline_keyboard[0]![0] as InlineKeyboardButton.CallbackButton;
+    case "broadcast.stop":
+      return { text: t("broadcasts.btn_stop"), callback_data: cb("bc", "stop", button.broadcastId) };
     case "action.open":
       return button.n === undefined
         ? { text: t("actions.open_card"), callback_data: cb("a", "o", button.actionId, "m") }

@@ -25,6 +25,10 @@ export type OutboxButton =
    * label in both languages (a post shown in Kazakh and Russian).
    */
   | { kind: "action.join_url"; actionId: number; both?: boolean }
+  /** "🔕 Stop messages from <name>" under an organization's broadcast: mutes that organization for the presser. */
+  | { kind: "org.mute"; organizationId: number; name: string }
+  /** "Stop" under a broadcast's progress message. */
+  | { kind: "broadcast.stop"; broadcastId: number }
   /** Approve / Reject under an organization's application (to its region's coordinators and the admins). */
   | { kind: "org.approve"; organizationId: number }
   | { kind: "org.reject"; organizationId: number }
@@ -33,9 +37,14 @@ export type OutboxButton =
   /** Opens an action's attendance list (for its organizers). */
   | { kind: "attendance.open"; actionId: number };
 
+/** Edits a message the bot sent earlier instead of sending a new one (editMessageText; e.g. a progress message). */
+export interface OutboxEdit {
+  messageId: number;
+}
+
 /** A message rendered now (text), or a locale template rendered when it is sent (domain code has no i18n). */
 export type OutboxContent =
-  | { text: string; replyMarkup?: InlineKeyboardMarkup }
+  | { text: string; replyMarkup?: InlineKeyboardMarkup; edit?: OutboxEdit }
   | {
       template: string;
       /**
@@ -47,6 +56,14 @@ export type OutboxContent =
       locale: "kk" | "ru";
       /** Rows of buttons. */
       buttons?: OutboxButton[][];
+      /** Sent as a photo (Telegram file_id) with the text as its caption (at most 1024 characters). */
+      photo?: string;
+      edit?: OutboxEdit;
+      /**
+       * An organization's broadcast (its id): the text (`params.text`) and photo are read from the broadcasts row
+       * when the row is claimed, so 100,000 rows do not each carry a copy of them (kind 'broadcast').
+       */
+      broadcast?: number;
     }
   /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
   | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
@@ -106,10 +123,15 @@ export type OutboxPayload = (
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-function kindOf(content: OutboxContent, post?: ChannelPostRef): "message" | "copy" | "document" | "edit" {
+export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast";
+
+function kindOf(content: OutboxContent, post?: ChannelPostRef): OutboxKind {
   if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
   if ("document" in content) return "document";
+  if (content.edit) return "edit";
+  if ("template" in content && content.broadcast !== undefined) return "broadcast";
+  if ("template" in content && content.photo) return "photo";
   return "message";
 }
 

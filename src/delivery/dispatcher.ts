@@ -373,7 +373,11 @@ export class Dispatcher {
         edit_message_id: number | null;
       }>(
         await tx.execute(sql`
-          select o.id, o.chat_id, o.payload, o.priority, o.attempts,
+          select o.id, o.chat_id, o.priority, o.attempts,
+                 -- A broadcast's rows carry only its id: its text and photo are stored once, in the broadcasts row.
+                 case when b.id is null then o.payload
+                   else o.payload || jsonb_strip_nulls(jsonb_build_object(
+                     'params', jsonb_build_object('text', b.text), 'photo', b.photo_file_id)) end as payload,
                  u.quiet_start_minute as quiet_start, u.quiet_end_minute as quiet_end, u.blocked_at is not null as blocked,
                  cl.free_at as chat_free, cl.busy_until as chat_busy,
                  (select e.not_before from outbox e
@@ -385,6 +389,7 @@ export class Dispatcher {
           from outbox o
           left join users u on u.id = o.chat_id
           left join chat_limits cl on cl.chat_id = o.chat_id
+          left join broadcasts b on o.kind = 'broadcast' and b.id = (o.payload ->> 'broadcast')::int
           where o.state = 'pending' and o.not_before <= ${iso(now)}::timestamptz
           order by o.priority, o.not_before, o.id
           limit ${room}

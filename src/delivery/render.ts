@@ -8,7 +8,9 @@ export type Rendered =
   | { method: "sendMessage"; params: { text: string; reply_markup?: InlineKeyboardMarkup } }
   | { method: "editMessageText"; params: { message_id: number; text: string; reply_markup?: InlineKeyboardMarkup } }
   | { method: "copyMessage"; params: { from_chat_id: number; message_id: number; reply_markup?: InlineKeyboardMarkup } }
-  | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } };
+  | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } }
+  | { method: "sendPhoto"; params: { photo: string; caption: string; reply_markup?: InlineKeyboardMarkup } }
+  | { method: "editMessageText"; params: { message_id: number; text: string; reply_markup?: InlineKeyboardMarkup } };
 
 /**
  * Turns what a button does into the button (label in the recipient's locale, callback data). Defined by the bot
@@ -104,8 +106,10 @@ export function render(
       params: { document: payload.document, caption: payload.caption, reply_markup: payload.replyMarkup },
     };
   }
-  if ("text" in payload)
+  if ("text" in payload) {
+    if (payload.edit) return edit(payload.edit.messageId, payload.text, payload.replyMarkup);
     return { method: "sendMessage", params: { text: payload.text, reply_markup: payload.replyMarkup } };
+  }
   if (!("template" in payload) || typeof payload.template !== "string") throw new RenderError("unknown payload");
 
   const locale = isLocale(payload.locale) ? payload.locale : "kk";
@@ -118,8 +122,17 @@ export function render(
       return renderButton(b, t, botUsername);
     }),
   );
+  const markup = buttons?.length ? { inline_keyboard: buttons } : undefined;
+  if (payload.edit) return edit(payload.edit.messageId, text, markup);
+  if (payload.photo)
+    return { method: "sendPhoto", params: { photo: payload.photo, caption: text, reply_markup: markup } };
+  return { method: "sendMessage", params: { text, reply_markup: markup } };
+}
+
+/** An edit without a keyboard removes the old one (Telegram keeps the old keyboard when reply_markup is absent). */
+function edit(messageId: number, text: string, markup: InlineKeyboardMarkup | undefined): Rendered {
   return {
-    method: "sendMessage",
-    params: { text, reply_markup: buttons?.length ? { inline_keyboard: buttons } : undefined },
+    method: "editMessageText",
+    params: { message_id: messageId, text, reply_markup: markup ?? { inline_keyboard: [] } },
   };
 }

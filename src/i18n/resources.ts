@@ -4,8 +4,10 @@
  * when a file of locales/kk is missing here.
  */
 import type actions from "../../locales/kk/actions.json";
+import type authoring from "../../locales/kk/authoring.json";
 import type alerts from "../../locales/kk/alerts.json";
 import type attendance from "../../locales/kk/attendance.json";
+import type broadcasts from "../../locales/kk/broadcasts.json";
 import type categories from "../../locales/kk/categories.json";
 import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
@@ -24,8 +26,10 @@ import type settings from "../../locales/kk/settings.json";
 
 export interface LocaleResources {
   actions: typeof actions;
+  authoring: typeof authoring;
   alerts: typeof alerts;
   attendance: typeof attendance;
+  broadcasts: typeof broadcasts;
   categories: typeof categories;
   channels: typeof channels;
   chats: typeof chats;

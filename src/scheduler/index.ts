@@ -6,6 +6,7 @@ import { notifyEnqueued } from "../db/outbox";
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
+import { broadcastProgress } from "../domain/broadcasts";
 import { forgetExpiredConversations } from "../domain/conversation-state";
 import { askToConfirmAttendance } from "../domain/attendance";
 import {
@@ -59,6 +60,8 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     },
     { name: "forget-search-origins", cron: "15 * * * *", run: forgetStaleSearchOrigins },
     { name: "forget-conversations", cron: "45 * * * *", run: forgetExpiredConversations },
+    // Every 5 s: the organizers' progress messages (at most one edit each per run, within Telegram's edit limits).
+    { name: "broadcast-progress", cron: "*/5 * * * * *", run: broadcastProgress },
     { name: "attendance-ask", cron: "*/5 * * * *", run: askToConfirmAttendance },
   ];
 }

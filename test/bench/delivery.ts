@@ -9,13 +9,11 @@
  *    busy chats, against the fake enforcing 30/s, 1/s per chat: share of the rate and 429 answers (per-chat gaps are
  *    shared through `chat_limits`).
  *
- * The fake Bot API runs in a child process (as Telegram runs elsewhere), so the dispatcher has its process to itself.
+ * The fake Bot API runs in a child process (telegram-child.ts), so the dispatcher has its process to itself.
  * PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://127.0.0.1:5432/test (a fresh database is
  * created and dropped). Knobs: BENCH_DELIVERY_WINDOW (seconds, default 30), BENCH_DELIVERY_RAW (messages, default
  * 20000), BENCH_DELIVERY_FANOUT (reminders, default 100000), BENCH_DELIVERY_PGLITE=1 adds PGlite rows.
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { Api } from "grammy";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
@@ -25,8 +23,9 @@ import { rowsOf } from "../../src/db/client";
 import { createI18n } from "../../src/i18n";
 import { createLogger } from "../../src/logger";
 import { actionReminders } from "../../src/scheduler/jobs";
-import { BotApiEmulator, type EmulatorOptions } from "../support/fake-telegram";
 import { freshPostgresUrl } from "../support/delivery-fixtures";
+import { printTable } from "./stats";
+import { FIRST_CHAT, fakeTelegram } from "./telegram-child";
 
 const POSTGRES_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://127.0.0.1:5432/test";
@@ -35,53 +34,6 @@ const WARMUP_S = 3;
 const RAW = Number(process.env.BENCH_DELIVERY_RAW ?? 20_000);
 const FANOUT = Number(process.env.BENCH_DELIVERY_FANOUT ?? 100_000);
 const BROADCAST = 100_000;
-const FIRST_CHAT = 50_000_000;
-
-// ----- the fake Bot API in a child process ---------------------------------------------------------------------
-
-type ToChild = { type: "stats" } | { type: "stop" };
-type FromChild = { type: "ready"; apiRoot: string; token: string } | { type: "stats"; at: number[]; codes: number[] };
-
-interface FakeTelegram {
-  apiRoot: string;
-  token: string;
-  /** Send times and status codes of sendMessage since the last call. */
-  sends(): Promise<{ at: number[]; codes: number[] }>;
-  stop(): Promise<void>;
-}
-
-async function fakeTelegram(options: EmulatorOptions & { users: number }): Promise<FakeTelegram> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--emulator", JSON.stringify(options)], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const next = (type: FromChild["type"]) =>
-    new Promise<FromChild>((resolve, reject) => {
-      const onMessage = (message: FromChild) => {
-        if (message.type !== type) return;
-        child.off("message", onMessage);
-        resolve(message);
-      };
-      child.on("message", onMessage);
-      child.once("exit", (code) => reject(new Error(`fake Telegram exited (${code})`)));
-    });
-  const ready = (await next("ready")) as Extract<FromChild, { type: "ready" }>;
-  return {
-    apiRoot: ready.apiRoot,
-    token: ready.token,
-    async sends() {
-      const answer = next("stats");
-      child.send({ type: "stats" } satisfies ToChild);
-      const stats = (await answer) as Extract<FromChild, { type: "stats" }>;
-      return { at: stats.at, codes: stats.codes };
-    },
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.send({ type: "stop" } satisfies ToChild);
-      await exited;
-    },
-  };
-}
 
 // ----- helpers -----------------------------------------------------------------------------------------------------
 
@@ -309,44 +261,10 @@ async function main(): Promise<void> {
   console.error(`delivery benchmark: two instances (${WARMUP_S + Math.min(WINDOW_S, 20)} s)…`);
   await twoInstances();
 
-  const header: Row = {
-    what: "what",
-    database: "database",
-    messages: "messages",
-    time: "time",
-    throughput: "throughput",
-    target: "target",
-    errors: "errors",
-  };
-  const line = (r: Row) =>
-    `| ${[r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors].join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${" --- |".repeat(7)}`);
-  for (const row of rows) console.log(line(row));
-  console.log(
-    `\nMeasured ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`,
-  );
+  await printTable([
+    ["what", "database", "messages", "time", "throughput", "target", "errors"],
+    ...rows.map((r) => [r.what, r.database, r.messages, r.time, r.throughput, r.target, r.errors]),
+  ]);
 }
 
-async function runEmulator(): Promise<void> {
-  const options = JSON.parse(process.argv[process.argv.indexOf("--emulator") + 1]!) as EmulatorOptions & {
-    users: number;
-  };
-  const emulator = await BotApiEmulator.start(options);
-  for (let i = 0; i < options.users; i++) emulator.addUser({ id: FIRST_CHAT + i, first_name: "V" });
-  const send = (message: FromChild) => process.send!(message);
-  process.on("message", (message: ToChild) => {
-    if (message.type === "stats") {
-      const sends = emulator.calls.filter((c) => c.method === "sendMessage");
-      // Sent messages are kept by the emulator; drop them so a long run does not grow without bound.
-      emulator.calls.length = 0;
-      send({ type: "stats", at: sends.map((c) => c.at), codes: sends.map((c) => (c.ok ? 200 : c.error!.error_code)) });
-    } else {
-      void emulator.close().then(() => process.exit(0));
-    }
-  });
-  send({ type: "ready", apiRoot: emulator.apiRoot, token: emulator.token });
-}
-
-if (process.argv.includes("--emulator")) await runEmulator();
-else await main();
+await main();

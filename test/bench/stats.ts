@@ -9,3 +9,15 @@ export function median(values: number[]): number {
     50,
   );
 }
+
+/** Prints a markdown table (the first row is the header) and the line saying when and where it was measured. */
+export async function printTable(table: string[][]): Promise<void> {
+  const [header, ...body] = table;
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  console.log(line(header!));
+  console.log(`|${" --- |".repeat(header!.length)}`);
+  for (const row of body) console.log(line(row));
+  console.log(
+    `\nMeasured ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`,
+  );
+}

@@ -172,6 +172,43 @@ describe("rendering outbox payloads", () => {
     expect(() => render(i18n, { ...payload, buttons: [[{ kind: "open.hours" }]] })).toThrow(RenderError);
   });
 
+  it("renders a photo with the text as its caption, and edits of an earlier message", () => {
+    const photo = render(
+      i18n,
+      {
+        template: "broadcasts.message",
+        locale: "kk",
+        params: { text: TRICKY },
+        photo: "AgAC",
+        buttons: [[{ kind: "org.mute", organizationId: 3, name: "Ұйым & Co" }]],
+      },
+      renderOutboxButton,
+    );
+    expect(photo).toMatchObject({
+      method: "sendPhoto",
+      params: { photo: "AgAC", caption: "&lt;b&gt;Ayan &amp; &quot;Co&quot;&lt;/b&gt;" },
+    });
+    expect(photo.params.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ callback_data: "bc:mute:3" });
+    // An edit without buttons takes the old keyboard away (Telegram would keep it).
+    expect(render(i18n, { text: "<b>done</b>", edit: { messageId: 9 } })).toEqual({
+      method: "editMessageText",
+      params: { message_id: 9, text: "<b>done</b>", reply_markup: { inline_keyboard: [] } },
+    });
+    const edit = render(
+      i18n,
+      {
+        template: "broadcasts.progress",
+        locale: "ru",
+        params: { total: 3, sent: 1, pending: 2, blocked: 0, failed: 0 },
+        edit: { messageId: 10 },
+        buttons: [[{ kind: "broadcast.stop", broadcastId: 4 }]],
+      },
+      renderOutboxButton,
+    );
+    expect(edit).toMatchObject({ method: "editMessageText", params: { message_id: 10 } });
+    expect(edit.params.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ callback_data: "bc:stop:4" });
+  });
+
   it("renders copies, documents and ready text, and refuses unknown templates", () => {
     expect(render(i18n, { copy: { fromChatId: -1, messageId: 2 } })).toEqual({
       method: "copyMessage",

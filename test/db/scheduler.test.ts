@@ -340,6 +340,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       "outbox-housekeeping": 0,
       "forget-search-origins": 0,
       "forget-conversations": 0,
+      "broadcast-progress": 0,
       "attendance-ask": 0,
     });
   });

@@ -27,7 +27,8 @@ export const outbox = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     chatId: bigint("chat_id", { mode: "number" }).notNull(),
-    /** 'message' | 'document' | 'copy' | 'edit' (an edit of a channel post, see OutboxMessage.post) */
+    /** OutboxKind (src/db/outbox.ts): 'message' | 'document' | 'copy' | 'photo' | 'edit' (a channel post, see
+     * OutboxMessage.post, or any message with OutboxContent.edit) | 'broadcast' */
     kind: text("kind").notNull().default("message"),
     payload: jsonb("payload").notNull(),
     priority: smallint("priority").notNull().default(1),
