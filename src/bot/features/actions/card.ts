@@ -76,7 +76,8 @@ async function join(ctx: BotContext, id: number, source: Source): Promise<void> 
       ],
     });
   }
-  if (!(await requireProfile(ctx))) return;
+  // Consent just given, no region yet (declined at onboarding): the profile first, then a button back to the card.
+  if (!(await requireProfile(ctx, `a_${id}`))) return;
   if (ctx.user?.pausedAt) {
     await ctx.answerCallbackQuery();
     return showScreen(ctx, ctx.t("actions.paused_ask"), {
