@@ -18,13 +18,14 @@ export function telegramProfile(from: { first_name: string; last_name?: string; 
  * without a region, can no longer skip it. A user who declined consent has no region on purpose: the feature's own
  * consent check answers them.
  */
-export async function requireProfile(ctx: BotContext): Promise<boolean> {
+export async function requireProfile(ctx: BotContext, resume?: string): Promise<boolean> {
   const user = ctx.user;
   if (user?.onboardedAt && (user.regionCode || !user.consentAt)) return true;
   if (ctx.callbackQuery) await ctx.answerCallbackQuery();
   await ctx.reply(ctx.t("chats.profile_first"));
   await ctx.conversation.exitAll();
-  await ctx.conversation.enter(ONBOARDING);
+  // `resume`: a deep-link payload (e.g. a_<id>) offered as a button when onboarding ends, to go on from there.
+  await ctx.conversation.enter(ONBOARDING, resume);
   return false;
 }
 

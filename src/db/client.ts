@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
 import { cube } from "@electric-sql/pglite/contrib/cube";
 import { earthdistance } from "@electric-sql/pglite/contrib/earthdistance";
 import { sql } from "drizzle-orm";
@@ -73,7 +74,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 async function openPglite(dataDir?: string, logger?: QueryLogger): Promise<DatabaseHandle> {
   const inMemory = !dataDir || dataDir === "memory";
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(inMemory ? undefined : dataDir, { extensions: { cube, earthdistance } });
+  const client = await PGlite.create(inMemory ? undefined : dataDir, {
+    extensions: { cube, earthdistance, btree_gist },
+  });
   const db = drizzlePglite(client, { schema, logger }) as unknown as Database;
   return {
     db,

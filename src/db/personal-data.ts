@@ -34,6 +34,8 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "users.alert_mode": account("how the person wants to hear of new actions"),
 
   "browse_states.category": account("a search filter (a category code); the row goes with the account"),
+  "browse_states.categories": account("search filters (category codes); the row goes with the account"),
+  "browse_states.awaiting_location_for": account("which question the bot asked ('search' or 'save')"),
   "browse_states.period": account("a search filter (a period code); the row goes with the account"),
 
   "conversation_states.key": personal("the private chat id (= the user id); the row is deleted"),

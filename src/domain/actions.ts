@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { type BrowseState, actions, browseStates, organizations } from "../db/schema";
 import type { Action } from "../db/schema";
@@ -16,11 +16,26 @@ export function isPeriod(value: unknown): value is Period {
   return isOneOf(PERIODS, value);
 }
 
+/** The radii a list can be widened to (km); null is the whole country. */
+export const RADII = [50, 100, 300] as const;
+export const DEFAULT_RADIUS_KM = 50;
+export type RadiusKm = (typeof RADII)[number] | null;
+
+export function isRadius(value: unknown): value is RadiusKm {
+  return value === null || (RADII as readonly unknown[]).includes(value);
+}
+
+/** A count above this is shown as "this many or more" (counting the whole country's actions is never needed). */
+export const COUNT_CAP = 100;
+
 export interface NearbyQuery {
   latitude: number;
   longitude: number;
-  category?: Category;
+  /** Any of these; empty or missing = every category. */
+  categories?: readonly Category[];
   period?: Period;
+  /** Only actions within this many km; null or missing = anywhere. */
+  radiusKm?: number | null;
   limit: number;
   offset: number;
   /** The language titles and addresses are picked in. */
@@ -42,6 +57,8 @@ export interface NearbyAction {
   distanceMeters: number;
   address: string;
   organizationName: string | null;
+  latitude: number;
+  longitude: number;
 }
 
 /** An action with its texts in the reader's language (else the other one). */
@@ -126,11 +143,30 @@ export async function findNearbyActions(db: Database, q: NearbyQuery): Promise<N
     .map((r) => ({ ...r, spotsLeft: spotsLeft(r.capacity, r.participantsCount) }));
 }
 
-/** The query behind findNearbyActions, unexecuted (for EXPLAIN in tests and benchmarks). */
-export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
+/**
+ * The filters shared by the list and its count: upcoming published actions in the period, of the categories, and
+ * within the radius: earth_box(origin, r) @> point is the GiST index condition that bounds the scan (without it a
+ * KNN scan with a distance filter would walk the whole index when fewer rows than the limit are in range).
+ */
+function nearbyFilter(q: NearbyQuery) {
   const window = periodWindow(q.period ?? "all", q.now ?? new Date());
   const origin = sql`ll_to_earth(${q.latitude}::float8, ${q.longitude}::float8)`;
   const point = sql`ll_to_earth(${actions.latitude}, ${actions.longitude})`;
+  const meters = q.radiusKm ? q.radiusKm * 1000 : undefined;
+  const where = and(
+    eq(actions.status, "published"),
+    gt(actions.startsAt, window.from),
+    window.until ? lt(actions.startsAt, window.until) : undefined,
+    q.categories?.length ? inArray(actions.category, [...q.categories]) : undefined,
+    meters ? sql`earth_box(${origin}, ${meters}::float8) @> ${point}` : undefined,
+    meters ? sql`earth_distance(${point}, ${origin}) <= ${meters}::float8` : undefined,
+  );
+  return { origin, point, where };
+}
+
+/** The query behind findNearbyActions, unexecuted (for EXPLAIN in tests and benchmarks). */
+export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
+  const { origin, point, where } = nearbyFilter(q);
   return db
     .select({
       id: actions.id,
@@ -143,19 +179,33 @@ export function nearbyActionsQuery(db: Database, q: NearbyQuery) {
       distanceMeters: sql<number>`earth_distance(${point}, ${origin})`.mapWith(Number),
       address: pickSql(actions.addressKk, actions.addressRu, q.locale),
       organizationName: pickSql(organizations.nameKk, organizations.nameRu, q.locale),
+      latitude: actions.latitude,
+      longitude: actions.longitude,
     })
     .from(actions)
     .leftJoin(organizations, eq(organizations.id, actions.organizationId))
-    .where(
-      and(
-        eq(actions.status, "published"),
-        gt(actions.startsAt, window.from),
-        window.until ? lt(actions.startsAt, window.until) : undefined,
-        q.category ? eq(actions.category, q.category) : undefined,
-      ),
-    )
+    .where(where)
     .orderBy(sql`${point} <-> ${origin}`)
     .limit(q.offset + q.limit + TIE_SLACK);
+}
+
+/**
+ * How many actions the list holds (same filters, limit and offset aside), counted up to COUNT_CAP + 1: the scan is
+ * bounded by the radius box and stops at the cap, so a dense city never costs a full count.
+ */
+export async function countNearbyActions(db: Database, q: Omit<NearbyQuery, "limit" | "offset" | "locale">) {
+  return Number((await countNearbyQuery(db, q))[0]?.count ?? 0);
+}
+
+export function countNearbyQuery(db: Database, q: Omit<NearbyQuery, "limit" | "offset" | "locale">) {
+  const { where } = nearbyFilter({ ...q, limit: 0, offset: 0, locale: "kk" });
+  const capped = db
+    .select({ one: sql`1` })
+    .from(actions)
+    .where(where)
+    .limit(COUNT_CAP + 1)
+    .as("capped");
+  return db.select({ count: sql<number>`count(*)`.mapWith(Number) }).from(capped);
 }
 
 export async function getActionCard(db: Database, id: number, locale: Locale): Promise<ActionCard | undefined> {
@@ -179,8 +229,11 @@ export const ORIGIN_TTL_MS = 6 * 3600_000;
 
 export interface Browse {
   origin?: GeoPoint;
-  category?: Category;
+  /** null: never chosen (the list starts with the volunteer's interests); empty: all categories. */
+  categories: Category[] | null;
   period: Period;
+  /** null: the whole country. */
+  radiusKm: RadiusKm;
   page: number;
   awaitingLocation: boolean;
 }
@@ -192,7 +245,8 @@ function toBrowse(row: BrowseState | undefined, now: Date): Browse {
       originFresh && row.latitude !== null && row.longitude !== null
         ? { latitude: row.latitude, longitude: row.longitude }
         : undefined,
-    category: isCategory(row?.category) ? row.category : undefined,
+    categories: row?.categories ? row.categories.filter(isCategory) : null,
+    radiusKm: row ? (isRadius(row.radiusKm) ? row.radiusKm : DEFAULT_RADIUS_KM) : DEFAULT_RADIUS_KM,
     period: isPeriod(row?.period) ? row.period : "all",
     page: row?.page ?? 0,
     awaitingLocation: Boolean(
@@ -218,11 +272,15 @@ export async function forgetStaleSearchOrigins(db: Executor, now = new Date()): 
 
 export interface BrowseChange {
   origin?: GeoPoint;
-  category?: Category | null;
+  categories?: readonly Category[];
+  radiusKm?: RadiusKm;
   period?: Period;
   page?: number;
-  awaitingLocation?: boolean;
+  /** Ask for a location: for a search (true or 'search'), to save it ('save'); false stops waiting. */
+  awaitingLocation?: boolean | LocationPurpose;
 }
+
+export type LocationPurpose = "search" | "save";
 
 /** Applies a change to the session (creating it) and returns the new state. */
 export async function updateBrowse(
@@ -233,10 +291,15 @@ export async function updateBrowse(
 ): Promise<Browse> {
   const values: Partial<typeof browseStates.$inferInsert> = { updatedAt: now };
   if (change.origin) Object.assign(values, { ...change.origin, originAt: now });
-  if (change.category !== undefined) values.category = change.category;
+  if (change.categories !== undefined) values.categories = [...new Set(change.categories)];
+  if (change.radiusKm !== undefined) values.radiusKm = change.radiusKm;
   if (change.period !== undefined) values.period = change.period;
   if (change.page !== undefined) values.page = Math.max(0, change.page);
-  if (change.awaitingLocation !== undefined) values.awaitingLocationAt = change.awaitingLocation ? now : null;
+  if (change.awaitingLocation !== undefined) {
+    values.awaitingLocationAt = change.awaitingLocation ? now : null;
+    values.awaitingLocationFor =
+      change.awaitingLocation === "save" ? "save" : change.awaitingLocation ? "search" : null;
+  }
   const [row] = await db
     .insert(browseStates)
     .values({ userId, ...values })
@@ -245,11 +308,22 @@ export async function updateBrowse(
   return toBrowse(row, now);
 }
 
-/** Consumes a pending location request: true when the bot asked for a location recently (and now stops waiting). */
-export async function takeLocationRequest(db: Database, userId: number, now = new Date()): Promise<boolean> {
+/**
+ * Consumes a pending location request: what the location is for when the bot asked for one recently (and now stops
+ * waiting), else undefined.
+ */
+export async function takeLocationRequest(
+  db: Database,
+  userId: number,
+  now = new Date(),
+): Promise<LocationPurpose | undefined> {
+  const [previous] = await db
+    .select({ purpose: browseStates.awaitingLocationFor })
+    .from(browseStates)
+    .where(eq(browseStates.userId, userId));
   const taken = await db
     .update(browseStates)
-    .set({ awaitingLocationAt: null, updatedAt: now })
+    .set({ awaitingLocationAt: null, awaitingLocationFor: null, updatedAt: now })
     .where(
       and(
         eq(browseStates.userId, userId),
@@ -257,5 +331,6 @@ export async function takeLocationRequest(db: Database, userId: number, now = ne
       ),
     )
     .returning({ userId: browseStates.userId });
-  return taken.length > 0;
+  if (taken.length === 0) return undefined;
+  return previous?.purpose === "save" ? "save" : "search";
 }

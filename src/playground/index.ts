@@ -79,11 +79,24 @@ export async function startPlayground(config: Config, io: PlaygroundIo = {}): Pr
       text: (text) => () => emulator.sendText(user.id, text),
       location: () => () => emulator.sendLocation(user.id, ALMATY.latitude, ALMATY.longitude),
     });
+  /**
+   * The last message that removed the reply keyboard, per chat: like Telegram, the keyboard stays removed when that
+   * message is deleted afterwards (the bot removes the location keyboard with a message it deletes at once).
+   */
+  const keyboardRemovedAt = new Map<number, number>();
+  emulator.on("call", (call: ApiCall) => {
+    const p = call.params as { chat_id?: unknown; reply_markup?: unknown };
+    const markup = typeof p.reply_markup === "string" ? JSON.parse(p.reply_markup) : p.reply_markup;
+    const sent = call.result as { message_id?: number } | undefined;
+    if (call.ok && call.method === "sendMessage" && markup?.remove_keyboard && sent?.message_id)
+      keyboardRemovedAt.set(Number(p.chat_id), sent.message_id);
+  });
   /** What `!N` presses: the last inline keyboard, then the reply keyboard's buttons. */
   const currentButtons = () => {
     const mine = emulator.botMessages(user.id);
     const inline = mine.findLast((m) => m.reply_markup?.inline_keyboard?.length);
-    const reply = mine.findLast((m) => m.reply_markup?.keyboard || m.reply_markup?.remove_keyboard);
+    const lastReply = mine.findLast((m) => m.reply_markup?.keyboard || m.reply_markup?.remove_keyboard);
+    const reply = lastReply && lastReply.message_id > (keyboardRemovedAt.get(user.id) ?? 0) ? lastReply : undefined;
     const first = buttonsOf(inline, "inline");
     const rowsBefore = (first.at(-1)?.row ?? -1) + 1;
     return [...first, ...buttonsOf(reply, "reply").map((b) => ({ ...b, row: b.row + rowsBefore }))];

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { actions, browseStates, organizations } from "../../src/db/schema";
@@ -10,6 +10,8 @@ import {
   nearbyActionsQuery,
   periodWindow,
   takeLocationRequest,
+  countNearbyActions,
+  COUNT_CAP,
   updateBrowse,
 } from "../../src/domain/actions";
 import { buildIcs } from "../../src/domain/ics";
@@ -156,8 +158,57 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   });
 
   it("filters by category", async () => {
-    expect(titles(await search({ category: "animals" }))).toEqual(["mid", "farther"]);
-    expect(await search({ category: "health" })).toEqual([]);
+    expect(titles(await search({ categories: ["animals"] }))).toEqual(["mid", "farther"]);
+    expect(await search({ categories: ["health"] })).toEqual([]);
+  });
+
+  it("filters by several categories at once, within a radius, and counts what the list holds", async () => {
+    await add("health_near", { km: 2, category: "health" });
+    try {
+      expect(titles(await search({ categories: ["animals", "health"] }))).toEqual(["health_near", "mid", "farther"]);
+      // 10 km: only the first two; 50 km: also the one 40 km away; none of the 20 km period rows are animals.
+      expect(titles(await search({ categories: ["animals", "health"], radiusKm: 10 }))).toEqual(["health_near", "mid"]);
+      expect(titles(await search({ categories: ["animals"], radiusKm: 50 }))).toEqual(["mid", "farther"]);
+      expect(titles(await search({ radiusKm: 5 }))).toEqual(["near", "health_near", "mid"]);
+      expect(await search({ radiusKm: 5, latitude: ALMATY.latitude - 1 })).toEqual([]);
+      const count = (extra: Partial<Parameters<typeof countNearbyActions>[1]>) =>
+        countNearbyActions(database.db, { ...ALMATY, now: NOW, ...extra });
+      expect(await count({ radiusKm: 5 })).toBe(3);
+      expect(await count({ categories: ["animals", "health"], radiusKm: 10 })).toBe(2);
+      expect(await count({ categories: ["animals", "health"] })).toBe(3);
+      expect(await count({ radiusKm: 5, latitude: ALMATY.latitude - 1 })).toBe(0);
+      // The same filters as the list: as many rows as the count says.
+      const all = await search({ radiusKm: 50 });
+      expect(await count({ radiusKm: 50 })).toBe(all.length);
+      expect(all.every((a) => a.distanceMeters <= 50_000)).toBe(true);
+    } finally {
+      await database.db.delete(actions).where(eq(actions.id, ids.health_near!));
+    }
+  });
+
+  it("stops counting past COUNT_CAP", async () => {
+    const at = { latitude: 47.1, longitude: 51.9 }; // Atyrau: none of the other rows
+    const many = Array.from({ length: COUNT_CAP + 5 }, (_, i) => ({
+      organizationId: orgId,
+      titleRu: `crowd ${i}`,
+      category: "social",
+      latitude: at.latitude + i / 10_000,
+      longitude: at.longitude,
+      startsAt: local("2026-03-20T10:00"),
+      endsAt: local("2026-03-20T12:00"),
+    }));
+    const inserted = await database.db.insert(actions).values(many).returning({ id: actions.id });
+    try {
+      expect(await countNearbyActions(database.db, { ...at, now: NOW, radiusKm: 50 })).toBe(COUNT_CAP + 1);
+      expect(await countNearbyActions(database.db, { ...at, now: NOW, radiusKm: 50, categories: ["health"] })).toBe(0);
+    } finally {
+      await database.db.delete(actions).where(
+        inArray(
+          actions.id,
+          inserted.map((r) => r.id),
+        ),
+      );
+    }
   });
 
   it("filters by period, with weekend boundaries in Asia/Almaty", async () => {
@@ -236,7 +287,7 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
     await database.db.delete(actions).where(eq(actions.id, bilingual!.id));
   });
 
-  it("uses the GiST index actions_geo_idx in KNN order, never a scan and sort", async () => {
+  it("uses a GiST index in KNN order (with the radius and period as its conditions), never a scan and sort", async () => {
     const spread = Array.from({ length: 3000 }, (_, i) => ({
       organizationId: orgId,
       titleRu: `filler ${i}`,
@@ -257,15 +308,27 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
         offset: 5,
         now: NOW,
         locale: "kk" as const,
-        category: "social" as const,
+        categories: ["social" as const],
         period: "month" as const,
+      },
+      {
+        ...ALMATY,
+        limit: 6,
+        offset: 5,
+        now: NOW,
+        locale: "kk" as const,
+        categories: ["social" as const, "education" as const],
+        period: "week" as const,
+        radiusKm: 50,
       },
     ]) {
       const query = nearbyActionsQuery(database.db, q);
       const plan = rowsOf<Record<string, unknown>>(await database.db.execute(sql`explain select * from ${query} as q`))
         .map((r) => String(Object.values(r)[0]))
         .join("\n");
-      expect(plan, plan).toMatch(/Index Scan using actions_geo_idx[^\n]*\n\s*Order By: .*<->/);
+      expect(plan, plan).toMatch(
+        /Index Scan using actions_(geo|published_geo_start)_idx[^\n]*\n\s*(Index Cond: [^\n]*\n\s*)?Order By: .*<->/,
+      );
       expect(plan, plan).not.toMatch(/Seq Scan on actions/);
     }
     expect(titles(await search({ limit: 2 }))).toEqual(["near", "mid"]);
@@ -274,18 +337,33 @@ describe.each(testDatabases)("nearby actions on $name", (kind) => {
   it("keeps the browse session: origin, filters, page and a short-lived location request", async () => {
     const userId = 3_000_000_001;
     await touchUser(database.db, userId, false);
-    expect(await getBrowse(database.db, userId)).toEqual({ period: "all", page: 0, awaitingLocation: false });
-    expect(await takeLocationRequest(database.db, userId)).toBe(false);
-    await updateBrowse(database.db, userId, { awaitingLocation: true, category: "animals", period: "week" }, NOW);
-    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 11 * 60_000))).toBe(false);
+    expect(await getBrowse(database.db, userId)).toEqual({
+      categories: null,
+      radiusKm: 50,
+      period: "all",
+      page: 0,
+      awaitingLocation: false,
+    });
+    expect(await takeLocationRequest(database.db, userId)).toBeUndefined();
+    await updateBrowse(database.db, userId, { awaitingLocation: true, categories: ["animals"], period: "week" }, NOW);
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 11 * 60_000))).toBeUndefined();
     await updateBrowse(database.db, userId, { awaitingLocation: true }, NOW);
-    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 60_000))).toBe(true);
-    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 61_000))).toBe(false);
-    const browse = await updateBrowse(database.db, userId, { origin: ALMATY, page: 2 }, NOW);
-    expect(browse).toEqual({ origin: ALMATY, category: "animals", period: "week", page: 2, awaitingLocation: false });
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 60_000))).toBe("search");
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 61_000))).toBeUndefined();
+    await updateBrowse(database.db, userId, { awaitingLocation: "save" }, NOW);
+    expect(await takeLocationRequest(database.db, userId, new Date(NOW.getTime() + 60_000))).toBe("save");
+    const browse = await updateBrowse(database.db, userId, { origin: ALMATY, page: 2, radiusKm: 300 }, NOW);
+    expect(browse).toEqual({
+      origin: ALMATY,
+      categories: ["animals"],
+      radiusKm: 300,
+      period: "week",
+      page: 2,
+      awaitingLocation: false,
+    });
     expect((await getBrowse(database.db, userId, new Date(NOW.getTime() + 7 * 3600_000))).origin).toBeUndefined();
-    await updateBrowse(database.db, userId, { category: null }, NOW);
-    expect((await getBrowse(database.db, userId, NOW)).category).toBeUndefined();
+    await updateBrowse(database.db, userId, { categories: [], radiusKm: null }, NOW);
+    expect(await getBrowse(database.db, userId, NOW)).toMatchObject({ categories: [], radiusKm: null });
     // The hourly job erases the point once the session is over; the filters stay.
     expect(await forgetStaleSearchOrigins(database.db, new Date(NOW.getTime() + 5 * 3600_000))).toBe(0);
     expect(await forgetStaleSearchOrigins(database.db, new Date(NOW.getTime() + 7 * 3600_000))).toBe(1);

@@ -4,7 +4,7 @@ import type { DatabaseHandle } from "../../src/db/client";
 import { actions, organizations, outbox } from "../../src/db/schema";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
-import { buttons, chatWith, localized, plain } from "../support/chat";
+import { buttonData, buttons, chatWith, localized, plain } from "../support/chat";
 import type { BotApiEmulator } from "../support/fake-telegram";
 import { type Harness, useBot } from "../support/harness";
 
@@ -123,9 +123,11 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(last(me).text).toContain(t.ask);
       expect(last(me).reply_markup.keyboard[0][0]).toMatchObject({ request_location: true });
       expect(last(me).reply_markup.keyboard).toHaveLength(2); // no saved location: share + region center
+      const before = emulator.botMessages(me).length;
       await h.send(() => emulator.sendLocation(me, ALMATY.latitude, ALMATY.longitude));
-      const sent = emulator.botMessages(me);
-      expect(sent.at(-2)!.reply_markup).toEqual({ remove_keyboard: true });
+      // One message: the list (the keyboard is taken away by a message deleted at once).
+      expect(emulator.botMessages(me)).toHaveLength(before + 1);
+      expect(emulator.callsTo(me).some((c) => c.method === "deleteMessage")).toBe(true);
       const list = last(me);
       expect(list.text).toContain(t.list);
       expect(list.text).toContain("Сенбілік &lt;Таза&gt; &amp; &quot;Көк&quot;, 2026");
@@ -134,11 +136,13 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       const open = buttons(list).find((b) => b.callback_data === `a:o:${id}:n`);
       expect(open?.text).toContain("🌳");
 
-      // The card: a venue pin, then the card with its buttons.
+      // The card: the list becomes the card; the pin comes on demand.
       await press(me, `a:o:${id}:n`);
+      const card = last(me);
+      expect(card.message_id).toBe(list.message_id);
+      await press(me, `a:map:${id}`);
       const venue = emulator.calls.filter((c) => c.method === "sendVenue" && Number(c.params.chat_id) === me).at(-1)!;
       expect(venue.params).toMatchObject({ title: TRICKY_TITLE, address: "Алматы, Бағаналы <көшесі> & 5" });
-      const card = last(me);
       expect(plain(card.text)).toContain(TRICKY_ORG);
       expect(plain(card.text)).toContain(t.organizer);
       expect(plain(card.text)).toContain("<Bring> gloves & water.");
@@ -147,15 +151,20 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       // Share: Telegram's share sheet with the deep link and "title, date" (test/e2e/dates-share.test.ts has the text).
       expect(cardButtons.map((b) => b.callback_data ?? b.url?.split("&text=")[0])).toEqual([
         `a:j:${id}:n`,
+        `a:map:${id}`,
+        expect.stringMatching(/^https:\/\/2gis\.kz\/geo\/76\.945\d+,43\.24\d+$/),
+        expect.stringMatching(/^https:\/\/yandex\.kz\/maps\/\?pt=76\.945\d+,43\.24\d+&z=16&l=map$/),
         `a:c:${id}`,
         `https://t.me/share/url?url=${encodeURIComponent(`https://t.me/erikti_bot?start=a_${id}`)}`,
         "a:b",
       ]);
 
-      expect(toast(await press(me, `a:j:${id}:n`))).toContain(t.joined);
-      expect(buttons(last(me))[0]!.callback_data).toBe(`a:l:${id}:n`);
+      expect(toast(await press(me, `a:j:${id}:n`, card.message_id))).toContain(t.joined);
+      expect(buttons(emulator.message(me, card.message_id))[0]!.callback_data).toBe(`a:l:${id}:n`);
       // A second press on a stale Join button is refused politely, without a failing edit.
-      expect(toast(await press(me, `a:j:${id}:n`))).toBe(await localized(language, "actions.refused_already_joined"));
+      expect(toast(await press(me, `a:j:${id}:n`, card.message_id))).toBe(
+        await localized(language, "actions.refused_already_joined"),
+      );
 
       // Add to calendar: an .ics document.
       await press(me, `a:c:${id}`);
@@ -174,7 +183,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       await say(waiting, "/actions");
       const centerLabel = last(waiting).reply_markup.keyboard[1][0].text;
       await say(waiting, centerLabel);
-      expect(emulator.botMessages(waiting).at(-2)!.text).toContain("Алматы");
+      expect(last(waiting).text).toContain("Алматы");
       await press(waiting, `a:o:${id}:n`);
       const waitToast = toast(await press(waiting, `a:j:${id}:n`));
       expect(waitToast).toContain(TEXTS[other].waitlisted);
@@ -228,7 +237,7 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       const next = buttons(menu)[0]!;
       expect(next).toMatchObject({ text: t.openCard, callback_data: `a:o:${id}` });
       await press(newcomer, `a:o:${id}`);
-      expect(emulator.botMessages(newcomer).at(-2)!.location).toBeDefined();
+      expect(last(newcomer).message_id).toBe(menu.message_id);
       expect(plain(last(newcomer).text)).toContain(TRICKY_TITLE);
       expect(toast(await press(newcomer, `a:j:${id}:n`))).toContain(t.joined);
       // The same link for an onboarded user opens the card at once; a bad one says so.
@@ -266,8 +275,8 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
 
       await press(me, "a:f", listId);
       await press(me, "a:fc:animals", listId);
-      await press(me, "a:fc:animals", listId); // the same choice again: no edit Telegram would refuse
       await press(me, "a:fp:today", listId);
+      await press(me, "a:fp:today", listId); // the same choice again: no edit Telegram would refuse
       await press(me, "a:p:0", listId);
       expect(plain(emulator.message(me, listId)!.text)).toContain(t.empty);
       await press(me, "a:fr", listId);
@@ -279,9 +288,13 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(filtered).toContain("Karaganda 6");
       expect(filtered).not.toContain("Karaganda 0");
 
-      // No consent: joining is explained, not done.
-      await press(me, `a:o:${cluster[0]}:n`);
-      expect(toast(await press(me, `a:j:${cluster[0]}:n`))).toContain(t.consent);
+      // No consent: a question with the button that gives it (and joins), not a toast.
+      await press(me, `a:o:${cluster[0]}:n`, listId);
+      await press(me, `a:j:${cluster[0]}:n`, listId);
+      expect(emulator.message(me, listId)!.text).toContain(t.consent);
+      expect(buttonData(emulator.message(me, listId))).toEqual([`a:cj:${cluster[0]}:n`, `a:o:${cluster[0]}:n`]);
+      await press(me, `a:o:${cluster[0]}:n`, listId);
+      expect(emulator.message(me, listId)!.text).toContain("Karaganda 0");
 
       // Forged ids and unknown actions.
       expect(toast(await press(me, "a:o:424242:n"))).toContain(t.notFound);
@@ -291,9 +304,10 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(toast(await press(me, "a:fc:nonsense"))).toBe(stale);
       expect(toast(await press(me, "a:c:424242"))).toContain(t.notFound);
 
-      // A location sent without being asked is not a search: settings handles it (no consent: explained).
+      // A location sent without being asked: a question (search here or save), nothing is replaced.
       await h.send(() => emulator.sendLocation(me, origin.latitude, origin.longitude));
       expect(last(me).text).not.toContain(t.list);
+      expect(buttonData(last(me))).toEqual(["a:here", "a:keep"]);
     });
   }
 });

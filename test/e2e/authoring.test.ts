@@ -51,7 +51,8 @@ describe.each(testDatabases)("organizers author and manage actions on $name", (k
       [volRu, "ru"],
       [volunteer, "kk"],
     ] as const) {
-      await onboardUser(db, emulator, id, { language, location: ALMATY });
+      // Interests cover both categories created below: the first list is filtered by "My interests".
+      await onboardUser(db, emulator, id, { language, location: ALMATY, interests: ["ecology", "animals"] });
     }
     const [a] = await db
       .insert(organizations)

@@ -360,8 +360,13 @@ describe.each(testDatabases)("hours and the volunteer book end to end on $name",
       await onboarded(withoutConsent, language, false);
       await say(withoutConsent, "/hours");
       expect(last(withoutConsent).text).toContain(text.empty);
-      expect(toast(await press(withoutConsent, "h:book"))).toContain(text.consent);
-      expect(toast(await press(withoutConsent, "h:bp:all"))).toContain(text.consent);
+      // Not a vanishing toast: a message with the button that gives consent (and then goes on).
+      const hoursScreen = last(withoutConsent).message_id;
+      await press(withoutConsent, "h:book");
+      expect(last(withoutConsent).text).toContain(text.consent);
+      expect(buttons(last(withoutConsent))).toEqual(["cg:h:book"]);
+      await press(withoutConsent, "h:bp:all", hoursScreen);
+      expect(last(withoutConsent).text).toContain(text.consent);
 
       const noHours = language === "kk" ? 8_200_000_033 : 8_200_000_034;
       await onboarded(noHours, language, true, "Әлия");

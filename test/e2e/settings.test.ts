@@ -4,7 +4,7 @@ import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import type { BotApiEmulator } from "../support/fake-telegram";
-import { chatWith, localized } from "../support/chat";
+import { buttonData, chatWith, localized } from "../support/chat";
 import { type Harness, startHarness, useBot } from "../support/harness";
 
 describe.each(testDatabases)("menu, settings and unexpected input on $name", (kind) => {
@@ -57,17 +57,35 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect((await findUser(database.db, id))!.interests).toEqual(["animals"]);
       await press(id, "s:locdel");
       expect((await findUser(database.db, id))!.latitude).toBeNull();
+      // A location sent unasked is a question (search here or save), not a silent change.
       await h.send(() => emulator.sendLocation(id, 51.17, 71.45));
+      expect((await findUser(database.db, id))!.latitude).toBeNull();
+      await press(id, "a:keep");
       expect((await findUser(database.db, id))!.latitude).toBe(51.17);
+      // Asked for by settings: stored at once.
+      await say(id, "/settings");
+      await press(id, "s:loc");
+      await h.send(() => emulator.sendLocation(id, 51.18, 71.45));
+      expect((await findUser(database.db, id))!.latitude).toBe(51.18);
       await say(id, "/settings");
       await press(id, "s:consent");
       await press(id, "s:cw");
       expect(last(id).text).toContain(language === "kk" ? "берілмеген" : "не дано");
       const user = await findUser(database.db, id);
       expect(user).toMatchObject({ firstName: null, regionCode: null, interests: [], latitude: null, consentAt: null });
-      const needsConsent = await press(id, "s:region");
-      expect(toast(needsConsent)).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
-      // Giving it again shows what it means first (the onboarding text), then "I agree".
+      // Not a vanishing toast: a message with what consent means and the button that gives it, then "Continue".
+      await press(id, "s:region");
+      expect(last(id).text).toContain(language === "kk" ? "келісім қажет" : "нужно согласие");
+      expect(buttonData(last(id))).toEqual(["cg:s:region"]);
+      await press(id, "cg:s:region");
+      expect((await findUser(database.db, id))!.consentAt).not.toBeNull();
+      expect(buttonData(last(id))).toEqual(["s:region"]);
+      await press(id, "s:region");
+      expect(buttonData(last(id))).toContain("s:r:astana");
+      // Withdrawn again; giving it from the settings shows what it means first (the onboarding text), then "I agree".
+      await say(id, "/settings");
+      await press(id, "s:consent");
+      await press(id, "s:cw");
       await press(id, "s:consent");
       expect(last(id).text).toBe(await localized(language, "onboarding.consent_text"));
       expect((await findUser(database.db, id))!.consentAt).toBeNull();

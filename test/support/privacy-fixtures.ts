@@ -104,7 +104,16 @@ export async function fillPersonalData(
   });
   await db
     .insert(browseStates)
-    .values({ userId: id, latitude: 43.21, longitude: 76.91, originAt: now, category: "ecology", period: "week" })
+    .values({
+      userId: id,
+      latitude: 43.21,
+      longitude: 76.91,
+      originAt: now,
+      category: "ecology",
+      categories: ["ecology", "health"],
+      period: "week",
+      awaitingLocationFor: "search",
+    })
     .onConflictDoNothing();
 
   const fullActionId = await action(

@@ -126,6 +126,13 @@ export const actions = pgTable(
   },
   (t) => [
     index("actions_geo_idx").using("gist", sql`ll_to_earth(${t.latitude}, ${t.longitude})`),
+    /**
+     * The list with a period and a radius: the radius box and the start-time window are both conditions of one
+     * GiST scan (btree_gist) that also yields KNN order; only published actions are listed, so only they are indexed.
+     */
+    index("actions_published_geo_start_idx")
+      .using("gist", sql`ll_to_earth(${t.latitude}, ${t.longitude})`, t.startsAt)
+      .where(sql`${t.status} = 'published'`),
     index("actions_status_start_idx").on(t.status, t.startsAt),
     index("actions_organization_idx").on(t.organizationId, t.startsAt),
     check("actions_title_check", sql`coalesce(${t.titleKk}, ${t.titleRu}) is not null`),

@@ -3,21 +3,18 @@ import { type ActionCard, getActionCard } from "../../../domain/actions";
 import { buildIcs } from "../../../domain/ics";
 import { joinAction, leaveAction, standingIn } from "../../../domain/participation";
 import { clipChars } from "../../../domain/text";
-import { hasConsent } from "../../../domain/users";
+import { giveConsent, hasConsent, setPaused } from "../../../domain/users";
 import { EXPENSIVE } from "../../middleware/rate-limit";
 import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
-import { requireProfile } from "../../profile";
+import { requireProfile, telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
 import { cardView, type Source } from "./views";
 
-/** Sends the action's pin and then its card (so the card with its buttons is the last message). */
+/** The card as a new message (a deep link, a button under another message); no pin: the map is on demand. */
 async function sendCard(ctx: BotContext, card: ActionCard, source: Source): Promise<void> {
   const standing = await standingIn(ctx.deps.db, card.id, ctx.from!.id);
-  if (card.address)
-    await ctx.replyWithVenue(card.latitude, card.longitude, clipChars(card.title, 100), clipChars(card.address, 200));
-  else await ctx.replyWithLocation(card.latitude, card.longitude);
   const view = cardView(ctx, card, standing, source);
   await ctx.reply(view.text, { reply_markup: view.keyboard, link_preview_options: { is_disabled: true } });
 }
@@ -40,17 +37,57 @@ cardHandlers.callbackQuery([cbPattern("a", "o", 1), cbPattern("a", "o", 2)], asy
   const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0, ctx.locale);
   if (!card) return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
   await ctx.answerCallbackQuery();
-  await sendCard(ctx, card, source);
+  // The list (or "My actions") becomes the card; "Back" turns it into the same page again.
+  const view = cardView(ctx, card, await standingIn(ctx.deps.db, card.id, ctx.from.id), source);
+  await showScreen(ctx, view.text, view.keyboard);
+});
+
+/** The map on demand: the venue pin, sent below the card (only actions with a real meeting point have one). */
+cardHandlers.callbackQuery(cbPattern("a", "map", 1), async (ctx) => {
+  const card = await getActionCard(ctx.deps.db, parseId(ctx.match[1]) ?? 0, ctx.locale);
+  if (!card?.hasPin) return ctx.answerCallbackQuery({ text: ctx.t("actions.not_found"), show_alert: true });
+  await ctx.answerCallbackQuery();
+  await ctx.replyWithVenue(
+    card.latitude,
+    card.longitude,
+    clipChars(card.title, 100),
+    clipChars(card.address || card.title, 200),
+  );
 });
 
 cardHandlers.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
   const id = parseId(ctx.match[1]);
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-  if (!hasConsent(ctx.user))
-    return ctx.answerCallbackQuery({ text: ctx.t("actions.consent_needed"), show_alert: true });
-  if (!(await requireProfile(ctx))) return;
-  const result = await joinAction(ctx.deps.db, id, ctx.from.id);
+  await join(ctx, id, source);
+});
+
+/**
+ * Joining, and what stands in its way as a question with the button that removes it: no consent (give it and
+ * join), paused participation (resume and join). The question replaces the card; the answer brings the card back.
+ */
+async function join(ctx: BotContext, id: number, source: Source): Promise<void> {
+  if (!hasConsent(ctx.user)) {
+    await ctx.answerCallbackQuery();
+    return showScreen(ctx, `${ctx.t("actions.consent_ask")}\n\n${ctx.t("onboarding.consent_text")}`, {
+      inline_keyboard: [
+        [{ text: ctx.t("actions.btn_consent_join"), callback_data: cb("a", "cj", id, source) }],
+        [{ text: ctx.t("common.back"), callback_data: cb("a", "o", id, source) }],
+      ],
+    });
+  }
+  // Consent just given, no region yet (declined at onboarding): the profile first, then a button back to the card.
+  if (!(await requireProfile(ctx, `a_${id}`))) return;
+  if (ctx.user?.pausedAt) {
+    await ctx.answerCallbackQuery();
+    return showScreen(ctx, ctx.t("actions.paused_ask"), {
+      inline_keyboard: [
+        [{ text: ctx.t("actions.btn_resume_join"), callback_data: cb("a", "rj", id, source) }],
+        [{ text: ctx.t("common.back"), callback_data: cb("a", "o", id, source) }],
+      ],
+    });
+  }
+  const result = await joinAction(ctx.deps.db, id, ctx.from!.id);
   if (result.status === "joined") await ctx.answerCallbackQuery({ text: ctx.t("actions.joined") });
   else if (result.status === "waitlisted") {
     await ctx.answerCallbackQuery({
@@ -59,6 +96,23 @@ cardHandlers.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
     });
   } else await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${result.reason}`), show_alert: true });
   await refreshCard(ctx, id, source);
+}
+
+cardHandlers.callbackQuery(cbPattern("a", "cj", 2), async (ctx) => {
+  const id = parseId(ctx.match[1]);
+  if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!hasConsent(ctx.user)) ctx.user = await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
+  await join(ctx, id, ctx.match[2] === "m" ? "m" : "n");
+});
+
+cardHandlers.callbackQuery(cbPattern("a", "rj", 2), async (ctx) => {
+  const id = parseId(ctx.match[1]);
+  if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (ctx.user?.pausedAt) {
+    await setPaused(ctx.deps.db, ctx.from.id, false);
+    ctx.user = { ...ctx.user, pausedAt: null };
+  }
+  await join(ctx, id, ctx.match[2] === "m" ? "m" : "n");
 });
 
 cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {

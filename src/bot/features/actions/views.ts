@@ -1,6 +1,15 @@
 import { InlineKeyboard, Keyboard } from "grammy";
-import { type ActionCard, type Browse, type NearbyAction, PERIODS } from "../../../domain/actions";
-import { CATEGORIES, CATEGORY_ICONS, isCategory } from "../../../domain/categories";
+import {
+  type ActionCard,
+  type Browse,
+  COUNT_CAP,
+  type NearbyAction,
+  PERIODS,
+  RADII,
+  type RadiusKm,
+} from "../../../domain/actions";
+import { CATEGORIES, CATEGORY_ICONS, type Category, isCategory } from "../../../domain/categories";
+import { kzPlaces, type Place, placeName } from "../../../domain/places";
 import type { MyAction, Standing } from "../../../domain/participation";
 import { clipChars } from "../../../domain/text";
 import type { Translate } from "../../../i18n";
@@ -55,23 +64,78 @@ function distanceText(ctx: BotContext, meters: number): string {
 const categoryName = (ctx: BotContext, category: string | undefined) =>
   category ? ctx.t(`categories.${isCategory(category) ? category : "other"}`) : ctx.t("actions.category_all");
 
-/** One page of the nearby list; `rows` holds one more than a page when there is a next page. */
-export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]): Screen {
+/** The categories a list is filtered by: chosen ones, else (never chosen) the volunteer's interests. */
+export function effectiveCategories(browse: Browse, interests: readonly string[]): Category[] {
+  return browse.categories ?? interests.filter(isCategory);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function categoriesText(ctx: BotContext, chosen: readonly Category[], interests: readonly string[]): string {
+  if (chosen.length === 0) return ctx.t("actions.category_all");
+  if (interests.length > 0 && sameSet(chosen, interests)) return ctx.t("actions.category_mine");
+  return chosen.map((c) => categoryName(ctx, c)).join(", ");
+}
+
+const radiusText = (ctx: BotContext, radius: RadiusKm) =>
+  radius === null ? ctx.t("actions.radius_country") : ctx.t("actions.radius_km", { km: radius });
+
+const radiusButton = (ctx: BotContext, radius: RadiusKm) =>
+  radius === null ? ctx.t("actions.btn_radius_country") : ctx.t("actions.btn_radius", { km: radius });
+
+/** The settlement an action is in or near: "Талдыкорган", or "Талдыкорган (≈ 25 км)" further than 10 km. */
+export function placeText(ctx: BotContext, point: { latitude: number; longitude: number }): string | undefined {
+  const near = kzPlaces().nearest(point);
+  if (!near) return undefined;
+  const name = placeName(near.place, ctx.locale);
+  return near.meters > 10_000 ? ctx.t("actions.place_far", { place: name, km: Math.round(near.meters / 1000) }) : name;
+}
+
+export interface ListData {
+  rows: NearbyAction[];
+  /** Counted up to COUNT_CAP + 1. */
+  total: number;
+  categories: readonly Category[];
+  interests: readonly string[];
+}
+
+/** One page of the nearby list: "page 2 of 7 · 31 actions", the lines with their town, paging and widening. */
+export function listView(ctx: BotContext, browse: Browse, data: ListData): Screen {
+  const { rows, total } = data;
   const shown = rows.slice(0, PAGE_SIZE);
-  const header = ctx.t("actions.list_title", {
-    category: categoryName(ctx, browse.category),
-    period: ctx.t(`actions.period_${browse.period}`),
-    page: browse.page + 1,
-  });
+  const capped = total > COUNT_CAP;
+  const pages = Math.max(1, Math.ceil(Math.min(total, COUNT_CAP) / PAGE_SIZE));
+  const origin = browse.origin && placeText(ctx, browse.origin);
+  const header = [
+    ctx.t("actions.list_title", { place: origin ?? "—" }),
+    ctx.t("actions.list_filters", {
+      category: categoriesText(ctx, data.categories, data.interests),
+      period: ctx.t(`actions.period_${browse.period}`),
+      radius: radiusText(ctx, browse.radiusKm),
+    }),
+    ...(total > 0
+      ? [
+          ctx.t(capped ? "actions.list_pages_capped" : "actions.list_pages", {
+            page: browse.page + 1,
+            pages: capped ? `${pages}+` : pages,
+            count: capped ? COUNT_CAP : total,
+          }),
+        ]
+      : []),
+  ].join("\n");
   const keyboard = new InlineKeyboard();
   const items = shown.map((a, i) => {
     const n = browse.page * PAGE_SIZE + i + 1;
     keyboard.text(`${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "n")).row();
+    const place = placeText(ctx, a);
     return ctx.t("actions.list_item", {
       n,
       icon: icon(a.category),
       title: clipChars(a.title, 150),
       distance: distanceText(ctx, a.distanceMeters),
+      place: place ?? "—",
       date: formatDateTime(a.startsAt, ctx.locale),
       spots:
         a.spotsLeft === null
@@ -81,26 +145,42 @@ export function listView(ctx: BotContext, browse: Browse, rows: NearbyAction[]):
             : ctx.t("actions.waitlist_badge"),
     });
   });
-  const empty = browse.page > 0 ? ctx.t("actions.empty_page") : ctx.t("actions.empty");
+  const filtered = data.categories.length > 0 || browse.period !== "all";
+  const empty =
+    browse.page > 0
+      ? ctx.t("actions.empty_page")
+      : browse.radiusKm === null
+        ? ctx.t("actions.empty")
+        : ctx.t("actions.empty_radius", { km: browse.radiusKm });
   if (browse.page > 0) keyboard.text(ctx.t("actions.btn_prev"), cb("a", "p", browse.page - 1));
   if (rows.length > PAGE_SIZE && browse.page < MAX_PAGE)
     keyboard.text(ctx.t("actions.btn_next"), cb("a", "p", browse.page + 1));
-  keyboard.row().text(ctx.t("actions.btn_filters"), cb("a", "f"));
-  if (shown.length === 0 && (browse.category || browse.period !== "all")) {
-    keyboard.text(ctx.t("actions.btn_reset_filters"), cb("a", "fr"));
+  // Further away: offered on the last page (and when nothing is near).
+  if (rows.length <= PAGE_SIZE && browse.radiusKm !== null) {
+    keyboard.row();
+    for (const radius of [...RADII.filter((r) => r > (browse.radiusKm ?? 0)), null])
+      keyboard.text(radiusButton(ctx, radius), cb("a", "r", radius ?? "all"));
   }
+  keyboard.row().text(ctx.t("actions.btn_filters"), cb("a", "f"));
+  if (shown.length === 0 && filtered) keyboard.text(ctx.t("actions.btn_reset_filters"), cb("a", "fr"));
   keyboard.row().text(ctx.t("actions.btn_new_search"), cb("a", "new")).text(ctx.t("common.back"), cb("m", "home"));
   return { text: [header, ...(items.length ? items : [empty])].join("\n\n"), keyboard: tidy(keyboard) };
 }
 
-export function filtersView(ctx: BotContext, browse: Browse): Screen {
+/** Categories (several at once, or all, or the volunteer's interests), the period and the radius. */
+export function filtersView(ctx: BotContext, browse: Browse, interests: readonly string[]): Screen {
   const mark = (on: boolean, label: string) => (on ? `✅ ${label}` : label);
-  const keyboard = new InlineKeyboard()
-    .text(mark(!browse.category, ctx.t("actions.category_all")), cb("a", "fc", "any"))
-    .row();
+  const chosen = effectiveCategories(browse, interests);
+  const keyboard = new InlineKeyboard().text(
+    mark(chosen.length === 0, ctx.t("actions.category_all")),
+    cb("a", "fc", "any"),
+  );
+  if (interests.length > 0)
+    keyboard.text(mark(sameSet(chosen, interests), ctx.t("actions.category_mine")), cb("a", "fc", "mine"));
+  keyboard.row();
   CATEGORIES.forEach((category, i) => {
     keyboard.text(
-      mark(browse.category === category, `${CATEGORY_ICONS[category]} ${ctx.t(`categories.${category}`)}`),
+      mark(chosen.includes(category), `${CATEGORY_ICONS[category]} ${ctx.t(`categories.${category}`)}`),
       cb("a", "fc", category),
     );
     if (i % 2 === 1) keyboard.row();
@@ -110,12 +190,44 @@ export function filtersView(ctx: BotContext, browse: Browse): Screen {
     keyboard.text(mark(browse.period === period, ctx.t(`actions.period_${period}`)), cb("a", "fp", period));
     if (i % 2 === 0) keyboard.row();
   });
+  keyboard.row();
+  for (const radius of [...RADII, null])
+    keyboard.text(mark(browse.radiusKm === radius, radiusButton(ctx, radius)), cb("a", "fd", radius ?? "all"));
   keyboard.row().text(ctx.t("actions.btn_show"), cb("a", "p", 0));
   const text = ctx.t("actions.filters_title", {
-    category: categoryName(ctx, browse.category),
+    category: categoriesText(ctx, chosen, interests),
     period: ctx.t(`actions.period_${browse.period}`),
+    radius: radiusText(ctx, browse.radiusKm),
   });
   return { text, keyboard: tidy(keyboard) };
+}
+
+/** A typed name that fits several places: one button each, with the town it is near when that helps. */
+export function placeChoiceView(ctx: BotContext, places: readonly Place[]): Screen {
+  const keyboard = new InlineKeyboard();
+  for (const place of places) {
+    // Villages of one name: the city each is near tells them apart.
+    const city = place.kind === "town" || place.kind === "district" ? kzPlaces().nearestCity(place) : undefined;
+    const label = [
+      placeName(place, ctx.locale),
+      place.kind === "region" ? ctx.t("actions.place_region") : undefined,
+      city && city.place !== place
+        ? ctx.t("actions.place_far", { place: placeName(city.place, ctx.locale), km: Math.round(city.meters / 1000) })
+        : undefined,
+    ].filter(Boolean);
+    keyboard.text(clipChars(label.join(" · "), 60), cb("a", "pl", place.id)).row();
+  }
+  return { text: ctx.t("actions.place_choose"), keyboard };
+}
+
+/** Maps that open the point: 2GIS and Yandex Maps, what people in Kazakhstan use. */
+export function mapUrls(point: { latitude: number; longitude: number }): { twoGis: string; yandex: string } {
+  const lon = point.longitude.toFixed(6);
+  const lat = point.latitude.toFixed(6);
+  return {
+    twoGis: `https://2gis.kz/geo/${lon},${lat}`,
+    yandex: `https://yandex.kz/maps/?pt=${lon},${lat}&z=16&l=map`,
+  };
 }
 
 // ----- the card -----------------------------------------------------------------------------------
@@ -182,6 +294,11 @@ export function cardView(
         cb("a", "j", card.id, source),
       );
     keyboard.row();
+  }
+  if (card.hasPin) {
+    const maps = mapUrls(card);
+    keyboard.text(t("actions.btn_map"), cb("a", "map", card.id)).url(t("actions.btn_2gis"), maps.twoGis);
+    keyboard.url(t("actions.btn_yandex"), maps.yandex).row();
   }
   if (card.status === "published") keyboard.text(t("actions.btn_calendar"), cb("a", "c", card.id));
   keyboard.url(t("actions.btn_share"), shareUrl(ctx, card, now)).row();

@@ -11,6 +11,7 @@ import {
 } from "../../../domain/marathons";
 import { DomainError, hasConsent } from "../../../domain/users";
 import { cbPattern } from "../../callback-data";
+import { requireConsent } from "../../consent";
 import type { BotContext } from "../../context";
 import { requireProfile } from "../../profile";
 import { showScreen } from "../../screen";
@@ -81,9 +82,7 @@ marathonsFeature.callbackQuery(cbPattern("mr", "j", 1), async (ctx) => {
 marathonsFeature.callbackQuery(cbPattern("mr", "d", 1), async (ctx) => {
   const view = await pressedMarathon(ctx);
   if (!view) return;
-  if (!hasConsent(ctx.user)) {
-    return ctx.answerCallbackQuery({ text: ctx.t("settings.consent_required"), show_alert: true });
-  }
+  if (!(await requireConsent(ctx))) return;
   if (!view.joined) return ctx.answerCallbackQuery({ text: ctx.t("marathons.not_participant"), show_alert: true });
   if (!(await requireProfile(ctx))) return;
   await ctx.answerCallbackQuery();

@@ -1,3 +1,4 @@
+import { updateBrowse } from "../../../domain/actions";
 import { Composer } from "grammy";
 import { isCategory } from "../../../domain/categories";
 import { nextAlertMode, nextAlertRadius, setAlertMode, setAlertRadius } from "../../../domain/preferences";
@@ -8,12 +9,14 @@ import {
   hasConsent,
   isValidPoint,
   setInterests,
+  setLanguage,
   setLocation,
   setPaused,
   setRegion,
   withdrawConsent,
 } from "../../../domain/users";
-import { requireConsent } from "../../consent";
+import { CONSENT_BUTTON, giveConsentAndContinue, requireConsent } from "../../consent";
+import { switchLocale } from "../../middleware/user";
 import { cbPattern } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
@@ -41,6 +44,15 @@ async function showSettings(ctx: BotContext, mode: "edit" | "reply"): Promise<vo
 export const settingsFeature = new Composer<BotContext>();
 
 settingsFeature.command("settings", (ctx) => showSettings(ctx, "reply"));
+
+/** The language chosen from the settings: the same message shows the settings again, in the new language. */
+settingsFeature.callbackQuery(/^s:lg:(kk|ru)$/, async (ctx) => {
+  const locale = ctx.match[1] as "kk" | "ru";
+  await setLanguage(ctx.deps.db, ctx.from.id, locale);
+  switchLocale(ctx, locale);
+  await ctx.answerCallbackQuery({ text: ctx.t("language.changed") });
+  await showSettings(ctx, "edit");
+});
 settingsFeature.callbackQuery(cbPattern("m", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();
   await showSettings(ctx, "edit");
@@ -92,6 +104,8 @@ settingsFeature.callbackQuery(cbPattern("s", "idone"), async (ctx) => {
 settingsFeature.callbackQuery(cbPattern("s", "loc"), async (ctx) => {
   if (!(await requireConsent(ctx))) return;
   await ctx.answerCallbackQuery();
+  // The next location is to be saved (not a search: bot/features/actions/search.ts asks about any other).
+  await updateBrowse(ctx.deps.db, ctx.from.id, { awaitingLocation: "save" });
   await ctx.reply(ctx.t("settings.location_prompt"), { reply_markup: locationRequestMarkup(ctx.t) });
 });
 
@@ -102,7 +116,7 @@ settingsFeature.callbackQuery(cbPattern("s", "locdel"), async (ctx) => {
   await showSettings(ctx, "edit");
 });
 
-/** A location sent outside a conversation updates the stored one (with consent). */
+/** A location sent after settings asked for one updates the stored one (with consent). */
 settingsFeature.on("message:location", async (ctx) => {
   const { latitude, longitude } = ctx.message.location;
   if (!hasConsent(ctx.user))
@@ -124,6 +138,8 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
   await showSettings(ctx, "edit");
 });
+
+settingsFeature.callbackQuery(CONSENT_BUTTON, giveConsentAndContinue);
 
 /** Consent is given only after reading what it means (the onboarding text), and withdrawn after a confirmation. */
 settingsFeature.callbackQuery(cbPattern("s", "consent"), async (ctx) => {
