@@ -14,6 +14,13 @@ import { hoursConversations, hoursFeature, verifyDeepLink } from "./features/hou
 import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
+import {
+  clubDeepLink,
+  clubsConversations,
+  clubsFeature,
+  clubsTypedFeature,
+  seniorButtonsFeature,
+} from "./features/clubs";
 import { fallbackFeature } from "./features/fallback";
 import { groupFeature } from "./features/groups";
 import { helpFeature } from "./features/help";
@@ -92,7 +99,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink];
+  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink, clubDeepLink];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
@@ -100,6 +107,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     applySpec,
     rejectSpec,
     ...attendanceConversations,
+    ...clubsConversations,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -116,6 +124,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     }),
   );
   personal.use(cancelFeature);
+  // Senior mode's reply-keyboard buttons always do what they say, even inside a conversation (which they leave).
+  personal.use(seniorButtonsFeature);
   personal.use(leaveOnOtherInput(specs));
   personal.use(...specs.map((spec) => spec.middleware));
 
@@ -127,10 +137,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(hoursFeature);
   personal.use(organizerFeature);
   personal.use(attendanceFeature);
+  personal.use(clubsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(privacyFeature);
   personal.use(helpFeature);
+  // Typed answers ("приду", "жоқ") and club codes: outside conversations, before the fallback.
+  personal.use(clubsTypedFeature);
   personal.use(fallbackFeature);
 
   // A press without a chat (a button of an inline message): the bot has none, so it is out of date.

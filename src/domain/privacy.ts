@@ -3,6 +3,8 @@ import { type Database, type Executor, rowsOf } from "../db/client";
 import {
   actions,
   browseStates,
+  clubAnswers,
+  clubCoordinators,
   clubMembers,
   clubs,
   conversationStates,
@@ -99,6 +101,10 @@ export interface PersonalDataExport {
     issuedAt: string;
   }>;
   clubs: Array<{ clubId: number; club: string; joinedAt: string }>;
+  /** Answers for club meetings and whether the person came (marked by a club coordinator). */
+  clubAnswers: Array<{ meetingId: number; date: string; answer: string | null; attended: boolean | null; at: string }>;
+  /** Clubs the person coordinates, with the phone the front office shared. */
+  clubsCoordinated: Array<{ clubId: number; phone: string | null }>;
   organizationsOwned: Array<{ id: number; name: string }>;
   searchSession: {
     point: { latitude: number; longitude: number; at: string | null } | null;
@@ -161,7 +167,11 @@ export async function exportPersonalData(
       db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(asc(marathonDeeds.id)),
       db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, userId)).orderBy(asc(volunteerBooks.createdAt)),
       db
-        .select({ clubId: clubMembers.clubId, club: clubs.name, joinedAt: clubMembers.joinedAt })
+        .select({
+          clubId: clubMembers.clubId,
+          club: sql<string>`coalesce(${clubs.nameKk}, ${clubs.nameRu})`,
+          joinedAt: clubMembers.joinedAt,
+        })
         .from(clubMembers)
         .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
         .where(eq(clubMembers.userId, userId)),
@@ -181,6 +191,13 @@ export async function exportPersonalData(
         .where(eq(conversationStates.key, String(userId))),
     ]);
   const session = browse[0];
+  const [answers, coordinated] = await Promise.all([
+    db.select().from(clubAnswers).where(eq(clubAnswers.userId, userId)).orderBy(asc(clubAnswers.date)),
+    db
+      .select({ clubId: clubCoordinators.clubId, phone: clubCoordinators.phone })
+      .from(clubCoordinators)
+      .where(eq(clubCoordinators.userId, userId)),
+  ]);
   return {
     exportedAt: now.toISOString(),
     profile: {
@@ -243,6 +260,14 @@ export async function exportPersonalData(
       issuedAt: b.createdAt.toISOString(),
     })),
     clubs: memberships.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
+    clubAnswers: answers.map((a) => ({
+      meetingId: a.meetingId,
+      date: a.date,
+      answer: a.answer,
+      attended: a.attended,
+      at: a.answeredAt.toISOString(),
+    })),
+    clubsCoordinated: coordinated,
     organizationsOwned: owned,
     searchSession: session
       ? {
@@ -335,7 +360,9 @@ export async function deleteAccount(
     await tx.update(linkedChats).set({ linkedBy: null }).where(eq(linkedChats.linkedBy, userId));
     await tx.update(broadcasts).set({ createdBy: null }).where(eq(broadcasts.createdBy, userId));
     await tx.update(actions).set({ createdBy: null }).where(eq(actions.createdBy, userId));
-    await tx.update(clubs).set({ coordinatorId: null }).where(eq(clubs.coordinatorId, userId));
+    await tx.delete(clubAnswers).where(eq(clubAnswers.userId, userId));
+    await tx.update(clubAnswers).set({ markedBy: null }).where(eq(clubAnswers.markedBy, userId));
+    await tx.delete(clubCoordinators).where(eq(clubCoordinators.userId, userId));
 
     await tx.delete(users).where(eq(users.id, userId));
     return { promoted };

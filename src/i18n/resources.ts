@@ -7,6 +7,7 @@ import type actions from "../../locales/kk/actions.json";
 import type attendance from "../../locales/kk/attendance.json";
 import type categories from "../../locales/kk/categories.json";
 import type chats from "../../locales/kk/chats.json";
+import type clubs from "../../locales/kk/clubs.json";
 import type commands from "../../locales/kk/commands.json";
 import type common from "../../locales/kk/common.json";
 import type help from "../../locales/kk/help.json";
@@ -25,6 +26,7 @@ export interface LocaleResources {
   attendance: typeof attendance;
   categories: typeof categories;
   chats: typeof chats;
+  clubs: typeof clubs;
   commands: typeof commands;
   common: typeof common;
   help: typeof help;

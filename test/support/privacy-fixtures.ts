@@ -3,6 +3,11 @@ import type { Database } from "../../src/db/client";
 import {
   actions,
   browseStates,
+  clubAnswers,
+  clubCoordinators,
+  clubMeetings,
+  clubMembers,
+  clubs,
   conversationStates,
   hourEntries,
   marathons,
@@ -217,5 +222,17 @@ export async function fillPersonalData(
   await db.insert(coordinators).values({ userId: id, regionCode: "almaty" });
   await db.insert(actionAlerts).values({ userId: id, actionId: fullActionId });
   await db.insert(organizationMutes).values({ userId: id, organizationId });
+  // The club side: a membership, an answer for a meeting, a club coordinator seat with the phone of their contact.
+  const [club] = await db
+    .insert(clubs)
+    .values({ nameRu: `Club of ${id}`, regionCode: "almaty", address: "ул. Абая, 1" })
+    .returning({ id: clubs.id });
+  const [meeting] = await db
+    .insert(clubMeetings)
+    .values({ clubId: club!.id, weekday: 3, startMinute: 600 })
+    .returning({ id: clubMeetings.id });
+  await db.insert(clubMembers).values({ clubId: club!.id, userId: id });
+  await db.insert(clubAnswers).values({ meetingId: meeting!.id, date: "2026-01-07", userId: id, answer: "yes" });
+  await db.insert(clubCoordinators).values({ clubId: club!.id, userId: id, phone: `+7 ${marker} club phone` });
   return { fullActionId, bookCode: book.book.code };
 }

@@ -82,6 +82,10 @@ export const EXPENSIVE = {
   participants: expensive("participants-csv", { allowed: 1, windowMs: 10_000 }),
   /** A check-in QR code (a PNG made on each press). */
   checkinQr: expensive("checkin-qr", { allowed: 2, windowMs: 10_000, message: "privacy.too_often" }),
+  /** A club's join code typed into the bot: slows down guessing codes. */
+  clubCode: expensive("club-code", { allowed: 5, windowMs: 60_000, message: "privacy.too_often" }),
+  /** A club's invite QR code (a PNG made on each press). */
+  clubQr: expensive("club-qr", { allowed: 2, windowMs: 10_000, message: "privacy.too_often" }),
   /** /mydata: the whole export. */
   export: expensive("mydata", { allowed: 1, windowMs: 30_000 }),
 };

@@ -1,0 +1,1 @@
+ALTER TABLE "club_coordinators" ADD COLUMN "phone" text;
