@@ -424,6 +424,11 @@ export async function wasInvited(db: Executor, clubId: number, userId: number): 
   return Boolean(row);
 }
 
+/** Senior mode on or off (settings; anyone may use it). */
+export async function setSeniorMode(db: Executor, userId: number, on: boolean): Promise<void> {
+  await db.update(users).set({ seniorMode: on, updatedAt: new Date() }).where(eq(users.id, userId));
+}
+
 // ----- answers and attendance -------------------------------------------------------------------------------------
 
 export type AnswerResult =
@@ -467,7 +472,11 @@ export async function answerClubMeeting(
   const occursAt = occurrenceAt(found.meeting, localDate);
   if (!occursAt) return { status: "refused", reason: "not_found" };
   if (occursAt <= now) return { status: "refused", reason: "past" };
-  if (localDateKey(nextOccurrence(found.meeting, now)) !== localDate) return { status: "refused", reason: "not_found" };
+  // The next occurrence, or the one after it when the next is cancelled; never further ahead.
+  const next = nextOccurrence(found.meeting, now);
+  const allowed = [localDateKey(next)];
+  if (await isCancelled(db, meetingId, allowed[0]!)) allowed.push(localDateKey(new Date(next.getTime() + 7 * DAY_MS)));
+  if (!allowed.includes(localDate)) return { status: "refused", reason: "not_found" };
   const [member] = await db
     .select({ firstName: users.firstName })
     .from(clubMembers)

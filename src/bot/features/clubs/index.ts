@@ -25,10 +25,12 @@ import {
   occurrenceAt,
   regionName,
   removeMeeting,
+  setSeniorMode,
   upcomingOccurrences,
   wasInvited,
   type ClubRow,
 } from "../../../domain/clubs";
+import { escapeHtml } from "../../../core/html";
 import { setLanguage } from "../../../domain/users";
 import { formatTime, formatWeekdayDate } from "../../../i18n/format";
 import { cb, cbPattern, parseId } from "../../callback-data";
@@ -367,7 +369,7 @@ async function nextMeetingScreen(ctx: BotContext): Promise<void> {
   }
   const { next } = found;
   const lines = [
-    `🏠 ${clubName(next.club, locale)}`,
+    `🏠 ${escapeHtml(clubName(next.club, locale))}`,
     t("clubs.senior_next", {
       day: formatWeekdayDate(next.occursAt, locale),
       time: formatTime(next.occursAt, locale),
@@ -532,6 +534,17 @@ for (const [action, answer] of [
     );
   });
 }
+
+/** Settings: senior mode on (the four big buttons appear) or off (they go away). */
+onboarded.callbackQuery(cbPattern("kl", "sm"), async (ctx) => {
+  const on = !ctx.user!.seniorMode;
+  await setSeniorMode(ctx.deps.db, ctx.from.id, on);
+  await ctx.answerCallbackQuery();
+  if (ctx.callbackQuery.message?.reply_markup) await ctx.editMessageReplyMarkup({ reply_markup: undefined });
+  await ctx.reply(ctx.t(on ? "clubs.senior_on" : "clubs.senior_off"), {
+    reply_markup: on ? seniorKeyboard(ctx.t) : { remove_keyboard: true },
+  });
+});
 
 /** The map pin of the next meeting's club (only for its members). */
 onboarded.callbackQuery(cbPattern("kl", "pin", 1), async (ctx) => {
