@@ -12,6 +12,7 @@ export const COMMANDS = [
   "verify",
   "organize",
   "org",
+  "club",
   "settings",
   "language",
   "help",
