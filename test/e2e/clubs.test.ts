@@ -118,11 +118,26 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
         emulator.sendContact(front, { phone_number: "+77011112233", first_name: "Гүлнар", user_id: clubCoord }),
       );
       expect(last(front).text).toBe(await text(language, "clubs.appointed"));
-      // Not a front office: refused, nothing written.
-      await say(outsider, "/menu");
-      expect(toast(await pressOn(outsider, last(outsider).message_id, `kl:ap:${club!.id}`))).toBe(
-        await text(language, "clubs.not_front_office"),
-      );
+      // Not a front office, or the front office of another region: refused, nothing written.
+      const farFront = base + 8;
+      await person(farFront, language, "Алыс");
+      await db().insert(coordinators).values({ userId: farFront, regionCode: "astana" });
+      for (const who of [outsider, farFront]) {
+        await say(who, "/menu");
+        expect(toast(await pressOn(who, last(who).message_id, `kl:ap:${club!.id}`))).toBe(
+          await text(language, "clubs.not_front_office"),
+        );
+        expect(toast(await pressOn(who, last(who).message_id, `kl:o:${club!.id}`))).toBe(
+          await text(language, "clubs.not_allowed"),
+        );
+      }
+      expect(
+        (await db().select().from(clubCoordinators).where(eq(clubCoordinators.clubId, club!.id))).map((c) => c.userId),
+      ).toEqual([clubCoord]);
+      // A newcomer typing a code is asked to start first.
+      emulator.addUser({ id: base + 9, first_name: "Жаңа", language_code: language });
+      await say(base + 9, club!.joinCode!);
+      expect(last(base + 9).text).toBe(await text(language, "clubs.start_first"));
 
       // The club coordinator adds a weekly meeting three hours from now.
       const at = new Date(Date.now() + 3 * HOUR);

@@ -494,8 +494,9 @@ export function typedAnswer(text: string): "yes" | "no" | undefined {
  */
 export const clubsTypedFeature = new Composer<BotContext>();
 clubsTypedFeature.on("message:text", async (ctx, next) => {
-  if (!ctx.user?.onboardedAt) return next();
   const text = ctx.message.text;
+  if (!ctx.user?.onboardedAt)
+    return normalizeClubCode(text) ? void (await ctx.reply(ctx.t("clubs.start_first"))) : next();
   const answer = typedAnswer(text);
   if (answer && (await memberClubs(ctx.deps.db, ctx.from.id)).length > 0) return answerNext(ctx, answer);
   if (normalizeClubCode(text)) return joinByCode(ctx, text);
