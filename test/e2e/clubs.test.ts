@@ -231,6 +231,8 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
       expect(next).toContain("Абай к-сі 10");
       expect(next).toContain(plain(await text(language, "clubs.senior_attended", { count: 1 })));
       expect(buttonData(last(member)).length).toBeLessThanOrEqual(3);
+      await say(member, "/club"); // a member's /club is the same screen
+      expect(plain(last(member).text)).toContain("Абай к-сі 10");
       await press(member, `kl:pin:${meeting!.id}`);
       expect(last(member).location).toEqual({ latitude: 43.25, longitude: 76.95 });
       await say(member, await text(language, "clubs.senior_btn_call"));
@@ -303,6 +305,18 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
         .where(like(outbox.idempotencyKey, `club:${meeting!.id}:%`));
       // Only the member who was there before the cancellation got one; the two who joined later got none.
       expect(reminders.map((r) => r.key)).toEqual([`club:${meeting!.id}:${date}:${member}`]);
+      // Anyone may turn senior mode on and off in the settings.
+      await say(outsider, "/settings");
+      expect(buttonData(last(outsider))).toContain("kl:sm");
+      await press(outsider, "kl:sm");
+      expect(last(outsider).text).toBe(await text(language, "clubs.senior_on"));
+      expect(replyKeyboardOf(outsider)!.keyboard.flat()).toHaveLength(4);
+      expect((await db().select().from(users).where(eq(users.id, outsider)))[0]!.seniorMode).toBe(true);
+      await say(outsider, "/settings");
+      await press(outsider, "kl:sm");
+      expect(last(outsider).text).toBe(await text(language, "clubs.senior_off"));
+      expect((await db().select().from(users).where(eq(users.id, outsider)))[0]!.seniorMode).toBe(false);
+
       // "I'll come" now answers for the week after.
       await say(member, await text(language, "clubs.senior_btn_come"));
       const weekAfter = localDateKey(new Date(at.getTime() + 7 * 24 * HOUR));

@@ -132,7 +132,11 @@ onboarded.command("club", async (ctx) => {
   const mine = await clubsCoordinatedBy(db, ctx.from!.id);
   const region = staff.admin ? await clubsOfRegions(db, null) : await clubsOfRegions(db, staff.regions);
   const list = [...mine, ...region.filter((c) => !mine.some((m) => m.id === c.id))];
-  if (list.length === 0) return void (await ctx.reply(ctx.t("clubs.no_clubs")));
+  if (list.length === 0) {
+    // A member: their next meeting (the senior screen); anyone else: how to join.
+    if ((await memberClubs(db, ctx.from!.id)).length > 0) return nextMeetingScreen(ctx);
+    return void (await ctx.reply(ctx.t("clubs.no_clubs")));
+  }
   if (list.length === 1) return showClub(ctx, list[0]!);
   const kb = new InlineKeyboard();
   for (const club of list.slice(0, 30)) kb.text(clubName(club, ctx.locale).slice(0, 60), cb("kl", "o", club.id)).row();
