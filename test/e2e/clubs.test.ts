@@ -286,6 +286,17 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
       await pressOn(invitee, askId, `kl:jy:${club!.id}`);
       const members = await db().select().from(clubMembers).where(eq(clubMembers.clubId, club!.id));
       expect(members.map((m) => m.userId).sort()).toEqual([member, invitee, linkJoiner].sort());
+      // Another club's coordinator cannot remove a member; the club's coordinator can (and adds them back).
+      expect(toast(await pressOn(otherCoord, last(otherCoord).message_id, `kl:rmm:${club!.id}:${invitee}`))).toBe(
+        await text(language, "clubs.not_allowed"),
+      );
+      await say(clubCoord, "/club");
+      await press(clubCoord, `kl:mem:${club!.id}`);
+      await press(clubCoord, `kl:rmm:${club!.id}:${invitee}`);
+      expect(
+        (await db().select().from(clubMembers).where(eq(clubMembers.clubId, club!.id))).map((m) => m.userId).sort(),
+      ).toEqual([member, linkJoiner].sort());
+      await db().insert(clubMembers).values({ clubId: club!.id, userId: invitee });
 
       // The coordinator cancels the date: members are told, and no reminder goes out for it.
       await say(clubCoord, "/club");

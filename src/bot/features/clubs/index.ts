@@ -16,6 +16,7 @@ import {
   clubsOfRegions,
   isClubCoordinator,
   joinClub,
+  leaveClub,
   markOnBehalf,
   meetingOfClub,
   meetingRoll,
@@ -262,7 +263,28 @@ onboarded.callbackQuery(cbPattern("kl", "mem", 1), async (ctx) => {
   if (!club) return;
   await ctx.answerCallbackQuery();
   const members = await clubMembersOf(ctx.deps.db, club.id);
-  await showScreen(ctx, membersText(ctx.t, clubName(club, ctx.locale), members), membersKeyboard(ctx.t, club.id));
+  await showScreen(
+    ctx,
+    membersText(ctx.t, clubName(club, ctx.locale), members),
+    membersKeyboard(ctx.t, club.id, members),
+  );
+});
+
+/** Removes a member from the club (their past answers stay with their account). */
+onboarded.callbackQuery(cbPattern("kl", "rmm", 2), async (ctx) => {
+  const club = await managed(ctx, ctx.match[1]);
+  if (!club) return;
+  const memberId = parseUserId(ctx.match[2]);
+  if (memberId === undefined || !(await leaveClub(ctx.deps.db, club.id, memberId))) {
+    return refuse(ctx, "common.stale_button");
+  }
+  await ctx.answerCallbackQuery({ text: ctx.t("clubs.member_removed") });
+  const members = await clubMembersOf(ctx.deps.db, club.id);
+  await showScreen(
+    ctx,
+    membersText(ctx.t, clubName(club, ctx.locale), members),
+    membersKeyboard(ctx.t, club.id, members),
+  );
 });
 
 onboarded.callbackQuery(cbPattern("kl", "am", 1), async (ctx) => {

@@ -130,8 +130,19 @@ export function membersText(t: Translate, name: string, members: Array<Parameter
   });
 }
 
-export function membersKeyboard(t: Translate, clubId: number): InlineKeyboard {
-  return new InlineKeyboard()
+export function membersKeyboard(
+  t: Translate,
+  clubId: number,
+  members: Array<Parameters<typeof personName>[0]>,
+): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  for (const m of members.slice(0, 40)) {
+    kb.text(
+      t("clubs.btn_remove_member", { name: personName(m).slice(0, 40) }),
+      cb("kl", "rmm", clubId, m.userId),
+    ).row();
+  }
+  return kb
     .text(t("clubs.btn_add_member"), cb("kl", "am", clubId))
     .row()
     .text(t("clubs.btn_back_club"), cb("kl", "o", clubId));
