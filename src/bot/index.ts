@@ -123,9 +123,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
       ],
     }),
   );
-  personal.use(cancelFeature);
-  // Senior mode's reply-keyboard buttons always do what they say, even inside a conversation (which they leave).
+  // Senior mode's reply-keyboard buttons always do what they say, even inside a conversation (which they leave),
+  // and its keyboard stays (also through /cancel).
   personal.use(seniorButtonsFeature);
+  personal.use(cancelFeature);
   personal.use(leaveOnOtherInput(specs));
   personal.use(...specs.map((spec) => spec.middleware));
 

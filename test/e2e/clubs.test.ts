@@ -248,6 +248,12 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
       expect(last(member).text).toBe(await text(otherLanguage, "clubs.senior_language"));
       await say(member, await text(otherLanguage, "clubs.senior_btn_language"));
       expect(last(member).text).toBe(await text(language, "clubs.senior_language"));
+      // Replies that take a reply keyboard away keep the senior one.
+      await say(member, "/cancel");
+      expect(replyKeyboardOf(member)!.keyboard.flat()).toHaveLength(4);
+      expect(
+        emulator.callsTo(member).findLast((c) => c.method === "sendMessage")!.params.reply_markup,
+      ).not.toMatchObject({ remove_keyboard: true });
       // A senior button inside a conversation leaves it and does what it says.
       await say(member, "/log");
       await say(member, await text(language, "clubs.senior_btn_next"));

@@ -459,6 +459,22 @@ async function switchLanguage(ctx: BotContext): Promise<void> {
  * conversation in progress is left first (its texts are not answers to it).
  */
 export const seniorButtonsFeature = new Composer<BotContext>();
+/**
+ * In senior mode the four buttons never go away: a reply that would remove the reply keyboard (a flow that asked for
+ * a location or a phone, /cancel) shows the senior keyboard instead.
+ */
+seniorButtonsFeature.use((ctx, next) => {
+  if (ctx.user?.seniorMode) {
+    ctx.api.config.use((prev, method, payload, signal) => {
+      const markup = (payload as { reply_markup?: { remove_keyboard?: boolean } }).reply_markup;
+      if (markup?.remove_keyboard && ctx.user?.seniorMode) {
+        return prev(method, { ...payload, reply_markup: seniorKeyboard(ctx.t) } as typeof payload, signal);
+      }
+      return prev(method, payload, signal);
+    });
+  }
+  return next();
+});
 seniorButtonsFeature.on("message:text", async (ctx, next) => {
   const button = ctx.user?.onboardedAt ? seniorButtonOf(ctx, ctx.message.text) : undefined;
   if (!button) return next();
@@ -566,6 +582,7 @@ for (const [action, answer] of [
 onboarded.callbackQuery(cbPattern("kl", "sm"), async (ctx) => {
   const on = !ctx.user!.seniorMode;
   await setSeniorMode(ctx.deps.db, ctx.from.id, on);
+  ctx.user = { ...ctx.user!, seniorMode: on };
   await ctx.answerCallbackQuery();
   if (ctx.callbackQuery.message?.reply_markup) await ctx.editMessageReplyMarkup({ reply_markup: undefined });
   await ctx.reply(ctx.t(on ? "clubs.senior_on" : "clubs.senior_off"), {
