@@ -13,6 +13,7 @@ export const COMMANDS = [
   "organize",
   "org",
   "newaction",
+  "club",
   "settings",
   "language",
   "help",

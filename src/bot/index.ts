@@ -18,6 +18,13 @@ import { marathonsConversations, marathonsFeature } from "./features/marathons";
 import { remindersFeature } from "./features/reminders";
 import { cancelFeature } from "./features/cancel";
 import { channelLinkConversation, channelsFeature, chatMembershipFeature } from "./features/channels";
+import {
+  clubDeepLink,
+  clubsConversations,
+  clubsFeature,
+  clubsTypedFeature,
+  seniorButtonsFeature,
+} from "./features/clubs";
 import { fallbackFeature } from "./features/fallback";
 import { announceSpec, appointSpec, coordinatorDeepLink, frontOfficeFeature } from "./features/front-office";
 import { groupFeature } from "./features/groups";
@@ -98,7 +105,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ctx.callbackQuery.message?.date === 0 ? ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") }) : next(),
   );
   personal.use(membershipFeature);
-  const deepLinks = [actionDeepLink, verifyDeepLink, inviteDeepLink, checkinDeepLink, coordinatorDeepLink];
+  const deepLinks = [
+    actionDeepLink,
+    verifyDeepLink,
+    inviteDeepLink,
+    checkinDeepLink,
+    coordinatorDeepLink,
+    clubDeepLink,
+  ];
   const specs = [
     onboardingConversation(deepLinks),
     ...marathonsConversations,
@@ -112,6 +126,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
     ...emergencyConversations,
     appointSpec,
     announceSpec,
+    ...clubsConversations,
   ];
   personal.use(
     conversations<BotContext, InnerContext>({
@@ -127,6 +142,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
       ],
     }),
   );
+  // Senior mode's reply-keyboard buttons always do what they say, even inside a conversation (which they leave),
+  // and its keyboard stays (also through /cancel).
+  personal.use(seniorButtonsFeature);
   personal.use(cancelFeature);
   personal.use(leaveOnOtherInput(specs));
   personal.use(...specs.map((spec) => spec.middleware));
@@ -143,11 +161,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(attendanceFeature);
   personal.use(channelsFeature);
   personal.use(frontOfficeFeature);
+  personal.use(clubsFeature);
   personal.use(remindersFeature);
   personal.use(settingsFeature);
   personal.use(emergencyFeature);
   personal.use(privacyFeature);
   personal.use(helpFeature);
+  // Typed answers ("приду", "жоқ") and club codes: outside conversations, before the fallback.
+  personal.use(clubsTypedFeature);
   personal.use(fallbackFeature);
 
   // A press without a chat (a button of an inline message): the bot has none, so it is out of date.

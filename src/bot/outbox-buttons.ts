@@ -17,6 +17,12 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
       return { text: t("reminders.btn_cant"), callback_data: cb("rem", "no", button.actionId) };
     case "club.coming":
       return { text: t("reminders.btn_club_coming"), callback_data: cb("rem", "club", button.meetingId, button.date) };
+    case "club.cant":
+      return { text: t("clubs.btn_cant"), callback_data: cb("rem", "clubno", button.meetingId, button.date) };
+    case "club.join_yes":
+      return { text: t("clubs.btn_yes"), callback_data: cb("kl", "jy", button.clubId) };
+    case "club.join_no":
+      return { text: t("clubs.btn_no"), callback_data: cb("kl", "jn", button.clubId) };
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
     case "org.mute":

@@ -14,6 +14,10 @@ export type OutboxButton =
   | { kind: "reminder.cant"; actionId: number }
   /** Confirms one occurrence (local date YYYYMMDD) of a weekly club meeting. */
   | { kind: "club.coming"; meetingId: number; date: string }
+  | { kind: "club.cant"; meetingId: number; date: string }
+  /** Yes / No under a club coordinator's invitation to join the club. */
+  | { kind: "club.join_yes"; clubId: number }
+  | { kind: "club.join_no"; clubId: number }
   /** Opens "My hours". */
   | { kind: "open.hours" }
   /** Opens an action's card (`n`: a number for the label, in a digest's list). */

@@ -112,7 +112,15 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "broadcasts.photo_file_id": notPersonal("an organization's photo"),
   "broadcasts.status": notPersonal("a broadcast's state"),
   "organizations.region_code": notPersonal("an organization's region"),
-  "clubs.name": notPersonal("a longevity club"),
+  "clubs.name_kk": notPersonal("a longevity club"),
+  "clubs.name_ru": notPersonal("a longevity club"),
+  "clubs.invite_token": notPersonal("the secret of a club's join link"),
+  "clubs.join_code": notPersonal("a club's join code, printed on its wall"),
+  "club_meeting_exceptions.reason": notPersonal("why a club's meeting date was cancelled"),
+  "club_coordinators.phone": personal(
+    "the club coordinator's phone from the contact the front office shared; erased with their consent",
+  ),
+  "club_answers.answer": account("a member's 'I'll come' / 'I can't' for a meeting; rows go with the account"),
   "clubs.region_code": notPersonal("a club's region"),
   "clubs.address": notPersonal("a club's public address"),
   "club_meetings.place": notPersonal("a club's public meeting place"),
@@ -153,4 +161,6 @@ export const OWNER_COLUMNS: Readonly<Record<string, string>> = {
   coordinators: "user_id",
   emergency_profiles: "user_id",
   callout_answers: "user_id",
+  club_coordinators: "user_id",
+  club_answers: "user_id",
 };

@@ -5,6 +5,8 @@ import {
   browseStates,
   calloutAnswers,
   callouts,
+  clubAnswers,
+  clubCoordinators,
   clubMembers,
   clubs,
   emergencyProfiles,
@@ -111,6 +113,10 @@ export interface PersonalDataExport {
     updatedAt: string;
   } | null;
   calloutAnswers: Array<{ calloutId: number; answer: string; at: string }>;
+  /** Answers for club meetings and whether the person came (marked by a club coordinator). */
+  clubAnswers: Array<{ meetingId: number; date: string; answer: string | null; attended: boolean | null; at: string }>;
+  /** Clubs the person coordinates, with the phone the front office shared. */
+  clubsCoordinated: Array<{ clubId: number; phone: string | null }>;
   organizationsOwned: Array<{ id: number; name: string }>;
   searchSession: {
     point: { latitude: number; longitude: number; at: string | null } | null;
@@ -181,7 +187,11 @@ export async function exportPersonalData(
       db.select().from(marathonDeeds).where(eq(marathonDeeds.userId, userId)).orderBy(asc(marathonDeeds.id)),
       db.select().from(volunteerBooks).where(eq(volunteerBooks.userId, userId)).orderBy(asc(volunteerBooks.createdAt)),
       db
-        .select({ clubId: clubMembers.clubId, club: clubs.name, joinedAt: clubMembers.joinedAt })
+        .select({
+          clubId: clubMembers.clubId,
+          club: sql<string>`coalesce(${clubs.nameKk}, ${clubs.nameRu})`,
+          joinedAt: clubMembers.joinedAt,
+        })
         .from(clubMembers)
         .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
         .where(eq(clubMembers.userId, userId)),
@@ -201,6 +211,13 @@ export async function exportPersonalData(
         .where(eq(conversationStates.key, String(userId))),
     ]);
   const session = browse[0];
+  const [clubReplies, coordinated] = await Promise.all([
+    db.select().from(clubAnswers).where(eq(clubAnswers.userId, userId)).orderBy(asc(clubAnswers.date)),
+    db
+      .select({ clubId: clubCoordinators.clubId, phone: clubCoordinators.phone })
+      .from(clubCoordinators)
+      .where(eq(clubCoordinators.userId, userId)),
+  ]);
   return {
     exportedAt: now.toISOString(),
     profile: {
@@ -273,6 +290,14 @@ export async function exportPersonalData(
         }
       : null,
     calloutAnswers: answers.map((a) => ({ ...a, at: a.at.toISOString() })),
+    clubAnswers: clubReplies.map((a) => ({
+      meetingId: a.meetingId,
+      date: a.date,
+      answer: a.answer,
+      attended: a.attended,
+      at: a.answeredAt.toISOString(),
+    })),
+    clubsCoordinated: coordinated,
     organizationsOwned: owned,
     searchSession: session
       ? {
@@ -368,7 +393,9 @@ export async function deleteAccount(
     await tx.update(linkedChats).set({ linkedBy: null }).where(eq(linkedChats.linkedBy, userId));
     await tx.update(broadcasts).set({ createdBy: null }).where(eq(broadcasts.createdBy, userId));
     await tx.update(actions).set({ createdBy: null }).where(eq(actions.createdBy, userId));
-    await tx.update(clubs).set({ coordinatorId: null }).where(eq(clubs.coordinatorId, userId));
+    await tx.delete(clubAnswers).where(eq(clubAnswers.userId, userId));
+    await tx.update(clubAnswers).set({ markedBy: null }).where(eq(clubAnswers.markedBy, userId));
+    await tx.delete(clubCoordinators).where(eq(clubCoordinators.userId, userId));
 
     await tx.delete(users).where(eq(users.id, userId));
     return { promoted };

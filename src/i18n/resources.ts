@@ -12,6 +12,7 @@ import type callouts from "../../locales/kk/callouts.json";
 import type categories from "../../locales/kk/categories.json";
 import type channels from "../../locales/kk/channels.json";
 import type chats from "../../locales/kk/chats.json";
+import type clubs from "../../locales/kk/clubs.json";
 import type commands from "../../locales/kk/commands.json";
 import type common from "../../locales/kk/common.json";
 import type front_office from "../../locales/kk/front_office.json";
@@ -36,6 +37,7 @@ export interface LocaleResources {
   categories: typeof categories;
   channels: typeof channels;
   chats: typeof chats;
+  clubs: typeof clubs;
   commands: typeof commands;
   common: typeof common;
   front_office: typeof front_office;

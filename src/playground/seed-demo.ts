@@ -437,9 +437,15 @@ export function planDemo(regionList: readonly Region[], options: SeedDemoOptions
   const clubList: DemoPlan["clubs"] = [
     {
       club: {
-        name: "«Күміс жас» белсенді ұзақ өмір клубы",
+        nameKk: "«Күміс жас» белсенді ұзақ өмір клубы",
+        nameRu: "Клуб активного долголетия «Күміс жас»",
         regionCode: "almaty",
         address: "Белсенді ұзақ өмір орталығы, Жамбыл көшесі, 114, Алматы",
+        latitude: 43.2496,
+        longitude: 76.9264,
+        // Fixed, so the playground can show joining: type KUM7A3 or open t.me/<bot>?start=k_demo-kumis-jas.
+        joinCode: "KUM7A3",
+        inviteToken: "demo-kumis-jas",
       },
       meetings: [
         { weekday: 2, startMinute: 11 * 60, place: "Орталықтың үлкен залы: скандинавиялық жүру" },
@@ -448,9 +454,14 @@ export function planDemo(regionList: readonly Region[], options: SeedDemoOptions
     },
     {
       club: {
-        name: "Клуб долголетия «Серебряный возраст»",
+        nameKk: "«Күміс шақ» ұзақ өмір клубы",
+        nameRu: "Клуб долголетия «Серебряный возраст»",
         regionCode: "astana",
         address: "Дом культуры, ул. Сарайшык, 5, Астана",
+        latitude: 51.1283,
+        longitude: 71.4305,
+        joinCode: "CEP4RA",
+        inviteToken: "demo-kumis-shak",
       },
       meetings: [
         { weekday: 1, startMinute: 10 * 60, place: "Зал ЛФК: гимнастика" },

@@ -3,7 +3,7 @@ import type { Executor } from "../db/client";
 import { type OutboxButton, purgeChatLimitsSlice, purgeOutboxSlice } from "../db/outbox";
 import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../core/time";
-import { CLUB_REMINDER_PREFIX } from "../domain/clubs";
+import { CLUB_MORNING_PREFIX, CLUB_REMINDER_PREFIX } from "../domain/clubs";
 import { countedDeeds, marathonScores } from "../domain/marathons";
 
 /**
@@ -96,24 +96,46 @@ const twoHourReminderDue = sql`(
   from q)`;
 
 /**
- * Longevity-club meetings repeat weekly (ISO weekday and local minute, Asia/Almaty). Each member is reminded once per
- * occurrence, from 24 h before it; the key carries the local date, so next week's meeting gets its own reminder.
+ * Longevity-club meetings repeat weekly (ISO weekday and local minute, Asia/Almaty). Each member is reminded of an
+ * occurrence twice: the day before (due from 24 h before it) and on its morning (from 08:00 local, when the first
+ * one went out before that day began). The keys carry the local date, so next week's meeting gets its own reminders.
+ * A cancelled date (club_meeting_exceptions) gets none (its members were told when it was cancelled), and a member
+ * who said "I can't" gets no morning reminder.
  */
-export const clubMeetingReminders: JobRun = (db, now) =>
-  insertedCount(
-    db,
-    sql`
+export const clubMeetingReminders: JobRun = async (db, now) => {
+  let added = 0;
+  for (const [prefix, due, extra] of [
+    [CLUB_REMINDER_PREFIX, sql`n.occurs_at - interval '24 hours'`, sql`true`],
+    [
+      CLUB_MORNING_PREFIX,
+      sql`(date_trunc('day', n.occurs_at at time zone ${TIME_ZONE}) + interval '8 hours') at time zone ${TIME_ZONE}`,
+      sql`exists (select 1 from outbox o where o.idempotency_key = ${CLUB_REMINDER_PREFIX}::text || n.id || ':' || n.day_key || ':' || cm.user_id
+          and o.not_before < date_trunc('day', n.occurs_at at time zone ${TIME_ZONE}) at time zone ${TIME_ZONE})
+        and not exists (select 1 from club_answers a where a.meeting_id = n.id and a.date = n.local_day
+          and a.user_id = cm.user_id and a.answer = 'no')`,
+    ],
+  ] as const) {
+    added += await insertedCount(
+      db,
+      sql`
     with local as (select ${ts(now)} at time zone ${TIME_ZONE} as now_local),
     first_try as (
-      select m.id, m.club_id, m.place, c.name as club_name, c.address,
+      select m.id, m.club_id, m.place, c.name_kk, c.name_ru, c.address,
         (date_trunc('day', l.now_local)
           + make_interval(days => ((m.weekday - extract(isodow from l.now_local)::int + 7) % 7), mins => m.start_minute))
           at time zone ${TIME_ZONE} as at
       from club_meetings m join clubs c on c.id = m.club_id cross join local l
       where m.active
     ),
-    next_meeting as (
+    next_try as (
       select f.*, case when f.at <= ${ts(now)} then f.at + interval '7 days' else f.at end as occurs_at from first_try f
+    ),
+    next_meeting as (
+      select t.*, (t.occurs_at at time zone ${TIME_ZONE})::date as local_day,
+        to_char(t.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD') as day_key
+      from next_try t
+      where not exists (select 1 from club_meeting_exceptions x
+        where x.meeting_id = t.id and x.date = (t.occurs_at at time zone ${TIME_ZONE})::date)
     )
     insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key)
     select cm.user_id, 'message',
@@ -121,23 +143,26 @@ export const clubMeetingReminders: JobRun = (db, now) =>
         'template', 'reminders.club_meeting',
         'locale', coalesce(u.language, 'kk'),
         'params', jsonb_build_object(
-          'club', n.club_name,
+          'club', left(case when u.language = 'ru' then coalesce(n.name_ru, n.name_kk)
+            else coalesce(n.name_kk, n.name_ru) end, 300),
           'date', jsonb_build_object('$day', n.occurs_at),
           'time', jsonb_build_object('$time', n.occurs_at),
-          'place', coalesce(nullif(n.place, ''), nullif(n.address, ''), '—')),
-        'buttons', jsonb_build_array(jsonb_build_array(jsonb_build_object(
-          'kind', ${buttonKind("club.coming")},
-          'meetingId', n.id,
-          'date', to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD')))),
+          'place', coalesce(nullif(concat_ws(', ', nullif(n.address, ''), nullif(n.place, '')), ''), '—')),
+        'buttons', jsonb_build_array(jsonb_build_array(
+          jsonb_build_object('kind', ${buttonKind("club.coming")}, 'meetingId', n.id, 'date', n.day_key),
+          jsonb_build_object('kind', ${buttonKind("club.cant")}, 'meetingId', n.id, 'date', n.day_key))),
         'expiresAt', n.occurs_at),
       1, ${ts(now)},
-      ${CLUB_REMINDER_PREFIX}::text || n.id || ':' || to_char(n.occurs_at at time zone ${TIME_ZONE}, 'YYYYMMDD') || ':' || cm.user_id
+      ${prefix}::text || n.id || ':' || n.day_key || ':' || cm.user_id
     from next_meeting n
     join club_members cm on cm.club_id = n.club_id
     join users u on u.id = cm.user_id
-    where n.occurs_at - interval '24 hours' <= ${ts(now)} and u.blocked_at is null
+    where ${due} <= ${ts(now)} and u.blocked_at is null and ${extra}
     on conflict (idempotency_key) do nothing`,
-  );
+    );
+  }
+  return added;
+};
 
 /**
  * Every Monday from 10:00 (Asia/Almaty): each participant of a marathon that ran last week gets last week's deeds,

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
 import {
   actions,
+  clubAnswers,
+  clubCoordinators,
+  clubMeetingExceptions,
   clubMeetings,
   clubMembers,
   clubs,
@@ -39,6 +42,9 @@ async function wipe(db: Database): Promise<void> {
     marathonParticipants,
     marathons,
     clubMembers,
+    clubAnswers,
+    clubMeetingExceptions,
+    clubCoordinators,
     clubMeetings,
     clubs,
   ]) {
@@ -184,10 +190,8 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     await addUsers(db, [10], { language: "ru", firstName: "Координатор" });
     await addUsers(db, [11], { language: "kk" });
     await addUsers(db, [12], { language: "ru" });
-    const [club] = await db
-      .insert(clubs)
-      .values({ name: TRICKY, address: "Абай к-сі 10", coordinatorId: 10 })
-      .returning();
+    const [club] = await db.insert(clubs).values({ nameKk: TRICKY, address: "Абай к-сі 10" }).returning();
+    await db.insert(clubCoordinators).values({ clubId: club!.id, userId: 10 });
     const [meeting] = await db
       .insert(clubMeetings)
       .values({ clubId: club!.id, weekday: 3, startMinute: 10 * 60, place: "" }) // Wednesdays 10:00
@@ -198,18 +202,39 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
     const local = (iso: string) => new Date(`${iso}+05:00`);
     expect(await clubMeetingReminders(db, local("2026-12-08T09:00:00"))).toBe(0); // 25 h before
     expect(await clubMeetingReminders(db, local("2026-12-08T10:30:00"))).toBe(2);
-    expect(await clubMeetingReminders(db, local("2026-12-09T09:00:00"))).toBe(0);
+    expect(await clubMeetingReminders(db, local("2026-12-09T07:30:00"))).toBe(0); // before the morning one
+    expect(await clubMeetingReminders(db, local("2026-12-09T09:00:00"))).toBe(2); // the morning reminder
+    expect(await clubMeetingReminders(db, local("2026-12-09T09:30:00"))).toBe(0);
     expect(await clubMeetingReminders(db, local("2026-12-09T10:30:00"))).toBe(0); // after it; the next is a week on
-    expect(await clubMeetingReminders(db, local("2026-12-15T10:30:00"))).toBe(2);
+    // A cancelled date gets no reminder; the week after is reminded again.
+    await db.insert(clubMeetingExceptions).values({ meetingId: meeting!.id, date: "2026-12-16", reason: "" });
+    expect(await clubMeetingReminders(db, local("2026-12-15T10:30:00"))).toBe(0);
+    expect(await clubMeetingReminders(db, local("2026-12-16T09:00:00"))).toBe(0);
+    expect(await clubMeetingReminders(db, local("2026-12-22T10:30:00"))).toBe(2);
+    // A member who said "I can't" gets no morning reminder.
+    await db.insert(clubAnswers).values({ meetingId: meeting!.id, date: "2026-12-23", userId: 12, answer: "no" });
+    expect(await clubMeetingReminders(db, local("2026-12-23T08:30:00"))).toBe(1);
     expect(await keys(db)).toEqual(
-      [11, 12].flatMap((u) => [`club:${meeting!.id}:20261209:${u}`, `club:${meeting!.id}:20261216:${u}`]).sort(),
+      [
+        ...[11, 12].flatMap((u) => [
+          `club:${meeting!.id}:20261209:${u}`,
+          `club-am:${meeting!.id}:20261209:${u}`,
+          `club:${meeting!.id}:20261223:${u}`,
+        ]),
+        `club-am:${meeting!.id}:20261223:11`,
+      ].sort(),
     );
     const payload = (await payloadOf(db, `club:${meeting!.id}:20261209:11`))!;
     expect(payload).toMatchObject({
       template: "reminders.club_meeting",
       locale: "kk",
       params: { club: TRICKY, place: "Абай к-сі 10" },
-      buttons: [[{ kind: "club.coming", meetingId: meeting!.id, date: "20261209" }]],
+      buttons: [
+        [
+          { kind: "club.coming", meetingId: meeting!.id, date: "20261209" },
+          { kind: "club.cant", meetingId: meeting!.id, date: "20261209" },
+        ],
+      ],
     });
     expect(new Date(payload.expiresAt).getTime()).toBe(local("2026-12-09T10:00:00").getTime());
   });

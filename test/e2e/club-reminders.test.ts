@@ -2,7 +2,7 @@ import { like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDateKey } from "../../src/core/time";
 import type { DatabaseHandle } from "../../src/db/client";
-import { clubMeetings, clubMembers, clubs, outbox } from "../../src/db/schema";
+import { clubCoordinators, clubMeetings, clubMembers, clubs, outbox } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
 import { testDatabases } from "../support/db";
 import { type BotApiEmulator, parseTelegramHtml } from "../support/fake-telegram";
@@ -62,8 +62,9 @@ describe.each(testDatabases)("club reminder buttons on $name", (kind) => {
       const local = new Date(at.getTime() + 5 * HOUR);
       const [club] = await database.db
         .insert(clubs)
-        .values({ name: `Club ${language}`, coordinatorId: coordinator })
+        .values({ nameRu: `Club ${language}` })
         .returning();
+      await database.db.insert(clubCoordinators).values({ clubId: club!.id, userId: coordinator });
       const [meeting] = await database.db
         .insert(clubMeetings)
         .values({
@@ -100,7 +101,7 @@ describe.each(testDatabases)("club reminder buttons on $name", (kind) => {
       // The real one confirms; pressing it again confirms again but tells the coordinator only once.
       await press(member, messageId, `rem:club:${meeting!.id}:${sentFor}`);
       await press(member, messageId, `rem:club:${meeting!.id}:${sentFor}`);
-      expect(await notices(meeting!.id)).toEqual([`club-yes:${meeting!.id}:${sentFor}:${member}`]);
+      expect(await notices(meeting!.id)).toEqual([`club-yes:${meeting!.id}:${sentFor}:${member}:${coordinator}`]);
     });
   }
 });

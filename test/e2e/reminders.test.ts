@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { clubMeetings, clubMembers, clubs, participations } from "../../src/db/schema";
+import { clubCoordinators, clubMeetings, clubMembers, clubs, participations } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
 import { formatDateTime, formatWeekdayDate } from "../../src/i18n/format";
 import { findUser } from "../../src/domain/users";
@@ -180,8 +180,9 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       const local = new Date(at.getTime() + 5 * HOUR);
       const [club] = await database.db
         .insert(clubs)
-        .values({ name: `Қуаныш <${language}> & Co`, address: "Абай к-сі 10", coordinatorId: coordinator })
+        .values({ nameKk: `Қуаныш <${language}> & Co`, address: "Абай к-сі 10" })
         .returning();
+      await database.db.insert(clubCoordinators).values({ clubId: club!.id, userId: coordinator });
       const [meeting] = await database.db
         .insert(clubMeetings)
         .values({

@@ -6,6 +6,11 @@ import {
   calloutAnswers,
   callouts,
   emergencyProfiles,
+  clubAnswers,
+  clubCoordinators,
+  clubMeetings,
+  clubMembers,
+  clubs,
   conversationStates,
   hourEntries,
   marathons,
@@ -246,5 +251,17 @@ export async function fillPersonalData(
     })
     .returning({ id: callouts.id });
   await db.insert(calloutAnswers).values({ calloutId: callout!.id, userId: id, answer: "coming" });
+  // The club side: a membership, an answer for a meeting, a club coordinator seat with the phone of their contact.
+  const [club] = await db
+    .insert(clubs)
+    .values({ nameRu: `Club of ${id}`, regionCode: "almaty", address: "ул. Абая, 1" })
+    .returning({ id: clubs.id });
+  const [meeting] = await db
+    .insert(clubMeetings)
+    .values({ clubId: club!.id, weekday: 3, startMinute: 600 })
+    .returning({ id: clubMeetings.id });
+  await db.insert(clubMembers).values({ clubId: club!.id, userId: id });
+  await db.insert(clubAnswers).values({ meetingId: meeting!.id, date: "2026-01-07", userId: id, answer: "yes" });
+  await db.insert(clubCoordinators).values({ clubId: club!.id, userId: id, phone: `+7 ${marker} club phone` });
   return { fullActionId, bookCode: book.book.code };
 }

@@ -85,6 +85,10 @@ export const EXPENSIVE = {
   /** /stats of a front office (queries and PNG charts) and its CSV. */
   stats: expensive("stats", { allowed: 1, windowMs: 10_000 }),
   statsCsv: expensive("stats-csv", { allowed: 1, windowMs: 10_000 }),
+  /** A club's join code typed into the bot: slows down guessing codes. */
+  clubCode: expensive("club-code", { allowed: 5, windowMs: 60_000, message: "privacy.too_often" }),
+  /** A club's invite QR code (a PNG made on each press). */
+  clubQr: expensive("club-qr", { allowed: 2, windowMs: 10_000, message: "privacy.too_often" }),
   /** /mydata: the whole export. */
   export: expensive("mydata", { allowed: 1, windowMs: 30_000 }),
 };

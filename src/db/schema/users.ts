@@ -56,6 +56,8 @@ export const users = pgTable(
     /** With a shared location: alerts only for actions this close. */
     alertRadiusKm: smallint("alert_radius_km").notNull().default(30),
     blockedAt: timestamp("blocked_at", { withTimezone: true }),
+    /** Senior mode (longevity clubs): a reply keyboard of four big buttons, one short message at a time. */
+    seniorMode: boolean("senior_mode").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -122,6 +122,24 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       ).msg;
     },
 
+    sendContact: (p) => {
+      const chatId = chats.writableChat(p.chat_id);
+      const phone_number = optStr(p.phone_number, "phone_number");
+      const first_name = optStr(p.first_name, "first_name");
+      if (!phone_number) throw bad("phone number is empty");
+      if (!first_name) throw bad("first name is empty");
+      const contact = clean({ phone_number, first_name, last_name: optStr(p.last_name, "last_name") || undefined });
+      const markup = parseMarkup(p.reply_markup);
+      const replyTo = chats.replyTarget(chatId, p);
+      rate.check(chatId, p);
+      return chats.newRec(
+        chatId,
+        true,
+        { contact, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
+        { contact, reply_markup: markup },
+      ).msg;
+    },
+
     sendVenue: (p) => {
       const chatId = chats.writableChat(p.chat_id);
       const location = locationParam(p);

@@ -42,6 +42,7 @@ export interface StoredMessage {
   document?: { file_name?: string; file_id: string; data?: Buffer };
   photo?: string;
   location?: { latitude: number; longitude: number };
+  contact?: { phone_number: string; first_name: string; last_name?: string };
   date: number;
 }
 

@@ -8,10 +8,8 @@ import {
   setQuietHours,
   setReminder,
 } from "../../../domain/preferences";
-import { confirmClubMeeting } from "../../../domain/clubs";
 import { leaveAction, reminderAction } from "../../../domain/participation";
 import { findUser } from "../../../domain/users";
-import { formatTime, formatWeekdayDate } from "../../../i18n/format";
 import { cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
@@ -88,23 +86,4 @@ remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
   await ctx.answerCallbackQuery();
   await closeReminder(ctx);
   await ctx.reply(ctx.t("reminders.left_ok", { title: action.title }));
-});
-
-/** The one big button of a club meeting reminder. */
-remindersFeature.callbackQuery(cbPattern("rem", "club", 2), async (ctx) => {
-  const meetingId = parseId(ctx.match[1]);
-  if (meetingId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button"), show_alert: true });
-  const result = await confirmClubMeeting(ctx.deps.db, meetingId, ctx.from.id, ctx.match[2]!);
-  if (result.status === "refused") {
-    const text = result.reason === "not_member" ? ctx.t("reminders.club_not_member") : ctx.t("common.stale_button");
-    return ctx.answerCallbackQuery({ text, show_alert: true });
-  }
-  await ctx.answerCallbackQuery();
-  await closeReminder(ctx);
-  await ctx.reply(
-    ctx.t("reminders.club_thanks", {
-      date: formatWeekdayDate(result.occursAt, ctx.locale),
-      time: formatTime(result.occursAt, ctx.locale),
-    }),
-  );
 });

@@ -42,6 +42,7 @@ export function settingsKeyboard(ctx: BotContext, user: User): InlineKeyboard {
   kb.text(t("callouts.settings_button"), cb("em", "open")).row();
   if (hasConsent(user)) kb.text(t("settings.btn_full_name"), cb("s", "name")).row();
   kb.text(t(user.pausedAt ? "settings.btn_resume" : "settings.btn_pause"), cb("s", "pause")).row();
+  kb.text(t("clubs.btn_senior", { state: t(user.seniorMode ? "clubs.on" : "clubs.off") }), cb("kl", "sm")).row();
   kb.text(t(hasConsent(user) ? "settings.btn_consent_withdraw" : "settings.btn_consent_give"), cb("s", "consent"));
   return kb.row().text(t("common.back"), cb("m", "home"));
 }
