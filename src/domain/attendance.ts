@@ -218,7 +218,8 @@ export async function confirmAttendance(
   let credited = 0;
   let alreadyCredited = 0;
   for (const person of list) {
-    if (person.attendance !== "attended") continue;
+    // Their own attendance is confirmed by another member of the organization (creditAttendance refuses it).
+    if (person.attendance !== "attended" || person.userId === organizerId) continue;
     if (person.credited) {
       alreadyCredited++;
       continue;

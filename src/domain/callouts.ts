@@ -21,6 +21,11 @@ export interface CalloutDraft {
   regionCode?: string;
   center?: { latitude: number; longitude: number };
   radiusKm?: number;
+  /**
+   * For a circle drawn by a regional coordinator: only volunteers of these regions (a coordinator never reaches
+   * another region's volunteers). Admins leave it unset.
+   */
+  withinRegions?: string[];
   /** Needed skills; empty: anyone ready. */
   skills: EmergencySkill[];
   needed: number;
@@ -39,6 +44,16 @@ export const calloutBatch = (id: number) => `co:${id}`;
 
 /** Who may launch call-outs: national admins and regional coordinators. */
 export const launchesCallouts = (staff: Staff) => staff.admin || staff.regions.length > 0;
+
+/**
+ * The draft as this user may launch it now, or undefined: a region they coordinate (admins: any), or a circle
+ * limited to the regions they coordinate (admins: unlimited). Checked at the preview and again at the launch.
+ */
+export function allowedDraft<D extends CalloutDraft>(staff: Staff, draft: D): D | undefined {
+  if (!launchesCallouts(staff)) return undefined;
+  if (draft.regionCode !== undefined) return coordinates(staff, draft.regionCode) ? draft : undefined;
+  return staff.admin ? { ...draft, withinRegions: undefined } : { ...draft, withinRegions: [...staff.regions] };
+}
 
 /**
  * The call-out, when this user may manage it (send an update, close it): an admin, its author, or a coordinator of
@@ -62,7 +77,8 @@ function matchingVolunteers(draft: CalloutDraft) {
   const area =
     draft.radiusKm !== undefined && draft.center
       ? sql`u.latitude is not null and u.longitude is not null and earth_distance(ll_to_earth(u.latitude, u.longitude),
-          ll_to_earth(${draft.center.latitude}::float8, ${draft.center.longitude}::float8)) <= ${draft.radiusKm * 1000}::float8`
+          ll_to_earth(${draft.center.latitude}::float8, ${draft.center.longitude}::float8)) <= ${draft.radiusKm * 1000}::float8
+          and (${draft.withinRegions === undefined} or u.region_code = any(${`{${(draft.withinRegions ?? []).join(",")}}`}::text[]))`
       : sql`u.region_code = ${draft.regionCode ?? ""}`;
   return sql`from users u join emergency_profiles e on e.user_id = u.id
     where u.consent_at is not null and u.onboarded_at is not null and u.blocked_at is null and e.paused_at is null
@@ -250,6 +266,28 @@ export function tallyContent(callout: Callout, tally: Tally) {
  * burst of answers makes one edit with the latest figures. If that window's edit is already on its way, the next
  * window gets one.
  */
+/**
+ * After a volunteer withdraws consent or deletes the account: the tallies of open call-outs they answered are
+ * redrawn without what they no longer allow (their answer when `removeAnswers`, else their erased name and phone),
+ * and the tally texts already delivered or given up on are dropped from the outbox.
+ */
+export async function redrawTalliesWithout(
+  tx: Executor,
+  userId: number,
+  { removeAnswers }: { removeAnswers: boolean },
+  now = new Date(),
+): Promise<void> {
+  const answered = await tx
+    .select({ id: calloutAnswers.calloutId })
+    .from(calloutAnswers)
+    .where(eq(calloutAnswers.userId, userId));
+  if (removeAnswers) await tx.delete(calloutAnswers).where(eq(calloutAnswers.userId, userId));
+  for (const { id } of answered) {
+    await tx.execute(sql`delete from outbox where idempotency_key like ${`cot:${id}:%`} and state in ('sent', 'dead')`);
+    await scheduleTallyEdit(tx, id, now);
+  }
+}
+
 export async function scheduleTallyEdit(db: Executor, id: number, now = new Date()): Promise<void> {
   const [callout] = await db.select().from(callouts).where(eq(callouts.id, id));
   if (!callout?.tallyChatId || !callout.tallyMessageId) return;
@@ -296,33 +334,37 @@ export type AnswerResult =
  * the rows.
  */
 export async function answerCallout(
-  db: Executor,
+  db: Database,
   id: number,
   userId: number,
   answer: CalloutAnswer,
   now = new Date(),
 ): Promise<AnswerResult> {
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return { status: "unknown" };
-  const [callout] = await db.select().from(callouts).where(eq(callouts.id, id));
-  if (!callout) return { status: "unknown" };
-  const [invited] = await db
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(eq(outbox.idempotencyKey, `${calloutBatch(id)}:${userId}`));
-  if (!invited) return { status: "unknown" };
-  if (callout.status !== "open") return { status: "closed", callout };
-  const changed = await db
-    .insert(calloutAnswers)
-    .values({ calloutId: id, userId, answer, answeredAt: now })
-    .onConflictDoUpdate({
-      target: [calloutAnswers.calloutId, calloutAnswers.userId],
-      set: { answer, answeredAt: now },
-      setWhere: sql`${calloutAnswers.answer} <> excluded.answer`,
-    })
-    .returning({ userId: calloutAnswers.userId });
-  if (changed.length === 0) return { status: "unchanged", callout, answer };
-  await scheduleTallyEdit(db, id, now);
-  return { status: "recorded", callout, answer };
+  return db.transaction(async (tx) => {
+    // A share lock waits for a close in progress (it updates the row), so an answer is either counted before the
+    // close (and gets the final plan) or told the call-out is covered — never saved and then forgotten.
+    const [callout] = await tx.select().from(callouts).where(eq(callouts.id, id)).for("share");
+    if (!callout) return { status: "unknown" } as const;
+    const [invited] = await tx
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, `${calloutBatch(id)}:${userId}`));
+    if (!invited) return { status: "unknown" } as const;
+    if (callout.status !== "open") return { status: "closed", callout } as const;
+    const changed = await tx
+      .insert(calloutAnswers)
+      .values({ calloutId: id, userId, answer, answeredAt: now })
+      .onConflictDoUpdate({
+        target: [calloutAnswers.calloutId, calloutAnswers.userId],
+        set: { answer, answeredAt: now },
+        setWhere: sql`${calloutAnswers.answer} <> excluded.answer`,
+      })
+      .returning({ userId: calloutAnswers.userId });
+    if (changed.length === 0) return { status: "unchanged", callout, answer } as const;
+    await scheduleTallyEdit(tx, id, now);
+    return { status: "recorded", callout, answer } as const;
+  });
 }
 
 /**

@@ -74,6 +74,27 @@ export async function createClub(db: Database, input: NewClub) {
 }
 
 export type ClubRow = typeof clubs.$inferSelect;
+
+/** The club with its join link and code, made now for a club created before clubs had them. */
+export async function withInvite(
+  db: Executor,
+  club: ClubRow,
+): Promise<ClubRow & { inviteToken: string; joinCode: string }> {
+  if (club.inviteToken && club.joinCode) return club as ClubRow & { inviteToken: string; joinCode: string };
+  for (;;) {
+    try {
+      const [updated] = await db
+        .update(clubs)
+        .set({ inviteToken: club.inviteToken ?? newInviteToken(), joinCode: club.joinCode ?? newJoinCode() })
+        .where(eq(clubs.id, club.id))
+        .returning();
+      return updated as ClubRow & { inviteToken: string; joinCode: string };
+    } catch (error) {
+      // A code another club already has (22^6 codes): draw again.
+      if (!String((error as { code?: string }).code ?? error).includes("23505")) throw error;
+    }
+  }
+}
 export const clubName = (club: Pick<ClubRow, "nameKk" | "nameRu">, locale: Locale) =>
   pick(club.nameKk, club.nameRu, locale);
 

@@ -136,7 +136,9 @@ export async function creditAttendance(
   return db.transaction(async (tx) => {
     const [action] = await tx.select().from(actions).where(eq(actions.id, actionId));
     if (!action) throw new HoursError("action_not_found");
-    if (!(await mayManageAction(tx, actionId, organizerId))) throw new HoursError("not_allowed");
+    // Nobody confirms their own hours: an organizer who took part is credited by another member.
+    if (userId === organizerId || !(await mayManageAction(tx, actionId, organizerId)))
+      throw new HoursError("not_allowed");
     if (action.startsAt > now) throw new HoursError("action_not_started");
     if (!(action.hours >= MIN_HOURS)) throw new HoursError("action_without_hours");
     const [participation] = await tx

@@ -22,6 +22,7 @@ import {
   organizationMutes,
   linkedChats,
   broadcasts,
+  coordinatorInvites,
   outbox,
   chatLimits,
   participations,
@@ -29,6 +30,7 @@ import {
   volunteerBooks,
 } from "../db/schema";
 import { leaveAction } from "./participation";
+import { redrawTalliesWithout } from "./callouts";
 import { erasePersonalData, findUser } from "./users";
 
 /**
@@ -61,6 +63,8 @@ export interface PersonalDataExport {
     reminder24h: boolean;
     reminder2h: boolean;
     quietHours: { startMinute: number; endMinute: number };
+    alerts: { mode: string; radiusKm: number };
+    seniorMode: boolean;
   };
   participations: Array<{
     actionId: number;
@@ -118,6 +122,14 @@ export interface PersonalDataExport {
   /** Clubs the person coordinates, with the phone the front office shared. */
   clubsCoordinated: Array<{ clubId: number; phone: string | null }>;
   organizationsOwned: Array<{ id: number; name: string }>;
+  /** Organizations the person acts for (owner or organizer), regions they coordinate, organizations muted. */
+  staff: {
+    organizations: Array<{ organizationId: number; role: string; since: string }>;
+    coordinatorOf: string[];
+    mutedOrganizations: number[];
+  };
+  /** New actions the person was told of (or will be, in the evening digest). */
+  alertsReceived: Array<{ actionId: number; sentAt: string | null }>;
   searchSession: {
     point: { latitude: number; longitude: number; at: string | null } | null;
     category: string | null;
@@ -211,6 +223,25 @@ export async function exportPersonalData(
         .where(eq(conversationStates.key, String(userId))),
     ]);
   const session = browse[0];
+  const [memberOf, regionsCoordinated, muted, alerted] = await Promise.all([
+    db
+      .select({
+        organizationId: organizationMembers.organizationId,
+        role: organizationMembers.role,
+        since: organizationMembers.addedAt,
+      })
+      .from(organizationMembers)
+      .where(eq(organizationMembers.userId, userId)),
+    db.select({ regionCode: coordinators.regionCode }).from(coordinators).where(eq(coordinators.userId, userId)),
+    db
+      .select({ organizationId: organizationMutes.organizationId })
+      .from(organizationMutes)
+      .where(eq(organizationMutes.userId, userId)),
+    db
+      .select({ actionId: actionAlerts.actionId, sentAt: actionAlerts.sentAt })
+      .from(actionAlerts)
+      .where(eq(actionAlerts.userId, userId)),
+  ]);
   const [clubReplies, coordinated] = await Promise.all([
     db.select().from(clubAnswers).where(eq(clubAnswers.userId, userId)).orderBy(asc(clubAnswers.date)),
     db
@@ -245,6 +276,8 @@ export async function exportPersonalData(
       reminder24h: user.reminder24h,
       reminder2h: user.reminder2h,
       quietHours: { startMinute: user.quietStartMinute, endMinute: user.quietEndMinute },
+      alerts: { mode: user.alertMode, radiusKm: user.alertRadiusKm },
+      seniorMode: user.seniorMode,
     },
     participations: joined.map((p) => ({ ...p, startsAt: p.startsAt.toISOString(), since: p.since.toISOString() })),
     hours: hours.map(({ entry, action }) => ({
@@ -299,6 +332,12 @@ export async function exportPersonalData(
     })),
     clubsCoordinated: coordinated,
     organizationsOwned: owned,
+    staff: {
+      organizations: memberOf.map((m) => ({ ...m, since: m.since.toISOString() })),
+      coordinatorOf: regionsCoordinated.map((c) => c.regionCode),
+      mutedOrganizations: muted.map((m) => m.organizationId),
+    },
+    alertsReceived: alerted.map((a) => ({ actionId: a.actionId, sentAt: iso(a.sentAt) })),
     searchSession: session
       ? {
           point:
@@ -379,7 +418,10 @@ export async function deleteAccount(
     await tx.delete(clubMembers).where(eq(clubMembers.userId, userId));
     await tx.delete(emergencyProfiles).where(eq(emergencyProfiles.userId, userId));
     await tx.delete(calloutAnswers).where(eq(calloutAnswers.userId, userId));
+    await redrawTalliesWithout(tx, userId, { removeAnswers: true }, now);
     await tx.update(callouts).set({ createdBy: null }).where(eq(callouts.createdBy, userId));
+    // A tally in the deleted person's chat is no longer kept up to date (it would only re-list names and phones).
+    await tx.update(callouts).set({ tallyChatId: null, tallyMessageId: null }).where(eq(callouts.tallyChatId, userId));
     await tx.delete(browseStates).where(eq(browseStates.userId, userId));
     await tx.delete(outbox).where(eq(outbox.chatId, userId));
     await tx.delete(chatLimits).where(eq(chatLimits.chatId, userId));
@@ -392,6 +434,13 @@ export async function deleteAccount(
     await tx.update(organizations).set({ decidedBy: null }).where(eq(organizations.decidedBy, userId));
     await tx.update(linkedChats).set({ linkedBy: null }).where(eq(linkedChats.linkedBy, userId));
     await tx.update(broadcasts).set({ createdBy: null }).where(eq(broadcasts.createdBy, userId));
+    await tx
+      .update(broadcasts)
+      .set({ progressChatId: null, progressMessageId: null })
+      .where(eq(broadcasts.progressChatId, userId));
+    await tx.update(coordinators).set({ appointedBy: null }).where(eq(coordinators.appointedBy, userId));
+    await tx.update(coordinatorInvites).set({ usedBy: null }).where(eq(coordinatorInvites.usedBy, userId));
+    await tx.delete(coordinatorInvites).where(eq(coordinatorInvites.createdBy, userId));
     await tx.update(actions).set({ createdBy: null }).where(eq(actions.createdBy, userId));
     await tx.delete(clubAnswers).where(eq(clubAnswers.userId, userId));
     await tx.update(clubAnswers).set({ markedBy: null }).where(eq(clubAnswers.markedBy, userId));

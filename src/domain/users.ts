@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import { eraseTypedTextFor, forgetMessagesAbout } from "../db/outbox";
 import { forgetEmergencyProfile } from "./emergency";
+import { redrawTalliesWithout } from "./callouts";
 import {
   clubCoordinators,
   organizations,
@@ -230,6 +231,7 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
   await tx.update(marathonDeeds).set({ text: null, photoFileId: null }).where(eq(marathonDeeds.userId, id));
   await tx.update(organizations).set({ phone: null }).where(eq(organizations.ownerId, id));
   await forgetEmergencyProfile(tx, id);
+  await redrawTalliesWithout(tx, id, { removeAnswers: false }, now);
   await tx.update(clubCoordinators).set({ phone: null }).where(eq(clubCoordinators.userId, id));
   await revokeVolunteerBooks(tx, id, now);
   // The conversations plugin keys a private chat's state by the chat id, which is the user's id.

@@ -5,6 +5,8 @@ import { emergencyProfiles, outbox, users } from "../../src/db/schema";
 import {
   answerCallout,
   calloutTally,
+  allowedDraft,
+  type CalloutDraft,
   countMatching,
   launchCallout,
   manageableCallout,
@@ -78,6 +80,17 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     expect(
       await countMatching(db(), { ...common, center: { latitude: 51.1, longitude: 71.4 }, radiusKm: 50, skills: [] }),
     ).toBe(0);
+    // A coordinator's circle reaches only the regions they coordinate; an admin's reaches everyone in it.
+    const circle: CalloutDraft = { ...common, center: ALMATY, radiusKm: 10, skills: ["first_aid"] };
+    const ofAstana = allowedDraft(staff(base + 95, ["astana"]), circle)!;
+    expect(ofAstana.withinRegions).toEqual(["astana"]);
+    expect(await countMatching(db(), ofAstana)).toBe(1); // `near` lives in Almaty but is of the Astana region
+    const ofAlmaty = allowedDraft(staff(base + 95, ["almaty"]), circle)!;
+    expect(await countMatching(db(), ofAlmaty)).toBe(0);
+    expect(allowedDraft(staff(base + 95, [], true), circle)!.withinRegions).toBeUndefined();
+    // A region's call-out only by its coordinators (and admins); nobody else launches at all.
+    expect(allowedDraft(staff(base + 95, ["astana"]), { ...common, regionCode: "almaty", skills: [] })).toBeUndefined();
+    expect(allowedDraft(staff(base + 95, []), circle)).toBeUndefined();
     // Withdrawing consent erased the readiness row too.
     expect(await db().select().from(emergencyProfiles).where(eq(emergencyProfiles.userId, withdrawn))).toEqual([]);
 

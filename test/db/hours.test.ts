@@ -195,6 +195,8 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
     expect(await credit(pastAction, noConsent)).toMatchObject({ code: "not_participant" });
     expect(await credit(otherPastAction, volunteer, stranger)).toMatchObject({ code: "not_allowed" });
     expect(await credit(999_999, volunteer)).toMatchObject({ code: "action_not_found" });
+    // Nobody confirms their own hours.
+    expect(await credit(pastAction, organizer, organizer)).toMatchObject({ code: "not_allowed" });
     // A coordinator may credit too.
     expect(
       (

@@ -3,6 +3,7 @@ import QRCode from "qrcode";
 import { coordinates, staffOf } from "../../../domain/access";
 import {
   activeMeetings,
+  withInvite,
   answerClubMeeting,
   attendedThisYear,
   cancelOccurrence,
@@ -306,14 +307,15 @@ onboarded.callbackQuery(cbPattern("kl", "ap", 1), async (ctx) => {
 
 /** The invite: a link, the code, and a QR code PNG to print for the club's wall. */
 onboarded.callbackQuery(cbPattern("kl", "q", 1), async (ctx) => {
-  const club = await managed(ctx, ctx.match[1]);
-  if (!club?.inviteToken) return;
+  const found = await managed(ctx, ctx.match[1]);
+  if (!found) return;
+  const club = await withInvite(ctx.deps.db, found);
   await EXPENSIVE.clubQr(ctx, async () => {
     await ctx.answerCallbackQuery();
-    const link = deepLinkUrl(ctx.me.username, CLUB_PREFIX, club.inviteToken!);
+    const link = deepLinkUrl(ctx.me.username, CLUB_PREFIX, club.inviteToken);
     const png = await QRCode.toBuffer(link, { type: "png", errorCorrectionLevel: "M", margin: 2, width: 640 });
     await ctx.replyWithPhoto(new InputFile(png, `club-${club.id}.png`), {
-      caption: ctx.t("clubs.invite_caption", { name: clubName(club, ctx.locale), link, code: club.joinCode ?? "" }),
+      caption: ctx.t("clubs.invite_caption", { name: clubName(club, ctx.locale), link, code: club.joinCode }),
     });
   });
 });

@@ -4,6 +4,7 @@ import {
   type CalloutDraft,
   calloutTally,
   closeCallout,
+  allowedDraft,
   countMatching,
   findCallout,
   launchCallout,
@@ -219,7 +220,10 @@ async function calloutConversation(conversation: BotConversation, ctx: InnerCont
 
   // 7. Preview with the number of volunteers it reaches; launch
   const full = draft as CalloutDraft;
-  const count = await conversation.external(() => countMatching(db, full));
+  const count = await conversation.external(async () => {
+    const allowed = allowedDraft(await staffOf(db, userId, adminIds), full);
+    return allowed ? countMatching(db, allowed) : 0;
+  });
   await ctx.reply(
     t("callouts.preview", {
       area,
@@ -248,8 +252,9 @@ async function calloutConversation(conversation: BotConversation, ctx: InnerCont
   }
   const launched = await conversation.external(async () => {
     // Checked again at the launch: the seat may have been taken away meanwhile.
-    if (!launchesCallouts(await staffOf(db, userId, adminIds))) return undefined;
-    const { callout, invited } = await launchCallout(db, full, userId, { launchKey });
+    const allowed = allowedDraft(await staffOf(db, userId, adminIds), full);
+    if (!allowed) return undefined;
+    const { callout, invited } = await launchCallout(db, allowed, userId, { launchKey });
     return { id: callout.id, invited };
   });
   if (!launched) {
