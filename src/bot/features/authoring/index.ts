@@ -15,7 +15,7 @@ import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
 import { CANCEL_ACTION, EDIT_ACTION, manageConversations } from "./manage.conversation";
 import { NEW_ACTION, newActionConversation } from "./new.conversation";
-import { actionScreen, duplicateConfirm, editMenu, isField, LIST_PAGE_SIZE, listView, toActionKeyboard } from "./views";
+import { actionScreen, editMenu, isField, LIST_PAGE_SIZE, listView, toActionKeyboard } from "./views";
 
 export { NEW_ACTION } from "./new.conversation";
 export const authoringConversations = [newActionConversation, ...manageConversations];
@@ -133,30 +133,25 @@ authoringFeature.callbackQuery(cbPattern("oa", "x", 1), async (ctx) => {
   await ctx.conversation.enter(CANCEL_ACTION, action.id);
 });
 
-authoringFeature.callbackQuery(cbPattern("oa", "d", 1), async (ctx) => {
-  const action = await managed(ctx, ctx.match[1]);
-  if (!action) return;
-  await ctx.answerCallbackQuery();
-  const start = nextWeekStart(action.startsAt, new Date());
-  await showScreen(
-    ctx,
-    ctx.t("authoring.duplicate_confirm", {
-      title: pick(action.titleKk, action.titleRu, ctx.locale),
-      date: formatDateTime(start, ctx.locale),
-    }),
-    duplicateConfirm(ctx.t, action.id),
-  );
-});
-
-authoringFeature.callbackQuery(cbPattern("oa", "dy", 1), async (ctx) => {
+// "Same next week" in one tap: the copy is published at once (its screen offers edit and cancel); a second press
+// finds that copy instead of making another. `oa:dy` is the confirmation button older messages still carry.
+authoringFeature.callbackQuery([cbPattern("oa", "d", 1), cbPattern("oa", "dy", 1)], async (ctx) => {
   const action = await managed(ctx, ctx.match[1]);
   if (!action) return;
   const now = new Date();
-  const result = await duplicateAction(ctx.deps.db, action.id, ctx.from.id, nextWeekStart(action.startsAt, now), now);
+  const start = nextWeekStart(action.startsAt, now);
+  const result = await duplicateAction(ctx.deps.db, action.id, ctx.from.id, start, now);
   if (result.status === "refused")
     return ctx.answerCallbackQuery({ text: ctx.t("authoring.refused_not_found"), show_alert: true });
   await ctx.answerCallbackQuery({
     text: ctx.t(result.replayed ? "authoring.copy_exists" : "authoring.copy_published"),
   });
-  await showScreen(ctx, ctx.t("authoring.copy_done"), toActionKeyboard(ctx.t, result.id));
+  await showScreen(
+    ctx,
+    ctx.t("authoring.copy_done", {
+      title: pick(action.titleKk, action.titleRu, ctx.locale),
+      date: formatDateTime(start, ctx.locale),
+    }),
+    toActionKeyboard(ctx.t, result.id),
+  );
 });

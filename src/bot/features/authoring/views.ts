@@ -157,12 +157,5 @@ export function editMenu(t: Translate, actionId: number, withMarathon: boolean):
   );
 }
 
-export function duplicateConfirm(t: Translate, actionId: number): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t("authoring.btn_publish_copy"), cb("oa", "dy", actionId))
-    .row()
-    .text(t("common.back"), cb("oa", "o", actionId));
-}
-
 export const toActionKeyboard = (t: Translate, actionId: number) =>
   new InlineKeyboard().text(t("authoring.btn_open_action"), cb("oa", "o", actionId));
