@@ -81,7 +81,9 @@ export type OutboxContent =
   /** copyMessage: e.g. an organizer's announcement forwarded without the "forwarded from" header. */
   | { copy: { fromChatId: number; messageId: number }; replyMarkup?: InlineKeyboardMarkup }
   /** sendDocument by Telegram file_id or https URL; the caption is HTML. */
-  | { document: string; caption?: string; replyMarkup?: InlineKeyboardMarkup };
+  | { document: string; caption?: string; replyMarkup?: InlineKeyboardMarkup }
+  /** sendVenue: a meeting point as a pin with its name and address (e.g. above an action's channel post). */
+  | { venue: { latitude: number; longitude: number; title: string; address: string } };
 
 export interface OutboxMessage {
   chatId: number;
@@ -136,11 +138,12 @@ export type OutboxPayload = (
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast";
+export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast" | "venue";
 
 function kindOf(content: OutboxContent, post?: ChannelPostRef): OutboxKind {
   if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
+  if ("venue" in content) return "venue";
   if ("document" in content) return "document";
   if (content.edit) return "edit";
   if ("template" in content && content.broadcast !== undefined) return "broadcast";

@@ -565,7 +565,8 @@ export class Dispatcher {
       return this.finish(item, { state: "dead", last_error: `render: ${(error as Error).message}` }, item.prevFree);
     }
     const params: Record<string, unknown> = { chat_id: item.chatId, ...rendered.params };
-    if (rendered.method !== "copyMessage" || "caption" in params) params.parse_mode = "HTML";
+    if ((rendered.method !== "copyMessage" && rendered.method !== "sendVenue") || "caption" in params)
+      params.parse_mode = "HTML";
     if (this.o.paidBroadcast) params.allow_paid_broadcast = true;
     try {
       const raw = this.deps.api.raw as unknown as Record<string, (params: object) => Promise<unknown>>;

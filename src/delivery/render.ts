@@ -9,7 +9,17 @@ export type Rendered =
   | { method: "editMessageText"; params: { message_id: number; text: string; reply_markup?: InlineKeyboardMarkup } }
   | { method: "copyMessage"; params: { from_chat_id: number; message_id: number; reply_markup?: InlineKeyboardMarkup } }
   | { method: "sendDocument"; params: { document: string; caption?: string; reply_markup?: InlineKeyboardMarkup } }
-  | { method: "sendPhoto"; params: { photo: string; caption: string; reply_markup?: InlineKeyboardMarkup } };
+  | { method: "sendPhoto"; params: { photo: string; caption: string; reply_markup?: InlineKeyboardMarkup } }
+  | {
+      method: "sendVenue";
+      params: {
+        latitude: number;
+        longitude: number;
+        title: string;
+        address: string;
+        reply_markup?: InlineKeyboardMarkup;
+      };
+    };
 
 /**
  * Turns what a button does into the button (label in the recipient's locale, callback data). Defined by the bot
@@ -89,6 +99,7 @@ export function render(
   now: Date = new Date(),
   botUsername?: string,
 ): Rendered {
+  if ("venue" in payload) return { method: "sendVenue", params: { ...payload.venue } };
   if ("copy" in payload) {
     return {
       method: "copyMessage",

@@ -109,6 +109,23 @@ export async function actionPublished(tx: Executor, actionId: number, now: Date)
       .onConflictDoNothing()
       .returning({ chatId: channelPosts.chatId });
     if (inserted.length === 0) continue;
+    // The meeting point first (when the organizer shared a pin), so the post with its Join button comes last.
+    if (action.hasPin) {
+      const [first, second] = [action.titleKk, action.titleRu].filter(Boolean) as string[];
+      const address = (action.addressKk || action.addressRu || "").trim();
+      await enqueue(tx, {
+        chatId,
+        idempotencyKey: `post-venue:${actionId}:${chatId}`,
+        content: {
+          venue: {
+            latitude: action.latitude,
+            longitude: action.longitude,
+            title: clipChars(first ?? second ?? "—", 100),
+            address: clipChars(address || "—", 200),
+          },
+        },
+      });
+    }
     await enqueue(tx, {
       chatId,
       idempotencyKey: `post:${actionId}:${chatId}`,

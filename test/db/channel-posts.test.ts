@@ -32,20 +32,22 @@ describe.each(testDatabases)("channel posts kept up to date on $name", (kind) =>
     db()
       .select()
       .from(outbox)
-      .where(and(eq(outbox.chatId, CHANNEL), like(outbox.idempotencyKey, `post%:${actionId}:%`)));
+      .where(and(eq(outbox.chatId, CHANNEL), like(outbox.idempotencyKey, `post%:${actionId}:%`)))
+      .orderBy(outbox.id);
 
   it("posts once per linked chat, and does not edit a post whose text did not change", async () => {
     const actionId = await publishAction(db(), { organizationId, capacity: 3 });
-    expect(await rowsFor(actionId)).toHaveLength(1);
+    // The meeting point (a pin) first, then the post with its Join button.
+    expect((await rowsFor(actionId)).map((r) => r.kind)).toEqual(["venue", "message"]);
     await db().transaction((tx) => actionChanged(tx, actionId, new Date()));
-    expect(await rowsFor(actionId)).toHaveLength(1);
+    expect(await rowsFor(actionId)).toHaveLength(2);
   });
 
   it("sends a post still waiting with the new text, and folds a burst of changes into one waiting edit", async () => {
     const actionId = await publishAction(db(), { organizationId, capacity: 3 });
     await joinAction(db(), actionId, 11);
     // The post has not gone out yet: it is rewritten, no edit is queued.
-    let rows = await rowsFor(actionId);
+    let rows = (await rowsFor(actionId)).filter((r) => r.kind !== "venue");
     expect(rows.map((r) => r.kind)).toEqual(["message"]);
     expect(JSON.stringify(rows[0]!.payload)).toContain('"count":2');
 

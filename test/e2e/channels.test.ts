@@ -148,7 +148,11 @@ describe.each(testDatabases)("channels and groups of an organization on $name", 
         capacity: 5,
         ...(language === "ru" ? { titleKk: null } : {}),
       });
+      // The meeting point as a venue pin, then the post (its Join button last in the channel).
+      const venue = await waitCall((c) => c.method === "sendVenue" && Number(c.params.chat_id) === ids.channel, seq);
+      expect(venue.params).toMatchObject({ latitude: expect.any(Number), longitude: expect.any(Number) });
       const post = await waitCall((c) => c.method === "sendMessage" && Number(c.params.chat_id) === ids.channel, seq);
+      expect(post.seq).toBeGreaterThan(venue.seq);
       const posted = emulator.lastBotMessage(ids.channel)!;
       const text = plain(posted.text);
       if (language === "kk") {
