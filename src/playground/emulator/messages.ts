@@ -28,45 +28,55 @@ export interface MessageDeps {
   announceEdit(stored: StoredMessage): void;
 }
 
+/** A media message's caption as the playground shows it. */
+function shownCaption(p: Record<string, unknown>) {
+  return { caption: optStr(p.caption, "caption"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined };
+}
+
 export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps): Record<string, Handler> {
   const edited = (rec: Rec): Message => {
     announceEdit(rec.stored);
     return clean({ ...rec.msg }) as Message;
   };
 
+  /** What every send method ends with: the reply target, the rate check, and the new message. */
+  const send = (
+    p: Record<string, unknown>,
+    chatId: number,
+    fields: Record<string, unknown>,
+    stored: Partial<StoredMessage>,
+  ): Message => {
+    const markup = parseMarkup(p.reply_markup);
+    const replyTo = chats.replyTarget(chatId, p);
+    rate.check(chatId, p);
+    return chats.newRec(
+      chatId,
+      true,
+      { ...fields, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
+      { ...stored, reply_markup: markup },
+    ).msg;
+  };
+
   return {
     sendMessage: (p) => {
       const chatId = chats.writableChat(p.chat_id);
       const parsed = messageText(p.text, p.parse_mode, p.entities);
-      const markup = parseMarkup(p.reply_markup);
-      const replyTo = chats.replyTarget(chatId, p);
-      rate.check(chatId, p);
-      const rec = chats.newRec(
+      return send(
+        p,
         chatId,
-        true,
         {
           text: parsed.text,
           entities: parsed.entities.length ? parsed.entities : undefined,
-          reply_to_message: replyTo?.msg,
           link_preview_options: isObj(p.link_preview_options) ? p.link_preview_options : undefined,
-          reply_markup: inlineOf(markup),
         },
-        {
-          text: optStr(p.text, "text"),
-          parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
-          reply_markup: markup,
-        },
+        { text: optStr(p.text, "text"), parse_mode: optStr(p.parse_mode, "parse_mode") || undefined },
       );
-      return rec.msg;
     },
 
     sendDocument: (p, { files: uploads }) => {
       const chatId = chats.writableChat(p.chat_id);
       const caption = messageCaption(p.caption, p.parse_mode, p.caption_entities);
-      const markup = parseMarkup(p.reply_markup);
-      const replyTo = chats.replyTarget(chatId, p);
       const f = files.inputFile(p.document, uploads, "document", "document");
-      rate.check(chatId, p);
       const document = clean({
         file_id: f.file_id,
         file_unique_id: f.file_unique_id,
@@ -74,52 +84,26 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
         mime_type: f.mime_type,
         file_size: f.file_size,
       });
-      return chats.newRec(
+      return send(
+        p,
         chatId,
-        true,
-        { document, ...captionFields(caption), reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
-        {
-          document: clean({ file_name: f.file_name, file_id: f.file_id, data: f.data }),
-          caption: optStr(p.caption, "caption"),
-          parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
-          reply_markup: markup,
-        },
-      ).msg;
+        { document, ...captionFields(caption) },
+        { document: clean({ file_name: f.file_name, file_id: f.file_id, data: f.data }), ...shownCaption(p) },
+      );
     },
 
     sendPhoto: (p, { files: uploads }) => {
       const chatId = chats.writableChat(p.chat_id);
       const caption = messageCaption(p.caption, p.parse_mode, p.caption_entities);
-      const markup = parseMarkup(p.reply_markup);
-      const replyTo = chats.replyTarget(chatId, p);
       const f = files.inputFile(p.photo, uploads, "photo", "photo");
-      rate.check(chatId, p);
       const photo = files.photoSizes(f.data, f);
-      return chats.newRec(
-        chatId,
-        true,
-        { photo, ...captionFields(caption), reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
-        {
-          photo: f.file_id,
-          caption: optStr(p.caption, "caption"),
-          parse_mode: optStr(p.parse_mode, "parse_mode") || undefined,
-          reply_markup: markup,
-        },
-      ).msg;
+      return send(p, chatId, { photo, ...captionFields(caption) }, { photo: f.file_id, ...shownCaption(p) });
     },
 
     sendLocation: (p) => {
       const chatId = chats.writableChat(p.chat_id);
       const location = locationParam(p);
-      const markup = parseMarkup(p.reply_markup);
-      const replyTo = chats.replyTarget(chatId, p);
-      rate.check(chatId, p);
-      return chats.newRec(
-        chatId,
-        true,
-        { location, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
-        { location, reply_markup: markup },
-      ).msg;
+      return send(p, chatId, { location }, { location });
     },
 
     sendContact: (p) => {
@@ -129,15 +113,7 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       if (!phone_number) throw bad("phone number is empty");
       if (!first_name) throw bad("first name is empty");
       const contact = clean({ phone_number, first_name, last_name: optStr(p.last_name, "last_name") || undefined });
-      const markup = parseMarkup(p.reply_markup);
-      const replyTo = chats.replyTarget(chatId, p);
-      rate.check(chatId, p);
-      return chats.newRec(
-        chatId,
-        true,
-        { contact, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
-        { contact, reply_markup: markup },
-      ).msg;
+      return send(p, chatId, { contact }, { contact });
     },
 
     sendVenue: (p) => {
@@ -147,9 +123,6 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
       const address = optStr(p.address, "address");
       if (!title) throw bad("venue title is empty");
       if (!address) throw bad("venue address is empty");
-      const markup = parseMarkup(p.reply_markup);
-      const replyTo = chats.replyTarget(chatId, p);
-      rate.check(chatId, p);
       const venue = clean({
         location,
         title,
@@ -157,12 +130,7 @@ export function messageMethods({ chats, files, rate, announceEdit }: MessageDeps
         foursquare_id: optStr(p.foursquare_id, "foursquare_id"),
         google_place_id: optStr(p.google_place_id, "google_place_id"),
       });
-      return chats.newRec(
-        chatId,
-        true,
-        { location, venue, reply_to_message: replyTo?.msg, reply_markup: inlineOf(markup) },
-        { location, text: `${title}\n${address}`, reply_markup: markup },
-      ).msg;
+      return send(p, chatId, { location, venue }, { location, text: `${title}\n${address}` });
     },
 
     copyMessage: (p) => {
