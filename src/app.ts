@@ -85,7 +85,7 @@ async function startDelivery(
       : new Scheduler({
           db: deps.db,
           logger: deps.logger,
-          jobs: defaultJobs({ retentionDays: config.delivery.retentionDays }),
+          jobs: defaultJobs({ retentionDays: config.delivery.retentionDays, adminIds: deps.adminIds }),
           clock: clock && (() => new Date(clock())),
         });
   try {

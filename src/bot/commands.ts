@@ -1,26 +1,10 @@
 import type { Api } from "grammy";
 import type { BotCommand } from "grammy/types";
+import { PUBLIC_COMMANDS } from "../domain/command-menu";
 import { type I18n, type Locale, LOCALES } from "../i18n";
 
-export const COMMANDS = [
-  "start",
-  "menu",
-  "actions",
-  "my",
-  "marathons",
-  "hours",
-  "verify",
-  "organize",
-  "org",
-  "newaction",
-  "club",
-  "settings",
-  "language",
-  "help",
-  "cancel",
-  "mydata",
-  "deleteme",
-] as const;
+/** The menu everyone gets; staff get their own per chat (src/domain/command-menu.ts, set through the outbox). */
+export const COMMANDS = PUBLIC_COMMANDS;
 
 function commandList(describe: (command: (typeof COMMANDS)[number]) => string): BotCommand[] {
   return COMMANDS.map((command) => ({ command, description: describe(command) }));

@@ -83,7 +83,12 @@ export type OutboxContent =
   /** sendDocument by Telegram file_id or https URL; the caption is HTML. */
   | { document: string; caption?: string; replyMarkup?: InlineKeyboardMarkup }
   /** sendVenue: a meeting point as a pin with its name and address (e.g. above an action's channel post). */
-  | { venue: { latitude: number; longitude: number; title: string; address: string } };
+  | { venue: { latitude: number; longitude: number; title: string; address: string } }
+  /**
+   * setMyCommands for the chat (scope `chat`): these commands with their descriptions in the locale
+   * (locales/<locale>/commands.json); an empty list deletes the chat's own menu, so the public one shows again.
+   */
+  | { commandMenu: { commands: string[]; locale: "kk" | "ru" } };
 
 export interface OutboxMessage {
   chatId: number;
@@ -138,12 +143,13 @@ export type OutboxPayload = (
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const INSERT_CHUNK = 1000;
 
-export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast" | "venue";
+export type OutboxKind = "message" | "copy" | "document" | "photo" | "edit" | "broadcast" | "venue" | "commands";
 
 function kindOf(content: OutboxContent, post?: ChannelPostRef): OutboxKind {
   if (post?.edit) return "edit";
   if ("copy" in content) return "copy";
   if ("venue" in content) return "venue";
+  if ("commandMenu" in content) return "commands";
   if ("document" in content) return "document";
   if (content.edit) return "edit";
   if ("template" in content && content.broadcast !== undefined) return "broadcast";

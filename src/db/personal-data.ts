@@ -31,6 +31,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "users.interests": personal("what the person cares about"),
   "users.language": account("the language to answer in, kept without consent (README)"),
   "users.role": account("what the account may do"),
+  "users.command_menu": account("which staff commands the person's chat menu shows, and in which language"),
   "users.alert_mode": account("how the person wants to hear of new actions"),
 
   "browse_states.category": account("a search filter (a category code); the row goes with the account"),

@@ -564,10 +564,13 @@ export class Dispatcher {
     } catch (error) {
       return this.finish(item, { state: "dead", last_error: `render: ${(error as Error).message}` }, item.prevFree);
     }
-    const params: Record<string, unknown> = { chat_id: item.chatId, ...rendered.params };
-    if ((rendered.method !== "copyMessage" && rendered.method !== "sendVenue") || "caption" in params)
+    const menu = rendered.method === "setMyCommands" || rendered.method === "deleteMyCommands";
+    const params: Record<string, unknown> = menu
+      ? { ...rendered.params, scope: { type: "chat", chat_id: item.chatId } }
+      : { chat_id: item.chatId, ...rendered.params };
+    if (!menu && ((rendered.method !== "copyMessage" && rendered.method !== "sendVenue") || "caption" in params))
       params.parse_mode = "HTML";
-    if (this.o.paidBroadcast) params.allow_paid_broadcast = true;
+    if (this.o.paidBroadcast && !menu) params.allow_paid_broadcast = true;
     try {
       const raw = this.deps.api.raw as unknown as Record<string, (params: object) => Promise<unknown>>;
       const result = (await raw[rendered.method]!(params)) as { message_id?: number } | true;

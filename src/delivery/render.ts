@@ -19,7 +19,13 @@ export type Rendered =
         address: string;
         reply_markup?: InlineKeyboardMarkup;
       };
-    };
+    }
+  /** The chat's own command menu (the dispatcher adds the scope: this chat). */
+  | {
+      method: "setMyCommands";
+      params: { commands: Array<{ command: string; description: string }>; reply_markup?: never };
+    }
+  | { method: "deleteMyCommands"; params: { reply_markup?: never } };
 
 /**
  * Turns what a button does into the button (label in the recipient's locale, callback data). Defined by the bot
@@ -91,6 +97,18 @@ function renderTemplate(
   return text;
 }
 
+function commandMenu(i18n: I18n, menu: { commands: string[]; locale: string }): Rendered {
+  if (menu.commands.length === 0) return { method: "deleteMyCommands", params: {} };
+  const t = i18n.t(isLocale(menu.locale) ? menu.locale : "kk");
+  const commands = menu.commands.map((command) => {
+    const key = `commands.${command}`;
+    const description = translateDynamic(t, key);
+    if (description === key) throw new RenderError(`missing locale key ${key}`);
+    return { command, description };
+  });
+  return { method: "setMyCommands", params: { commands } };
+}
+
 /** Turns an outbox payload into the Bot API call that delivers it (templates in the recipient's locale). */
 export function render(
   i18n: I18n,
@@ -100,6 +118,7 @@ export function render(
   botUsername?: string,
 ): Rendered {
   if ("venue" in payload) return { method: "sendVenue", params: { ...payload.venue } };
+  if ("commandMenu" in payload) return commandMenu(i18n, payload.commandMenu);
   if ("copy" in payload) {
     return {
       method: "copyMessage",

@@ -7,6 +7,7 @@ import { rowsOf } from "../db/client";
 import { TIME_ZONE } from "../i18n/format";
 import { forgetStaleSearchOrigins } from "../domain/actions";
 import { broadcastProgress } from "../domain/broadcasts";
+import { commandMenuJob } from "../domain/command-menu";
 import { forgetExpiredConversations } from "../domain/conversation-state";
 import { askToConfirmAttendance } from "../domain/attendance";
 import {
@@ -46,7 +47,7 @@ export function jobLockKey(name: string): [number, number] {
   return [JOB_LOCK_CLASS, hash | 0];
 }
 
-export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
+export function defaultJobs(options: { retentionDays?: number; adminIds?: ReadonlySet<number> } = {}): Job[] {
   return [
     { name: "action-reminders", cron: "* * * * *", run: actionReminders },
     { name: "club-reminders", cron: "*/5 * * * *", run: clubMeetingReminders },
@@ -63,6 +64,8 @@ export function defaultJobs(options: { retentionDays?: number } = {}): Job[] {
     // Every 5 s: the organizers' progress messages (at most one edit each per run, within Telegram's edit limits).
     { name: "broadcast-progress", cron: "*/5 * * * * *", run: broadcastProgress },
     { name: "attendance-ask", cron: "*/5 * * * *", run: askToConfirmAttendance },
+    // Every 20 s: a new organizer or coordinator finds their commands in the menu soon after being approved.
+    { name: "command-menus", cron: "*/20 * * * * *", run: commandMenuJob(options.adminIds ?? new Set()) },
   ];
 }
 

@@ -367,6 +367,7 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
       "forget-conversations": 0,
       "broadcast-progress": 0,
       "attendance-ask": 0,
+      "command-menus": 0,
     });
   });
 });

@@ -201,6 +201,8 @@ export async function fillPersonalData(
   const book = await issueVolunteerBook(db, id, "all", now);
   if (book.status !== "issued") throw new Error("fixture: no book");
 
+  // The person is staff too (an organizer): their chat has its own command menu.
+  await db.update(users).set({ commandMenu: "organizer:kk" }).where(eq(users.id, id));
   if (person.conversationState !== false) {
     await db.insert(conversationStates).values({
       key: String(id),

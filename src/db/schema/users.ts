@@ -58,6 +58,11 @@ export const users = pgTable(
     blockedAt: timestamp("blocked_at", { withTimezone: true }),
     /** Senior mode (longevity clubs): a reply keyboard of four big buttons, one short message at a time. */
     seniorMode: boolean("senior_mode").notNull().default(false),
+    /**
+     * The staff command menu last set for this person's chat ("organizer,coordinator:ru"); null: the everyone's menu
+     * (src/domain/command-menu.ts).
+     */
+    commandMenu: text("command_menu"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -67,6 +72,8 @@ export const users = pgTable(
     check("users_alert_radius_check", sql`${t.alertRadiusKm} between 1 and 1000`),
     check("users_role_check", sql`${t.role} in ('volunteer', 'organizer', 'coordinator', 'admin')`),
     index("users_region_idx").on(t.regionCode),
+    // The command-menu job visits only the people with a staff menu (and the staff tables' people).
+    index("users_command_menu_idx").on(t.id).where(sql`${t.commandMenu} is not null`),
   ],
 );
 

@@ -15,12 +15,14 @@ const COMMAND_SCOPES = new Set([
   "chat_member",
 ]);
 
-export function commandKey(scope: unknown, lang: unknown): string {
+/** The key of a command set; a scope naming a chat must name one the bot knows ("chat not found" otherwise). */
+export function commandKey(scope: unknown, lang: unknown, chats?: ChatStore): string {
   const s: any = isObj(scope) ? scope : { type: "default" };
   if (!COMMAND_SCOPES.has(s.type)) throw bad("wrong scope type specified");
+  const chatId = s.type.startsWith("chat") ? (chats ? chats.chatId(s.chat_id) : Number(s.chat_id)) : "";
   const language = optStr(lang, "language_code") ?? "";
   if (language !== "" && !/^[a-z]{2}$/.test(language)) throw bad("invalid language code specified");
-  return `${s.type}|${s.chat_id ?? ""}|${s.user_id ?? ""}|${language}`;
+  return `${s.type}|${chatId}|${s.user_id ?? ""}|${language}`;
 }
 
 export class BotProfile {
@@ -42,7 +44,7 @@ export class BotProfile {
       logOut: () => true,
 
       setMyCommands: (p) => {
-        const key = commandKey(p.scope, p.language_code);
+        const key = commandKey(p.scope, p.language_code, chats);
         const cmds = p.commands;
         if (!Array.isArray(cmds)) throw bad("can't parse commands JSON object");
         if (cmds.length > 100) throw bad("BOT_COMMANDS_TOO_MUCH");
@@ -62,9 +64,9 @@ export class BotProfile {
           );
         return true;
       },
-      getMyCommands: (p) => commandSets.get(commandKey(p.scope, p.language_code)) ?? [],
+      getMyCommands: (p) => commandSets.get(commandKey(p.scope, p.language_code, chats)) ?? [],
       deleteMyCommands: (p) => {
-        commandSets.delete(commandKey(p.scope, p.language_code));
+        commandSets.delete(commandKey(p.scope, p.language_code, chats));
         return true;
       },
 
