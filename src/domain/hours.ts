@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lte, ne, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lte, ne, type SQL, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import {
   type Action,
@@ -461,6 +461,11 @@ export interface HoursSummary extends HoursTotals {
   byCategory: Array<HoursTotals & { category: string }>;
   /** "YYYY-MM" of the activity day (already an Asia/Almaty day), latest first. */
   byMonth: Array<HoursTotals & { month: string }>;
+  /**
+   * Pending self-reported hours that name a free-form organization (no action of the bot): no organizer's queue
+   * holds them, so they stay pending; the hours screen says so.
+   */
+  pendingOutside: number;
 }
 
 const confirmedSum =
@@ -485,6 +490,8 @@ const summaryQuery = preparedPerDatabase((db) => {
       month,
       confirmed: confirmedSum,
       pending: pendingSum,
+      outside: sql<number>`coalesce(sum(${hourEntries.hours}) filter (where ${hourEntries.status} = 'pending'
+        and ${hourEntries.source} = 'self' and ${hourEntries.actionId} is null), 0)`.mapWith(Number),
     })
     .from(hourEntries)
     .where(counted)
@@ -504,23 +511,13 @@ export async function hoursSummary(db: Database, userId: number): Promise<HoursS
     .filter((r) => r.grouped === 2)
     .map(({ month, confirmed, pending }) => ({ month, confirmed, pending }))
     .sort((a, b) => b.month.localeCompare(a.month));
-  return { confirmed: total?.confirmed ?? 0, pending: total?.pending ?? 0, byCategory, byMonth };
-}
-
-/**
- * Pending self-reported hours that name a free-form organization (no action of the bot): no organizer's queue holds
- * them, so they stay pending; the hours screen says so.
- */
-export function pendingOutsideTheBot(db: Executor, userId: number): Promise<number> {
-  return sumOfHours(
-    db,
-    and(
-      eq(hourEntries.userId, userId),
-      eq(hourEntries.status, "pending"),
-      eq(hourEntries.source, "self"),
-      isNull(hourEntries.actionId),
-    ),
-  );
+  return {
+    confirmed: total?.confirmed ?? 0,
+    pending: total?.pending ?? 0,
+    byCategory,
+    byMonth,
+    pendingOutside: total?.outside ?? 0,
+  };
 }
 
 // ----- confirmed entries (the volunteer book) ---------------------------------------------------------------------

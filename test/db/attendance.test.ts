@@ -18,7 +18,7 @@ import {
   participantsForExport,
 } from "../../src/domain/attendance";
 import { confirmAllClaims, countPendingClaims, pendingClaims, queuedClaim } from "../../src/domain/claims";
-import { decideHours, localDay, pendingOutsideTheBot, reportHours } from "../../src/domain/hours";
+import { decideHours, hoursSummary, localDay, reportHours } from "../../src/domain/hours";
 import { testDatabases } from "../support/db";
 
 const NOW = new Date("2026-03-11T05:00:00Z");
@@ -210,7 +210,7 @@ describe.each(testDatabases)("check-in, attendance and the claims queue on $name
       hours: 1,
     });
     await reportHours(database.db, { userId: volunteers[0]!, organizationName: "Қор", date: day, hours: 2 });
-    expect(await pendingOutsideTheBot(database.db, volunteers[0]!)).toBe(2);
+    expect((await hoursSummary(database.db, volunteers[0]!)).pendingOutside).toBe(2);
 
     expect(await countPendingClaims(database.db, [org])).toBe(3);
     expect((await pendingClaims(database.db, [org], "ru")).map((c) => c.id)).toEqual(claims.map((c) => c.id));

@@ -376,12 +376,15 @@ describe.each(testDatabases)("hours and the volunteer book on $name", (kind) => 
         { month: "2026-03", confirmed: 2, pending: 1.5 },
         { month: "2026-02", confirmed: 7, pending: 0 },
       ],
+      // The pending 1.5 names a free-form organization: nobody in the bot can confirm it.
+      pendingOutside: 1.5,
     });
     expect(await hoursSummary(database.db, 7_100_000_099)).toEqual({
       confirmed: 0,
       pending: 0,
       byCategory: [],
       byMonth: [],
+      pendingOutside: 0,
     });
   });
 

@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { hoursSummary, pendingOutsideTheBot } from "../../../domain/hours";
+import { hoursSummary } from "../../../domain/hours";
 import { bookPeriodWithHours, isBookPeriod } from "../../../domain/volunteer-book";
 import { requireConsent } from "../../consent";
 import { requireOnboarded, requireProfile } from "../../profile";
@@ -16,11 +16,7 @@ export { verifyDeepLink } from "./book";
 export { HOURS_LOG, hoursConversations } from "./log.conversation";
 
 async function hoursScreen(ctx: BotContext) {
-  const [summary, outside] = await Promise.all([
-    hoursSummary(ctx.deps.db, ctx.from!.id),
-    pendingOutsideTheBot(ctx.deps.db, ctx.from!.id),
-  ]);
-  return hoursView(ctx.t, ctx.locale, summary, outside);
+  return hoursView(ctx.t, ctx.locale, await hoursSummary(ctx.deps.db, ctx.from!.id));
 }
 
 export const hoursFeature = new Composer<BotContext>();

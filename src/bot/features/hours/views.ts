@@ -38,8 +38,6 @@ export function hoursView(
   t: Translate,
   locale: Locale,
   summary: HoursSummary,
-  /** Pending hours that name an organization not in the bot: nobody here can confirm them. */
-  pendingOutside = 0,
 ): { text: string; keyboard: InlineKeyboard } {
   const keyboard = new InlineKeyboard()
     .text(t("hours.btn_log"), cb("h", "log"))
@@ -60,7 +58,9 @@ export function hoursView(
       confirmed: amount(t, locale, summary.confirmed),
       pending: amount(t, locale, summary.pending),
     }),
-    ...(pendingOutside > 0 ? [t("hours.pending_outside", { amount: amount(t, locale, pendingOutside) })] : []),
+    ...(summary.pendingOutside > 0
+      ? [t("hours.pending_outside", { amount: amount(t, locale, summary.pendingOutside) })]
+      : []),
     [
       t("hours.by_category"),
       ...summary.byCategory.map((c) =>
