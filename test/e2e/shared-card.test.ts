@@ -193,6 +193,11 @@ describe.each(testDatabases)("a shared action link for newcomers on $name", (kin
       expect(buttonData(last(me))[0]).toBe(`a:j:${id}:n`);
       await press(me, `a:j:${id}:n`, cardId);
       await press(me, `a:cj:${id}:n`, cardId);
+      // "Back" from the region question: the card; Join again goes straight to the region (consent is kept).
+      await press(me, `a:o:${id}:n`, cardId);
+      expect(emulator.message(me, cardId)!.text).toContain(TITLE[language]);
+      await press(me, `a:j:${id}:n`, cardId);
+      expect(emulator.message(me, cardId)!.text).toBe(await l("actions.region_ask"));
       expect(toast(await press(me, `a:jr:${id}:n:astana`, cardId))).toBe(
         await l("actions.waitlisted", { position: 1 }),
       );
