@@ -10,16 +10,17 @@ export function languageKeyboard(t: Translate, deepLinkPayload?: string): Inline
   return new InlineKeyboard().text(t("language.kk"), data("kk")).text(t("language.ru"), data("ru"));
 }
 
-/** Two regions a row; the callback carries `<feature>:<action>:<code>`. */
+/** Two regions a row; the callback carries `<feature>:<action>[:<arg>…]:<code>`. */
 export function regionKeyboard(
   regions: RegionDirectory,
   locale: Locale,
   feature: string,
   action: string,
+  ...args: Array<string | number>
 ): InlineKeyboard {
   const kb = new InlineKeyboard();
   regions.all.forEach((region, i) => {
-    kb.text(regions.name(region, locale), cb(feature, action, region.code));
+    kb.text(regions.name(region, locale), cb(feature, action, ...args, region.code));
     if (i % 2 === 1) kb.row();
   });
   return kb;

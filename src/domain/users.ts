@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { type Database, type Executor, preparedPerDatabase } from "../db/client";
 import { eraseTypedTextFor, forgetMessagesAbout } from "../db/outbox";
 import { forgetEmergencyProfile } from "./emergency";
@@ -203,6 +203,33 @@ export async function giveConsent(db: Database, id: number, profile: TelegramPro
     .where(eq(users.id, id))
     .returning();
   if (!row) throw new DomainError("user_not_found");
+  return row;
+}
+
+/**
+ * The short way in from an action's card: someone who has just consented picks a region and is onboarded with the
+ * defaults (no interests: every category; no location; both can be chosen in the settings later). For someone
+ * onboarded without a region (consent declined then, given now) it only sets the region. Without consent nothing is
+ * written (a region is personal data): DomainError "consent_required".
+ */
+export async function completeWithRegion(
+  db: Database,
+  id: number,
+  regionCode: string,
+  language: Language,
+): Promise<User> {
+  const now = new Date();
+  const [row] = await db
+    .update(users)
+    .set({
+      regionCode,
+      language: sql`coalesce(${users.language}, ${language})`,
+      onboardedAt: sql`coalesce(${users.onboardedAt}, ${now.toISOString()}::timestamptz)`,
+      updatedAt: now,
+    })
+    .where(and(eq(users.id, id), isNotNull(users.consentAt)))
+    .returning();
+  if (!row) throw new DomainError("consent_required");
   return row;
 }
 

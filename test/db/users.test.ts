@@ -4,6 +4,8 @@ import { type DatabaseHandle, rowsOf } from "../../src/db/client";
 import { RegionDirectory } from "../../src/domain/regions";
 import {
   completeOnboarding,
+  completeWithRegion,
+  DomainError,
   findUser,
   giveConsent,
   markBlocked,
@@ -105,5 +107,36 @@ describe.each(testDatabases)("users and regions on $name", (kind) => {
     expect((await setRegion(database.db, id, "astana")).regionCode).toBe("astana");
     await setLanguage(database.db, id, "ru");
     expect((await findUser(database.db, id))!.language).toBe("ru");
+  });
+
+  it("completeWithRegion: a region onboards someone who consented, keeps an earlier onboarding, needs consent", async () => {
+    const newcomer = 991_001;
+    await touchUser(database.db, newcomer, false);
+    // No consent: nothing is written.
+    await expect(completeWithRegion(database.db, newcomer, "almaty", "ru")).rejects.toThrow(DomainError);
+    expect(await findUser(database.db, newcomer)).toMatchObject({
+      regionCode: null,
+      onboardedAt: null,
+      language: null,
+    });
+    await giveConsent(database.db, newcomer, { firstName: "Дина" });
+    const done = await completeWithRegion(database.db, newcomer, "almaty", "ru");
+    expect(done).toMatchObject({ regionCode: "almaty", language: "ru", interests: [], latitude: null });
+    expect(done.onboardedAt).toBeInstanceOf(Date);
+
+    // Onboarded before (consent declined then): only the region changes, the language and the mark stay.
+    const declined = 991_002;
+    await touchUser(database.db, declined, false);
+    const before = await completeOnboarding(database.db, declined, {
+      language: "kk",
+      regionCode: "astana",
+      interests: [],
+      consent: false,
+      profile: {},
+    });
+    await giveConsent(database.db, declined, {});
+    const after = await completeWithRegion(database.db, declined, "kostanay", "ru");
+    expect(after).toMatchObject({ regionCode: "kostanay", language: "kk" });
+    expect(after.onboardedAt!.getTime()).toBe(before.onboardedAt!.getTime());
   });
 });

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { actions, organizations, outbox } from "../../src/db/schema";
+import { findUser } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import { buttonData, buttons, chatWith, localized, plain } from "../support/chat";
@@ -25,7 +26,6 @@ type Texts = {
   consent: string;
   notFound: string;
   empty: string;
-  openCard: string;
   promotedLocale: "kk" | "ru";
 };
 const TEXTS: Record<"kk" | "ru", Texts> = {
@@ -41,7 +41,6 @@ const TEXTS: Record<"kk" | "ru", Texts> = {
     consent: "дербес деректерді өңдеуге келісім қажет",
     notFound: "Акция табылмады",
     empty: "табылмады",
-    openCard: "📋 Акцияны ашу",
     promotedLocale: "kk",
   },
   ru: {
@@ -56,7 +55,6 @@ const TEXTS: Record<"kk" | "ru", Texts> = {
     consent: "нужно согласие на обработку персональных данных",
     notFound: "Акция не найдена",
     empty: "не нашлось",
-    openCard: "📋 Открыть акцию",
     promotedLocale: "ru",
   },
 };
@@ -224,22 +222,18 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       expect(plain(last(me).text)).not.toContain(TRICKY_TITLE);
     });
 
-    it(`opens a deep-linked card for a brand-new user after onboarding (${language})`, async () => {
+    it(`opens a deep-linked card for a brand-new user at once; Join asks consent and the region (${language})`, async () => {
       const newcomer = language === "kk" ? 7301 : 7401;
       const id = await addAction({ km: 2 });
       emulator.addUser({ id: newcomer, first_name: "<i>Нұр</i> & co", language_code: language });
       await say(newcomer, `/start a_${id}`);
-      await press(newcomer, "ob:r:almaty");
-      await press(newcomer, "ob:idone");
-      await press(newcomer, "ob:consent:yes");
-      await h.send(() => emulator.sendLocation(newcomer, ALMATY.latitude, ALMATY.longitude));
-      const menu = last(newcomer);
-      const next = buttons(menu)[0]!;
-      expect(next).toMatchObject({ text: t.openCard, callback_data: `a:o:${id}` });
-      await press(newcomer, `a:o:${id}`);
-      expect(last(newcomer).message_id).toBe(menu.message_id);
-      expect(plain(last(newcomer).text)).toContain(TRICKY_TITLE);
-      expect(toast(await press(newcomer, `a:j:${id}:n`))).toContain(t.joined);
+      const card = last(newcomer);
+      expect(plain(card.text)).toContain(TRICKY_TITLE);
+      await press(newcomer, `a:j:${id}:n`);
+      await press(newcomer, `a:cj:${id}:n`);
+      expect(toast(await press(newcomer, `a:jr:${id}:n:almaty`))).toContain(t.joined);
+      expect(emulator.message(newcomer, card.message_id)!.text).toContain(TRICKY_TITLE);
+      expect((await findUser(database.db, newcomer))!.firstName).toBe("<i>Нұр</i> & co");
       // The same link for an onboarded user opens the card at once; a bad one says so.
       await say(newcomer, `/start a_${id}`);
       expect(plain(last(newcomer).text)).toContain(TRICKY_TITLE);
@@ -292,8 +286,8 @@ describe.each(testDatabases)("nearby actions, cards, joining and my actions end 
       await press(me, `a:o:${cluster[0]}:n`, listId);
       await press(me, `a:j:${cluster[0]}:n`, listId);
       expect(emulator.message(me, listId)!.text).toContain(t.consent);
-      expect(buttonData(emulator.message(me, listId))).toEqual([`a:cj:${cluster[0]}:n`, `a:o:${cluster[0]}:n`]);
-      await press(me, `a:o:${cluster[0]}:n`, listId);
+      expect(buttonData(emulator.message(me, listId))).toEqual([`a:cj:${cluster[0]}:n`, `a:nc:${cluster[0]}:n`]);
+      await press(me, `a:nc:${cluster[0]}:n`, listId);
       expect(emulator.message(me, listId)!.text).toContain("Karaganda 0");
 
       // Forged ids and unknown actions.

@@ -224,24 +224,27 @@ describe.each(testDatabases)("browsing: one message per screen, places, radius o
       expect(toast(await press(me, "a:rj:abc:n"))).toBe(await localized(language, "common.stale_button"));
     });
 
-    it(`no consent: "I agree and join" gives it, asks the region, then offers the card again (${language})`, async () => {
+    it(`no consent: "I agree and join" gives it, asks the region in place, then joins on the card (${language})`, async () => {
       const me = base + 8;
       await onboardUser(database.db, emulator, me, { language, consent: false });
       await say(me, "/actions");
       await location(me, KOSTANAY);
+      const listId = last(me).message_id;
       await press(me, `a:o:${kostanayIds[2]}:n`);
       await press(me, `a:j:${kostanayIds[2]}:n`);
       expect(last(me).text).toContain(await localized(language, "actions.consent_ask"));
       await press(me, `a:cj:${kostanayIds[2]}:n`);
       expect((await findUser(database.db, me))!.consentAt).not.toBeNull();
-      // Consent declined at onboarding left no region: the profile is completed first.
-      await press(me, "ob:r:kostanay");
-      await press(me, "ob:idone");
-      if (buttonData(last(me)).includes("ob:consent:yes")) await press(me, "ob:consent:yes");
-      await location(me, KOSTANAY);
-      expect(buttonData(last(me))).toContain(`a:o:${kostanayIds[2]}`);
-      await press(me, `a:o:${kostanayIds[2]}`);
-      expect(toast(await press(me, `a:j:${kostanayIds[2]}:n`))).toContain(await localized(language, "actions.joined"));
+      // Consent declined at onboarding left no region: only the region is asked, in the same message.
+      expect(last(me).message_id).toBe(listId);
+      expect(last(me).text).toBe(await localized(language, "actions.region_ask"));
+      expect(toast(await press(me, `a:jr:${kostanayIds[2]}:n:kostanay`))).toContain(
+        await localized(language, "actions.joined"),
+      );
+      expect(last(me).message_id).toBe(listId);
+      expect(buttonData(last(me))).toContain(`a:l:${kostanayIds[2]}:n`);
+      expect(buttonData(last(me)).at(-1)).toBe("a:b");
+      expect((await findUser(database.db, me))!.regionCode).toBe("kostanay");
     });
 
     it(`a language switch redraws the screen in place (${language})`, async () => {

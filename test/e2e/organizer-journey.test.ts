@@ -198,17 +198,12 @@ describe.each(testDatabases)("an organizer's journey end to end on $name", (kind
 
       emulator.addUser({ id: newcomer, first_name: "Жаңа", language_code: language });
       await say(newcomer, `/start ${new URL(link).searchParams.get("start")}`);
-      await press(newcomer, "ob:r:almaty");
-      await press(newcomer, "ob:i:ecology");
-      await press(newcomer, "ob:idone");
-      await press(newcomer, "ob:consent:yes");
-      await say(newcomer, await l("onboarding.location_skip"));
-      const next = buttonData(last(newcomer))[0]!;
-      expect(next).toContain(String(actionId));
-      await press(newcomer, next);
+      // The card comes first; Join asks for consent and the region, then joins.
       expect(plain(last(newcomer).text)).toContain(title);
-      const beforeJoin = emulator.lastSeq();
       await press(newcomer, `a:j:${actionId}:n`);
+      await press(newcomer, `a:cj:${actionId}:n`);
+      const beforeJoin = emulator.lastSeq();
+      await press(newcomer, `a:jr:${actionId}:n:almaty`);
       const [joined] = await db()
         .select()
         .from(participations)

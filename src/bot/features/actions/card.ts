@@ -3,14 +3,15 @@ import { type ActionCard, getActionCard } from "../../../domain/actions";
 import { buildIcs } from "../../../domain/ics";
 import { joinAction, leaveAction, standingIn } from "../../../domain/participation";
 import { clipChars } from "../../../domain/text";
-import { giveConsent, hasConsent, setPaused } from "../../../domain/users";
+import { completeWithRegion, giveConsent, hasConsent, setPaused } from "../../../domain/users";
 import { EXPENSIVE } from "../../middleware/rate-limit";
 import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
+import { mainMenuKeyboard } from "../../keyboards";
 import { requireProfile, telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
-import { cardView, type Source } from "./views";
+import { cardView, regionQuestionView, type Source } from "./views";
 
 /** The card as a new message (a deep link, a button under another message); no pin: the map is on demand. */
 async function sendCard(ctx: BotContext, card: ActionCard, source: Source): Promise<void> {
@@ -26,7 +27,7 @@ async function refreshCard(ctx: BotContext, id: number, source: Source): Promise
   await showScreen(ctx, view.text, view.keyboard);
 }
 
-// ----- handlers (for onboarded users; bot/features/actions/index.ts) ------------------------------
+// ----- handlers (for everyone, newcomers from a shared link too; bot/features/actions/index.ts) ----
 
 /** An action's card: opening it, joining, leaving and the calendar file. */
 export const cardHandlers = new Composer<BotContext>();
@@ -64,7 +65,9 @@ cardHandlers.callbackQuery(cbPattern("a", "j", 2), async (ctx) => {
 
 /**
  * Joining, and what stands in its way as a question with the button that removes it: no consent (give it and
- * join), paused participation (resume and join). The question replaces the card; the answer brings the card back.
+ * join, or "No, thanks" back to the card), no region (a newcomer from a shared link, or consent declined at
+ * onboarding: pick it and join), paused participation (resume and join). The question replaces the card; the answer
+ * brings the card back. A newcomer is asked nothing else: interests and location wait for the settings.
  */
 async function join(ctx: BotContext, id: number, source: Source): Promise<void> {
   if (!hasConsent(ctx.user)) {
@@ -72,11 +75,16 @@ async function join(ctx: BotContext, id: number, source: Source): Promise<void> 
     return showScreen(ctx, `${ctx.t("actions.consent_ask")}\n\n${ctx.t("onboarding.consent_text")}`, {
       inline_keyboard: [
         [{ text: ctx.t("actions.btn_consent_join"), callback_data: cb("a", "cj", id, source) }],
-        [{ text: ctx.t("common.back"), callback_data: cb("a", "o", id, source) }],
+        [{ text: ctx.t("actions.btn_consent_no"), callback_data: cb("a", "nc", id, source) }],
       ],
     });
   }
-  // Consent just given, no region yet (declined at onboarding): the profile first, then a button back to the card.
+  if (!ctx.user?.regionCode) {
+    await ctx.answerCallbackQuery();
+    const view = regionQuestionView(ctx, id, source);
+    return showScreen(ctx, view.text, view.keyboard);
+  }
+  // Not reached by the card's own buttons (a region comes with onboarding or the question above): a safety net.
   if (!(await requireProfile(ctx, `a_${id}`))) return;
   if (ctx.user?.pausedAt) {
     await ctx.answerCallbackQuery();
@@ -103,6 +111,34 @@ cardHandlers.callbackQuery(cbPattern("a", "cj", 2), async (ctx) => {
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (!hasConsent(ctx.user)) ctx.user = await giveConsent(ctx.deps.db, ctx.from.id, telegramProfile(ctx.from));
   await join(ctx, id, ctx.match[2] === "m" ? "m" : "n");
+});
+
+/** "No, thanks" to consent: nothing is stored, the card comes back with a polite line (not said after consent). */
+cardHandlers.callbackQuery(cbPattern("a", "nc", 2), async (ctx) => {
+  const id = parseId(ctx.match[1]);
+  if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  await ctx.answerCallbackQuery(hasConsent(ctx.user) ? undefined : { text: ctx.t("actions.consent_refused") });
+  await refreshCard(ctx, id, ctx.match[2] === "m" ? "m" : "n");
+});
+
+/**
+ * The region question of join(): sets the region of someone who consented and has none (a newcomer is onboarded by
+ * it), then joins and shows the card. A press without consent (an old or forged button) is asked for consent again by
+ * join(); a region chosen before stays as it is.
+ */
+cardHandlers.callbackQuery(cbPattern("a", "jr", 3), async (ctx) => {
+  const id = parseId(ctx.match[1]);
+  const region = ctx.deps.regions.get(ctx.match[3]);
+  if (id === undefined || !region) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  const newcomer = !ctx.user?.onboardedAt;
+  if (hasConsent(ctx.user) && !ctx.user?.regionCode)
+    ctx.user = await completeWithRegion(ctx.deps.db, ctx.from.id, region.code, ctx.locale);
+  await join(ctx, id, ctx.match[2] === "m" ? "m" : "n");
+  // Just onboarded: a word on where the rest is, and the menu (the card stays above).
+  if (newcomer && ctx.user?.onboardedAt) {
+    const welcome = ctx.t("actions.welcome_in", { region: ctx.deps.regions.name(region, ctx.locale) });
+    await ctx.reply(`${welcome}\n\n${ctx.t("menu.title")}`, { reply_markup: mainMenuKeyboard(ctx.t) });
+  }
 });
 
 cardHandlers.callbackQuery(cbPattern("a", "rj", 2), async (ctx) => {
@@ -147,9 +183,11 @@ async function sendCalendarFile(ctx: BotContext, card: ActionCard): Promise<void
   });
 }
 
+/** `t.me/<bot>?start=a_<id>`: the card at once, for newcomers too (in their language); Join asks what it needs. */
 export const actionDeepLink: DeepLink = {
   prefix: "a",
-  needsOnboarding: true,
+  needsOnboarding: false,
+  asksLanguage: true,
   async open(ctx, arg) {
     const card = await getActionCard(ctx.deps.db, parseId(arg) ?? 0, ctx.locale);
     if (card) await sendCard(ctx, card, "n");

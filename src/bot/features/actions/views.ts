@@ -17,6 +17,7 @@ import { formatDateTime, formatDateTimeRange, formatHours, INTL_LOCALE } from ".
 import { cb } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { deepLinkUrl } from "../../deep-links";
+import { regionKeyboard } from "../../keyboards";
 import { escapeHtml } from "../../html";
 
 export const PAGE_SIZE = 5;
@@ -302,12 +303,22 @@ export function cardView(
   }
   if (card.status === "published") keyboard.text(t("actions.btn_calendar"), cb("a", "c", card.id));
   keyboard.url(t("actions.btn_share"), shareUrl(ctx, card, now)).row();
-  keyboard.text(
-    ...(source === "m"
-      ? ([t("actions.btn_back_mine"), cb("m", "mine")] as const)
-      : ([t("actions.btn_back_list"), cb("a", "b")] as const)),
-  );
+  // A newcomer (the card came by a shared link) has no list to go back to.
+  if (ctx.user?.onboardedAt || source === "m")
+    keyboard.text(
+      ...(source === "m"
+        ? ([t("actions.btn_back_mine"), cb("m", "mine")] as const)
+        : ([t("actions.btn_back_list"), cb("a", "b")] as const)),
+    );
   return { text: lines.join("\n"), keyboard: tidy(keyboard) };
+}
+
+/** Joining without a region: the region (the answer joins), or back to the card. */
+export function regionQuestionView(ctx: BotContext, id: number, source: Source): Screen {
+  const keyboard = regionKeyboard(ctx.deps.regions, ctx.locale, "a", "jr", id, source)
+    .row()
+    .text(ctx.t("common.back"), cb("a", "o", id, source));
+  return { text: ctx.t("actions.region_ask"), keyboard: tidy(keyboard) };
 }
 
 // ----- my actions ---------------------------------------------------------------------------------
