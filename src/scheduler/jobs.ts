@@ -55,9 +55,14 @@ export const actionReminders: JobRun = async (db, now) => {
             'when', jsonb_build_object('$datetime', a.starts_at),
             'address', coalesce(nullif(left(case when u.language = 'ru' then coalesce(a.address_ru, a.address_kk)
               else coalesce(a.address_kk, a.address_ru) end, 300), ''), '—')),
-          'buttons', jsonb_build_array(jsonb_build_array(
-            jsonb_build_object('kind', ${buttonKind("reminder.coming")}, 'actionId', a.id),
-            jsonb_build_object('kind', ${buttonKind("reminder.cant")}, 'actionId', a.id))),
+          'buttons', jsonb_build_array(
+            jsonb_build_array(
+              jsonb_build_object('kind', ${buttonKind("reminder.coming")}, 'actionId', a.id),
+              jsonb_build_object('kind', ${buttonKind("reminder.cant")}, 'actionId', a.id)),
+            -- The card, and the meeting point on a map when the action has a real one (not a region's center).
+            jsonb_build_array(jsonb_build_object('kind', ${buttonKind("action.open")}, 'actionId', a.id))
+              || case when a.has_pin then jsonb_build_array(jsonb_build_object('kind', ${buttonKind("map")},
+                'latitude', a.latitude, 'longitude', a.longitude)) else '[]'::jsonb end),
           'expiresAt', a.starts_at),
         1, ${ts(now)}, ${`rem${kind}:`}::text || a.id || ':' || p.user_id
       from actions a

@@ -111,6 +111,10 @@ describe.each(testDatabases)("scheduler jobs on $name", (kind) => {
           { kind: "reminder.coming", actionId: action },
           { kind: "reminder.cant", actionId: action },
         ],
+        [
+          { kind: "action.open", actionId: action },
+          { kind: "map", latitude: expect.any(Number), longitude: expect.any(Number) },
+        ],
       ],
       expiresAt: expect.any(String),
     });
