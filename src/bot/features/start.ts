@@ -5,6 +5,7 @@ import type { BotContext } from "../context";
 import { ONBOARDING } from "../conversations/onboarding";
 import { type DeepLink, matchDeepLink } from "../deep-links";
 import { switchLocale } from "../middleware/user";
+import { seniorHome } from "./clubs";
 import { askLanguage } from "./language";
 import { showMainMenu } from "./menu";
 
@@ -28,6 +29,7 @@ export function startFeature(deepLinks: readonly DeepLink[]) {
     }
     if (deepLink && (!deepLink.link.needsOnboarding || user.onboardedAt)) return deepLink.link.open(ctx, deepLink.arg);
     if (!user.onboardedAt) return ctx.conversation.enter(ONBOARDING, deepLink ? ctx.match : undefined);
+    if (user.seniorMode) return seniorHome(ctx);
     await showMainMenu(ctx, ctx.t("menu.welcome_back"));
   });
   return feature;

@@ -385,15 +385,15 @@ function seniorButtonOf(ctx: BotContext, text: string): SeniorButton | undefined
   return undefined;
 }
 
-async function nextMeetingScreen(ctx: BotContext): Promise<void> {
+/** The member's next meeting in a few plain lines (or why there is none), and the meeting when there is one. */
+async function nextMeetingText(ctx: BotContext) {
   const { t, locale } = ctx;
   const { db } = ctx.deps;
   const userId = ctx.from!.id;
   const found = await nextMeetingFor(db, userId);
-  const keyboard = { reply_markup: seniorKeyboard(t) };
   if (!found.next) {
     const member = (await memberClubs(db, userId)).length > 0;
-    return void (await ctx.reply(t(member ? "clubs.senior_no_meeting" : "clubs.senior_no_club"), keyboard));
+    return { text: t(member ? "clubs.senior_no_meeting" : "clubs.senior_no_club"), next: undefined };
   }
   const { next } = found;
   const lines = [
@@ -407,8 +407,23 @@ async function nextMeetingScreen(ctx: BotContext): Promise<void> {
   if (next.answer) lines.push(t(next.answer === "yes" ? "clubs.senior_answer_yes" : "clubs.senior_answer_no"));
   const came = await attendedThisYear(db, userId);
   if (came > 0) lines.push(t("clubs.senior_attended", { count: came }));
+  return { text: lines.join("\n"), next };
+}
+
+async function nextMeetingScreen(ctx: BotContext): Promise<void> {
+  const { text, next } = await nextMeetingText(ctx);
+  if (!next) return void (await ctx.reply(text, { reply_markup: seniorKeyboard(ctx.t) }));
   const hasPin = next.club.latitude !== null && next.club.longitude !== null;
-  await ctx.reply(lines.join("\n"), { reply_markup: nextMeetingKeyboard(t, next.meetingId, next.date, hasPin) });
+  await ctx.reply(text, { reply_markup: nextMeetingKeyboard(ctx.t, next.meetingId, next.date, hasPin) });
+}
+
+/**
+ * The senior screen of /start and /menu: the next meeting and one line on leaving senior mode, in one message that
+ * (re)draws the four big buttons (their language follows the user's).
+ */
+export async function seniorHome(ctx: BotContext): Promise<void> {
+  const { text } = await nextMeetingText(ctx);
+  await ctx.reply(`${text}\n\n${ctx.t("clubs.senior_leave_hint")}`, { reply_markup: seniorKeyboard(ctx.t) });
 }
 
 async function answerNext(ctx: BotContext, answer: "yes" | "no"): Promise<void> {
