@@ -112,12 +112,20 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
       expect(club!.joinCode).toMatch(/^[ACDEFHJKMNPRTUVWXY3479]{6}$/);
       expect(plain(last(front).text)).toContain(club!.joinCode!);
 
-      // The front office appoints the club coordinator by a shared contact.
+      // The front office appoints the club coordinator by a shared contact; its phone is not kept.
       await press(front, `kl:ap:${club!.id}`);
+      const appointSeq = emulator.lastSeq();
       await h.send(() =>
-        emulator.sendContact(front, { phone_number: "+77011112233", first_name: "Гүлнар", user_id: clubCoord }),
+        emulator.sendContact(front, { phone_number: "+77019999999", first_name: "Гүлнар", user_id: clubCoord }),
       );
       expect(last(front).text).toBe(await text(language, "clubs.appointed"));
+      // The coordinator is asked whether members may see their phone, and shares their own.
+      const phoneAsk = await delivered(clubCoord, nameKk, appointSeq);
+      await pressOn(clubCoord, (phoneAsk.result as { message_id: number }).message_id, `kl:ps:${club!.id}`);
+      await h.send(() =>
+        emulator.sendContact(clubCoord, { phone_number: "+77011112233", first_name: "Гүлнар", user_id: clubCoord }),
+      );
+      expect(last(clubCoord).text).toBe(await text(language, "clubs.phone_shared"));
       // Not a front office, or the front office of another region: refused, nothing written.
       const farFront = base + 8;
       await person(farFront, language, "Алыс");
