@@ -16,9 +16,9 @@ import {
 import { setQuietHours } from "../../src/domain/preferences";
 import { typedAnswer } from "../../src/bot/features/clubs";
 import type { LocaleKey } from "../../src/i18n";
-import { buttonData, chatWith, localized, plain } from "../support/chat";
+import { buttonData, chatWith, deliveredTo, localized, plain } from "../support/chat";
 import { testDatabases } from "../support/db";
-import type { ApiCall, BotApiEmulator } from "../support/fake-telegram";
+import type { BotApiEmulator } from "../support/fake-telegram";
 import { type Harness, useBot } from "../support/harness";
 import { onboardUser } from "../support/users";
 
@@ -50,15 +50,8 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
     await onboardUser(db(), emulator, id, { language, firstName });
     await setQuietHours(db(), id, { startMinute: 0, endMinute: 0 });
   }
-  function delivered(chatId: number, contains: string, afterSeq: number): Promise<ApiCall> {
-    return emulator.waitForCall(
-      (c) =>
-        c.method === "sendMessage" &&
-        Number(c.params.chat_id) === chatId &&
-        plain(String(c.params.text)).includes(contains),
-      { timeoutMs: 10_000, afterSeq },
-    );
-  }
+  const delivered = (chatId: number, contains: string, afterSeq: number) =>
+    deliveredTo(emulator, chatId, contains, afterSeq);
   const replyKeyboardOf = (chatId: number) =>
     emulator
       .callsTo(chatId)
