@@ -161,8 +161,8 @@ export type AppointResult = "appointed" | "already" | "not_user";
 
 /**
  * Appoints a club coordinator (the front office checked its right first); the user must have started the bot. No
- * phone is taken from whoever appointed them: the new coordinator is asked once, through the outbox, whether members
- * may see their own phone (setCoordinatorPhone).
+ * phone is taken from whoever appointed them: the new coordinator is asked once per appointment, through the outbox,
+ * whether members may see their own phone (setCoordinatorPhone).
  */
 export async function appointClubCoordinator(db: Executor, clubId: number, userId: number): Promise<AppointResult> {
   const locale = await localeOfUser(db, userId);
@@ -171,12 +171,13 @@ export async function appointClubCoordinator(db: Executor, clubId: number, userI
     .insert(clubCoordinators)
     .values({ clubId, userId })
     .onConflictDoNothing()
-    .returning({ userId: clubCoordinators.userId });
+    .returning({ addedAt: clubCoordinators.addedAt });
   if (added.length === 0) return "already";
   const [club] = await db.select().from(clubs).where(eq(clubs.id, clubId));
   await enqueue(db, {
     chatId: userId,
-    idempotencyKey: `club-coord-ask:${clubId}:${userId}`,
+    // Once per appointment (someone removed and appointed again is asked again).
+    idempotencyKey: `club-coord-ask:${clubId}:${userId}:${added[0]!.addedAt.getTime()}`,
     content: {
       template: "clubs.phone_ask_notice",
       locale,
