@@ -86,10 +86,17 @@ describe.each(testDatabases)("senior mode entry points on $name", (kind) => {
       expect(plain(last(senior).text)).toContain(other === "kk" ? "Күміс жас" : "Серебряный возраст");
       expect(replyKeyboard(senior)).toEqual(await seniorButtons(other));
 
+      // The language chosen in /settings: the buttons follow it too.
+      await say(senior, "/settings");
+      await press(senior, "s:lang");
+      await press(senior, `s:lg:${language}`);
+      expect(last(senior).text).toBe(await text(language, "clubs.senior_language"));
+      expect(replyKeyboard(senior)).toEqual(await seniorButtons(language));
+
       // Senior mode off: /start and /menu are the main menu again.
       await db().update(users).set({ seniorMode: false }).where(eq(users.id, senior));
       await say(senior, "/menu");
-      expect(last(senior).text).toBe(await text(other, "menu.title"));
+      expect(last(senior).text).toBe(await text(language, "menu.title"));
     });
   }
 });
