@@ -125,6 +125,7 @@ describe.each(testDatabases)("club management on $name", (kind) => {
       await h.send(() =>
         emulator.sendContact(coord, { phone_number: "+77010000000", first_name: "Әже", user_id: member }),
       );
+      expect(last(coord).text).toBe(await text(language, "clubs.phone_not_own"));
       expect(await seats(club.id)).toEqual([
         { userId: coord, phone: null },
         { userId: coord2, phone: null },

@@ -265,9 +265,9 @@ async function sharePhone(conversation: BotConversation, ctx: InnerContext, club
   await ctx.reply(t("clubs.phone_ask"), { reply_markup: sendPhoneKeyboard(t) });
   const shared = await conversation.waitFor("message:contact", { otherwise: hint("clubs.phone_ask") }).andFrom(userId);
   const contact = shared.message.contact;
-  if (contact.user_id !== userId || !contact.phone_number) {
-    return void (await ctx.reply(t("clubs.phone_ask"), { reply_markup: { remove_keyboard: true } }));
-  }
+  // Someone else's contact is not taken: the step waits for the person's own.
+  if (contact.user_id !== userId || !contact.phone_number)
+    return reject(conversation, shared, t("clubs.phone_not_own"));
   const saved = await conversation.external(() =>
     setCoordinatorPhone(ctx.deps.db, clubId, userId, contact.phone_number),
   );
