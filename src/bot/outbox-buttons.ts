@@ -23,6 +23,10 @@ export const renderOutboxButton: ButtonRenderer = (button, t, botUsername) => {
       return { text: t("clubs.btn_yes"), callback_data: cb("kl", "jy", button.clubId) };
     case "club.join_no":
       return { text: t("clubs.btn_no"), callback_data: cb("kl", "jn", button.clubId) };
+    case "club.phone_share":
+      return { text: t("clubs.btn_phone_share"), callback_data: cb("kl", "ps", button.clubId) };
+    case "club.phone_no":
+      return { text: t("clubs.btn_phone_no"), callback_data: cb("kl", "pn", button.clubId) };
     case "open.hours":
       return { text: t("hours.btn_to_hours"), callback_data: cb("m", "hours") };
     case "org.mute":

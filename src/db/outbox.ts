@@ -18,6 +18,9 @@ export type OutboxButton =
   /** Yes / No under a club coordinator's invitation to join the club. */
   | { kind: "club.join_yes"; clubId: number }
   | { kind: "club.join_no"; clubId: number }
+  /** Under a new club coordinator's question: share their own phone with members, or not. */
+  | { kind: "club.phone_share"; clubId: number }
+  | { kind: "club.phone_no"; clubId: number }
   /** Opens "My hours". */
   | { kind: "open.hours" }
   /** Opens an action's card (`n`: a number for the label, in a digest's list). */

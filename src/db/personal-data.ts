@@ -119,7 +119,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "clubs.join_code": notPersonal("a club's join code, printed on its wall"),
   "club_meeting_exceptions.reason": notPersonal("why a club's meeting date was cancelled"),
   "club_coordinators.phone": personal(
-    "the club coordinator's phone from the contact the front office shared; erased with their consent",
+    "the club coordinator's own phone, shared by them (the request_contact button) for members to call; never the one a front office sent; erased when they say no, are removed, the club is deleted, or consent is withdrawn",
   ),
   "club_answers.answer": account("a member's 'I'll come' / 'I can't' for a meeting; rows go with the account"),
   "clubs.region_code": notPersonal("a club's region"),

@@ -1,5 +1,5 @@
 import { randomInt, randomBytes } from "node:crypto";
-import { and, asc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, like, lte, or, sql } from "drizzle-orm";
 import { DAY_MS, localDateKey, localMinuteOfDay, localMoment } from "../core/time";
 import type { Database, Executor } from "../db/client";
 import { at, enqueue } from "../db/outbox";
@@ -100,7 +100,11 @@ export const clubName = (club: Pick<ClubRow, "nameKk" | "nameRu">, locale: Local
 
 export async function clubById(db: Executor, clubId: number): Promise<ClubRow | undefined> {
   if (!Number.isSafeInteger(clubId) || clubId <= 0 || clubId > 2_147_483_647) return undefined;
-  const [club] = await db.select().from(clubs).where(eq(clubs.id, clubId)).limit(1);
+  const [club] = await db
+    .select()
+    .from(clubs)
+    .where(and(eq(clubs.id, clubId), isNull(clubs.deletedAt)))
+    .limit(1);
   return club;
 }
 
@@ -135,7 +139,7 @@ export async function clubsOfRegions(db: Executor, regionCodes: string[] | null)
   return db
     .select()
     .from(clubs)
-    .where(regionCodes ? inArray(clubs.regionCode, regionCodes) : undefined)
+    .where(and(isNull(clubs.deletedAt), regionCodes ? inArray(clubs.regionCode, regionCodes) : undefined))
     .orderBy(asc(clubs.id))
     .limit(50);
 }
@@ -146,23 +150,196 @@ export async function regionName(db: Executor, code: string | null, locale: Loca
   return row ? pick(row.nameKk, row.nameRu, locale) : code;
 }
 
+/** The language messages to this user go in (Kazakh unless they chose Russian); undefined for an unknown user. */
+async function localeOfUser(db: Executor, userId: number): Promise<Locale | undefined> {
+  const [user] = await db.select({ language: users.language }).from(users).where(eq(users.id, userId)).limit(1);
+  if (!user) return undefined;
+  return user.language === "ru" ? "ru" : "kk";
+}
+
 export type AppointResult = "appointed" | "already" | "not_user";
 
-/** Appoints a club coordinator (the front office checked its right first); the user must have started the bot. */
-export async function appointClubCoordinator(
+/**
+ * Appoints a club coordinator (the front office checked its right first); the user must have started the bot. No
+ * phone is taken from whoever appointed them: the new coordinator is asked once per appointment, through the outbox,
+ * whether members may see their own phone (setCoordinatorPhone).
+ */
+export async function appointClubCoordinator(db: Executor, clubId: number, userId: number): Promise<AppointResult> {
+  const locale = await localeOfUser(db, userId);
+  if (!locale) return "not_user";
+  const added = await db
+    .insert(clubCoordinators)
+    .values({ clubId, userId })
+    .onConflictDoNothing()
+    .returning({ addedAt: clubCoordinators.addedAt });
+  if (added.length === 0) return "already";
+  const [club] = await db.select().from(clubs).where(eq(clubs.id, clubId));
+  await enqueue(db, {
+    chatId: userId,
+    // Once per appointment (someone removed and appointed again is asked again).
+    idempotencyKey: `club-coord-ask:${clubId}:${userId}:${added[0]!.addedAt.getTime()}`,
+    content: {
+      template: "clubs.phone_ask_notice",
+      locale,
+      params: { club: clubName(club!, locale) },
+      buttons: [
+        [
+          { kind: "club.phone_share", clubId },
+          { kind: "club.phone_no", clubId },
+        ],
+      ],
+    },
+  });
+  return "appointed";
+}
+
+/**
+ * The coordinator's own answer: their phone (shared by them, from their own contact) for members to call, or null
+ * (not shared, or withdrawn). False when they are not this club's coordinator.
+ */
+export async function setCoordinatorPhone(
   db: Executor,
   clubId: number,
   userId: number,
   phone: string | null,
-): Promise<AppointResult> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
-  if (!user) return "not_user";
-  const added = await db
-    .insert(clubCoordinators)
-    .values({ clubId, userId, phone })
-    .onConflictDoNothing()
+  now = new Date(),
+): Promise<boolean> {
+  const updated = await db
+    .update(clubCoordinators)
+    .set({ phone: phone?.slice(0, 32) ?? null, phoneSharedAt: phone ? now : null })
+    .where(and(eq(clubCoordinators.clubId, clubId), eq(clubCoordinators.userId, userId)))
     .returning({ userId: clubCoordinators.userId });
-  return added.length > 0 ? "appointed" : "already";
+  return updated.length > 0;
+}
+
+/**
+ * Removes a club coordinator (the front office checked its right first). The last one may go too: a person who left
+ * must not keep the members' list; the club then shows "no coordinator" until the front office appoints another.
+ * The removed person is told through the outbox. False when they were not a coordinator of the club.
+ */
+export async function removeClubCoordinator(db: Database, clubId: number, userId: number): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [removed] = await tx
+      .delete(clubCoordinators)
+      .where(and(eq(clubCoordinators.clubId, clubId), eq(clubCoordinators.userId, userId)))
+      .returning();
+    if (!removed) return false;
+    const [club] = await tx.select().from(clubs).where(eq(clubs.id, clubId));
+    const locale = (await localeOfUser(tx, userId)) ?? "kk";
+    await enqueue(tx, {
+      chatId: userId,
+      idempotencyKey: `club-coord-removed:${clubId}:${userId}:${removed.addedAt.getTime()}`,
+      content: { template: "clubs.coordinator_removed_notice", locale, params: { club: clubName(club!, locale) } },
+    });
+    return true;
+  });
+}
+
+/** New names (at least one; the front office checked its right first). False for a deleted or unknown club. */
+export async function renameClub(
+  db: Executor,
+  clubId: number,
+  names: { nameKk: string | null; nameRu: string | null },
+): Promise<boolean> {
+  if (!names.nameKk && !names.nameRu) return false;
+  const updated = await db
+    .update(clubs)
+    .set(names)
+    .where(and(eq(clubs.id, clubId), isNull(clubs.deletedAt)))
+    .returning({ id: clubs.id });
+  return updated.length > 0;
+}
+
+/** A new address, and a new map pin when one is given (undefined keeps the pin). */
+export async function moveClub(
+  db: Executor,
+  clubId: number,
+  address: string,
+  pin?: { latitude: number; longitude: number },
+): Promise<boolean> {
+  const updated = await db
+    .update(clubs)
+    .set({ address, ...(pin ? { latitude: pin.latitude, longitude: pin.longitude } : {}) })
+    .where(and(eq(clubs.id, clubId), isNull(clubs.deletedAt)))
+    .returning({ id: clubs.id });
+  return updated.length > 0;
+}
+
+export type DeleteClubResult = { status: "deleted"; notified: number } | { status: "refused" };
+
+/**
+ * Deletes a club (the front office checked its right first): its members and coordinators are told politely through
+ * the outbox; its weekly meetings stop (so do reminders; unsent ones are dropped), memberships and coordinator seats
+ * (with any shared phone) go, and its join link and code stop working. What members answered and whether they came
+ * stays with their accounts (club_answers; /mydata shows it, /deleteme erases it), so the club row stays too, marked
+ * deleted. A second press finds it deleted.
+ */
+export async function deleteClub(db: Database, clubId: number, now = new Date()): Promise<DeleteClubResult> {
+  return db.transaction(async (tx) => {
+    const [club] = await tx
+      .select()
+      .from(clubs)
+      .where(and(eq(clubs.id, clubId), isNull(clubs.deletedAt)))
+      .for("update");
+    if (!club) return { status: "refused" } as const;
+    await tx.update(clubs).set({ deletedAt: now, inviteToken: null, joinCode: null }).where(eq(clubs.id, clubId));
+    const meetings = await tx
+      .update(clubMeetings)
+      .set({ active: false })
+      .where(eq(clubMeetings.clubId, clubId))
+      .returning({ id: clubMeetings.id });
+    if (meetings.length > 0) {
+      await tx
+        .delete(outbox)
+        .where(
+          and(
+            eq(outbox.state, "pending"),
+            or(
+              ...meetings.flatMap((m) =>
+                [CLUB_REMINDER_PREFIX, CLUB_MORNING_PREFIX, "club-yes:"].map((p) =>
+                  like(outbox.idempotencyKey, `${p}${m.id}:%`),
+                ),
+              ),
+            ),
+          ),
+        );
+    }
+    const people = await tx
+      .select({ id: users.id, language: users.language })
+      .from(users)
+      .where(
+        and(
+          isNull(users.blockedAt),
+          or(
+            inArray(
+              users.id,
+              tx.select({ id: clubMembers.userId }).from(clubMembers).where(eq(clubMembers.clubId, clubId)),
+            ),
+            inArray(
+              users.id,
+              tx
+                .select({ id: clubCoordinators.userId })
+                .from(clubCoordinators)
+                .where(eq(clubCoordinators.clubId, clubId)),
+            ),
+          ),
+        ),
+      );
+    const notified = await enqueue(
+      tx,
+      people.map((p) => {
+        const locale: Locale = p.language === "ru" ? "ru" : "kk";
+        return {
+          chatId: p.id,
+          idempotencyKey: `club-closed:${clubId}:${p.id}`,
+          content: { template: "clubs.closed_notice" as const, locale, params: { club: clubName(club, locale) } },
+        };
+      }),
+    );
+    await tx.delete(clubMembers).where(eq(clubMembers.clubId, clubId));
+    await tx.delete(clubCoordinators).where(eq(clubCoordinators.clubId, clubId));
+    return { status: "deleted", notified } as const;
+  });
 }
 
 export async function clubCoordinatorsOf(db: Executor, clubId: number) {
@@ -409,14 +586,9 @@ export type InviteResult = "asked" | "already_member" | "already_asked" | "not_u
  * they become a member only when they say yes.
  */
 export async function inviteMember(db: Executor, club: ClubRow, userId: number): Promise<InviteResult> {
-  const [user] = await db
-    .select({ id: users.id, language: users.language })
-    .from(users)
-    .where(eq(users.id, userId))
-    .limit(1);
-  if (!user) return "not_user";
+  const locale = await localeOfUser(db, userId);
+  if (!locale) return "not_user";
   if (await isClubMember(db, club.id, userId)) return "already_member";
-  const locale: Locale = user.language === "ru" ? "ru" : "kk";
   const added = await enqueue(db, {
     chatId: userId,
     idempotencyKey: `club-ask:${club.id}:${userId}`,

@@ -259,7 +259,7 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
   await tx.update(organizations).set({ phone: null }).where(eq(organizations.ownerId, id));
   await forgetEmergencyProfile(tx, id);
   await redrawTalliesWithout(tx, id, { removeAnswers: false }, now);
-  await tx.update(clubCoordinators).set({ phone: null }).where(eq(clubCoordinators.userId, id));
+  await tx.update(clubCoordinators).set({ phone: null, phoneSharedAt: null }).where(eq(clubCoordinators.userId, id));
   await revokeVolunteerBooks(tx, id, now);
   // The conversations plugin keys a private chat's state by the chat id, which is the user's id.
   await tx.delete(conversationStates).where(eq(conversationStates.key, String(id)));

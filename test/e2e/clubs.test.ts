@@ -16,9 +16,9 @@ import {
 import { setQuietHours } from "../../src/domain/preferences";
 import { typedAnswer } from "../../src/bot/features/clubs";
 import type { LocaleKey } from "../../src/i18n";
-import { buttonData, chatWith, localized, plain } from "../support/chat";
+import { buttonData, chatWith, deliveredTo, localized, plain } from "../support/chat";
 import { testDatabases } from "../support/db";
-import type { ApiCall, BotApiEmulator } from "../support/fake-telegram";
+import type { BotApiEmulator } from "../support/fake-telegram";
 import { type Harness, useBot } from "../support/harness";
 import { onboardUser } from "../support/users";
 
@@ -50,15 +50,8 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
     await onboardUser(db(), emulator, id, { language, firstName });
     await setQuietHours(db(), id, { startMinute: 0, endMinute: 0 });
   }
-  function delivered(chatId: number, contains: string, afterSeq: number): Promise<ApiCall> {
-    return emulator.waitForCall(
-      (c) =>
-        c.method === "sendMessage" &&
-        Number(c.params.chat_id) === chatId &&
-        plain(String(c.params.text)).includes(contains),
-      { timeoutMs: 10_000, afterSeq },
-    );
-  }
+  const delivered = (chatId: number, contains: string, afterSeq: number) =>
+    deliveredTo(emulator, chatId, contains, afterSeq);
   const replyKeyboardOf = (chatId: number) =>
     emulator
       .callsTo(chatId)
@@ -112,12 +105,20 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
       expect(club!.joinCode).toMatch(/^[ACDEFHJKMNPRTUVWXY3479]{6}$/);
       expect(plain(last(front).text)).toContain(club!.joinCode!);
 
-      // The front office appoints the club coordinator by a shared contact.
+      // The front office appoints the club coordinator by a shared contact; its phone is not kept.
       await press(front, `kl:ap:${club!.id}`);
+      const appointSeq = emulator.lastSeq();
       await h.send(() =>
-        emulator.sendContact(front, { phone_number: "+77011112233", first_name: "Гүлнар", user_id: clubCoord }),
+        emulator.sendContact(front, { phone_number: "+77019999999", first_name: "Гүлнар", user_id: clubCoord }),
       );
       expect(last(front).text).toBe(await text(language, "clubs.appointed"));
+      // The coordinator is asked whether members may see their phone, and shares their own.
+      const phoneAsk = await delivered(clubCoord, nameKk, appointSeq);
+      await pressOn(clubCoord, (phoneAsk.result as { message_id: number }).message_id, `kl:ps:${club!.id}`);
+      await h.send(() =>
+        emulator.sendContact(clubCoord, { phone_number: "+77011112233", first_name: "Гүлнар", user_id: clubCoord }),
+      );
+      expect(last(clubCoord).text).toBe(await text(language, "clubs.phone_shared"));
       // Not a front office, or the front office of another region: refused, nothing written.
       const farFront = base + 8;
       await person(farFront, language, "Алыс");

@@ -34,6 +34,17 @@ export function toastOf(emulator: BotApiEmulator, update: Update): string | unde
   return answerTo(emulator, update)?.params.text as string | undefined;
 }
 
+/** Waits for a message to `chatId` (sent after `afterSeq`, e.g. through the outbox) whose text contains `contains`. */
+export function deliveredTo(emulator: BotApiEmulator, chatId: number, contains: string, afterSeq: number) {
+  return emulator.waitForCall(
+    (c) =>
+      c.method === "sendMessage" &&
+      Number(c.params.chat_id) === chatId &&
+      plain(String(c.params.text)).includes(contains),
+    { timeoutMs: 10_000, afterSeq },
+  );
+}
+
 const i18n = createI18n();
 
 /** A localized text as the bot sends it (HTML), e.g. `await localized("ru", "common.stale_button")`. */

@@ -3,6 +3,7 @@ import type { Translate } from "../../i18n";
 import { cb, cbPattern } from "../callback-data";
 import type { BotContext } from "../context";
 import { showScreen } from "../screen";
+import { seniorKeyboard } from "./clubs/views";
 
 export const helpFeature = new Composer<BotContext>();
 
@@ -19,7 +20,12 @@ export function helpKeyboard(t: Translate): InlineKeyboard {
     .text(t("common.back"), cb("m", "home"));
 }
 
-helpFeature.command("help", (ctx) => ctx.reply(ctx.t("help.text"), { reply_markup: helpKeyboard(ctx.t) }));
+/** /help; in senior mode a few plain lines about the four big buttons, which stay. */
+helpFeature.command("help", (ctx) =>
+  ctx.user?.seniorMode
+    ? ctx.reply(ctx.t("help.senior"), { reply_markup: seniorKeyboard(ctx.t) })
+    : ctx.reply(ctx.t("help.text"), { reply_markup: helpKeyboard(ctx.t) }),
+);
 
 helpFeature.callbackQuery(cbPattern("m", "help"), async (ctx) => {
   await ctx.answerCallbackQuery();

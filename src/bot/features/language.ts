@@ -7,6 +7,7 @@ import { ONBOARDING } from "../conversations/onboarding";
 import { languageKeyboard, mainMenuKeyboard } from "../keyboards";
 import { switchLocale } from "../middleware/user";
 import { showScreen } from "../screen";
+import { seniorHome } from "./clubs";
 
 /** The language question is bilingual: the user may read only one of the two. */
 export function askLanguage(ctx: BotContext, deepLinkPayload?: string) {
@@ -34,6 +35,11 @@ languageFeature.callbackQuery(/^lang:(kk|ru)(?::([A-Za-z0-9_-]{1,58}))?$/, async
   await setLanguage(ctx.deps.db, ctx.from.id, locale);
   switchLocale(ctx, locale);
   await ctx.answerCallbackQuery();
+  // In senior mode the four big buttons are redrawn in the new language under the senior screen.
+  if (ctx.user?.onboardedAt && ctx.user.seniorMode) {
+    await showScreen(ctx, ctx.t("language.changed"));
+    return seniorHome(ctx);
+  }
   // An onboarded user: the question becomes the main menu in the new language (no new message below an old one).
   if (ctx.user?.onboardedAt)
     return showScreen(ctx, `${ctx.t("language.changed")}\n\n${ctx.t("menu.title")}`, mainMenuKeyboard(ctx.t));

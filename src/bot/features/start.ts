@@ -6,6 +6,7 @@ import { ONBOARDING } from "../conversations/onboarding";
 import { type DeepLink, matchDeepLink } from "../deep-links";
 import { switchLocale } from "../middleware/user";
 import { showScreen } from "../screen";
+import { seniorHome } from "./clubs";
 import { askLanguage } from "./language";
 import { showMainMenu } from "./menu";
 
@@ -33,6 +34,7 @@ export function startFeature(deepLinks: readonly DeepLink[]) {
     }
     if (deepLink && (!deepLink.link.needsOnboarding || user.onboardedAt)) return deepLink.link.open(ctx, deepLink.arg);
     if (!user.onboardedAt) return ctx.conversation.enter(ONBOARDING, deepLink ? ctx.match : undefined);
+    if (user.seniorMode) return seniorHome(ctx);
     await showMainMenu(ctx, ctx.t("menu.welcome_back"));
   });
 

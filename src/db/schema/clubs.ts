@@ -32,6 +32,11 @@ export const clubs = pgTable(
     /** A short join code typed into the bot (6 characters of an unambiguous alphabet). */
     joinCode: text("join_code").unique(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the region's front office deleted the club: the row stays for its members' answer and attendance history;
+     * its meetings, members, coordinators and join code are gone.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
   },
   (t) => [check("clubs_name_check", sql`coalesce(${t.nameKk}, ${t.nameRu}) is not null`)],
 );
@@ -46,8 +51,10 @@ export const clubCoordinators = pgTable(
     userId: bigint("user_id", { mode: "number" })
       .notNull()
       .references(() => users.id),
-    /** The phone from the contact the front office shared when appointing (members may call it). */
+    /** The coordinator's own phone, shared by them for members to call (never the one a front office sent). */
     phone: text("phone"),
+    /** When the coordinator shared it (their consent); null: not shared, members get a username link or nothing. */
+    phoneSharedAt: timestamp("phone_shared_at", { withTimezone: true }),
     addedAt: timestamp("added_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.clubId, t.userId] })],

@@ -8,20 +8,84 @@ import {
   createClub,
   inviteMember,
   managedClub,
+  moveClub,
+  renameClub,
+  setCoordinatorPhone,
 } from "../../../domain/clubs";
 import { cleanText } from "../../../domain/text";
 import { cb, cbPattern } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
 import { type ConversationSpec, defineConversation } from "../../conversations/registry";
 import { hint, reject } from "../../conversations/wait";
-import { hhmm, weekdayKeyboard, weekdayName } from "./views";
+import { hhmm, sendPhoneKeyboard, weekdayKeyboard, weekdayName } from "./views";
 
 export const CLUB_NEW = "clubNew";
 export const CLUB_MEETING = "clubMeeting";
 export const CLUB_CONTACT = "clubContact";
+export const CLUB_EDIT = "clubEdit";
+export const CLUB_PHONE = "clubPhone";
 
 /** "-" (or "—") means "none" in an optional step. */
 const isSkip = (text: string) => /^\s*[-—–]\s*$/.test(text);
+
+/** Names in Kazakh and Russian: one may be skipped with "-", not both. */
+async function askNames(conversation: BotConversation, ctx: InnerContext): Promise<[string | null, string | null]> {
+  const { t } = ctx;
+  const userId = ctx.from!.id;
+  const names: Array<string | null> = [];
+  for (const key of ["clubs.new_name_kk", "clubs.new_name_ru"] as const) {
+    await ctx.reply(t(key));
+    for (;;) {
+      const reply = await conversation
+        .waitFor("message:text", { otherwise: hint("clubs.new_name_hint") })
+        .andFrom(userId);
+      if (isSkip(reply.message.text)) {
+        if (key === "clubs.new_name_ru" && names[0] === null) {
+          await reply.reply(t("clubs.new_name_hint"));
+          continue;
+        }
+        names.push(null);
+        break;
+      }
+      const checked = cleanText(reply.message.text, { max: 120 });
+      if ("error" in checked || checked.text.length < 2 || checked.text.startsWith("/")) {
+        await reply.reply(t("clubs.new_name_hint"));
+        continue;
+      }
+      names.push(checked.text);
+      break;
+    }
+  }
+  return [names[0] ?? null, names[1] ?? null];
+}
+
+async function askAddress(conversation: BotConversation, ctx: InnerContext): Promise<string> {
+  const { t } = ctx;
+  const userId = ctx.from!.id;
+  await ctx.reply(t("clubs.new_address"));
+  for (;;) {
+    const reply = await conversation
+      .waitFor("message:text", { otherwise: hint("clubs.new_address_hint") })
+      .andFrom(userId);
+    const checked = cleanText(reply.message.text, { max: 300 });
+    if (!("error" in checked) && checked.text.length >= 3) return checked.text;
+    await reply.reply(t("clubs.new_address_hint"));
+  }
+}
+
+/** A location, or "-" (null); anything else gets the hint and is waited for again. */
+async function askPin(
+  conversation: BotConversation,
+  ctx: InnerContext,
+): Promise<{ latitude: number; longitude: number } | null> {
+  const pin = await conversation
+    .waitFor(["message:location", "message:text"], { otherwise: hint("clubs.new_pin_hint") })
+    .andFrom(ctx.from!.id);
+  if (pin.message?.location)
+    return { latitude: pin.message.location.latitude, longitude: pin.message.location.longitude };
+  if (isSkip(pin.message?.text ?? "")) return null;
+  return reject(conversation, pin, ctx.t("clubs.new_pin_hint"));
+}
 
 /** /newclub: region, names in Kazakh and Russian (one may be skipped), address, pin. Front offices only. */
 async function newClub(conversation: BotConversation, ctx: InnerContext): Promise<void> {
@@ -50,58 +114,15 @@ async function newClub(conversation: BotConversation, ctx: InnerContext): Promis
     regionCode = code;
   }
 
-  const names: Array<string | null> = [];
-  for (const key of ["clubs.new_name_kk", "clubs.new_name_ru"] as const) {
-    await ctx.reply(t(key));
-    for (;;) {
-      const reply = await conversation
-        .waitFor("message:text", { otherwise: hint("clubs.new_name_hint") })
-        .andFrom(userId);
-      if (isSkip(reply.message.text)) {
-        if (key === "clubs.new_name_ru" && names[0] === null) {
-          await reply.reply(t("clubs.new_name_hint"));
-          continue;
-        }
-        names.push(null);
-        break;
-      }
-      const checked = cleanText(reply.message.text, { max: 120 });
-      if ("error" in checked || checked.text.length < 2 || checked.text.startsWith("/")) {
-        await reply.reply(t("clubs.new_name_hint"));
-        continue;
-      }
-      names.push(checked.text);
-      break;
-    }
-  }
-
-  await ctx.reply(t("clubs.new_address"));
-  const addressReply = await conversation
-    .waitFor("message:text", { otherwise: hint("clubs.new_address_hint") })
-    .andFrom(userId);
-  let checkedAddress = cleanText(addressReply.message.text, { max: 300 });
-  let addressCtx = addressReply;
-  while ("error" in checkedAddress || checkedAddress.text.length < 3) {
-    await addressCtx.reply(t("clubs.new_address_hint"));
-    addressCtx = await conversation
-      .waitFor("message:text", { otherwise: hint("clubs.new_address_hint") })
-      .andFrom(userId);
-    checkedAddress = cleanText(addressCtx.message.text, { max: 300 });
-  }
-  const address = checkedAddress.text;
-
+  const names = await askNames(conversation, ctx);
+  const address = await askAddress(conversation, ctx);
   await ctx.reply(t("clubs.new_pin"));
-  const pin = await conversation
-    .waitFor(["message:location", "message:text"], { otherwise: hint("clubs.new_pin_hint") })
-    .andFrom(userId);
-  let point: { latitude: number; longitude: number } | null = null;
-  if (pin.message?.location) point = pin.message.location;
-  else if (!isSkip(pin.message?.text ?? "")) return reject(conversation, pin, t("clubs.new_pin_hint"));
+  const point = await askPin(conversation, ctx);
 
   const club = await conversation.external(() =>
     createClub(db, {
-      nameKk: names[0] ?? null,
-      nameRu: names[1] ?? null,
+      nameKk: names[0],
+      nameRu: names[1],
       regionCode,
       address,
       latitude: point?.latitude ?? null,
@@ -181,8 +202,8 @@ async function contactStep(
     }
     const club = await clubById(db, clubId);
     if (!club || !coordinates(await staffOf(db, userId, adminIds), club.regionCode)) return "forbidden";
-    const phone = contact.phone_number ? contact.phone_number.slice(0, 32) : null;
-    return appointClubCoordinator(db, clubId, contact.user_id!, phone);
+    // The contact's phone is not kept: the new coordinator decides themselves whether members see theirs.
+    return appointClubCoordinator(db, clubId, contact.user_id!);
   });
   const key = {
     forbidden: "clubs.not_allowed",
@@ -198,8 +219,65 @@ async function contactStep(
   });
 }
 
+/** The region's front office renames a club, or changes its address (and pin). Rights are checked again at the end. */
+async function editClub(
+  conversation: BotConversation,
+  ctx: InnerContext,
+  clubId: number,
+  what: "name" | "place",
+): Promise<void> {
+  const { t, locale } = ctx;
+  const { db, adminIds } = ctx.deps;
+  const userId = ctx.from!.id;
+  let change:
+    | { names: [string | null, string | null] }
+    | { address: string; pin?: { latitude: number; longitude: number } };
+  if (what === "name") change = { names: await askNames(conversation, ctx) };
+  else {
+    const address = await askAddress(conversation, ctx);
+    await ctx.reply(t("clubs.edit_pin"));
+    const pin = await askPin(conversation, ctx);
+    change = { address, pin: pin ?? undefined };
+  }
+  const done = await conversation.external(async () => {
+    const club = await clubById(db, clubId);
+    if (!club || !coordinates(await staffOf(db, userId, adminIds), club.regionCode)) return false;
+    return "names" in change
+      ? renameClub(db, clubId, { nameKk: change.names[0], nameRu: change.names[1] })
+      : moveClub(db, clubId, change.address, change.pin);
+  });
+  if (!done) return void (await ctx.reply(t("clubs.not_region_office")));
+  const back = new InlineKeyboard().text(t("clubs.btn_back_club"), cb("kl", "o", clubId));
+  if ("names" in change) {
+    const name = clubName({ nameKk: change.names[0], nameRu: change.names[1] }, locale);
+    return void (await ctx.reply(t("clubs.renamed", { name }), { reply_markup: back }));
+  }
+  await ctx.reply(t("clubs.moved", { address: change.address }), { reply_markup: back });
+}
+
+/**
+ * A club coordinator shares their own phone for members to call: the contact must be their own (the reply keyboard's
+ * request_contact button sends it); it is kept only for the clubs they coordinate.
+ */
+async function sharePhone(conversation: BotConversation, ctx: InnerContext, clubId: number): Promise<void> {
+  const { t } = ctx;
+  const userId = ctx.from!.id;
+  await ctx.reply(t("clubs.phone_ask"), { reply_markup: sendPhoneKeyboard(t) });
+  const shared = await conversation.waitFor("message:contact", { otherwise: hint("clubs.phone_ask") }).andFrom(userId);
+  const contact = shared.message.contact;
+  // Someone else's contact is not taken: the step waits for the person's own.
+  if (contact.user_id !== userId || !contact.phone_number)
+    return reject(conversation, shared, t("clubs.phone_not_own"));
+  const saved = await conversation.external(() =>
+    setCoordinatorPhone(ctx.deps.db, clubId, userId, contact.phone_number),
+  );
+  await ctx.reply(t(saved ? "clubs.phone_shared" : "clubs.not_allowed"), { reply_markup: { remove_keyboard: true } });
+}
+
 export const clubsConversations: ConversationSpec[] = [
   defineConversation(CLUB_NEW, 1, "clubs.dropped_new", newClub),
   defineConversation(CLUB_MEETING, 1, "clubs.dropped_meeting", newMeeting),
   defineConversation(CLUB_CONTACT, 1, "clubs.dropped_contact", contactStep),
+  defineConversation(CLUB_EDIT, 1, "clubs.dropped_edit", editClub),
+  defineConversation(CLUB_PHONE, 1, "clubs.dropped_phone", sharePhone),
 ];

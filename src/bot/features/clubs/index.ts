@@ -15,6 +15,7 @@ import {
   clubName,
   clubsCoordinatedBy,
   clubsOfRegions,
+  deleteClub,
   isClubCoordinator,
   joinClub,
   leaveClub,
@@ -26,7 +27,9 @@ import {
   normalizeClubCode,
   occurrenceAt,
   regionName,
+  removeClubCoordinator,
   removeMeeting,
+  setCoordinatorPhone,
   setSeniorMode,
   upcomingOccurrences,
   wasInvited,
@@ -41,10 +44,14 @@ import { type DeepLink, deepLinkUrl } from "../../deep-links";
 import { EXPENSIVE } from "../../middleware/rate-limit";
 import { switchLocale } from "../../middleware/user";
 import { showScreen } from "../../screen";
-import { CLUB_CONTACT, CLUB_MEETING, CLUB_NEW } from "./clubs.conversation";
+import { CLUB_CONTACT, CLUB_EDIT, CLUB_MEETING, CLUB_NEW, CLUB_PHONE } from "./clubs.conversation";
 import {
   clubScreenKeyboard,
   clubScreenText,
+  coordinatorsKeyboard,
+  coordinatorsText,
+  deleteConfirmKeyboard,
+  myPhoneKeyboard,
   meetingsKeyboard,
   membersKeyboard,
   membersText,
@@ -66,7 +73,10 @@ function parseUserId(raw: string | undefined): number | undefined {
   return raw && /^[1-9]\d{0,15}$/.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
 }
 
-async function refuse(ctx: BotContext, key: "clubs.not_allowed" | "clubs.not_front_office" | "common.stale_button") {
+async function refuse(
+  ctx: BotContext,
+  key: "clubs.not_allowed" | "clubs.not_front_office" | "clubs.not_region_office" | "common.stale_button",
+) {
   if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t(key), show_alert: key !== "common.stale_button" });
   else await ctx.reply(ctx.t(key));
 }
@@ -78,6 +88,16 @@ async function managed(ctx: BotContext, raw: string | undefined): Promise<ClubRo
   if (!club) return void (await refuse(ctx, "common.stale_button"));
   if (!(await isClubCoordinator(ctx.deps.db, club.id, ctx.from!.id)))
     return void (await refuse(ctx, "clubs.not_allowed"));
+  return club;
+}
+
+/** The club of the button when the presser is its region's front office (a coordinator there or an admin). */
+async function regionOffice(ctx: BotContext, raw: string | undefined): Promise<ClubRow | undefined> {
+  const clubId = parseId(raw);
+  const club = clubId === undefined ? undefined : await clubById(ctx.deps.db, clubId);
+  if (!club) return void (await refuse(ctx, "common.stale_button"));
+  const staff = await staffOf(ctx.deps.db, ctx.from!.id, ctx.deps.adminIds);
+  if (!coordinates(staff, club.regionCode)) return void (await refuse(ctx, "clubs.not_region_office"));
   return club;
 }
 
@@ -305,6 +325,98 @@ onboarded.callbackQuery(cbPattern("kl", "ap", 1), async (ctx) => {
   await ctx.conversation.enter(CLUB_CONTACT, club.id, "coordinator");
 });
 
+// ----- the region's front office: name, address, coordinators, deletion ----------------------------------------
+
+for (const [action, what] of [
+  ["rn", "name"],
+  ["mv", "place"],
+] as const) {
+  onboarded.callbackQuery(cbPattern("kl", action, 1), async (ctx) => {
+    const club = await regionOffice(ctx, ctx.match[1]);
+    if (!club) return;
+    await ctx.answerCallbackQuery();
+    await ctx.conversation.enter(CLUB_EDIT, club.id, what);
+  });
+}
+
+async function showCoordinators(ctx: BotContext, club: ClubRow) {
+  const list = await clubCoordinatorsOf(ctx.deps.db, club.id);
+  await showScreen(
+    ctx,
+    coordinatorsText(ctx.t, clubName(club, ctx.locale), list),
+    coordinatorsKeyboard(ctx.t, club.id, list),
+  );
+}
+
+onboarded.callbackQuery(cbPattern("kl", "co", 1), async (ctx) => {
+  const club = await regionOffice(ctx, ctx.match[1]);
+  if (!club) return;
+  await ctx.answerCallbackQuery();
+  await showCoordinators(ctx, club);
+});
+
+/** Removes a club coordinator (the last one too: the screen then says members see no coordinator contact). */
+onboarded.callbackQuery(cbPattern("kl", "rmc", 2), async (ctx) => {
+  const club = await regionOffice(ctx, ctx.match[1]);
+  if (!club) return;
+  const userId = parseUserId(ctx.match[2]);
+  if (userId === undefined || !(await removeClubCoordinator(ctx.deps.db, club.id, userId))) {
+    return refuse(ctx, "common.stale_button");
+  }
+  await ctx.answerCallbackQuery({ text: ctx.t("clubs.coordinator_removed") });
+  await showCoordinators(ctx, club);
+});
+
+onboarded.callbackQuery(cbPattern("kl", "del", 1), async (ctx) => {
+  const club = await regionOffice(ctx, ctx.match[1]);
+  if (!club) return;
+  await ctx.answerCallbackQuery();
+  const members = await clubMembersOf(ctx.deps.db, club.id);
+  await showScreen(
+    ctx,
+    ctx.t("clubs.delete_confirm", { name: clubName(club, ctx.locale), members: members.length }),
+    deleteConfirmKeyboard(ctx.t, club.id),
+  );
+});
+
+onboarded.callbackQuery(cbPattern("kl", "delok", 1), async (ctx) => {
+  const club = await regionOffice(ctx, ctx.match[1]);
+  if (!club) return;
+  const result = await deleteClub(ctx.deps.db, club.id);
+  if (result.status === "refused") return refuse(ctx, "common.stale_button");
+  await ctx.answerCallbackQuery();
+  await showScreen(ctx, ctx.t("clubs.deleted", { count: result.notified }));
+});
+
+// ----- a club coordinator's own phone for members ----------------------------------------------------------------
+
+onboarded.callbackQuery(cbPattern("kl", "ph", 1), async (ctx) => {
+  const club = await managed(ctx, ctx.match[1]);
+  if (!club) return;
+  await ctx.answerCallbackQuery();
+  const me = (await clubCoordinatorsOf(ctx.deps.db, club.id)).find((c) => c.userId === ctx.from.id);
+  await showScreen(ctx, ctx.t("clubs.my_phone", { phone: me?.phone ?? "—" }), myPhoneKeyboard(ctx.t, club.id));
+});
+
+/** "Show my number" (under the question sent on appointment, or on the phone screen): the coordinator shares it. */
+onboarded.callbackQuery(cbPattern("kl", "ps", 1), async (ctx) => {
+  const club = await managed(ctx, ctx.match[1]);
+  if (!club) return;
+  await ctx.answerCallbackQuery();
+  if (ctx.callbackQuery.message?.reply_markup) await ctx.editMessageReplyMarkup({ reply_markup: undefined });
+  await ctx.conversation.enter(CLUB_PHONE, club.id);
+});
+
+/** "Don't show it": nothing is kept (a phone shared before is erased). */
+onboarded.callbackQuery(cbPattern("kl", "pn", 1), async (ctx) => {
+  const club = await managed(ctx, ctx.match[1]);
+  if (!club) return;
+  await setCoordinatorPhone(ctx.deps.db, club.id, ctx.from.id, null);
+  await ctx.answerCallbackQuery();
+  if (ctx.callbackQuery.message?.reply_markup) await ctx.editMessageReplyMarkup({ reply_markup: undefined });
+  await ctx.reply(ctx.t("clubs.phone_not_shared"));
+});
+
 /** The invite: a link, the code, and a QR code PNG to print for the club's wall. */
 onboarded.callbackQuery(cbPattern("kl", "q", 1), async (ctx) => {
   const found = await managed(ctx, ctx.match[1]);
@@ -385,15 +497,15 @@ function seniorButtonOf(ctx: BotContext, text: string): SeniorButton | undefined
   return undefined;
 }
 
-async function nextMeetingScreen(ctx: BotContext): Promise<void> {
+/** The member's next meeting in a few plain lines (or why there is none), and the meeting when there is one. */
+async function nextMeetingText(ctx: BotContext) {
   const { t, locale } = ctx;
   const { db } = ctx.deps;
   const userId = ctx.from!.id;
   const found = await nextMeetingFor(db, userId);
-  const keyboard = { reply_markup: seniorKeyboard(t) };
   if (!found.next) {
     const member = (await memberClubs(db, userId)).length > 0;
-    return void (await ctx.reply(t(member ? "clubs.senior_no_meeting" : "clubs.senior_no_club"), keyboard));
+    return { text: t(member ? "clubs.senior_no_meeting" : "clubs.senior_no_club"), next: undefined };
   }
   const { next } = found;
   const lines = [
@@ -407,8 +519,23 @@ async function nextMeetingScreen(ctx: BotContext): Promise<void> {
   if (next.answer) lines.push(t(next.answer === "yes" ? "clubs.senior_answer_yes" : "clubs.senior_answer_no"));
   const came = await attendedThisYear(db, userId);
   if (came > 0) lines.push(t("clubs.senior_attended", { count: came }));
+  return { text: lines.join("\n"), next };
+}
+
+async function nextMeetingScreen(ctx: BotContext): Promise<void> {
+  const { text, next } = await nextMeetingText(ctx);
+  if (!next) return void (await ctx.reply(text, { reply_markup: seniorKeyboard(ctx.t) }));
   const hasPin = next.club.latitude !== null && next.club.longitude !== null;
-  await ctx.reply(lines.join("\n"), { reply_markup: nextMeetingKeyboard(t, next.meetingId, next.date, hasPin) });
+  await ctx.reply(text, { reply_markup: nextMeetingKeyboard(ctx.t, next.meetingId, next.date, hasPin) });
+}
+
+/**
+ * The senior screen of /start and /menu: the next meeting and one line on leaving senior mode, in one message that
+ * (re)draws the four big buttons (their language follows the user's).
+ */
+export async function seniorHome(ctx: BotContext): Promise<void> {
+  const { text } = await nextMeetingText(ctx);
+  await ctx.reply(`${text}\n\n${ctx.t("clubs.senior_leave_hint")}`, { reply_markup: seniorKeyboard(ctx.t) });
 }
 
 async function answerNext(ctx: BotContext, answer: "yes" | "no"): Promise<void> {

@@ -39,7 +39,10 @@ export function clubScreenText(t: Translate, locale: Locale, data: ClubScreenDat
   });
 }
 
-/** Club coordinators manage; the region's front office may appoint coordinators. */
+/**
+ * Club coordinators manage (and decide whether members see their phone); the region's front office renames, moves
+ * and deletes the club and appoints or removes its coordinators.
+ */
 export function clubScreenKeyboard(
   t: Translate,
   clubId: number,
@@ -53,8 +56,16 @@ export function clubScreenKeyboard(
     kb.text(t("clubs.btn_members"), cb("kl", "mem", clubId))
       .text(t("clubs.btn_invite"), cb("kl", "q", clubId))
       .row();
+    kb.text(t("clubs.btn_my_phone"), cb("kl", "ph", clubId)).row();
   }
-  if (rights.appoint) kb.text(t("clubs.btn_appoint"), cb("kl", "ap", clubId)).row();
+  if (rights.appoint) {
+    kb.text(t("clubs.btn_rename"), cb("kl", "rn", clubId))
+      .text(t("clubs.btn_move"), cb("kl", "mv", clubId))
+      .row();
+    kb.text(t("clubs.btn_coordinators"), cb("kl", "co", clubId))
+      .text(t("clubs.btn_delete"), cb("kl", "del", clubId))
+      .row();
+  }
   return kb;
 }
 
@@ -147,6 +158,50 @@ export function membersKeyboard(
     .row()
     .text(t("clubs.btn_back_club"), cb("kl", "o", clubId));
 }
+
+type CoordinatorEntry = Parameters<typeof personName>[0] & { phone: string | null };
+
+export function coordinatorsText(t: Translate, name: string, list: CoordinatorEntry[]): string {
+  const lines = list.map((c) =>
+    t("clubs.coordinator_line", {
+      name: personName(c),
+      phone: t(c.phone ? "clubs.coordinator_phone_shown" : "clubs.coordinator_phone_hidden"),
+    }),
+  );
+  return t("clubs.coordinators_screen", { name, list: lines.length ? lines.join("\n") : t("clubs.coordinators_none") });
+}
+
+export function coordinatorsKeyboard(t: Translate, clubId: number, list: CoordinatorEntry[]): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  for (const c of list.slice(0, 20)) {
+    kb.text(
+      t("clubs.btn_remove_coordinator", { name: personName(c).slice(0, 40) }),
+      cb("kl", "rmc", clubId, c.userId),
+    ).row();
+  }
+  return kb
+    .text(t("clubs.btn_appoint"), cb("kl", "ap", clubId))
+    .row()
+    .text(t("clubs.btn_back_club"), cb("kl", "o", clubId));
+}
+
+export const deleteConfirmKeyboard = (t: Translate, clubId: number) =>
+  new InlineKeyboard()
+    .text(t("clubs.btn_delete_yes"), cb("kl", "delok", clubId))
+    .row()
+    .text(t("clubs.btn_back_club"), cb("kl", "o", clubId));
+
+/** A club coordinator's own phone for members: show it (shares their contact) or not (withdraws it). */
+export const myPhoneKeyboard = (t: Translate, clubId: number) =>
+  new InlineKeyboard()
+    .text(t("clubs.btn_phone_share"), cb("kl", "ps", clubId))
+    .text(t("clubs.btn_phone_no"), cb("kl", "pn", clubId))
+    .row()
+    .text(t("clubs.btn_back_club"), cb("kl", "o", clubId));
+
+/** One reply-keyboard button that sends the presser's own contact. */
+export const sendPhoneKeyboard = (t: Translate) =>
+  new Keyboard().requestContact(t("clubs.btn_send_phone")).resized().oneTime();
 
 export function weekdayKeyboard(t: Translate): InlineKeyboard {
   const kb = new InlineKeyboard();

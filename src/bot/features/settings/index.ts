@@ -22,6 +22,7 @@ import type { BotContext } from "../../context";
 import { interestsKeyboard } from "../../keyboards";
 import { telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
+import { seniorKeyboard } from "../clubs/views";
 import { BOOK_NAME } from "../hours/name.conversation";
 import {
   locationRequestMarkup,
@@ -45,13 +46,17 @@ export const settingsFeature = new Composer<BotContext>();
 
 settingsFeature.command("settings", (ctx) => showSettings(ctx, "reply"));
 
-/** The language chosen from the settings: the same message shows the settings again, in the new language. */
+/**
+ * The language chosen from the settings: the same message shows the settings again, in the new language; in senior
+ * mode one short line redraws the four big buttons in it too.
+ */
 settingsFeature.callbackQuery(/^s:lg:(kk|ru)$/, async (ctx) => {
   const locale = ctx.match[1] as "kk" | "ru";
   await setLanguage(ctx.deps.db, ctx.from.id, locale);
   switchLocale(ctx, locale);
   await ctx.answerCallbackQuery({ text: ctx.t("language.changed") });
   await showSettings(ctx, "edit");
+  if (ctx.user?.seniorMode) await ctx.reply(ctx.t("clubs.senior_language"), { reply_markup: seniorKeyboard(ctx.t) });
 });
 settingsFeature.callbackQuery(cbPattern("m", "settings"), async (ctx) => {
   await ctx.answerCallbackQuery();
