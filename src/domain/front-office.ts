@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { enqueue, notifyEnqueued } from "../db/outbox";
-import { coordinatorInvites, coordinators, regions, users } from "../db/schema";
+import { callouts, coordinatorInvites, coordinators, regions, users } from "../db/schema";
 import type { Locale } from "../i18n";
 import { type Audience, audienceSize as broadcastAudienceSize, insertBroadcast } from "./broadcasts";
+import { scheduleTallyEdit } from "./callouts";
 import { isCategory } from "./categories";
 
 /**
@@ -119,6 +120,13 @@ export async function removeCoordinator(
       .returning();
     if (removed.length === 0) return false;
     await tell(tx, "removed", { ...input, at: now });
+    // The tallies of their open call-outs stop at once (one line replaces each; see scheduleTallyEdit). The
+    // call-outs stay open: the region's other coordinators and the admins manage and close them.
+    const open = await tx
+      .select({ id: callouts.id })
+      .from(callouts)
+      .where(and(eq(callouts.tallyChatId, input.userId), eq(callouts.status, "open")));
+    for (const { id } of open) await scheduleTallyEdit(tx, id, input.adminIds, now);
     return true;
   });
 }
