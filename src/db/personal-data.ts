@@ -108,7 +108,9 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "linked_chats.title": notPersonal("an organization's channel or group"),
   "linked_chats.username": notPersonal("an organization's channel or group"),
   "channel_posts.shown_hash": notPersonal("fingerprint of a channel post's text"),
-  "broadcasts.audience": notPersonal("who an organization's broadcast is for (ids of actions, months)"),
+  "broadcasts.audience": notPersonal(
+    "who an organization's broadcast is for (ids of actions, months), or a front office's announcement (region, interests)",
+  ),
   "broadcasts.text": notPersonal("an organization's message to its volunteers"),
   "broadcasts.photo_file_id": notPersonal("an organization's photo"),
   "broadcasts.status": notPersonal("a broadcast's state"),

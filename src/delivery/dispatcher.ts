@@ -374,10 +374,12 @@ export class Dispatcher {
       }>(
         await tx.execute(sql`
           select o.id, o.chat_id, o.priority, o.attempts,
-                 -- A broadcast's rows carry only its id: its text and photo are stored once, in the broadcasts row.
+                 -- A broadcast's rows carry only its id: its text and photo are stored once, in the broadcasts row
+                 -- (added to the row's own params: an announcement's region).
                  case when b.id is null then o.payload
                    else o.payload || jsonb_strip_nulls(jsonb_build_object(
-                     'params', jsonb_build_object('text', b.text), 'photo', b.photo_file_id)) end as payload,
+                     'params', coalesce(o.payload -> 'params', '{}'::jsonb) || jsonb_build_object('text', b.text),
+                     'photo', b.photo_file_id)) end as payload,
                  u.quiet_start_minute as quiet_start, u.quiet_end_minute as quiet_end, u.blocked_at is not null as blocked,
                  cl.free_at as chat_free, cl.busy_until as chat_busy,
                  (select e.not_before from outbox e

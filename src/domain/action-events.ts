@@ -18,6 +18,12 @@ import { clipChars } from "./text";
 export const POST_EDIT_DELAY_MS = 3000;
 /** Instant alerts per volunteer and local day; the rest wait for the evening digest. */
 export const INSTANT_ALERTS_PER_DAY = 3;
+/**
+ * The advisory-lock key that makes alert enqueues take turns (see enqueueAlerts). One key, not one per volunteer:
+ * an action can match 50,000 people, far more locks than PostgreSQL's lock table holds, and publishing is rare
+ * (the statement takes about a second for 50,000 matches), so turns cost nothing that matters.
+ */
+const ALERTS_LOCK = 7_203_118_201;
 
 type Organization = { nameKk: string | null; nameRu: string | null } | null;
 
@@ -239,11 +245,17 @@ const alertPayload = (locale: Locale) =>
  * same statement (sent_at set), at most INSTANT_ALERTS_PER_DAY a local day; the rest wait for the evening digest.
  * The outbox rows are built from the matches directly (no join back to the inserted alerts): a volunteer alerted
  * before already has the row's idempotency key, so nothing is sent twice.
+ * The cap holds when actions are published at once (two organizers, two instances): the statement runs only after
+ * an advisory lock, held to the end of the caller's transaction, and reads committed rows with a snapshot taken after
+ * it (READ COMMITTED), so it counts every instant alert of the publish before it.
  * Returns the number of alert rows.
  */
-export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): Promise<number> {
-  const rows = rowsOf<{ alerts: number | string; sent: number | string }>(
-    await tx.execute(sql`
+export async function enqueueAlerts(db: Executor, actionId: number, now: Date): Promise<number> {
+  // A savepoint inside the caller's transaction (or a transaction of its own): the lock lasts until its end.
+  const rows = await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ALERTS_LOCK}::bigint)`);
+    return rowsOf<{ alerts: number | string; sent: number | string }>(
+      await tx.execute(sql`
     with a as (
       select a.*, ll_to_earth(a.latitude, a.longitude) as point,
         ${alertPayload("kk")} as payload_kk, ${alertPayload("ru")} as payload_ru
@@ -283,7 +295,8 @@ export async function enqueueAlerts(tx: Executor, actionId: number, now: Date): 
       on conflict (idempotency_key) do nothing
       returning 1)
     select (select count(*) from alerts) as alerts, (select count(*) from sent) as sent`),
-  );
+    );
+  });
   if (Number(rows[0]?.sent ?? 0) > 0) notifyEnqueued();
   return Number(rows[0]?.alerts ?? 0);
 }

@@ -1,9 +1,10 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "../db/client";
 import { enqueue, notifyEnqueued, type OutboxButton } from "../db/outbox";
-import { actions, broadcasts, linkedChats, organizationMutes, organizations, users } from "../db/schema";
+import { actions, broadcasts, linkedChats, organizationMutes, organizations, regions, users } from "../db/schema";
 import type { Locale } from "../i18n";
-import { actsFor, type Staff } from "./access";
+import { actsFor, coordinates, type Staff } from "./access";
+import { isCategory } from "./categories";
 import { pick, pickSql } from "./localized";
 
 /** Characters of a broadcast's text (what the organizer types; Telegram's limit is 4096 after escaping). */
@@ -13,14 +14,23 @@ export const MAX_BROADCAST_CAPTION = 1024;
 export const RECENT_MONTHS = [1, 3, 6, 12] as const;
 export type RecentMonths = (typeof RECENT_MONTHS)[number];
 
-/** Who a broadcast goes to (stored in broadcasts.audience). */
+/**
+ * Who a broadcast goes to (stored in broadcasts.audience). `region` is a front office's announcement (no
+ * organization): the region's volunteers, of the chosen interests (empty: all of them).
+ */
 export type Audience =
   | { kind: "action"; actionId: number; withWaitlist: boolean }
   | { kind: "recent"; months: RecentMonths }
-  | { kind: "channels" };
+  | { kind: "channels" }
+  | { kind: "region"; regionCode: string; interests: string[] };
+
+/** What an organizer picks in /broadcast. */
+export type OrganizationAudience = Exclude<Audience, { kind: "region" }>;
 
 /** The locale template every broadcast is sent with: the organizer's text, escaped ("{{text}}"). */
 export const BROADCAST_TEMPLATE = "broadcasts.message";
+/** A front office's announcement: the region's name above the text. */
+export const ANNOUNCEMENT_TEMPLATE = "front_office.announcement";
 /** The outbox batch of a broadcast's messages, and of its progress edits. */
 export const broadcastBatch = (id: number) => `bc:${id}`;
 const progressBatch = (id: number) => `bcp:${id}`;
@@ -90,7 +100,17 @@ export async function broadcastableActions(
  * whether the chat is a person — people get the mute button). People only with consent, not blocked, not muting
  * the organization; each person once. Channels: the organization's linked chats.
  */
-function recipients(organizationId: number, audience: Audience, senderLocale: Locale, now: Date) {
+function recipients(organizationId: number | null, audience: Audience, senderLocale: Locale, now: Date) {
+  if (audience.kind === "region") {
+    const interests = audience.interests.filter(isCategory);
+    return sql`
+      select u.id as chat_id, coalesce(u.language, 'kk') as locale, true as person
+      from ${users} u
+      where u.region_code = ${audience.regionCode} and u.consent_at is not null and u.onboarded_at is not null
+        and u.blocked_at is null
+        and (${interests.length === 0} or u.interests && ${`{${interests.join(",")}}`}::text[])`;
+  }
+  if (organizationId === null) throw new Error("a broadcast without an organization goes to a region");
   if (audience.kind === "channels") {
     // Channels have no language of their own: the organizer's.
     return sql`
@@ -113,7 +133,7 @@ function recipients(organizationId: number, audience: Audience, senderLocale: Lo
 }
 
 /** How many chats a broadcast to this audience would reach now. */
-export async function audienceSize(db: Executor, organizationId: number, audience: Audience, now: Date) {
+export async function audienceSize(db: Executor, organizationId: number | null, audience: Audience, now: Date) {
   const [row] = rowsOf<{ n: number | string }>(
     await db.execute(sql`select count(*) as n from (${recipients(organizationId, audience, "kk", now)}) r`),
   );
@@ -121,7 +141,8 @@ export async function audienceSize(db: Executor, organizationId: number, audienc
 }
 
 export interface NewBroadcast {
-  organizationId: number;
+  /** Null: a front office's announcement (audience `region`). */
+  organizationId: number | null;
   createdBy: number;
   audience: Audience;
   /** As typed (cleaned): escaped when rendered. */
@@ -140,16 +161,26 @@ const muteButton = (organizationId: number, name: SQL) =>
 
 /**
  * Creates the broadcast and every recipient's outbox row in one INSERT … SELECT (normal priority, batch `bc:<id>`,
- * the mute button under each message to a person). A replay with the same progress message finds the broadcast made
- * the first time. Returns its id and how many messages were enqueued.
+ * the mute button under each message to a person from an organization). A replay with the same progress message finds
+ * the broadcast made the first time. Returns its id and how many messages were enqueued.
  */
 export async function createBroadcast(
   db: Executor,
   input: NewBroadcast,
   now: Date,
 ): Promise<{ id: number; total: number }> {
-  const [row] = rowsOf<{ id: number; total: number | string }>(await db.execute(createBroadcastSql(input, now)));
+  const made = await insertBroadcast(db, input, now);
   notifyEnqueued();
+  return made;
+}
+
+/** createBroadcast without waking the dispatcher: for a caller's transaction (it notifies after the commit). */
+export async function insertBroadcast(
+  db: Executor,
+  input: NewBroadcast,
+  now: Date,
+): Promise<{ id: number; total: number }> {
+  const [row] = rowsOf<{ id: number; total: number | string }>(await db.execute(createBroadcastSql(input, now)));
   return { id: Number(row!.id), total: Number(row!.total) };
 }
 
@@ -159,11 +190,22 @@ export async function createBroadcast(
  * insert needs no conflict check.
  */
 export function createBroadcastSql(input: NewBroadcast, now: Date): SQL {
-  const { organizationId: org } = input;
-  /** People get the mute button; channels do not. */
-  const person = input.audience.kind !== "channels";
+  const { organizationId: org, audience } = input;
+  /** The organization's names, or the region's for an announcement: shown in each reader's language. */
+  const named =
+    audience.kind === "region"
+      ? sql`(select name_kk, name_ru from ${regions} where code = ${audience.regionCode})`
+      : sql`(select name_kk, name_ru from ${organizations} where id = ${org})`;
   const name = sql`case when k.locale = 'ru' then coalesce(nullif(o.name_ru, ''), o.name_kk)
     else coalesce(nullif(o.name_kk, ''), o.name_ru) end`;
+  /** People get the organization's mute button; channels do not; an announcement names its region instead. */
+  const extra =
+    audience.kind === "region"
+      ? sql`jsonb_build_object('params', jsonb_build_object('region', ${name}))`
+      : audience.kind !== "channels" && org !== null
+        ? sql`jsonb_build_object('buttons', ${muteButton(org, name)})`
+        : sql`'{}'::jsonb`;
+  const template = audience.kind === "region" ? ANNOUNCEMENT_TEMPLATE : BROADCAST_TEMPLATE;
   return sql`
       with existing as (
         select id, total from ${broadcasts}
@@ -172,17 +214,15 @@ export function createBroadcastSql(input: NewBroadcast, now: Date): SQL {
       b as (
         insert into ${broadcasts} (organization_id, created_by, audience, text, photo_file_id, status, total,
           progress_chat_id, progress_message_id, created_at)
-        select ${org}::int, ${input.createdBy}::bigint, ${JSON.stringify(input.audience)}::jsonb, ${input.text}::text,
+        select ${org}::int, ${input.createdBy}::bigint, ${JSON.stringify(audience)}::jsonb, ${input.text}::text,
           ${input.photoFileId ?? null}::text, 'sending', (select count(*) from r), ${input.progressChatId}::bigint,
           ${input.progressMessageId}::int, ${now.toISOString()}::timestamptz
         where not exists (select 1 from existing)
         returning id, total),
       payloads as (
         select k.locale,
-          jsonb_build_object('template', ${BROADCAST_TEMPLATE}::text, 'broadcast', b.id, 'locale', k.locale)
-            || ${person ? sql`jsonb_build_object('buttons', ${muteButton(org, name)})` : sql`'{}'::jsonb`} as payload
-        from (values ('kk'), ('ru')) k(locale) cross join b
-        cross join (select name_kk, name_ru from ${organizations} where id = ${org}) o),
+          jsonb_build_object('template', ${template}::text, 'broadcast', b.id, 'locale', k.locale) || ${extra} as payload
+        from (values ('kk'), ('ru')) k(locale) cross join b cross join ${named} o),
       sent as (
         insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key, batch)
         select r.chat_id, 'broadcast',
@@ -306,18 +346,30 @@ export function progressParams(state: BroadcastState, final: boolean) {
 
 export type StopOutcome =
   | { ok: true; state: BroadcastState }
-  | { ok: false; reason: "not_found" | "forbidden" | "finished" };
+  | { ok: false; reason: "not_found" | "finished" }
+  /** `announcement`: a front office's (the refusal names who may stop it). */
+  | { ok: false; reason: "forbidden"; announcement: boolean };
+
+/** Who may stop a broadcast: a member of its organization; an announcement, a coordinator of its region or an admin. */
+function mayStop(staff: Staff, row: { organizationId: number | null; audience: unknown }): boolean {
+  if (row.organizationId !== null) return actsFor(staff, row.organizationId);
+  const audience = row.audience as Partial<Extract<Audience, { kind: "region" }>>;
+  return (
+    audience.kind === "region" && typeof audience.regionCode === "string" && coordinates(staff, audience.regionCode)
+  );
+}
 
 /**
  * Stops a broadcast: its waiting messages are not sent (dead, "stopped"; rows being sent right now finish). Only a
- * member of the broadcast's organization may; the final report follows once nothing is in flight (the progress job).
+ * member of the broadcast's organization may (an announcement: a coordinator of its region or an admin); the final
+ * report follows once nothing is in flight (the progress job).
  */
 export async function stopBroadcast(db: Executor, staff: Staff, id: number, now: Date): Promise<StopOutcome> {
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return { ok: false, reason: "not_found" };
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(broadcasts).where(eq(broadcasts.id, id)).for("update");
     if (!row) return { ok: false, reason: "not_found" };
-    if (row.organizationId === null || !actsFor(staff, row.organizationId)) return { ok: false, reason: "forbidden" };
+    if (!mayStop(staff, row)) return { ok: false, reason: "forbidden", announcement: row.organizationId === null };
     if (row.status !== "sending") return { ok: false, reason: "finished" };
     await tx.execute(sql`
       update outbox set state = 'dead', last_error = ${STOPPED}, locked_until = null,

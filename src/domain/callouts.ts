@@ -11,7 +11,7 @@ import {
   users,
 } from "../db/schema";
 import { ALMATY_OFFSET_MS, DAY_MS, localMoment } from "../core/time";
-import { coordinates, type Staff } from "./access";
+import { type Staff, staffOf } from "./access";
 
 export type Callout = typeof callouts.$inferSelect;
 
@@ -51,24 +51,30 @@ export const launchesCallouts = (staff: Staff) => staff.admin || staff.regions.l
  */
 export function allowedDraft<D extends CalloutDraft>(staff: Staff, draft: D): D | undefined {
   if (!launchesCallouts(staff)) return undefined;
-  if (draft.regionCode !== undefined) return coordinates(staff, draft.regionCode) ? draft : undefined;
+  if (draft.regionCode !== undefined)
+    return staff.admin || staff.regions.includes(draft.regionCode) ? draft : undefined;
   return staff.admin ? { ...draft, withinRegions: undefined } : { ...draft, withinRegions: [...staff.regions] };
 }
 
 /**
- * The call-out, when this user may manage it (send an update, close it): an admin, its author, or a coordinator of
- * its region. Undefined for anyone else and for ids that do not exist.
+ * Whether this person manages the call-out (its tally and its buttons: send an update, close, the list): an admin, or
+ * a coordinator of its region — its launcher too only while they still are one. A circle call-out (no region; a
+ * coordinator's was limited to their regions): its launcher while they still coordinate a region, and admins.
+ * Losing the right does not close the call-out: it stays open for the volunteers on their way, and an admin (or the
+ * region's coordinator) closes it.
  */
+export function managesCallout(staff: Staff, callout: Pick<Callout, "regionCode" | "createdBy">): boolean {
+  if (staff.admin) return true;
+  if (callout.regionCode !== null) return staff.regions.includes(callout.regionCode);
+  return callout.createdBy === staff.userId && staff.regions.length > 0;
+}
+
+/** The call-out, when this user manages it (managesCallout). Undefined for anyone else and for ids that do not exist. */
 export async function manageableCallout(db: Executor, staff: Staff, id: number): Promise<Callout | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
   if (!launchesCallouts(staff)) return undefined;
   const [row] = await db.select().from(callouts).where(eq(callouts.id, id));
-  if (!row) return undefined;
-  return staff.admin ||
-    row.createdBy === staff.userId ||
-    (row.regionCode !== null && coordinates(staff, row.regionCode))
-    ? row
-    : undefined;
+  return row && managesCallout(staff, row) ? row : undefined;
 }
 
 /** The volunteers a draft reaches: consented, onboarded, not blocked, ready, with a needed skill, in the area. */
@@ -274,7 +280,7 @@ export function tallyContent(callout: Callout, tally: Tally) {
 export async function redrawTalliesWithout(
   tx: Executor,
   userId: number,
-  { removeAnswers }: { removeAnswers: boolean },
+  { removeAnswers, adminIds }: { removeAnswers: boolean; adminIds: ReadonlySet<number> },
   now = new Date(),
 ): Promise<void> {
   const answered = await tx
@@ -284,18 +290,39 @@ export async function redrawTalliesWithout(
   if (removeAnswers) await tx.delete(calloutAnswers).where(eq(calloutAnswers.userId, userId));
   for (const { id } of answered) {
     await tx.execute(sql`delete from outbox where idempotency_key like ${`cot:${id}:%`} and state in ('sent', 'dead')`);
-    await scheduleTallyEdit(tx, id, now);
+    await scheduleTallyEdit(tx, id, adminIds, now);
   }
 }
 
-export async function scheduleTallyEdit(db: Executor, id: number, now = new Date()): Promise<void> {
+export async function scheduleTallyEdit(
+  db: Executor,
+  id: number,
+  adminIds: ReadonlySet<number>,
+  now = new Date(),
+): Promise<void> {
   const [callout] = await db.select().from(callouts).where(eq(callouts.id, id));
   if (!callout?.tallyChatId || !callout.tallyMessageId) return;
   const [owner] = await db.select({ language: users.language }).from(users).where(eq(users.id, callout.tallyChatId));
+  const locale = owner?.language === "ru" ? "ru" : "kk";
+  // The tally's owner (its launcher) lost the right (their region was taken away, or they are no admin any more):
+  // the figures and the buttons stop; the tally is replaced once by a line saying so (which also drops the names).
+  if (!managesCallout(await staffOf(db, callout.tallyChatId, adminIds), callout)) {
+    await db.execute(
+      sql`delete from outbox where idempotency_key like ${`cot:${id}:%`} and state = 'pending'
+        and idempotency_key <> ${`cot:${id}:left`}`,
+    );
+    await enqueue(db, {
+      chatId: callout.tallyChatId,
+      idempotencyKey: `cot:${id}:left`,
+      priority: "urgent",
+      content: { template: "callouts.tally_left", params: { id }, locale, edit: { messageId: callout.tallyMessageId } },
+    });
+    return;
+  }
   const tally = await calloutTally(db, id);
   const content: OutboxContent = {
     ...tallyContent(callout, tally),
-    locale: owner?.language === "ru" ? "ru" : "kk",
+    locale,
     edit: { messageId: callout.tallyMessageId },
   };
   let window = Math.floor(now.getTime() / TALLY_EDIT_MS) + 1;
@@ -338,6 +365,7 @@ export async function answerCallout(
   id: number,
   userId: number,
   answer: CalloutAnswer,
+  adminIds: ReadonlySet<number>,
   now = new Date(),
 ): Promise<AnswerResult> {
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return { status: "unknown" };
@@ -362,7 +390,7 @@ export async function answerCallout(
       })
       .returning({ userId: calloutAnswers.userId });
     if (changed.length === 0) return { status: "unchanged", callout, answer } as const;
-    await scheduleTallyEdit(tx, id, now);
+    await scheduleTallyEdit(tx, id, adminIds, now);
     return { status: "recorded", callout, answer } as const;
   });
 }
@@ -429,6 +457,7 @@ export async function closeCallout(
   db: Database,
   id: number,
   finalText: string,
+  adminIds: ReadonlySet<number>,
   now = new Date(),
 ): Promise<{ told: number } | undefined> {
   return db.transaction(async (tx) => {
@@ -444,7 +473,7 @@ export async function closeCallout(
       prefix: `cof:${id}`,
       batch: `cof:${id}`,
     });
-    await scheduleTallyEdit(tx, id, now);
+    await scheduleTallyEdit(tx, id, adminIds, now);
     return { told };
   });
 }

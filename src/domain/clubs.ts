@@ -361,14 +361,23 @@ export async function clubCoordinatorsOf(db: Executor, clubId: number) {
 
 export const MAX_MEETINGS_PER_CLUB = 14;
 
+/**
+ * Adds a weekly meeting, unless the club has MAX_MEETINGS_PER_CLUB active ones already (undefined then; also for a
+ * club that does not exist). The club's row is locked first, so two adds at once (two coordinators, two instances)
+ * count one after the other and never pass the limit together.
+ */
 export async function addMeeting(db: Executor, clubId: number, weekday: number, startMinute: number, place = "") {
-  const [count] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(clubMeetings)
-    .where(and(eq(clubMeetings.clubId, clubId), eq(clubMeetings.active, true)));
-  if ((count?.n ?? 0) >= MAX_MEETINGS_PER_CLUB) return undefined;
-  const [meeting] = await db.insert(clubMeetings).values({ clubId, weekday, startMinute, place }).returning();
-  return meeting;
+  return db.transaction(async (tx) => {
+    const [club] = await tx.select({ id: clubs.id }).from(clubs).where(eq(clubs.id, clubId)).for("update");
+    if (!club) return undefined;
+    const [count] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(clubMeetings)
+      .where(and(eq(clubMeetings.clubId, clubId), eq(clubMeetings.active, true)));
+    if ((count?.n ?? 0) >= MAX_MEETINGS_PER_CLUB) return undefined;
+    const [meeting] = await tx.insert(clubMeetings).values({ clubId, weekday, startMinute, place }).returning();
+    return meeting;
+  });
 }
 
 export async function activeMeetings(db: Executor, clubId: number) {

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
-import { type Database, type Executor, rowsOf } from "../db/client";
+import type { Database, Executor } from "../db/client";
 import { enqueue, notifyEnqueued } from "../db/outbox";
-import { broadcasts, coordinatorInvites, coordinators, regions, users } from "../db/schema";
+import { callouts, coordinatorInvites, coordinators, regions, users } from "../db/schema";
+import type { Locale } from "../i18n";
+import { type Audience, audienceSize as broadcastAudienceSize, insertBroadcast } from "./broadcasts";
+import { scheduleTallyEdit } from "./callouts";
 import { isCategory } from "./categories";
 
 /**
@@ -117,6 +120,13 @@ export async function removeCoordinator(
       .returning();
     if (removed.length === 0) return false;
     await tell(tx, "removed", { ...input, at: now });
+    // The tallies of their open call-outs stop at once (one line replaces each; see scheduleTallyEdit). The
+    // call-outs stay open: the region's other coordinators and the admins manage and close them.
+    const open = await tx
+      .select({ id: callouts.id })
+      .from(callouts)
+      .where(and(eq(callouts.tallyChatId, input.userId), eq(callouts.status, "open")));
+    for (const { id } of open) await scheduleTallyEdit(tx, id, input.adminIds, now);
     return true;
   });
 }
@@ -224,25 +234,23 @@ export interface AnnouncementAudience {
   interests: string[];
 }
 
-function audienceWhere(audience: AnnouncementAudience) {
-  const interests = audience.interests.filter(isCategory);
-  return sql`u.region_code = ${audience.regionCode} and u.consent_at is not null and u.onboarded_at is not null
-    and u.blocked_at is null
-    and (${interests.length === 0} or u.interests && ${`{${interests.join(",")}}`}::text[])`;
-}
+const regionAudience = (audience: AnnouncementAudience): Audience => ({
+  kind: "region",
+  regionCode: audience.regionCode,
+  interests: audience.interests.filter(isCategory),
+});
 
 /** How many volunteers an announcement would reach. */
 export async function audienceSize(db: Executor, audience: AnnouncementAudience): Promise<number> {
-  const [row] = rowsOf<{ n: number }>(
-    await db.execute(sql`select count(*)::int as n from users u where ${audienceWhere(audience)}`),
-  );
-  return Number(row?.n ?? 0);
+  return broadcastAudienceSize(db, null, regionAudience(audience), new Date());
 }
 
 /**
- * Sends an announcement: a broadcasts row (no organization: the front office) and one outbox row per matching
- * volunteer, in one INSERT … SELECT with batch `an:<id>`. Checked again here: a coordinator of the region or an admin.
- * The same idempotency key (the conversation step's) returns the earlier announcement instead of a second one.
+ * Sends an announcement: a broadcast without an organization (audience `region`), made by createBroadcast's statement
+ * (normal priority, batch `bc:<id>`), so the progress job edits the sender's progress message and ends with the
+ * report, and its Stop button works (for a coordinator of the region or an admin). Checked again here, in the same
+ * transaction: a coordinator of the region or an admin. A replay with the same progress message (the conversation's
+ * confirm step) returns the announcement made the first time.
  */
 export async function announce(
   db: Database,
@@ -251,12 +259,15 @@ export async function announce(
     adminIds: ReadonlySet<number>;
     audience: AnnouncementAudience;
     text: string;
-    key: string;
+    progressChatId: number;
+    progressMessageId: number;
+    /** The sender's. */
+    locale: Locale;
   },
-): Promise<{ id: number; batch: string; total: number }> {
-  const result = await db.transaction(async (tx) => {
-    const isAdmin = input.adminIds.has(input.senderId);
-    if (!isAdmin) {
+  now = new Date(),
+): Promise<{ id: number; total: number }> {
+  const made = await db.transaction(async (tx) => {
+    if (!input.adminIds.has(input.senderId)) {
       const [row] = await tx
         .select()
         .from(coordinators)
@@ -264,38 +275,20 @@ export async function announce(
       if (!row) throw new FrontOfficeError("forbidden");
     }
     await requireRegion(tx, input.audience.regionCode);
-    const audience = { kind: "region", ...input.audience, key: input.key };
-    const [existing] = rowsOf<{ id: number; total: number }>(
-      await tx.execute(
-        sql`select id, total from broadcasts where audience->>'key' = ${input.key} and created_by = ${input.senderId}`,
-      ),
+    return insertBroadcast(
+      tx,
+      {
+        organizationId: null,
+        createdBy: input.senderId,
+        audience: regionAudience(input.audience),
+        text: input.text,
+        progressChatId: input.progressChatId,
+        progressMessageId: input.progressMessageId,
+        locale: input.locale,
+      },
+      now,
     );
-    if (existing) return { id: existing.id, batch: `an:${existing.id}`, total: existing.total, added: 0 };
-    const [row] = await tx
-      .insert(broadcasts)
-      .values({ organizationId: null, createdBy: input.senderId, audience, text: input.text })
-      .returning({ id: broadcasts.id });
-    const id = row!.id;
-    const batch = `an:${id}`;
-    const inserted = rowsOf<{ id: number }>(
-      await tx.execute(sql`
-        insert into outbox (chat_id, kind, payload, priority, not_before, idempotency_key, batch)
-        select u.id, 'message',
-          jsonb_build_object(
-            'template', 'front_office.announcement',
-            'locale', coalesce(u.language, 'kk'),
-            'params', jsonb_build_object(
-              'region', case when u.language = 'ru' then r.name_ru else r.name_kk end,
-              'text', ${input.text}::text)),
-          1, now(), ${`${batch}:`}::text || u.id, ${batch}
-        from users u join regions r on r.code = u.region_code
-        where ${audienceWhere(input.audience)}
-        on conflict (idempotency_key) do nothing
-        returning id`),
-    );
-    await tx.update(broadcasts).set({ total: inserted.length }).where(eq(broadcasts.id, id));
-    return { id, batch, total: inserted.length, added: inserted.length };
   });
-  if (result.added > 0) notifyEnqueued();
-  return { id: result.id, batch: result.batch, total: result.total };
+  notifyEnqueued();
+  return made;
 }

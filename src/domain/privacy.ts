@@ -388,6 +388,7 @@ export interface DeletionResult {
 export async function deleteAccount(
   db: Database,
   userId: number,
+  adminIds: ReadonlySet<number>,
   now = new Date(),
 ): Promise<DeletionResult | undefined> {
   return db.transaction(async (tx) => {
@@ -412,13 +413,13 @@ export async function deleteAccount(
     await tx.update(hourEntries).set({ decidedBy: null }).where(eq(hourEntries.decidedBy, userId));
 
     // Erases the text columns (deed texts, books…) exactly as withdrawing consent does, then removes the rows.
-    await erasePersonalData(tx, userId, now);
+    await erasePersonalData(tx, userId, adminIds, now);
     await tx.delete(marathonDeeds).where(eq(marathonDeeds.userId, userId));
     await tx.delete(marathonParticipants).where(eq(marathonParticipants.userId, userId));
     await tx.delete(clubMembers).where(eq(clubMembers.userId, userId));
     await tx.delete(emergencyProfiles).where(eq(emergencyProfiles.userId, userId));
     await tx.delete(calloutAnswers).where(eq(calloutAnswers.userId, userId));
-    await redrawTalliesWithout(tx, userId, { removeAnswers: true }, now);
+    await redrawTalliesWithout(tx, userId, { removeAnswers: true, adminIds }, now);
     await tx.update(callouts).set({ createdBy: null }).where(eq(callouts.createdBy, userId));
     // A tally in the deleted person's chat is no longer kept up to date (it would only re-list names and phones).
     await tx.update(callouts).set({ tallyChatId: null, tallyMessageId: null }).where(eq(callouts.tallyChatId, userId));

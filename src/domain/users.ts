@@ -240,12 +240,25 @@ export async function completeWithRegion(
  * what the account needs without consent: the id, the language, the onboarding mark, settings, participations and
  * the hour and deed records themselves (numbers and dates, no text).
  */
-export async function withdrawConsent(db: Database, id: number, now = new Date()): Promise<void> {
-  await db.transaction((tx) => erasePersonalData(tx, id, now));
+export async function withdrawConsent(
+  db: Database,
+  id: number,
+  adminIds: ReadonlySet<number>,
+  now = new Date(),
+): Promise<void> {
+  await db.transaction((tx) => erasePersonalData(tx, id, adminIds, now));
 }
 
-/** The erasure of withdrawConsent, in the caller's transaction (account deletion runs it too). */
-export async function erasePersonalData(tx: Executor, id: number, now = new Date()): Promise<void> {
+/**
+ * The erasure of withdrawConsent, in the caller's transaction (account deletion runs it too). `adminIds`: the call-out
+ * tallies redrawn without the person go only to those still managing their call-outs.
+ */
+export async function erasePersonalData(
+  tx: Executor,
+  id: number,
+  adminIds: ReadonlySet<number>,
+  now = new Date(),
+): Promise<void> {
   await tx
     .update(users)
     .set({ ...erasedPersonalData(), updatedAt: now })
@@ -258,7 +271,7 @@ export async function erasePersonalData(tx: Executor, id: number, now = new Date
   await tx.update(marathonDeeds).set({ text: null, photoFileId: null }).where(eq(marathonDeeds.userId, id));
   await tx.update(organizations).set({ phone: null }).where(eq(organizations.ownerId, id));
   await forgetEmergencyProfile(tx, id);
-  await redrawTalliesWithout(tx, id, { removeAnswers: false }, now);
+  await redrawTalliesWithout(tx, id, { removeAnswers: false, adminIds }, now);
   await tx.update(clubCoordinators).set({ phone: null, phoneSharedAt: null }).where(eq(clubCoordinators.userId, id));
   await revokeVolunteerBooks(tx, id, now);
   // The conversations plugin keys a private chat's state by the chat id, which is the user's id.

@@ -11,6 +11,7 @@ import { alertDigest } from "../../src/scheduler/jobs";
 import { addOrganization, cancelAction, publishAction } from "../support/channel-fixtures";
 import { testDatabases } from "../support/db";
 import { plain } from "../support/chat";
+import { describeOnPostgres, twoConnections } from "../support/postgres-only";
 
 /** 2030-03-10 14:00 Almaty; the digest is due from 19:00 local (14:00 UTC). */
 const MORNING = new Date("2030-03-10T04:00:00Z");
@@ -168,5 +169,60 @@ describe.each(testDatabases)("alerts to matching volunteers on $name", (kind) =>
       ),
     ).toBe(true);
     expect(await alertDigest(db(), new Date(EVENING.getTime() + 3_600_000))).toBe(0);
+  });
+
+  it(`keeps the cap of ${INSTANT_ALERTS_PER_DAY} when actions are published at once`, async () => {
+    await add([{ id: 401 }]);
+    const nextDay = new Date(MORNING.getTime() + 86_400_000);
+    await Promise.all(
+      Array.from({ length: INSTANT_ALERTS_PER_DAY + 3 }, (_, i) =>
+        publishAction(db(), { organizationId, titleKk: null, titleRu: `Вместе ${i + 1}` }, nextDay),
+      ),
+    );
+    expect(await alertMessages(401)).toHaveLength(INSTANT_ALERTS_PER_DAY);
+    const waiting = await db()
+      .select()
+      .from(actionAlerts)
+      .where(and(eq(actionAlerts.userId, 401), isNull(actionAlerts.sentAt)));
+    expect(waiting).toHaveLength(3);
+  });
+});
+
+describeOnPostgres("two organizers publishing at once on two connections", (fresh) => {
+  const handles = twoConnections(fresh);
+  let organizationId: number;
+  beforeAll(async () => {
+    const { first } = handles;
+    await first.db.insert(users).values({ id: 500, language: "ru", onboardedAt: new Date() });
+    organizationId = await addOrganization(first.db, { ownerId: 500 });
+  });
+
+  it(`never send a volunteer more than ${INSTANT_ALERTS_PER_DAY} alerts a day, however often they race`, async () => {
+    const { first, second } = handles;
+    for (let round = 0; round < 5; round++) {
+      const volunteer = 510 + round;
+      const now = new Date(MORNING.getTime() + round * 86_400_000);
+      await first.db.insert(users).values({
+        id: volunteer,
+        language: "kk",
+        regionCode: "almaty",
+        interests: ["ecology"],
+        alertMode: "instant",
+        consentAt: new Date(),
+        onboardedAt: new Date(),
+        quietStartMinute: 0,
+        quietEndMinute: 0,
+      });
+      for (let i = 0; i < INSTANT_ALERTS_PER_DAY - 1; i++)
+        await publishAction(first.db, { organizationId, titleKk: `Алдын ала ${i}` }, now);
+      await Promise.all([
+        publishAction(first.db, { organizationId, titleKk: "Бірінші" }, now),
+        publishAction(second.db, { organizationId, titleKk: "Екінші" }, now),
+      ]);
+      const sent = (await first.db.select().from(outbox).where(eq(outbox.chatId, volunteer))).filter((r) =>
+        r.idempotencyKey.startsWith("alert:"),
+      );
+      expect(sent).toHaveLength(INSTANT_ALERTS_PER_DAY);
+    }
   });
 });

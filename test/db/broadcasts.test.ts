@@ -135,7 +135,11 @@ describe.each(testDatabases)("broadcasts on $name", (kind) => {
       new Date(),
     );
     const outsider = await staffOf(db, 31, new Set());
-    expect(await stopBroadcast(db, outsider, second.id, new Date())).toEqual({ ok: false, reason: "forbidden" });
+    expect(await stopBroadcast(db, outsider, second.id, new Date())).toEqual({
+      ok: false,
+      reason: "forbidden",
+      announcement: false,
+    });
     expect((await broadcastState(db, second.id))!.counts.pending).toBe(3);
     const member = await staffOf(db, 30, new Set());
     const stopped = await stopBroadcast(db, member, second.id, new Date());

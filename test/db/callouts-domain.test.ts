@@ -1,10 +1,11 @@
 import { eq, like, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { emergencyProfiles, outbox, users } from "../../src/db/schema";
+import { callouts, coordinators, emergencyProfiles, outbox, users } from "../../src/db/schema";
 import {
   answerCallout,
   calloutTally,
+  closeCallout,
   allowedDraft,
   type CalloutDraft,
   countMatching,
@@ -14,12 +15,15 @@ import {
   scheduleTallyEdit,
   setTallyMessage,
 } from "../../src/domain/callouts";
+import { staffOf } from "../../src/domain/access";
 import { setEmergencyPaused, toggleEmergencySkill } from "../../src/domain/emergency";
+import { removeCoordinator } from "../../src/domain/front-office";
 import { completeOnboarding, touchUser, withdrawConsent } from "../../src/domain/users";
 import { testDatabases } from "../support/db";
 
 const ALMATY = { latitude: 43.2389, longitude: 76.8897 };
 const staff = (userId: number, regions: string[], admin = false) => ({ userId, admin, regions, organizations: [] });
+const NO_ADMINS: ReadonlySet<number> = new Set();
 
 describe("parseMeetTime (Asia/Almaty)", () => {
   const now = new Date("2026-12-02T10:00:00Z"); // 15:00 in Almaty
@@ -69,7 +73,7 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     for (const id of [near, almaty, paused, withdrawn, blocked]) await toggleEmergencySkill(db(), id, "first_aid");
     await toggleEmergencySkill(db(), driver, "driver");
     await setEmergencyPaused(db(), paused, true);
-    await withdrawConsent(db(), withdrawn);
+    await withdrawConsent(db(), withdrawn, NO_ADMINS);
     await db().update(users).set({ blockedAt: new Date() }).where(eq(users.id, blocked));
 
     const common = { needed: 3, meeting: ALMATY, meetAt: new Date(Date.now() + 3_600_000), text: "x" };
@@ -113,6 +117,7 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     const b = base + 12;
     const coordinator = base + 13;
     for (const id of [a, b, coordinator]) await volunteer(id, "pavlodar");
+    await db().insert(coordinators).values({ userId: coordinator, regionCode: "pavlodar" });
     for (const id of [a, b]) await toggleEmergencySkill(db(), id, "flood");
     const meetAt = new Date(Date.now() + 3_600_000);
     const { callout } = await launchCallout(
@@ -122,11 +127,11 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     );
     await setTallyMessage(db(), callout.id, coordinator, 555);
     const now = new Date(Math.floor(Date.now() / 3000) * 3000 + 100);
-    expect((await answerCallout(db(), callout.id, a, "coming", now)).status).toBe("recorded");
-    expect((await answerCallout(db(), callout.id, a, "coming", now)).status).toBe("unchanged");
-    expect((await answerCallout(db(), callout.id, b, "cant", now)).status).toBe("recorded");
-    expect((await answerCallout(db(), callout.id, coordinator, "coming", now)).status).toBe("unknown");
-    expect((await answerCallout(db(), 2_000_000_000, a, "coming", now)).status).toBe("unknown");
+    expect((await answerCallout(db(), callout.id, a, "coming", NO_ADMINS, now)).status).toBe("recorded");
+    expect((await answerCallout(db(), callout.id, a, "coming", NO_ADMINS, now)).status).toBe("unchanged");
+    expect((await answerCallout(db(), callout.id, b, "cant", NO_ADMINS, now)).status).toBe("recorded");
+    expect((await answerCallout(db(), callout.id, coordinator, "coming", NO_ADMINS, now)).status).toBe("unknown");
+    expect((await answerCallout(db(), 2_000_000_000, a, "coming", NO_ADMINS, now)).status).toBe("unknown");
 
     const edits = await db()
       .select()
@@ -141,7 +146,7 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     });
     // The window's edit already on its way: the next answer goes into the next window.
     await db().update(outbox).set({ state: "sent" }).where(eq(outbox.id, edits[0]!.id));
-    await scheduleTallyEdit(db(), callout.id, now);
+    await scheduleTallyEdit(db(), callout.id, NO_ADMINS, now);
     expect(
       await db()
         .select()
@@ -153,5 +158,87 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     const tally = await calloutTally(db(), callout.id);
     expect(tally).toMatchObject({ invited: 2, coming: 1, cant: 1, waiting: 0, notDelivered: 0 });
     expect(tally.comingPeople.map((p) => p.userId)).toEqual([a]);
+  });
+
+  it("stops the tally and the buttons for a launcher who lost the region; the call-out stays open for admins", async () => {
+    const admin = base + 20;
+    const launcher = base + 21;
+    const other = base + 22; // another coordinator of the same region
+    const [a, b, c] = [base + 23, base + 24, base + 25];
+    const admins: ReadonlySet<number> = new Set([admin]);
+    for (const id of [admin, launcher, other, a, b, c]) await volunteer(id, "kostanay");
+    for (const id of [a, b, c]) await toggleEmergencySkill(db(), id, "rescue");
+    await db()
+      .insert(coordinators)
+      .values([
+        { userId: launcher, regionCode: "kostanay" },
+        { userId: other, regionCode: "kostanay" },
+      ]);
+    const meetAt = new Date(Date.now() + 3_600_000);
+    const { callout } = await launchCallout(
+      db(),
+      { regionCode: "kostanay", skills: ["rescue"], needed: 3, meeting: ALMATY, meetAt, text: "Іздеу" },
+      launcher,
+    );
+    await setTallyMessage(db(), callout.id, launcher, 777);
+    const tallyEdits = () =>
+      db()
+        .select()
+        .from(outbox)
+        .where(like(outbox.idempotencyKey, `cot:${callout.id}:%`))
+        .orderBy(outbox.id);
+    const now = new Date(Math.floor(Date.now() / 3000) * 3000 + 100);
+    expect((await answerCallout(db(), callout.id, a, "coming", admins, now)).status).toBe("recorded");
+    expect(await tallyEdits()).toHaveLength(1); // the launcher's tally, while they coordinate the region
+
+    expect(
+      await removeCoordinator(db(), { adminId: admin, adminIds: admins, userId: launcher, regionCode: "kostanay" }),
+    ).toBe(true);
+    // At once: the waiting tally edit is dropped and one line replaces the tally (no figures, names or buttons).
+    const [left] = await tallyEdits();
+    expect(left).toMatchObject({ idempotencyKey: `cot:${callout.id}:left`, chatId: launcher, kind: "edit" });
+    expect(left!.payload).toEqual({
+      template: "callouts.tally_left",
+      params: { id: callout.id },
+      locale: "ru",
+      edit: { messageId: 777 },
+    });
+    // Later answers are counted but never reach the former coordinator.
+    expect((await answerCallout(db(), callout.id, b, "coming", admins, now)).status).toBe("recorded");
+    expect((await answerCallout(db(), callout.id, c, "cant", admins, new Date(now.getTime() + 9000))).status).toBe(
+      "recorded",
+    );
+    expect((await tallyEdits()).map((e) => e.idempotencyKey)).toEqual([`cot:${callout.id}:left`]);
+    expect(await calloutTally(db(), callout.id)).toMatchObject({ coming: 2, cant: 1 });
+
+    // The buttons: the former coordinator is refused; the region's coordinator and an admin manage it, still open.
+    expect(await manageableCallout(db(), await staffOf(db(), launcher, admins), callout.id)).toBeUndefined();
+    expect(await manageableCallout(db(), await staffOf(db(), other, admins), callout.id)).toBeDefined();
+    const byAdmin = await manageableCallout(db(), await staffOf(db(), admin, admins), callout.id);
+    expect(byAdmin).toMatchObject({ status: "open" });
+    expect(await closeCallout(db(), callout.id, "Рахмет", admins)).toEqual({ told: 2 });
+    const [closed] = await db().select().from(callouts).where(eq(callouts.id, callout.id));
+    expect(closed).toMatchObject({ status: "closed" });
+    expect((await tallyEdits()).map((e) => e.idempotencyKey)).toEqual([`cot:${callout.id}:left`]);
+
+    // An admin's own tally: no longer an admin (ADMIN_IDS changed), no more figures either.
+    const { callout: second } = await launchCallout(
+      db(),
+      { regionCode: "kostanay", skills: ["rescue"], needed: 1, meeting: ALMATY, meetAt, text: "Екінші" },
+      admin,
+    );
+    await setTallyMessage(db(), second.id, admin, 778);
+    await answerCallout(db(), second.id, a, "coming", admins, now);
+    await db().execute(sql`update outbox set state = 'sent' where idempotency_key like ${`cot:${second.id}:%`}`);
+    await answerCallout(db(), second.id, b, "coming", NO_ADMINS, new Date(now.getTime() + 9000));
+    const secondEdits = await db()
+      .select()
+      .from(outbox)
+      .where(like(outbox.idempotencyKey, `cot:${second.id}:%`))
+      .orderBy(outbox.id);
+    expect(secondEdits.map((e) => e.payload)).toMatchObject([
+      { template: "callouts.tally" },
+      { template: "callouts.tally_left" },
+    ]);
   });
 });

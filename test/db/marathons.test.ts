@@ -159,7 +159,7 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     // 1000 emoji are 2,000 UTF-16 units but 1,000 characters for PostgreSQL.
     expect((await report(110, "🌳".repeat(1000))).deeds).toBe(1);
     expect(await progress(database.db, ids.national, 110)).toMatchObject({ deeds: 1, hours: 0 });
-    await withdrawConsent(database.db, 110);
+    await withdrawConsent(database.db, 110, new Set());
     expect(await refusal(report(110))).toBe("consent_required");
   });
 
@@ -226,7 +226,7 @@ describe.each(testDatabases)("marathons on $name", (kind) => {
     expect((await leaderboard(database.db, marathonId, 212)).me).toBeNull();
 
     // Withdrawn consent: still ranked, but without a name; and no longer counted for a region.
-    await withdrawConsent(database.db, 200);
+    await withdrawConsent(database.db, 200, new Set());
     const anonymous = await leaderboard(database.db, marathonId, 200, 3);
     expect(anonymous.top.map((e) => [e.rank, e.firstName])).toEqual([
       [1, null],

@@ -99,7 +99,7 @@ describe.each(testDatabases)(
         ).toBeGreaterThan(0);
       }
 
-      await withdrawConsent(database.db, id);
+      await withdrawConsent(database.db, id, new Set());
 
       for (const c of personal)
         expect(await count(database, filledByOwner(c, id)), `${c.table}.${c.column} kept after withdrawal`).toBe(0);
@@ -154,7 +154,7 @@ describe.each(testDatabases)(
       const statisticsBefore = await hourTotals(database.db);
       expect(statisticsBefore.reduce((sum, t) => sum + t.entries, 0)).toBeGreaterThan(1);
 
-      const result = await deleteAccount(database.db, id);
+      const result = await deleteAccount(database.db, id, new Set());
       expect(result).toEqual({ promoted: [waiting] });
       // The statistics do not move: the person's hours now count among the anonymous totals.
       expect(await hourTotals(database.db)).toEqual(statisticsBefore);
@@ -215,7 +215,7 @@ describe.each(testDatabases)(
       expect(await findUser(database.db, id)).toBeUndefined();
       const fresh = await touchUser(database.db, id, false);
       expect(fresh).toMatchObject({ id, onboardedAt: null, consentAt: null, firstName: null });
-      expect(await deleteAccount(database.db, 9_300_000_099)).toBeUndefined();
+      expect(await deleteAccount(database.db, 9_300_000_099, new Set())).toBeUndefined();
     });
 
     it("reuses a volunteer book for the same period and entries, and issues a new one when they change", async () => {

@@ -93,7 +93,7 @@ describe.each(testDatabases)("users and regions on $name", (kind) => {
       latitude: 43.25,
     });
     expect((await setInterests(database.db, id, ["health", "nonsense", "health"])).interests).toEqual(["health"]);
-    await withdrawConsent(database.db, id);
+    await withdrawConsent(database.db, id, new Set());
     const erased = await findUser(database.db, id);
     expect(erased).toMatchObject({
       firstName: null,

@@ -19,7 +19,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
   let emulator: BotApiEmulator;
   let h: Harness;
   useBot(kind, {}, (bot) => ({ database, emulator, h } = bot));
-  const { last, say, press, pressOn, toast } = chatWith(() => h);
+  const { last, say, press, pressOn, toast, shows } = chatWith(() => h);
 
   async function person(id: number, language: "kk" | "ru") {
     await onboardUser(database.db, emulator, id, { language });
@@ -35,17 +35,6 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
   }
   const broadcastRows = (org: number) =>
     database.db.select().from(broadcasts).where(eq(broadcasts.organizationId, org)).orderBy(broadcasts.id);
-  /** Runs the progress job (what its cron tick does) until the progress message shows `text`. */
-  async function progressShows(chatId: number, messageId: number, text: string) {
-    await waitFor(
-      async () => {
-        await h.app.delivery!.scheduler!.runAll();
-        return plain(emulator.messages(chatId).find((m) => m.message_id === messageId)?.text).includes(text);
-      },
-      20_000,
-      `progress message showing ${text}`,
-    );
-  }
   /** The whole conversation for a text to an action's participants (no waitlist, no photo), confirmed. */
   async function sendToParticipants(organizer: number, action: number, text: string) {
     await say(organizer, "/broadcast");
@@ -106,7 +95,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       expect(buttonData(emulator.messages(organizer).find((m) => m.message_id === progress))).toEqual([
         `bc:stop:${row!.id}`,
       ]);
-      await progressShows(organizer, progress, plain(await l("broadcasts.report_done", counts(2, 2))));
+      await shows(organizer, progress, plain(await l("broadcasts.report_done", counts(2, 2))));
       expect(await broadcastRows(org)).toMatchObject([{ status: "done" }]);
       expect(received(waiting, TRICKY)).toHaveLength(0);
       const [got] = received(v1, TRICKY);
@@ -137,7 +126,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       expect(plain(last(organizer).text)).toContain(": 2"); // v2 and the waitlist; v1 muted
       await press(organizer, "bcs:ok");
       const second = (await broadcastRows(org))[1]!;
-      await progressShows(organizer, second.progressMessageId!, plain(await l("broadcasts.report_done", counts(2, 2))));
+      await shows(organizer, second.progressMessageId!, plain(await l("broadcasts.report_done", counts(2, 2))));
       expect(received(v1, "Екінші хабар")).toHaveLength(0);
       expect(received(waiting, "Екінші хабар")).toHaveLength(1);
     });
@@ -170,7 +159,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       await press(organizer, "bcs:ok");
       const [row] = await broadcastRows(org);
       expect(row!.photoFileId).toBeTruthy();
-      await progressShows(organizer, row!.progressMessageId!, plain(await l("broadcasts.report_done", counts(1, 1))));
+      await shows(organizer, row!.progressMessageId!, plain(await l("broadcasts.report_done", counts(1, 1))));
       const [got] = received(v1, TRICKY);
       expect(got!.photo).toBeDefined();
       expect(got!.caption).toContain("&lt;b&gt;");
@@ -190,7 +179,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       await waitFor(() => received(awake, "Тоқтатылатын хабар").length === 1, 15_000, "the awake volunteer's copy");
       await pressOn(organizer, row!.progressMessageId!, `bc:stop:${row!.id}`);
       expect(await broadcastRows(org)).toMatchObject([{ status: "stopped" }]);
-      await progressShows(
+      await shows(
         organizer,
         row!.progressMessageId!,
         plain(await l("broadcasts.report_stopped", { ...counts(3, 1), stopped: 2 })),
@@ -233,7 +222,7 @@ describe.each(testDatabases)("broadcasts end to end on $name", (kind) => {
       expect(plain(last(organizer).text)).toContain(": 1");
       await press(organizer, "bcs:ok");
       const [row] = await broadcastRows(second);
-      await progressShows(organizer, row!.progressMessageId!, plain(await l("broadcasts.report_done", counts(1, 1))));
+      await shows(organizer, row!.progressMessageId!, plain(await l("broadcasts.report_done", counts(1, 1))));
       const [post] = emulator.botMessages(channel);
       expect(plain(post!.text)).toBe(TRICKY);
       expect(post!.reply_markup).toBeUndefined();

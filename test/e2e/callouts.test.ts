@@ -10,7 +10,9 @@ import {
   organizations,
   outbox,
 } from "../../src/db/schema";
+import { launchCallout, setTallyMessage } from "../../src/domain/callouts";
 import { toggleEmergencySkill } from "../../src/domain/emergency";
+import { removeCoordinator } from "../../src/domain/front-office";
 import { setQuietHours } from "../../src/domain/preferences";
 import { localMinuteOfDay } from "../../src/core/time";
 import { buttonData, buttons, chatWith, localized, plain } from "../support/chat";
@@ -256,6 +258,63 @@ describe.each(testDatabases)("emergency call-outs: readiness, /callout, answers,
           .from(outbox)
           .where(like(outbox.idempotencyKey, `cof:${calloutId}:%`)),
       ).toHaveLength(1);
+    });
+
+    it(`a coordinator who loses the region loses the tally and the buttons; the call-out stays open for an admin (${language})`, async () => {
+      const { callout } = await launchCallout(
+        db(),
+        {
+          regionCode: home,
+          skills: ["first_aid"],
+          needed: 1,
+          meeting: ALMATY,
+          meetAt: new Date(Date.now() + 86_400_000),
+          text: `Екінші шақыру ${language}`,
+        },
+        coordinator,
+      );
+      const alert = await delivered(ready, "sendMessage", `Екінші шақыру ${language}`);
+      await say(coordinator, "/menu");
+      await press(coordinator, `co:tally:${callout.id}`); // the tally, shown on the pressed message
+      const tally = last(coordinator).message_id;
+      expect(buttonData(last(coordinator))).toEqual([
+        `co:upd:${callout.id}`,
+        `co:close:${callout.id}`,
+        `co:tally:${callout.id}`,
+      ]);
+      await setTallyMessage(db(), callout.id, coordinator, tally);
+
+      const seq = emulator.lastSeq();
+      const admins = new Set([admin]);
+      expect(
+        await removeCoordinator(db(), { adminId: admin, adminIds: admins, userId: coordinator, regionCode: home }),
+      ).toBe(true);
+      // The tally is replaced at once by one line, without figures, names or buttons.
+      const left = await emulator.waitForCall(
+        (c) =>
+          c.method === "editMessageText" &&
+          Number(c.params.chat_id) === coordinator &&
+          Number(c.params.message_id) === tally,
+        { timeoutMs: 10_000, afterSeq: seq },
+      );
+      expect(plain(String(left.params.text))).toBe(plain(await tr("callouts.tally_left", { id: callout.id })));
+      expect(buttonData({ reply_markup: left.params.reply_markup })).toEqual([]);
+      // Answers are still counted.
+      const answer = await pressOn(ready, (alert.result as { message_id: number }).message_id, `co:yes:${callout.id}`);
+      expect(toast(answer)).toBe(await tr("callouts.answer_coming"));
+      // The former coordinator's buttons (forged or old) are refused.
+      for (const data of [`co:close:${callout.id}`, `co:upd:${callout.id}`, `co:tally:${callout.id}`]) {
+        expect(toast(await pressOn(coordinator, tally, data))).toBe(await tr("callouts.refused"));
+      }
+      const [open] = await db().select().from(callouts).where(eq(callouts.id, callout.id));
+      expect(open!.status).toBe("open");
+      // An admin closes it: those coming get the final plan.
+      await say(admin, "/menu");
+      await press(admin, `co:close:${callout.id}`);
+      expect(last(admin).text).toBe(await localized("ru", "callouts.close_prompt", { max: 1500 }));
+      await say(admin, "Отбой, спасибо");
+      expect(last(admin).text).toBe(await localized("ru", "callouts.closed_done", { count: 1 }));
+      await delivered(ready, "sendMessage", "Отбой, спасибо", seq);
     });
   }
 

@@ -1,7 +1,9 @@
-import { and, eq, like } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { coordinatorInvites, coordinators, outbox, users } from "../../src/db/schema";
+import { localMinuteOfDay } from "../../src/core/time";
+import { broadcasts, coordinatorInvites, coordinators, outbox, PRIORITY, users } from "../../src/db/schema";
+import { broadcastState } from "../../src/domain/broadcasts";
 import { setQuietHours } from "../../src/domain/preferences";
 import { regionFigures } from "../../src/domain/stats";
 import { completeOnboarding, touchUser } from "../../src/domain/users";
@@ -20,7 +22,7 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
   const admin = 8_900_000_001;
 
   useBot(kind, { env: { ADMIN_IDS: String(admin) } }, (live) => ({ database, emulator, h } = live));
-  const { last, say, press, toast } = chatWith(() => h);
+  const { last, say, press, pressOn, toast, shows } = chatWith(() => h);
   const db = () => database.db;
   const text = (language: "kk" | "ru", key: LocaleKey, params?: Record<string, unknown>) =>
     localized(language, key, params);
@@ -30,7 +32,7 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
     language: "kk" | "ru",
     firstName: string,
     regionCode: string,
-    interests: Array<"ecology" | "social"> = ["ecology"],
+    interests: Array<"ecology" | "social" | "health"> = ["ecology"],
   ) {
     await onboardUser(db(), emulator, id, { language, firstName, regionCode, interests });
     await setQuietHours(db(), id, { startMinute: 0, endMinute: 0 });
@@ -58,6 +60,21 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
         c.method === "sendMessage" && Number(c.params.chat_id) === chatId && plain(String(c.params.text)) === expected,
       { timeoutMs: 10_000, afterSeq },
     );
+  }
+  /** The latest announcement (a broadcast without an organization) of this sender. */
+  async function announcementOf(senderId: number) {
+    const rows = await db()
+      .select()
+      .from(broadcasts)
+      .where(and(eq(broadcasts.createdBy, senderId), isNull(broadcasts.organizationId)))
+      .orderBy(desc(broadcasts.id))
+      .limit(1);
+    return rows[0]!;
+  }
+  /** Quiet hours around now: a normal message to this person waits (pending) until they end. */
+  async function asleep(id: number) {
+    const minute = localMinuteOfDay(new Date());
+    await setQuietHours(db(), id, { startMinute: (minute + 1440 - 60) % 1440, endMinute: (minute + 120) % 1440 });
   }
   const coordinatorRows = () => db().select().from(coordinators).orderBy(coordinators.userId);
   const botMessages = (chatId: number) => emulator.botMessages(chatId);
@@ -279,7 +296,7 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
       expect((await db().select().from(outbox)).length).toBe(outboxBefore);
     });
 
-    it(`announces to the region's volunteers of the chosen interests, exactly them (${language})`, async () => {
+    it(`announces to the region's volunteers of the chosen interests, with progress and a report (${language})`, async () => {
       await say(byContact, "/announce");
       expect(buttonData(last(byContact))).toContain("foa:i:ecology");
       await press(byContact, "foa:i:ecology");
@@ -290,18 +307,74 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
         .filter((id) => ![social, blocked, noConsent].includes(id))
         .sort();
       expect(plain(last(byContact).text)).toContain(String(expected.length));
+      const preview = last(byContact).message_id;
       await press(byContact, "foa:send");
-      expect(plain(last(byContact).text)).toBe(
-        plain(await text(language, "front_office.announce_sent", { count: expected.length })),
-      );
+      expect(emulator.messages(byContact).find((m) => m.message_id === preview)!.reply_markup).toBeUndefined();
+      const row = await announcementOf(byContact);
+      expect(row).toMatchObject({ organizationId: null, progressChatId: byContact, total: expected.length });
+      // The progress message, with Stop, is the last one; then the final report replaces it.
+      expect(last(byContact).message_id).toBe(row.progressMessageId);
+      expect(buttonData(last(byContact))).toEqual([`bc:stop:${row.id}`]);
       const rows = await db()
-        .select({ chatId: outbox.chatId, batch: outbox.batch })
+        .select({ chatId: outbox.chatId, priority: outbox.priority })
         .from(outbox)
-        .where(and(like(outbox.batch, "an:%"), like(outbox.idempotencyKey, "an:%")));
-      const mine = rows.filter((r) => expected.includes(r.chatId) || [social, blocked, noConsent].includes(r.chatId));
-      expect(mine.map((r) => r.chatId).sort()).toEqual(expected);
-      const seq = 0;
-      await delivered(volunteer, "Сенбі күні сенбілік <b>бар</b>!", seq);
+        .where(eq(outbox.batch, `bc:${row.id}`));
+      expect(rows.map((r) => r.chatId).sort()).toEqual(expected);
+      expect(new Set(rows.map((r) => r.priority))).toEqual(new Set([PRIORITY.normal]));
+      const region = language === "kk" ? "Алматы" : "Шымкент";
+      const got = await delivered(volunteer, "Сенбі күні сенбілік <b>бар</b>!", 0);
+      expect(plain(String(got.params.text))).toBe(
+        plain(await text(language, "front_office.announcement", { region, text: "Сенбі күні сенбілік <b>бар</b>!" })),
+      );
+      const title = plain(await text(language, "broadcasts.report_done", counts(0, 0))).split("\n")[0]!;
+      await shows(byContact, row.progressMessageId!, title);
+      const state = (await broadcastState(db(), row.id))!;
+      expect(state).toMatchObject({ status: "done", counts: { total: expected.length, pending: 0 } });
+      const report = emulator.messages(byContact).find((m) => m.message_id === row.progressMessageId)!;
+      expect(plain(report.text)).toBe(plain(await text(language, "broadcasts.report_done", { ...state.counts })));
+      expect(buttonData(report)).toEqual([]);
+    });
+
+    it(`shows progress; the coordinator stops an announcement, organizers and volunteers cannot (${language})`, async () => {
+      const [awake, sleeper] = [base + 20, base + 21];
+      await person(awake, language, "Сергек", regionA, ["health"]);
+      await person(sleeper, language, "Ұйқы", regionA, ["health"]);
+      await asleep(sleeper);
+      await say(byContact, "/announce");
+      await press(byContact, "foa:i:health");
+      await press(byContact, "foa:idone");
+      await say(byContact, "Қан тапсыру күні");
+      await press(byContact, "foa:send");
+      const row = await announcementOf(byContact);
+      await delivered(awake, "Қан тапсыру күні", 0);
+      await shows(byContact, row.progressMessageId!, plain(await text(language, "broadcasts.progress", counts(2, 1))));
+      const progress = emulator.messages(byContact).find((m) => m.message_id === row.progressMessageId)!;
+      expect(buttonData(progress)).toEqual([`bc:stop:${row.id}`]);
+
+      // Forged presses with the real id: a volunteer, an organizer of the region (a Russian speaker), another
+      // region's coordinator.
+      for (const [who, lang] of [
+        [volunteer, language],
+        [seeded.people.owner, "ru"],
+        [byInvite, language],
+      ] as const) {
+        const refusal = await localized(lang, "broadcasts.forbidden_announcement");
+        expect(toast(await press(who, `bc:stop:${row.id}`))).toBe(refusal);
+      }
+      expect(await announcementOf(byContact)).toMatchObject({ status: "sending" });
+
+      expect(toast(await pressOn(byContact, row.progressMessageId!, `bc:stop:${row.id}`))).toBe(
+        await text(language, "broadcasts.stopped_toast"),
+      );
+      await shows(
+        byContact,
+        row.progressMessageId!,
+        plain(await text(language, "broadcasts.report_stopped", { ...counts(2, 1), stopped: 1 })),
+      );
+      expect(emulator.botMessages(sleeper).filter((m) => plain(m.text).includes("Қан тапсыру күні"))).toHaveLength(0);
+      expect(toast(await pressOn(byContact, row.progressMessageId!, `bc:stop:${row.id}`))).toBe(
+        await text(language, "broadcasts.already_finished"),
+      );
     });
 
     it(`removes a coordinator from /coordinators; both hear of it (${language})`, async () => {
@@ -321,3 +394,7 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
     });
   }
 });
+
+function counts(total: number, sent: number) {
+  return { total, sent, pending: total - sent, blocked: 0, failed: 0, stopped: 0 };
+}

@@ -68,7 +68,7 @@ describe.each(testDatabases)("marathons end to end on $name", (kind) => {
       for (let i = 0; i < deeds; i++)
         await reportDeed(database.db, { marathonId: national, userId: id, text: `Дело ${i}` });
     }
-    await withdrawConsent(database.db, 8102);
+    await withdrawConsent(database.db, 8102, new Set());
   });
 
   async function volunteer(

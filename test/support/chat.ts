@@ -1,6 +1,7 @@
 import type { Update } from "grammy/types";
 import { createI18n, type Locale, type LocaleKey, translateDynamic } from "../../src/i18n";
 import { type ApiCall, type BotApiEmulator, parseTelegramHtml, type StoredMessage } from "./fake-telegram";
+import { waitFor } from "./delivery-fixtures";
 import type { Harness } from "./harness";
 
 export interface Button {
@@ -70,5 +71,19 @@ export function chatWith(bot: () => Harness) {
     pressOn: (userId: number, messageId: number, data: string) =>
       bot().send(() => emulator().pressButton(userId, messageId, data)),
     toast: (update: Update) => toastOf(emulator(), update),
+    /** Runs the scheduler's jobs (what their cron ticks do) until the bot's message shows `text` (a progress edit). */
+    shows: (chatId: number, messageId: number, text: string) =>
+      waitFor(
+        async () => {
+          await bot().app.delivery!.scheduler!.runAll();
+          return plain(
+            emulator()
+              .messages(chatId)
+              .find((m) => m.message_id === messageId)?.text,
+          ).includes(text);
+        },
+        20_000,
+        `message ${messageId} showing ${text}`,
+      ),
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe } from "vitest";
+import { type DatabaseHandle, openDatabase } from "../../src/db/client";
 import { postgresUrl } from "./db";
 import { freshPostgresUrl } from "./delivery-fixtures";
 
@@ -24,4 +25,22 @@ export function describeOnPostgres(title: string, body: (database: SharedPostgre
     afterAll(() => fresh?.drop());
     body(database);
   });
+}
+
+/**
+ * Two handles (two pools) on the block's database, migrated, closed after the block: for races between two bot
+ * instances. Read `first` and `second` inside the tests (they are opened in beforeAll).
+ */
+export function twoConnections(database: SharedPostgres): { first: DatabaseHandle; second: DatabaseHandle } {
+  const handles = {} as { first: DatabaseHandle; second: DatabaseHandle };
+  beforeAll(async () => {
+    handles.first = await openDatabase({ url: database.url, max: 3 });
+    handles.second = await openDatabase({ url: database.url, max: 3 });
+    await handles.first.migrate();
+  });
+  afterAll(async () => {
+    await handles.first?.close();
+    await handles.second?.close();
+  });
+  return handles;
 }

@@ -1,12 +1,12 @@
 import { actsFor, manageableAction, staffOf } from "../../../domain/access";
 import {
-  type Audience,
   audienceSize,
   broadcastableActions,
   broadcastState,
   createBroadcast,
   MAX_BROADCAST_CAPTION,
   MAX_BROADCAST_TEXT,
+  type OrganizationAudience,
   organizationsOf,
   RECENT_MONTHS,
 } from "../../../domain/broadcasts";
@@ -80,7 +80,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
 
   // 2. The audience
   let action = setup.action;
-  let audience: Audience | undefined;
+  let audience: OrganizationAudience | undefined;
   if (!action) {
     await ctx.reply(t("broadcasts.audience_prompt", { org: org.name }), { reply_markup: audienceKeyboard(t) });
     const kind = await conversation

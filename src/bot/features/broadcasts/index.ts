@@ -34,14 +34,22 @@ broadcastsFeature.callbackQuery(cbPattern("bc", "a", 1), async (ctx) => {
   await begin(ctx, { actionId });
 });
 
-/** Stop under the progress message: only a member of the broadcast's organization, checked against the database. */
+/**
+ * Stop under the progress message: only a member of the broadcast's organization (a front office's announcement: a
+ * coordinator of its region or an admin), checked against the database.
+ */
 broadcastsFeature.callbackQuery(cbPattern("bc", "stop", 1), async (ctx) => {
   const id = parseId(ctx.match[1]);
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const staff = await staffOf(ctx.deps.db, ctx.from.id, ctx.deps.adminIds);
   const outcome = await stopBroadcast(ctx.deps.db, staff, id, new Date());
   if (!outcome.ok) {
-    const key = outcome.reason === "finished" ? "broadcasts.already_finished" : "broadcasts.forbidden";
+    const key =
+      outcome.reason === "finished"
+        ? "broadcasts.already_finished"
+        : outcome.reason === "forbidden" && outcome.announcement
+          ? "broadcasts.forbidden_announcement"
+          : "broadcasts.forbidden";
     return ctx.answerCallbackQuery({ text: ctx.t(key), show_alert: outcome.reason !== "finished" });
   }
   await ctx.answerCallbackQuery({ text: ctx.t("broadcasts.stopped_toast") });

@@ -1,9 +1,9 @@
 import { InlineKeyboard } from "grammy";
 import {
-  type Audience,
   BROADCAST_TEMPLATE,
   type BroadcastActionChoice,
   type BroadcastState,
+  type OrganizationAudience,
   type OrganizationChoice,
   progressParams,
   RECENT_MONTHS,
@@ -86,7 +86,7 @@ export function confirmKeyboard(t: Translate): InlineKeyboard {
 }
 
 /** Who the audience is, in words (HTML). */
-export function audienceInWords(t: Translate, audience: Audience, actionTitle?: string): string {
+export function audienceInWords(t: Translate, audience: OrganizationAudience, actionTitle?: string): string {
   switch (audience.kind) {
     case "action":
       return t(audience.withWaitlist ? "broadcasts.aud_action_waitlist" : "broadcasts.aud_action", {

@@ -311,7 +311,7 @@ function textToComing(mode: "update" | "close") {
     const told = await conversation.external(async () => {
       if (!(await manageableCallout(db, await staffOf(db, userId, adminIds), id))) return undefined;
       if (mode === "update") return sendCalloutUpdate(db, id, text, key);
-      return (await closeCallout(db, id, text))?.told;
+      return (await closeCallout(db, id, text, adminIds))?.told;
     });
     if (told === undefined) await ctx.reply(t("callouts.already_closed"));
     else await ctx.reply(t(mode === "update" ? "callouts.update_sent" : "callouts.closed_done", { count: told }));

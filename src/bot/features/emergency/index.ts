@@ -90,7 +90,7 @@ emergencyFeature.callbackQuery([cbPattern("co", "yes", 1), cbPattern("co", "no",
   const id = parseId(ctx.match[1]);
   if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const answer = ctx.callbackQuery.data.startsWith("co:yes:") ? "coming" : "cant";
-  const result = await answerCallout(ctx.deps.db, id, ctx.from.id, answer);
+  const result = await answerCallout(ctx.deps.db, id, ctx.from.id, answer, ctx.deps.adminIds);
   if (result.status === "unknown") return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   if (result.status === "closed")
     return ctx.answerCallbackQuery({

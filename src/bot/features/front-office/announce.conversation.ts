@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { InlineKeyboard } from "grammy";
-import { announce, audienceSize, FrontOfficeError, MAX_ANNOUNCEMENT } from "../../../domain/front-office";
+import { broadcastState } from "../../../domain/broadcasts";
 import { isCategory } from "../../../domain/categories";
+import { announce, audienceSize, FrontOfficeError, MAX_ANNOUNCEMENT } from "../../../domain/front-office";
 import { cleanText } from "../../../domain/text";
 import { cb } from "../../callback-data";
 import type { BotConversation, InnerContext } from "../../context";
@@ -9,22 +9,23 @@ import { type ConversationSpec, defineConversation } from "../../conversations/r
 import { hint, reject } from "../../conversations/wait";
 import { categoryList, interestsKeyboard } from "../../keyboards";
 import { showStep } from "../../screen";
+import { progressView } from "../broadcasts/views";
 import { regionName } from "./views";
 
 export const FO_ANNOUNCE = "foAnnounce";
 /** Bump when the steps change (bot/conversations/registry.ts). */
-const FO_ANNOUNCE_VERSION = 1;
+const FO_ANNOUNCE_VERSION = 2;
 
 /**
  * An announcement to a region's volunteers (entered after the region was chosen and the presser checked): interests
- * (or everyone), the text, a preview with the audience size, then Send — checked again when it is enqueued.
+ * (or everyone), the text, a preview with the audience size, then Send — checked again when it is enqueued. It is a
+ * broadcast like an organizer's: a progress message with Stop, edited as it goes out, then the final report.
  */
 async function announceConversation(conversation: BotConversation, ctx: InnerContext, regionCode: string) {
   const { t, locale } = ctx;
   const { db, adminIds, regions } = ctx.deps;
   const userId = ctx.from!.id;
   const region = regionName(regions, regionCode, locale);
-  const key = await conversation.external(() => `an:${randomUUID()}`);
 
   const interests: string[] = [];
   const keyboard = () =>
@@ -69,6 +70,7 @@ async function announceConversation(conversation: BotConversation, ctx: InnerCon
 
   const audience = { regionCode, interests: [...interests] };
   const count = await conversation.external(() => audienceSize(db, audience));
+  if (count === 0) return void (await ctx.reply(t("front_office.announce_nobody")));
   await ctx.reply(
     t("front_office.announce_preview", {
       region,
@@ -88,20 +90,31 @@ async function announceConversation(conversation: BotConversation, ctx: InnerCon
   await decision.answerCallbackQuery();
   if (decision.callbackQuery.data === "foa:no")
     return void (await showStep(decision, t("front_office.announce_cancelled")));
+  await decision.editMessageReplyMarkup();
+  // The progress message first: its id makes a replayed confirm find the announcement made the first time.
+  const progress = await ctx.reply(t("broadcasts.progress_preparing"));
+  const at = { chatId: progress.chat.id, messageId: progress.message_id };
   const outcome = await conversation.external(async () => {
     try {
-      return await announce(db, { senderId: userId, adminIds, audience, text, key });
+      const made = await announce(db, {
+        senderId: userId,
+        adminIds,
+        audience,
+        text,
+        progressChatId: at.chatId,
+        progressMessageId: at.messageId,
+        locale,
+      });
+      return { state: (await broadcastState(db, made.id))! };
     } catch (error) {
       if (error instanceof FrontOfficeError) return { error: error.code };
       throw error;
     }
   });
-  if ("error" in outcome) return void (await showStep(decision, t("front_office.forbidden_staff")));
-  // TODO after merge with H4's broadcasts: a live progress message and the final report of batch `an:<id>`.
-  await showStep(
-    decision,
-    outcome.total === 0 ? t("front_office.announce_nobody") : t("front_office.announce_sent", { count: outcome.total }),
-  );
+  if ("error" in outcome)
+    return void (await ctx.api.editMessageText(at.chatId, at.messageId, t("front_office.forbidden_staff")));
+  const view = progressView(t, outcome.state, false);
+  await ctx.api.editMessageText(at.chatId, at.messageId, view.text, { reply_markup: view.keyboard });
 }
 
 export const announceSpec: ConversationSpec = defineConversation(

@@ -38,7 +38,7 @@ privateChats.callbackQuery(cbPattern("pv", "del", 2), async (ctx) => {
   // and changes nothing.
   const own = owner === String(ctx.from.id) && ctx.user !== undefined && account === accountStamp(ctx.user.createdAt);
   if (!own || !fresh) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-  const deleted = await deleteAccount(ctx.deps.db, ctx.from.id, now);
+  const deleted = await deleteAccount(ctx.deps.db, ctx.from.id, ctx.deps.adminIds, now);
   if (!deleted) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   ctx.deps.logger.info({ promoted: deleted.promoted.length }, "account deleted");
   await ctx.answerCallbackQuery();

@@ -164,7 +164,7 @@ settingsFeature.callbackQuery(cbPattern("s", "cg"), async (ctx) => {
 });
 
 settingsFeature.callbackQuery(cbPattern("s", "cw"), async (ctx) => {
-  await withdrawConsent(ctx.deps.db, ctx.from.id);
+  await withdrawConsent(ctx.deps.db, ctx.from.id, ctx.deps.adminIds);
   await ctx.answerCallbackQuery({ text: ctx.t("settings.consent_withdrawn") });
   await showSettings(ctx, "edit");
 });
