@@ -122,8 +122,10 @@ cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
   const card = id === undefined ? undefined : await getActionCard(ctx.deps.db, id, ctx.locale);
   if (!card) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const standing = await standingIn(ctx.deps.db, card.id, ctx.from.id);
-  if (!standing) {
-    await ctx.answerCallbackQuery({ text: ctx.t("actions.refused_not_joined"), show_alert: true });
+  // An old card: not on the list any more, or the action began — the card as it is now says so.
+  const refused = !standing ? "not_joined" : card.startsAt <= new Date() ? "started" : undefined;
+  if (refused || !standing) {
+    await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${refused ?? "not_joined"}`), show_alert: true });
     return refreshCard(ctx, card.id, source);
   }
   await ctx.answerCallbackQuery();

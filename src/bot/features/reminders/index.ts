@@ -105,6 +105,7 @@ remindersFeature.callbackQuery(cbPattern("rem", "ny", 1), async (ctx) => {
     actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
   if (!action || actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const result = await leaveAction(ctx.deps.db, actionId, ctx.from.id);
+  // Pressed twice: the second press finds the user no longer on the list and says so; one leave, one notice.
   if (result.status === "refused") {
     const text = {
       not_found: ctx.t("common.stale_button"),
