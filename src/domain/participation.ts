@@ -4,6 +4,7 @@ import { actions, type ActionStatus, participations, users } from "../db/schema"
 import { enqueue } from "../db/outbox";
 import type { Locale } from "../i18n";
 import { pick, pickSql } from "./localized";
+import { kzPlaces, placeName } from "./places";
 import { actionChanged } from "./action-events";
 
 export type JoinResult =
@@ -59,6 +60,9 @@ async function lockAction(tx: Executor, actionId: number) {
       titleRu: actions.titleRu,
       addressKk: actions.addressKk,
       addressRu: actions.addressRu,
+      latitude: actions.latitude,
+      longitude: actions.longitude,
+      hasPin: actions.hasPin,
       status: actions.status,
       startsAt: actions.startsAt,
       capacity: actions.capacity,
@@ -191,7 +195,7 @@ export async function leaveAction(
         params: {
           title: pick(action.titleKk, action.titleRu, locale),
           when: { $datetime: action.startsAt.toISOString() },
-          address: pick(action.addressKk, action.addressRu, locale) || "—",
+          address: pick(action.addressKk, action.addressRu, locale) || nearestTown(action, locale) || "—",
         },
         locale,
         // The card, and "I can't" for someone whose plans changed while waiting (frees the seat for the next one).
@@ -279,6 +283,15 @@ export async function lastLeave(
   const waiting = await waitlistPosition(db, actionId, Number.MAX_SAFE_INTEGER);
   const free = !!action && (action.capacity === null || action.count < action.capacity) && waiting === 0;
   return { from: row.leftFrom, seq: row.seq, undoable: free };
+}
+
+/** A pin without an address: the settlement it is in or near, so a notice still says where. */
+function nearestTown(
+  point: { latitude: number; longitude: number; hasPin: boolean },
+  locale: Locale,
+): string | undefined {
+  const near = point.hasPin ? kzPlaces().nearest(point) : undefined;
+  return near && placeName(near.place, locale);
 }
 
 /** Where the user stands in an action: joined, waitlisted (with position), or nowhere. */

@@ -85,7 +85,8 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
       state: "pending",
       payload: {
         template: "actions.promoted_notice",
-        params: { title: "Ағаш отырғызу <Сарыарқа> & co" },
+        // What, when (rendered at sending) and where: a pin without an address names the town it is in.
+        params: { title: "Ағаш отырғызу <Сарыарқа> & co", when: { $datetime: expect.any(String) }, address: "Алматы" },
         locale: "ru",
       },
     });
@@ -97,6 +98,11 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
       promotedUserId: 7,
     });
     const notices = await promotionNotices(database, id);
+    // Kazakh and Russian spell this town alike.
+    expect(notices.map((n) => (n.payload as { params: { address: string } }).params.address)).toEqual([
+      "Алматы",
+      "Алматы",
+    ]);
     expect(notices.map((n) => [n.chatId, (n.payload as { locale: string }).locale])).toEqual([
       [6, "ru"],
       [7, "kk"],
