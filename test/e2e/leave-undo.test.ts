@@ -113,6 +113,22 @@ describe.each(testDatabases)("leaving with a confirmation and Undo end to end on
       expect(await seatsTaken(id)).toBe(1);
       // A made-up number is out of date too.
       expect(toast(await press(me, `a:u:${id}:99999999:n`))).toBe(await localized(language, "actions.undo_stale"));
+
+      // Once the action has begun, Undo refuses politely (and an old card's Leave says it began).
+      await press(me, `a:l:${id}:n`);
+      await press(me, `a:ly:${id}:n`);
+      const again = `a:u:${id}:${(await status(id, me))!.seq}:n`;
+      expect(buttonData(last(me))[0]).toBe(again);
+      await database.db
+        .update(actions)
+        .set({ startsAt: new Date(Date.now() - 60_000) })
+        .where(eq(actions.id, id));
+      expect(toast(await press(me, again))).toBe(await localized(language, "actions.undo_started"));
+      expect((await status(id, me))!.status).toBe("left");
+      await database.db.update(participations).set({ status: "joined" }).where(eq(participations.userId, me));
+      expect(toast(await press(me, `a:l:${id}:n`, card.message_id))).toBe(
+        await localized(language, "actions.refused_started"),
+      );
     });
 
     it(`leave with a waitlist: the promoted person is told with the card and "I can't", undo is refused (${language})`, async () => {
