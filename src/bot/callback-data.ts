@@ -32,3 +32,8 @@ export function cbPattern(feature: string, action: string, argCount = 0): RegExp
 export function parseId(raw: string | undefined): number | undefined {
   return raw && /^[1-9]\d{0,8}$/.test(raw) ? Number(raw) : undefined;
 }
+
+/** A bigserial number from callback data (a queue number): a positive safe integer, else undefined. */
+export function parseSeq(raw: string | undefined): number | undefined {
+  return raw && /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
+}

@@ -43,6 +43,7 @@ export const COLUMN_DECISIONS: Readonly<Record<string, ColumnDecision>> = {
   "conversation_states.state": personal("what the person typed in a flow; the row is deleted"),
 
   "participations.status": account("joined / waitlisted / left; rows go with the account"),
+  "participations.left_from": account("joined / waitlisted before leaving, for Undo; rows go with the account"),
   "participations.attendance": account("set by the organizer; rows go with the account"),
 
   "hour_entries.organization_name": personal("free-form text typed by the person"),

@@ -4,6 +4,7 @@ import { actions, type ActionStatus, participations, users } from "../db/schema"
 import { enqueue } from "../db/outbox";
 import type { Locale } from "../i18n";
 import { pick, pickSql } from "./localized";
+import { kzPlaces, placeName } from "./places";
 import { actionChanged } from "./action-events";
 
 export type JoinResult =
@@ -15,8 +16,23 @@ export type JoinResult =
     };
 
 export type LeaveResult =
-  | { status: "left"; from: "joined" | "waitlisted"; promotedUserId?: number }
+  | {
+      status: "left";
+      from: "joined" | "waitlisted";
+      promotedUserId?: number;
+      /** The participation's queue number: names this leave for its Undo button (a re-join takes a new one). */
+      seq: number;
+    }
   | { status: "refused"; reason: "not_found" | "not_joined" | "started" };
+
+/**
+ * Undo of a leave: back on the list, or on the waitlist at the former place; or refused. "taken": the seat went to
+ * the next on the waitlist or to a new join (the user may join the waitlist instead); "stale": this leave was undone
+ * or followed by a re-join, or there was none.
+ */
+export type UndoResult =
+  | { status: "restored"; standing: Standing }
+  | { status: "refused"; reason: "not_found" | "cancelled" | "started" | "paused" | "stale" | "taken" };
 
 export type Standing = { status: "joined" } | { status: "waitlisted"; position: number };
 
@@ -44,6 +60,9 @@ async function lockAction(tx: Executor, actionId: number) {
       titleRu: actions.titleRu,
       addressKk: actions.addressKk,
       addressRu: actions.addressRu,
+      latitude: actions.latitude,
+      longitude: actions.longitude,
+      hasPin: actions.hasPin,
       status: actions.status,
       startsAt: actions.startsAt,
       capacity: actions.capacity,
@@ -53,6 +72,15 @@ async function lockAction(tx: Executor, actionId: number) {
     .where(eq(actions.id, actionId))
     .for("update");
   return action && action.status !== "draft" ? action : undefined;
+}
+
+/** A seat taken (+1) or freed (-1): the counter under the action's lock, and the event for those who follow it. */
+async function countSeat(tx: Executor, actionId: number, delta: 1 | -1, now: Date): Promise<void> {
+  await tx
+    .update(actions)
+    .set({ participantsCount: sql`${actions.participantsCount} + ${delta}`, updatedAt: now })
+    .where(eq(actions.id, actionId));
+  await actionChanged(tx, actionId, now);
 }
 
 async function waitlistPosition(db: Executor, actionId: number, queuedSeq: number): Promise<number> {
@@ -102,15 +130,11 @@ export async function joinAction(
       .values({ actionId, userId, status })
       .onConflictDoUpdate({
         target: [participations.actionId, participations.userId],
-        set: { status, queuedSeq: nextQueuedSeq, attendance: null, updatedAt: now },
+        set: { status, queuedSeq: nextQueuedSeq, leftFrom: null, attendance: null, updatedAt: now },
       })
       .returning({ queuedSeq: participations.queuedSeq });
     if (status === "waitlisted") return { status, position: await waitlistPosition(tx, actionId, row!.queuedSeq) };
-    await tx
-      .update(actions)
-      .set({ participantsCount: sql`${actions.participantsCount} + 1`, updatedAt: now })
-      .where(eq(actions.id, actionId));
-    await actionChanged(tx, actionId, now);
+    await countSeat(tx, actionId, 1, now);
     return { status };
   });
 }
@@ -131,16 +155,18 @@ export async function leaveAction(
     if (action.startsAt <= now) return { status: "refused", reason: "started" };
 
     const [current] = await tx
-      .select({ status: participations.status })
+      .select({ status: participations.status, seq: participations.queuedSeq })
       .from(participations)
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
     if (current?.status !== "joined" && current?.status !== "waitlisted")
       return { status: "refused", reason: "not_joined" };
+    const { seq } = current;
+    // The row keeps its queued_seq (a waitlisted user's place) and where it was, for Undo.
     await tx
       .update(participations)
-      .set({ status: "left", updatedAt: now })
+      .set({ status: "left", leftFrom: current.status, updatedAt: now })
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
-    if (current.status === "waitlisted") return { status: "left", from: "waitlisted" };
+    if (current.status === "waitlisted") return { status: "left", from: "waitlisted", seq };
 
     const [next] =
       action.status === "published"
@@ -153,12 +179,8 @@ export async function leaveAction(
             .limit(1)
         : [];
     if (!next) {
-      await tx
-        .update(actions)
-        .set({ participantsCount: sql`${actions.participantsCount} - 1`, updatedAt: now })
-        .where(eq(actions.id, actionId));
-      await actionChanged(tx, actionId, now);
-      return { status: "left", from: "joined" };
+      await countSeat(tx, actionId, -1, now);
+      return { status: "left", from: "joined", seq };
     }
     await tx
       .update(participations)
@@ -173,7 +195,7 @@ export async function leaveAction(
         params: {
           title: pick(action.titleKk, action.titleRu, locale),
           when: { $datetime: action.startsAt.toISOString() },
-          address: pick(action.addressKk, action.addressRu, locale) || "—",
+          address: pick(action.addressKk, action.addressRu, locale) || nearestTown(action, locale) || "—",
         },
         locale,
         // The card, and "I can't" for someone whose plans changed while waiting (frees the seat for the next one).
@@ -181,8 +203,95 @@ export async function leaveAction(
       },
       expiresAt: action.startsAt,
     });
-    return { status: "left", from: "joined", promotedUserId: next.userId };
+    return { status: "left", from: "joined", promotedUserId: next.userId, seq };
   });
+}
+
+/**
+ * Undoes the user's leave named by `seq` (from leaveAction), under the action's row lock like every join and leave,
+ * so it can never overbook: a seat comes back only while it is still free — the action has room and nobody is
+ * waiting (else the leave gave it to the first on the waitlist, or a new join took it: "taken"). A user who left the
+ * waitlist goes back to their former place (the row kept its queued_seq), or onto the list if a seat is free and
+ * nobody waits. Pressed twice, the second press finds the row restored and answers the same, changing nothing.
+ */
+export async function undoLeave(
+  db: Database,
+  actionId: number,
+  userId: number,
+  seq: number,
+  now = new Date(),
+): Promise<UndoResult> {
+  return db.transaction(async (tx) => {
+    const action = await lockAction(tx, actionId);
+    if (!action) return { status: "refused", reason: "not_found" };
+    if (action.status === "cancelled") return { status: "refused", reason: "cancelled" };
+    if (action.startsAt <= now) return { status: "refused", reason: "started" };
+    const [row] = await tx
+      .select({ status: participations.status, leftFrom: participations.leftFrom, seq: participations.queuedSeq })
+      .from(participations)
+      .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+    if (!row || row.seq !== seq) return { status: "refused", reason: "stale" };
+    if (row.status === "joined") return { status: "restored", standing: { status: "joined" } };
+    if (row.status === "waitlisted")
+      return {
+        status: "restored",
+        standing: { status: "waitlisted", position: await waitlistPosition(tx, actionId, seq) },
+      };
+    if (!row.leftFrom) return { status: "refused", reason: "stale" };
+    const [user] = await tx.select({ pausedAt: users.pausedAt }).from(users).where(eq(users.id, userId));
+    if (!user) return { status: "refused", reason: "not_found" };
+    if (user.pausedAt) return { status: "refused", reason: "paused" };
+
+    const [waiting] = await tx
+      .select({ userId: participations.userId })
+      .from(participations)
+      .where(and(eq(participations.actionId, actionId), eq(participations.status, "waitlisted")))
+      .limit(1);
+    const seatFree = (action.capacity === null || action.participantsCount < action.capacity) && !waiting;
+    if (row.leftFrom === "joined" && !seatFree) return { status: "refused", reason: "taken" };
+    const status = seatFree ? "joined" : "waitlisted";
+    await tx
+      .update(participations)
+      .set({ status, leftFrom: null, updatedAt: now })
+      .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+    if (status === "waitlisted")
+      return { status: "restored", standing: { status, position: await waitlistPosition(tx, actionId, seq) } };
+    await countSeat(tx, actionId, 1, now);
+    return { status: "restored", standing: { status } };
+  });
+}
+
+/**
+ * The user's last leave of an action while it is not undone or followed by a re-join: where they were, its seq for
+ * Undo, and whether Undo would give the place back now (a waitlist place always; a seat while it is still free).
+ */
+export async function lastLeave(
+  db: Database,
+  actionId: number,
+  userId: number,
+): Promise<{ from: "joined" | "waitlisted"; seq: number; undoable: boolean } | undefined> {
+  const [row] = await db
+    .select({ status: participations.status, leftFrom: participations.leftFrom, seq: participations.queuedSeq })
+    .from(participations)
+    .where(and(eq(participations.actionId, actionId), eq(participations.userId, userId)));
+  if (row?.status !== "left" || !row.leftFrom) return undefined;
+  if (row.leftFrom === "waitlisted") return { from: row.leftFrom, seq: row.seq, undoable: true };
+  const [action] = await db
+    .select({ capacity: actions.capacity, count: actions.participantsCount })
+    .from(actions)
+    .where(eq(actions.id, actionId));
+  const waiting = await waitlistPosition(db, actionId, Number.MAX_SAFE_INTEGER);
+  const free = !!action && (action.capacity === null || action.count < action.capacity) && waiting === 0;
+  return { from: row.leftFrom, seq: row.seq, undoable: free };
+}
+
+/** A pin without an address: the settlement it is in or near, so a notice still says where. */
+function nearestTown(
+  point: { latitude: number; longitude: number; hasPin: boolean },
+  locale: Locale,
+): string | undefined {
+  const near = point.hasPin ? kzPlaces().nearest(point) : undefined;
+  return near && placeName(near.place, locale);
 }
 
 /** Where the user stands in an action: joined, waitlisted (with position), or nowhere. */

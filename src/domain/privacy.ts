@@ -71,6 +71,8 @@ export interface PersonalDataExport {
     action: string;
     startsAt: string;
     status: string;
+    /** For a left one: on the list or the waitlist before leaving (what Undo restores). */
+    leftFrom: string | null;
     attendance: string | null;
     since: string;
   }>;
@@ -174,6 +176,7 @@ export async function exportPersonalData(
           action: sql<string>`coalesce(${actions.titleKk}, ${actions.titleRu})`,
           startsAt: actions.startsAt,
           status: participations.status,
+          leftFrom: participations.leftFrom,
           attendance: participations.attendance,
           since: participations.updatedAt,
         })

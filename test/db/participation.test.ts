@@ -4,40 +4,13 @@ import type { DatabaseHandle } from "../../src/db/client";
 import { actions, outbox, participations, users } from "../../src/db/schema";
 import { joinAction, leaveAction, myActions, standingIn } from "../../src/domain/participation";
 import { openFreshPostgres, postgresUrl, testDatabases } from "../support/db";
+import { addAction, counts } from "../support/participation-fixtures";
 
 const NOW = new Date("2026-03-11T05:00:00Z");
 const HOUR = 3600_000;
 
 async function addUsers(database: DatabaseHandle, ids: number[], language: "kk" | "ru" | null = null) {
   await database.db.insert(users).values(ids.map((id) => ({ id, language })));
-}
-
-async function addAction(database: DatabaseHandle, values: Partial<typeof actions.$inferInsert> = {}): Promise<number> {
-  const startsAt = values.startsAt ?? new Date(NOW.getTime() + 48 * HOUR);
-  const [row] = await database.db
-    .insert(actions)
-    .values({
-      titleRu: "Таза Алматы <clean-up> & picnic",
-      category: "ecology",
-      latitude: 43.238,
-      longitude: 76.9452,
-      capacity: 2,
-      ...values,
-      startsAt,
-      endsAt: new Date(startsAt.getTime() + 3 * HOUR),
-    })
-    .returning({ id: actions.id });
-  return row!.id;
-}
-
-async function counts(database: DatabaseHandle, actionId: number) {
-  const [action] = await database.db.select().from(actions).where(eq(actions.id, actionId));
-  const rows = await database.db.select().from(participations).where(eq(participations.actionId, actionId));
-  return {
-    participantsCount: action!.participantsCount,
-    joined: rows.filter((r) => r.status === "joined").length,
-    waitlisted: rows.filter((r) => r.status === "waitlisted").length,
-  };
 }
 
 async function promotionNotices(database: DatabaseHandle, actionId: number) {
@@ -98,7 +71,11 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     await joinAction(database.db, id, 1, NOW);
     await joinAction(database.db, id, 6, NOW); // ru, waitlist 1
     await joinAction(database.db, id, 7, NOW); // no language: kk, waitlist 2
-    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 6 });
+    expect(await leaveAction(database.db, id, 1, NOW)).toMatchObject({
+      status: "left",
+      from: "joined",
+      promotedUserId: 6,
+    });
     expect(await counts(database, id)).toEqual({ participantsCount: 1, joined: 1, waitlisted: 1 });
     expect(await standingIn(database.db, id, 6)).toEqual({ status: "joined" });
     expect(await standingIn(database.db, id, 7)).toEqual({ status: "waitlisted", position: 1 });
@@ -108,20 +85,30 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
       state: "pending",
       payload: {
         template: "actions.promoted_notice",
-        params: { title: "Ағаш отырғызу <Сарыарқа> & co" },
+        // What, when (rendered at sending) and where: a pin without an address names the town it is in.
+        params: { title: "Ағаш отырғызу <Сарыарқа> & co", when: { $datetime: expect.any(String) }, address: "Алматы" },
         locale: "ru",
       },
     });
     expect(notice!.idempotencyKey).toMatch(new RegExp(`^promoted:${id}:6:\\d+$`));
 
-    expect(await leaveAction(database.db, id, 6, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 7 });
+    expect(await leaveAction(database.db, id, 6, NOW)).toMatchObject({
+      status: "left",
+      from: "joined",
+      promotedUserId: 7,
+    });
     const notices = await promotionNotices(database, id);
+    // Kazakh and Russian spell this town alike.
+    expect(notices.map((n) => (n.payload as { params: { address: string } }).params.address)).toEqual([
+      "Алматы",
+      "Алматы",
+    ]);
     expect(notices.map((n) => [n.chatId, (n.payload as { locale: string }).locale])).toEqual([
       [6, "ru"],
       [7, "kk"],
     ]);
     // The last joined user leaves with nobody waiting: the spot is simply free.
-    expect(await leaveAction(database.db, id, 7, NOW)).toEqual({ status: "left", from: "joined" });
+    expect(await leaveAction(database.db, id, 7, NOW)).toMatchObject({ status: "left", from: "joined" });
     expect(await counts(database, id)).toEqual({ participantsCount: 0, joined: 0, waitlisted: 0 });
   });
 
@@ -131,12 +118,16 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     await joinAction(database.db, id, 2, NOW);
     await joinAction(database.db, id, 3, NOW);
     await joinAction(database.db, id, 4, NOW);
-    expect(await leaveAction(database.db, id, 2, NOW)).toEqual({ status: "left", from: "waitlisted" });
+    expect(await leaveAction(database.db, id, 2, NOW)).toMatchObject({ status: "left", from: "waitlisted" });
     expect(await standingIn(database.db, id, 3)).toEqual({ status: "waitlisted", position: 1 });
     expect(await joinAction(database.db, id, 2, NOW)).toEqual({ status: "waitlisted", position: 3 });
     expect(await promotionNotices(database, id)).toEqual([]);
     // A joined user who leaves and comes back while the action is full waits behind everyone.
-    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", from: "joined", promotedUserId: 3 });
+    expect(await leaveAction(database.db, id, 1, NOW)).toMatchObject({
+      status: "left",
+      from: "joined",
+      promotedUserId: 3,
+    });
     expect(await joinAction(database.db, id, 1, NOW)).toEqual({ status: "waitlisted", position: 3 });
     expect(await counts(database, id)).toEqual({ participantsCount: 1, joined: 1, waitlisted: 3 });
   });
@@ -146,7 +137,7 @@ describe.each(testDatabases)("joining, leaving and waitlists on $name", (kind) =
     await joinAction(database.db, id, 1, NOW);
     await joinAction(database.db, id, 2, NOW);
     await database.db.update(actions).set({ status: "cancelled" }).where(eq(actions.id, id));
-    expect(await leaveAction(database.db, id, 1, NOW)).toEqual({ status: "left", from: "joined" });
+    expect(await leaveAction(database.db, id, 1, NOW)).toMatchObject({ status: "left", from: "joined" });
     expect(await standingIn(database.db, id, 2)).toEqual({ status: "waitlisted", position: 1 });
     expect(await counts(database, id)).toMatchObject({ participantsCount: 0 });
   });

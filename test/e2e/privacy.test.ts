@@ -118,7 +118,8 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
         { text: `Mine${language} deed`, photoFileId: `Mine${language}-photo` },
       ]);
       expect(data.volunteerBooks).toHaveLength(1);
-      expect(data.participations.map((p: { status: string }) => p.status).sort()).toEqual(["joined", "joined"]);
+      expect(data.participations.map((p: { status: string }) => p.status).sort()).toEqual(["joined", "joined", "left"]);
+      expect(data.participations).toContainEqual(expect.objectContaining({ status: "left", leftFrom: "joined" }));
       expect(data.searchSession).toMatchObject({ category: "ecology", period: "week" });
       expect(data.messages).toContainEqual(
         expect.objectContaining({ toYou: true, content: { text: `Mine${language} waiting message` } }),

@@ -37,7 +37,7 @@ const TEXTS = {
     noQuiet: "Тихие часы: нет",
     reminder: "Напоминаем",
     coming: "Отлично! Ждём вас",
-    left: "вы отказались от участия",
+    left: "отказались от участия",
     notJoined: "нет в списке участников",
     club: "Приглашаем на встречу клуба",
     clubThanks: "Спасибо! Ждём вас на встрече",
@@ -142,9 +142,22 @@ describe.each(testDatabases)("reminders end to end on $name", (kind) => {
       expect(plain(last(volunteer).text)).toContain(TRICKY);
       expect(emulator.message(volunteer, forComing.message_id)!.reply_markup).toEqual({ inline_keyboard: [] });
 
-      // "I can't": leaves; the waiting user gets the spot and is told in their own language.
+      // "I can't": asks first; "Back" puts the reminder's buttons back.
       await pressOn(volunteer, forLeaving.message_id, `rem:no:${leaving}`);
+      expect(buttonData(emulator.message(volunteer, forLeaving.message_id))).toEqual([
+        `rem:ny:${leaving}`,
+        `rem:nb:${leaving}:r`,
+      ]);
+      await pressOn(volunteer, forLeaving.message_id, `rem:nb:${leaving}:r`);
+      expect(buttonData(emulator.message(volunteer, forLeaving.message_id))).toEqual([
+        `rem:yes:${leaving}`,
+        `rem:no:${leaving}`,
+      ]);
+      // Confirmed: leaves; the waiting user gets the spot and is told in their own language.
+      await pressOn(volunteer, forLeaving.message_id, `rem:no:${leaving}`);
+      await pressOn(volunteer, forLeaving.message_id, `rem:ny:${leaving}`);
       expect(plain(last(volunteer).text)).toContain(t.left);
+      expect(emulator.message(volunteer, forLeaving.message_id)!.reply_markup).toEqual({ inline_keyboard: [] });
       const status = async (userId: number) =>
         (
           await database.db

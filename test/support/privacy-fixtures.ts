@@ -26,7 +26,7 @@ import {
 import { enqueue } from "../../src/db/outbox";
 import { creditAttendance, decideHours, localDay, reportHours } from "../../src/domain/hours";
 import { joinMarathon, reportDeed } from "../../src/domain/marathons";
-import { joinAction } from "../../src/domain/participation";
+import { joinAction, leaveAction } from "../../src/domain/participation";
 import { completeOnboarding, setFullName, touchUser } from "../../src/domain/users";
 import { issueVolunteerBook } from "../../src/domain/volunteer-book";
 
@@ -131,6 +131,18 @@ export async function fillPersonalData(
   );
   await joinAction(db, fullActionId, id, now);
   if (person.waiting !== undefined) await joinAction(db, fullActionId, person.waiting, now);
+
+  // An action the person joined and left (participations.left_from, kept for Undo).
+  const leftActionId = await action(
+    db,
+    organizationId,
+    coordinator,
+    new Date(now.getTime() + 72 * HOUR),
+    10,
+    `Left ${id}`,
+  );
+  await joinAction(db, leftActionId, id, now);
+  await leaveAction(db, leftActionId, id, now);
 
   const pastActionId = await action(
     db,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cb, cbPattern, parseCb, parseId } from "../../src/bot/callback-data";
+import { cb, cbPattern, parseCb, parseId, parseSeq } from "../../src/bot/callback-data";
 
 describe("callback data codec", () => {
   it("round-trips and stays within 64 bytes", () => {
@@ -28,5 +28,13 @@ describe("callback data codec", () => {
     expect(parseId("999999999")).toBe(999_999_999);
     for (const bad of ["0", "-1", "1.5", "99999999999", "abc", "", undefined, "01"])
       expect(parseId(bad), String(bad)).toBeUndefined();
+  });
+
+  it("accepts queue numbers (bigserial) only as safe integers", () => {
+    expect(parseSeq("123456789012345")).toBe(123_456_789_012_345);
+    for (const bad of ["0", "-1", "1e5", "1234567890123456", "abc", "", undefined, "01"])
+      expect(parseSeq(bad), String(bad)).toBeUndefined();
+    // The longest Undo button fits Telegram's 64 bytes.
+    expect(Buffer.byteLength(cb("a", "u", 999_999_999, 999_999_999_999_999, "m"))).toBeLessThanOrEqual(64);
   });
 });

@@ -160,6 +160,11 @@ export const participations = pgTable(
       .notNull()
       .references(() => users.id),
     status: text("status").$type<ParticipationStatus>().notNull(),
+    /**
+     * 'joined' | 'waitlisted': where a user who left was, so Undo puts them back there (the row keeps its queued_seq,
+     * so a waitlisted user returns to their former place); null while joined or waitlisted.
+     */
+    leftFrom: text("left_from").$type<"joined" | "waitlisted">(),
     queuedSeq: bigserial("queued_seq", { mode: "number" }).notNull(),
     /** 'attended' | 'no_show', set by the organizer. */
     attendance: text("attendance"),
@@ -173,6 +178,7 @@ export const participations = pgTable(
     index("participations_user_idx").on(t.userId, t.status),
     index("participations_waitlist_idx").on(t.actionId, t.status, t.queuedSeq),
     check("participations_status_check", sql`${t.status} in ('joined', 'waitlisted', 'left')`),
+    check("participations_left_from_check", sql`${t.leftFrom} in ('joined', 'waitlisted')`),
   ],
 );
 

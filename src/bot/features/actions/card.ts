@@ -1,17 +1,25 @@
 import { Composer, InputFile } from "grammy";
 import { type ActionCard, getActionCard } from "../../../domain/actions";
 import { buildIcs } from "../../../domain/ics";
-import { joinAction, leaveAction, standingIn } from "../../../domain/participation";
+import { joinAction, lastLeave, leaveAction, standingIn, undoLeave } from "../../../domain/participation";
 import { clipChars } from "../../../domain/text";
 import { completeWithRegion, giveConsent, hasConsent, setPaused } from "../../../domain/users";
 import { EXPENSIVE } from "../../middleware/rate-limit";
-import { cb, cbPattern, parseId } from "../../callback-data";
+import { cb, cbPattern, parseId, parseSeq } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { type DeepLink, deepLinkUrl } from "../../deep-links";
 import { mainMenuKeyboard } from "../../keyboards";
 import { requireProfile, telegramProfile } from "../../profile";
 import { showScreen } from "../../screen";
-import { cardView, regionQuestionView, type Source } from "./views";
+import {
+  cardView,
+  leaveAskView,
+  leftNotice,
+  leftNoticeView,
+  regionQuestionView,
+  type Source,
+  undoTakenView,
+} from "./views";
 
 /** The card as a new message (a deep link, a button under another message); no pin: the map is on demand. */
 async function sendCard(ctx: BotContext, card: ActionCard, source: Source): Promise<void> {
@@ -151,17 +159,85 @@ cardHandlers.callbackQuery(cbPattern("a", "rj", 2), async (ctx) => {
   await join(ctx, id, ctx.match[2] === "m" ? "m" : "n");
 });
 
+/** Leave: first a one-line question in place of the card ("Yes, leave" / "No", which brings the card back). */
 cardHandlers.callbackQuery(cbPattern("a", "l", 2), async (ctx) => {
   const id = parseId(ctx.match[1]);
   const source: Source = ctx.match[2] === "m" ? "m" : "n";
-  if (id === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
-  const result = await leaveAction(ctx.deps.db, id, ctx.from.id);
-  if (result.status === "left") {
+  const card = id === undefined ? undefined : await getActionCard(ctx.deps.db, id, ctx.locale);
+  if (!card) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  const standing = await standingIn(ctx.deps.db, card.id, ctx.from.id);
+  // An old card: not on the list any more, or the action began — the card as it is now says so.
+  const refused = !standing ? "not_joined" : card.startsAt <= new Date() ? "started" : undefined;
+  if (refused || !standing) {
+    await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${refused ?? "not_joined"}`), show_alert: true });
+    return refreshCard(ctx, card.id, source);
+  }
+  await ctx.answerCallbackQuery();
+  const view = leaveAskView(ctx, card, standing.status, source);
+  await showScreen(ctx, view.text, view.keyboard);
+});
+
+/** "Yes, leave": the leave (a joined seat goes to the first on the waitlist at once), then the notice with Undo. */
+cardHandlers.callbackQuery(cbPattern("a", "ly", 2), async (ctx) => {
+  const id = parseId(ctx.match[1]);
+  const source: Source = ctx.match[2] === "m" ? "m" : "n";
+  const card = id === undefined ? undefined : await getActionCard(ctx.deps.db, id, ctx.locale);
+  if (!card) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  const result = await leaveAction(ctx.deps.db, card.id, ctx.from.id);
+  // Pressed twice (or on an old question after leaving): the same notice again, with Undo while it still works.
+  const left =
+    result.status === "left"
+      ? result
+      : result.reason === "not_joined"
+        ? await lastLeave(ctx.deps.db, card.id, ctx.from.id)
+        : undefined;
+  if (result.status === "refused" && !left) {
+    await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${result.reason}`), show_alert: true });
+    return refreshCard(ctx, card.id, source);
+  }
+  await ctx.answerCallbackQuery();
+  const view = leftNoticeView(ctx, leftNotice(card, left!), source);
+  await showScreen(ctx, view.text, view.keyboard);
+});
+
+/**
+ * Undo of a leave, for the presser's own participation only (the seq in the data names which leave; another user's
+ * press finds nothing of theirs to undo). The domain decides under the action's lock whether the seat is still free.
+ */
+cardHandlers.callbackQuery(cbPattern("a", "u", 3), async (ctx) => {
+  const id = parseId(ctx.match[1]);
+  const seq = parseSeq(ctx.match[2]);
+  const source: Source = ctx.match[3] === "m" ? "m" : "n";
+  if (id === undefined || seq === undefined)
+    return ctx.answerCallbackQuery({ text: ctx.t("actions.undo_stale"), show_alert: true });
+  const result = await undoLeave(ctx.deps.db, id, ctx.from.id, seq);
+  if (result.status === "restored") {
     await ctx.answerCallbackQuery({
-      text: ctx.t(result.from === "waitlisted" ? "actions.left_waitlist" : "actions.left"),
+      text:
+        result.standing.status === "joined"
+          ? ctx.t("actions.undo_joined")
+          : ctx.t("actions.undo_waitlisted", { position: result.standing.position }),
+      show_alert: result.standing.status === "waitlisted",
     });
-  } else await ctx.answerCallbackQuery({ text: ctx.t(`actions.refused_${result.reason}`), show_alert: true });
-  await refreshCard(ctx, id, source);
+    return refreshCard(ctx, id, source);
+  }
+  if (result.reason === "taken") {
+    const card = await getActionCard(ctx.deps.db, id, ctx.locale);
+    if (card) {
+      await ctx.answerCallbackQuery();
+      const view = undoTakenView(ctx, card, source);
+      return showScreen(ctx, view.text, view.keyboard);
+    }
+  }
+  const text = {
+    not_found: ctx.t("actions.refused_not_found"),
+    cancelled: ctx.t("actions.refused_cancelled"),
+    started: ctx.t("actions.undo_started"),
+    paused: ctx.t("actions.refused_paused"),
+    stale: ctx.t("actions.undo_stale"),
+    taken: ctx.t("actions.refused_not_found"),
+  }[result.reason];
+  await ctx.answerCallbackQuery({ text, show_alert: true });
 });
 
 cardHandlers.callbackQuery(cbPattern("a", "c", 1), async (ctx) => {

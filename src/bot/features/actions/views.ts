@@ -361,3 +361,76 @@ export function mineView(ctx: BotContext, { upcoming, past }: { upcoming: MyActi
   keyboard.text(ctx.t("common.back"), cb("m", "home"));
   return { text, keyboard: tidy(keyboard) };
 }
+
+// ----- leaving and its undo -----------------------------------------------------------------------
+
+/** "Leave …?" in place of the card: Yes leaves, No brings the card back. */
+export function leaveAskView(
+  ctx: BotContext,
+  card: Pick<ActionCard, "id" | "title">,
+  from: Standing["status"],
+  source: Source,
+): Screen {
+  const waitlist = from === "waitlisted";
+  const keyboard = new InlineKeyboard()
+    .text(ctx.t(waitlist ? "actions.btn_leave_waitlist_yes" : "actions.btn_leave_yes"), cb("a", "ly", card.id, source))
+    .text(ctx.t("actions.btn_leave_no"), cb("a", "o", card.id, source));
+  const text = ctx.t(waitlist ? "actions.leave_waitlist_ask" : "actions.leave_ask", {
+    title: clipChars(card.title, 300),
+  });
+  return { text, keyboard };
+}
+
+/** What a leave did, in a notice with Undo while the seat is still free (nobody was promoted into it). */
+export interface LeftNotice {
+  id: number;
+  title: string;
+  from: Standing["status"];
+  /** Names the leave for Undo (LeaveResult.seq). */
+  seq: number;
+  /** Undo offered: a waitlist place, or a seat nobody was promoted into. */
+  undoable: boolean;
+}
+
+/** The notice's data from a leave's result. */
+export function leftNotice(
+  card: Pick<ActionCard, "id" | "title">,
+  result: { from: Standing["status"]; seq: number; promotedUserId?: number; undoable?: boolean },
+): LeftNotice {
+  return {
+    id: card.id,
+    title: card.title,
+    from: result.from,
+    seq: result.seq,
+    undoable: result.undoable ?? result.promotedUserId === undefined,
+  };
+}
+
+export function leftNoticeView(ctx: BotContext, left: LeftNotice, source: Source): Screen {
+  const title = clipChars(left.title, 300);
+  const keyboard = new InlineKeyboard();
+  if (left.undoable)
+    keyboard
+      .text(
+        ctx.t(left.from === "waitlisted" ? "actions.btn_undo_waitlist" : "actions.btn_undo"),
+        cb("a", "u", left.id, left.seq, source),
+      )
+      .row();
+  keyboard.text(ctx.t("actions.open_card"), cb("a", "o", left.id, source));
+  const key =
+    left.from === "waitlisted"
+      ? "actions.left_waitlist_notice"
+      : left.undoable
+        ? "actions.left_notice"
+        : "actions.left_promoted_notice";
+  return { text: ctx.t(key, { title }), keyboard };
+}
+
+/** Undo came too late: the seat went to someone else; the waitlist instead. */
+export function undoTakenView(ctx: BotContext, card: Pick<ActionCard, "id" | "title">, source: Source): Screen {
+  const keyboard = new InlineKeyboard()
+    .text(ctx.t("actions.btn_join_waitlist"), cb("a", "j", card.id, source))
+    .row()
+    .text(ctx.t("actions.open_card"), cb("a", "o", card.id, source));
+  return { text: ctx.t("actions.undo_taken", { title: clipChars(card.title, 300) }), keyboard };
+}

@@ -10,10 +10,11 @@ import {
 } from "../../../domain/preferences";
 import { leaveAction, reminderAction } from "../../../domain/participation";
 import { findUser } from "../../../domain/users";
-import { cbPattern, parseId } from "../../callback-data";
+import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
-import { settingsKeyboard, settingsText } from "./views";
+import { leftNotice, leftNoticeView } from "../actions/views";
+import { cantConfirmKeyboard, reminderKeyboard, settingsKeyboard, settingsText } from "./views";
 
 async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promise<void> {
   const shown = prefs ?? reminderPreferences((await findUser(ctx.deps.db, ctx.from!.id))!);
@@ -68,22 +69,54 @@ remindersFeature.callbackQuery(cbPattern("rem", "yes", 1), async (ctx) => {
   await ctx.reply(ctx.t("reminders.coming_ok", { title: action.title }));
 });
 
-/** "I can't": leaves the action; the first on the waitlist is promoted (and told) in the same transaction. */
+/**
+ * "I can't": a short confirmation first — the reminder keeps its text, its buttons become "Yes, I can't" and "Back"
+ * (which puts the reminder's own buttons back).
+ */
 remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
   const actionId = parseId(ctx.match[1]);
   const action =
     actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
   if (!action || actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  if (!action.joined) return ctx.answerCallbackQuery({ text: ctx.t("reminders.not_joined"), show_alert: true });
+  if (action.startsAt <= new Date()) return ctx.answerCallbackQuery({ text: ctx.t("reminders.started") });
+  await ctx.answerCallbackQuery({ text: ctx.t("reminders.cant_ask") });
+  const from = ctx.callbackQuery.message?.reply_markup?.inline_keyboard
+    .flat()
+    .some((b) => "callback_data" in b && b.callback_data === cb("rem", "yes", actionId));
+  await ctx.editMessageReplyMarkup({ reply_markup: cantConfirmKeyboard(ctx, actionId, from ? "r" : "p") });
+});
+
+/** "Back" from the confirmation: the reminder's (or the promotion notice's) own buttons again. */
+remindersFeature.callbackQuery(cbPattern("rem", "nb", 2), async (ctx) => {
+  const actionId = parseId(ctx.match[1]);
+  if (actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageReplyMarkup({ reply_markup: reminderKeyboard(ctx, actionId, ctx.match[2] === "r" ? "r" : "p") });
+});
+
+/**
+ * "Yes, I can't": leaves the action; the first on the waitlist is promoted (and told) in the same transaction. The
+ * reminder loses its buttons and a notice follows, with Undo while the seat is still free.
+ */
+remindersFeature.callbackQuery(cbPattern("rem", "ny", 1), async (ctx) => {
+  const actionId = parseId(ctx.match[1]);
+  const action =
+    actionId === undefined ? undefined : await reminderAction(ctx.deps.db, actionId, ctx.from.id, ctx.locale);
+  if (!action || actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   const result = await leaveAction(ctx.deps.db, actionId, ctx.from.id);
+  // Pressed twice: the second press finds the user no longer on the list and says so; one leave, one notice.
   if (result.status === "refused") {
     const text = {
       not_found: ctx.t("common.stale_button"),
       not_joined: ctx.t("reminders.not_joined"),
       started: ctx.t("reminders.started"),
     }[result.reason];
-    return ctx.answerCallbackQuery({ text, show_alert: result.reason !== "not_found" });
+    await ctx.answerCallbackQuery({ text, show_alert: result.reason !== "not_found" });
+    return closeReminder(ctx);
   }
   await ctx.answerCallbackQuery();
   await closeReminder(ctx);
-  await ctx.reply(ctx.t("reminders.left_ok", { title: action.title }));
+  const view = leftNoticeView(ctx, leftNotice({ id: actionId, title: action.title }, result), "m");
+  await ctx.reply(view.text, { reply_markup: view.keyboard });
 });

@@ -1,6 +1,7 @@
 import { InlineKeyboard } from "grammy";
 import { QUIET_PRESETS, type QuietPreset, quietPresetOf, type ReminderPreferences } from "../../../domain/preferences";
 import { cb } from "../../callback-data";
+import { renderOutboxButton } from "../../outbox-buttons";
 import type { BotContext } from "../../context";
 
 const hhmm = (minute: number) =>
@@ -34,4 +35,26 @@ export function settingsKeyboard(ctx: BotContext, prefs: ReminderPreferences): I
     if (preset === "23-07") kb.row();
   }
   return kb.row().text(ctx.t("common.back"), cb("m", "settings"));
+}
+
+/** Which message an "I can't" was pressed under: an action reminder ("r") or a waitlist promotion notice ("p"). */
+export type CantSource = "r" | "p";
+
+/** The buttons the outbox gave that message (scheduler/jobs.ts, domain/participation.ts), to put them back. */
+export function reminderKeyboard(ctx: BotContext, actionId: number, source: CantSource): InlineKeyboard {
+  const render = (kind: "reminder.coming" | "reminder.cant" | "action.open") =>
+    renderOutboxButton({ kind, actionId }, ctx.t) as { text: string; callback_data: string };
+  const rows =
+    source === "r"
+      ? [[render("reminder.coming"), render("reminder.cant")]]
+      : [[render("action.open")], [render("reminder.cant")]];
+  return InlineKeyboard.from(rows.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.callback_data))));
+}
+
+/** The confirmation of "I can't": yes (leave), or back to the message's own buttons. */
+export function cantConfirmKeyboard(ctx: BotContext, actionId: number, source: CantSource): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(ctx.t("reminders.btn_cant_yes"), cb("rem", "ny", actionId))
+    .row()
+    .text(ctx.t("common.back"), cb("rem", "nb", actionId, source));
 }

@@ -1,0 +1,2 @@
+ALTER TABLE "participations" ADD COLUMN "left_from" text;--> statement-breakpoint
+ALTER TABLE "participations" ADD CONSTRAINT "participations_left_from_check" CHECK ("participations"."left_from" in ('joined', 'waitlisted'));
