@@ -128,7 +128,7 @@ export async function clubsCoordinatedBy(db: Executor, userId: number): Promise<
     .select({ club: clubs })
     .from(clubCoordinators)
     .innerJoin(clubs, eq(clubs.id, clubCoordinators.clubId))
-    .where(eq(clubCoordinators.userId, userId))
+    .where(and(eq(clubCoordinators.userId, userId), isNull(clubs.deletedAt)))
     .orderBy(asc(clubs.id))
     .then((rows) => rows.map((r) => r.club));
 }
@@ -157,40 +157,67 @@ async function localeOfUser(db: Executor, userId: number): Promise<Locale | unde
   return user.language === "ru" ? "ru" : "kk";
 }
 
-export type AppointResult = "appointed" | "already" | "not_user";
+/**
+ * The language of someone who has finished onboarding: only they can answer an invitation or the phone question
+ * (those buttons, like /club, are for onboarded users).
+ */
+async function localeOfOnboarded(db: Executor, userId: number): Promise<Locale | undefined> {
+  const [user] = await db
+    .select({ language: users.language })
+    .from(users)
+    .where(and(eq(users.id, userId), sql`${users.onboardedAt} is not null`))
+    .limit(1);
+  if (!user) return undefined;
+  return user.language === "ru" ? "ru" : "kk";
+}
+
+export type AppointResult = "appointed" | "already" | "not_user" | "gone";
+
+/** Locks a club that is not deleted against deletion until the transaction ends (joins and appointments). */
+async function liveClub(tx: Executor, clubId: number): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: clubs.id })
+    .from(clubs)
+    .where(and(eq(clubs.id, clubId), isNull(clubs.deletedAt)))
+    .for("share");
+  return Boolean(row);
+}
 
 /**
  * Appoints a club coordinator (the front office checked its right first); the user must have started the bot. No
  * phone is taken from whoever appointed them: the new coordinator is asked once per appointment, through the outbox,
  * whether members may see their own phone (setCoordinatorPhone).
  */
-export async function appointClubCoordinator(db: Executor, clubId: number, userId: number): Promise<AppointResult> {
-  const locale = await localeOfUser(db, userId);
-  if (!locale) return "not_user";
-  const added = await db
-    .insert(clubCoordinators)
-    .values({ clubId, userId })
-    .onConflictDoNothing()
-    .returning({ addedAt: clubCoordinators.addedAt });
-  if (added.length === 0) return "already";
-  const [club] = await db.select().from(clubs).where(eq(clubs.id, clubId));
-  await enqueue(db, {
-    chatId: userId,
-    // Once per appointment (someone removed and appointed again is asked again).
-    idempotencyKey: `club-coord-ask:${clubId}:${userId}:${added[0]!.addedAt.getTime()}`,
-    content: {
-      template: "clubs.phone_ask_notice",
-      locale,
-      params: { club: clubName(club!, locale) },
-      buttons: [
-        [
-          { kind: "club.phone_share", clubId },
-          { kind: "club.phone_no", clubId },
+export async function appointClubCoordinator(db: Database, clubId: number, userId: number): Promise<AppointResult> {
+  return db.transaction(async (tx) => {
+    const locale = await localeOfOnboarded(tx, userId);
+    if (!locale) return "not_user";
+    if (!(await liveClub(tx, clubId))) return "gone";
+    const added = await tx
+      .insert(clubCoordinators)
+      .values({ clubId, userId })
+      .onConflictDoNothing()
+      .returning({ addedAt: clubCoordinators.addedAt });
+    if (added.length === 0) return "already";
+    const [club] = await tx.select().from(clubs).where(eq(clubs.id, clubId));
+    await enqueue(tx, {
+      chatId: userId,
+      // Once per appointment (someone removed and appointed again is asked again).
+      idempotencyKey: `club-coord-ask:${clubId}:${userId}:${added[0]!.addedAt.getTime()}`,
+      content: {
+        template: "clubs.phone_ask_notice",
+        locale,
+        params: { club: clubName(club!, locale) },
+        buttons: [
+          [
+            { kind: "club.phone_share", clubId },
+            { kind: "club.phone_no", clubId },
+          ],
         ],
-      ],
-    },
+      },
+    });
+    return "appointed";
   });
-  return "appointed";
 }
 
 /**
@@ -224,6 +251,23 @@ export async function removeClubCoordinator(db: Database, clubId: number, userId
       .where(and(eq(clubCoordinators.clubId, clubId), eq(clubCoordinators.userId, userId)))
       .returning();
     if (!removed) return false;
+    // What waits for them about this club (members' answers, the phone question) is no longer theirs to read.
+    const meetingIds = tx.select({ id: clubMeetings.id }).from(clubMeetings).where(eq(clubMeetings.clubId, clubId));
+    await tx
+      .delete(outbox)
+      .where(
+        and(
+          eq(outbox.chatId, userId),
+          eq(outbox.state, "pending"),
+          or(
+            like(outbox.idempotencyKey, `club-coord-ask:${clubId}:${userId}:%`),
+            and(
+              like(outbox.idempotencyKey, "club-yes:%"),
+              sql`split_part(${outbox.idempotencyKey}, ':', 2) in (select id::text from (${meetingIds}) m)`,
+            ),
+          ),
+        ),
+      );
     const [club] = await tx.select().from(clubs).where(eq(clubs.id, clubId));
     const locale = (await localeOfUser(tx, userId)) ?? "kk";
     await enqueue(tx, {
@@ -288,6 +332,18 @@ export async function deleteClub(db: Database, clubId: number, now = new Date())
       .set({ active: false })
       .where(eq(clubMeetings.clubId, clubId))
       .returning({ id: clubMeetings.id });
+    // Invitations and phone questions not sent yet would arrive before "the club closed" and lead nowhere.
+    await tx
+      .delete(outbox)
+      .where(
+        and(
+          eq(outbox.state, "pending"),
+          or(
+            like(outbox.idempotencyKey, `club-ask:${clubId}:%`),
+            like(outbox.idempotencyKey, `club-coord-ask:${clubId}:%`),
+          ),
+        ),
+      );
     if (meetings.length > 0) {
       await tx
         .delete(outbox)
@@ -305,7 +361,7 @@ export async function deleteClub(db: Database, clubId: number, now = new Date())
         );
     }
     const people = await tx
-      .select({ id: users.id, language: users.language })
+      .select({ id: users.id, language: users.language, seniorMode: users.seniorMode })
       .from(users)
       .where(
         and(
@@ -332,7 +388,12 @@ export async function deleteClub(db: Database, clubId: number, now = new Date())
         return {
           chatId: p.id,
           idempotencyKey: `club-closed:${clubId}:${p.id}`,
-          content: { template: "clubs.closed_notice" as const, locale, params: { club: clubName(club, locale) } },
+          // A senior keeps the big buttons (they may rely on them): the notice says where to turn them off.
+          content: {
+            template: p.seniorMode ? ("clubs.closed_notice_senior" as const) : ("clubs.closed_notice" as const),
+            locale,
+            params: { club: clubName(club, locale) },
+          },
         };
       }),
     );
@@ -554,8 +615,9 @@ export async function isClubMember(db: Executor, clubId: number, userId: number)
 }
 
 /** Adds the member; the first membership turns senior mode on (it can be turned off in settings). */
-export async function joinClub(db: Database, clubId: number, userId: number): Promise<"joined" | "already"> {
+export async function joinClub(db: Database, clubId: number, userId: number): Promise<"joined" | "already" | "gone"> {
   return db.transaction(async (tx) => {
+    if (!(await liveClub(tx, clubId))) return "gone";
     const added = await tx
       .insert(clubMembers)
       .values({ clubId, userId })
@@ -595,7 +657,7 @@ export type InviteResult = "asked" | "already_member" | "already_asked" | "not_u
  * they become a member only when they say yes.
  */
 export async function inviteMember(db: Executor, club: ClubRow, userId: number): Promise<InviteResult> {
-  const locale = await localeOfUser(db, userId);
+  const locale = await localeOfOnboarded(db, userId);
   if (!locale) return "not_user";
   if (await isClubMember(db, club.id, userId)) return "already_member";
   const added = await enqueue(db, {
@@ -835,7 +897,7 @@ export async function memberClubs(db: Executor, userId: number): Promise<ClubRow
     .select({ club: clubs })
     .from(clubMembers)
     .innerJoin(clubs, eq(clubs.id, clubMembers.clubId))
-    .where(eq(clubMembers.userId, userId))
+    .where(and(eq(clubMembers.userId, userId), isNull(clubs.deletedAt)))
     .orderBy(asc(clubMembers.joinedAt))
     .then((rows) => rows.map((r) => r.club));
 }

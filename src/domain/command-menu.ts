@@ -48,12 +48,16 @@ export function menuSignature(roles: readonly StaffRole[], locale: "kk" | "ru"):
   return `${roles.join(",")}:${locale}`;
 }
 
-/** Rows per run: a whole organization approved at once is caught up over a few minutes. */
-const MENUS_PER_RUN = 500;
+/**
+ * Menus per run (every 20 s): at most one a second in the urgent lane, so a call-out launched meanwhile waits behind
+ * a few rows at most; a first deploy with many staff is caught up over minutes.
+ */
+const MENUS_PER_RUN = 20;
 
 /**
  * The scheduler's job: for each person whose roles (or language) changed since their menu was last set, an outbox row
- * that sets their chat's menu (kind 'commands'; urgent: it is not a message, quiet hours do not apply), or puts the
+ * that sets their chat's menu (kind 'commands'; urgent, since it is not a message and quiet hours do not apply to it,
+ * and few a run, so it never holds a call-out up), or puts the
  * public one back when they are no longer staff. The new signature is stored in the same transaction, so each change
  * is sent once; delivery sets the menu from what the row says, whatever happened in between.
  */

@@ -376,6 +376,8 @@ export async function exportPersonalData(
 export interface DeletionResult {
   /** Users promoted from a waitlist into the spots this person held (each told through the outbox). */
   promoted: number[];
+  /** The chat had a staff command menu (or one on its way): the bot puts the public menu back. */
+  staffMenu: boolean;
 }
 
 /**
@@ -395,8 +397,20 @@ export async function deleteAccount(
   now = new Date(),
 ): Promise<DeletionResult | undefined> {
   return db.transaction(async (tx) => {
-    const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    const [user] = await tx
+      .select({ id: users.id, commandMenu: users.commandMenu })
+      .from(users)
+      .where(eq(users.id, userId))
+      .for("update");
     if (!user) return undefined;
+    const staffMenu =
+      user.commandMenu !== null ||
+      (
+        await tx
+          .select({ id: outbox.id })
+          .from(outbox)
+          .where(and(eq(outbox.chatId, userId), eq(outbox.kind, "commands")))
+      ).length > 0;
 
     const promoted: number[] = [];
     const held = await tx
@@ -451,7 +465,7 @@ export async function deleteAccount(
     await tx.delete(clubCoordinators).where(eq(clubCoordinators.userId, userId));
 
     await tx.delete(users).where(eq(users.id, userId));
-    return { promoted };
+    return { promoted, staffMenu };
   });
 }
 

@@ -126,7 +126,13 @@ async function refreshUser(db: Database, existing: User, isAdmin: boolean): Prom
   if (role === existing.role && existing.blockedAt === null) return existing;
   const [updated] = await db
     .update(users)
-    .set({ role, blockedAt: null, updatedAt: new Date() })
+    // Back from a block: a staff menu dropped while blocked is set again by the command-menu job.
+    .set({
+      role,
+      blockedAt: null,
+      commandMenu: existing.blockedAt ? null : existing.commandMenu,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, existing.id))
     .returning();
   return updated!;

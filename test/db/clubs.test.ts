@@ -1,4 +1,4 @@
-import { eq, like } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, DatabaseHandle } from "../../src/db/client";
 import { clubAnswers, clubCoordinators, clubMeetings, clubMembers, clubs, outbox } from "../../src/db/schema";
@@ -10,6 +10,9 @@ import {
   clubsOfRegions,
   createClub,
   deleteClub,
+  inviteMember,
+  joinClub,
+  memberClubs,
   moveClub,
   removeClubCoordinator,
   renameClub,
@@ -103,6 +106,59 @@ describe.each(testDatabases)("club management in the database on $name", (kind) 
       .from(outbox)
       .where(like(outbox.idempotencyKey, `club-coord-removed:${club.id}:%`));
     expect(notices.map((n) => n.chatId).sort()).toEqual([coord, coord2].sort());
+  });
+
+  it("a removed coordinator gets nothing more about the club: waiting notices of members' answers and the phone question go", async () => {
+    const club = await newClub(db());
+    await appointClubCoordinator(db(), club.id, coord);
+    const meeting = (await addMeeting(db(), club.id, 3, 600))!;
+    const other = await newClub(db());
+    const otherMeeting = (await addMeeting(db(), other.id, 3, 600))!;
+    await db()
+      .insert(outbox)
+      .values([
+        {
+          chatId: coord,
+          payload: { text: "x" },
+          idempotencyKey: `club-yes:${meeting.id}:2099-01-07:${member}:${coord}`,
+        },
+        // Another club's notice to the same person stays.
+        {
+          chatId: coord,
+          payload: { text: "x" },
+          idempotencyKey: `club-yes:${otherMeeting.id}:2099-01-07:${member}:${coord}`,
+        },
+      ]);
+    expect(await removeClubCoordinator(db(), club.id, coord)).toBe(true);
+    const waiting = await db()
+      .select({ key: outbox.idempotencyKey })
+      .from(outbox)
+      .where(and(eq(outbox.chatId, coord), eq(outbox.state, "pending")));
+    const keys = waiting.map((w) => w.key);
+    expect(keys.some((k) => k.startsWith(`club-coord-ask:${club.id}:`))).toBe(false);
+    expect(keys.some((k) => k.startsWith(`club-yes:${meeting.id}:`))).toBe(false);
+    expect(keys).toContain(`club-yes:${otherMeeting.id}:2099-01-07:${member}:${coord}`);
+    expect(keys.some((k) => k.startsWith(`club-coord-removed:${club.id}:`))).toBe(true);
+  });
+
+  it("asks only people who finished onboarding, and a deleted club takes no one in", async () => {
+    const club = await newClub(db());
+    const newcomer = 9_810_000_050;
+    await touchUser(db(), newcomer, false); // pressed /start, never finished
+    expect(await appointClubCoordinator(db(), club.id, newcomer)).toBe("not_user");
+    expect(await inviteMember(db(), club, newcomer)).toBe("not_user");
+    expect(await inviteMember(db(), club, member)).toBe("asked");
+    expect(await deleteClub(db(), club.id)).toMatchObject({ status: "deleted" });
+    // The invitation not sent yet is dropped with the club; joining or appointing now finds it gone.
+    expect(
+      await db()
+        .select()
+        .from(outbox)
+        .where(eq(outbox.idempotencyKey, `club-ask:${club.id}:${member}`)),
+    ).toEqual([]);
+    expect(await joinClub(db(), club.id, member)).toBe("gone");
+    expect(await appointClubCoordinator(db(), club.id, coord2)).toBe("gone");
+    expect(await memberClubs(db(), member)).not.toContainEqual(expect.objectContaining({ id: club.id }));
   });
 
   it("deletes a club: members and coordinators told, meetings and unsent reminders stop, history stays", async () => {

@@ -4,6 +4,8 @@ import type { DatabaseHandle } from "../../src/db/client";
 import { outbox, users } from "../../src/db/schema";
 import { PUBLIC_COMMANDS, staffCommands } from "../../src/domain/command-menu";
 import { appointCoordinator, removeCoordinator } from "../../src/domain/front-office";
+import { deleteAccount } from "../../src/domain/privacy";
+import { touchUser } from "../../src/domain/users";
 import { addOrganization } from "../support/channel-fixtures";
 import { chatWith, localized } from "../support/chat";
 import { testDatabases } from "../support/db";
@@ -88,6 +90,17 @@ describe.each(testDatabases)("staff command menus on $name", (kind) => {
     await menusDelivered();
     expect(chatMenu(coordinator)).toEqual([]);
     expect((await db().select().from(users).where(eq(users.id, coordinator)))[0]?.commandMenu).toBeNull();
+
+    // Back from blocking the bot: the menu is set again (a row dropped while blocked is not lost for good).
+    await db().update(users).set({ blockedAt: new Date() }).where(eq(users.id, admin));
+    await touchUser(db(), admin, true);
+    expect((await db().select().from(users).where(eq(users.id, admin)))[0]?.commandMenu).toBeNull();
+    await menusDelivered();
+    expect(commandsOf(admin)).toContain("appoint");
+
+    // Deleting the account says the chat had a staff menu (the bot then deletes it: test/e2e/privacy.test.ts).
+    expect(await deleteAccount(db(), organizer, admins)).toMatchObject({ staffMenu: true });
+    expect(await deleteAccount(db(), volunteer, admins)).toMatchObject({ staffMenu: false });
   });
 
   it("a staff command typed by someone who may not use it is still refused (the menu is only a menu)", async () => {

@@ -225,6 +225,11 @@ describe.each(testDatabases)("privacy rights end to end on $name", (kind) => {
       await press(id, confirm!);
       expect(last(id).text).toBe(text.deleted);
       expect(buttons(last(id))).toEqual([]);
+      // The person was an organizer (the fixture): their chat's own command menu goes too.
+      const reset = emulator.calls.filter(
+        (c) => c.method === "deleteMyCommands" && Number((c.params.scope as { chat_id?: unknown }).chat_id) === id,
+      );
+      expect(reset).toHaveLength(1);
 
       expect(await findUser(database.db, id)).toBeUndefined();
       expect(await database.db.select().from(participations).where(eq(participations.userId, id))).toEqual([]);

@@ -213,6 +213,7 @@ async function contactStep(
     already_asked: "clubs.invite_already_asked",
     appointed: "clubs.appointed",
     already: "clubs.appointed_already",
+    gone: "common.stale_button",
   } as const;
   await ctx.reply(t(key[result]), {
     reply_markup: new InlineKeyboard().text(t("clubs.btn_back_club"), cb("kl", "o", clubId)),

@@ -434,7 +434,9 @@ onboarded.callbackQuery(cbPattern("kl", "q", 1), async (ctx) => {
 
 // ----- members: joining -------------------------------------------------------------------------------------------
 
-async function welcome(ctx: BotContext, club: ClubRow, outcome: "joined" | "already") {
+async function welcome(ctx: BotContext, club: ClubRow, outcome: "joined" | "already" | "gone") {
+  // Deleted between finding the club and joining it.
+  if (outcome === "gone") return void (await ctx.reply(ctx.t("clubs.link_invalid")));
   const name = clubName(club, ctx.locale);
   if (outcome === "already") return void (await ctx.reply(ctx.t("clubs.join_already", { club: name })));
   const seniorMode = ctx.user?.seniorMode || (await memberClubs(ctx.deps.db, ctx.from!.id)).length === 1;

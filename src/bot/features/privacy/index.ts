@@ -43,8 +43,9 @@ privateChats.callbackQuery(cbPattern("pv", "del", 2), async (ctx) => {
   ctx.deps.logger.info({ promoted: deleted.promoted.length }, "account deleted");
   await ctx.answerCallbackQuery();
   await ctx.editMessageText(ctx.t("privacy.deleted"));
-  // A staff menu of this chat (src/domain/command-menu.ts) goes with the account: the public one shows again.
-  if (ctx.user?.commandMenu) {
+  // A staff menu of this chat (set, or on its way and just dropped with the chat's outbox rows) goes with the
+  // account. Not through the outbox: nothing of the person is left there. A failure only leaves commands that refuse.
+  if (deleted.staffMenu) {
     await ctx.api
       .deleteMyCommands({ scope: { type: "chat", chat_id: ctx.from.id } })
       .catch((error) => ctx.deps.logger.warn({ err: error }, "could not reset the command menu"));
