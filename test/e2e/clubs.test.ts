@@ -14,6 +14,8 @@ import {
   users,
 } from "../../src/db/schema";
 import { setQuietHours } from "../../src/domain/preferences";
+import { createLogger } from "../../src/logger";
+import { Scheduler } from "../../src/scheduler";
 import { typedAnswer } from "../../src/bot/features/clubs";
 import type { LocaleKey } from "../../src/i18n";
 import { buttonData, chatWith, deliveredTo, localized, plain } from "../support/chat";
@@ -40,7 +42,10 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
   let database: DatabaseHandle;
   let emulator: BotApiEmulator;
   let h: Harness;
-  useBot(kind, {}, (live) => ({ database, emulator, h } = live));
+  // No cron ticks: a club-reminders tick between two steps would remind people the test means to join later.
+  // The jobs run when the test says so (runJobs).
+  useBot(kind, { delivery: { scheduler: false } }, (live) => ({ database, emulator, h } = live));
+  const runJobs = () => new Scheduler({ db: database.db, logger: createLogger("silent") }).runAll();
   const { last, say, press, pressOn, toast } = chatWith(() => h);
   const db = () => database.db;
   const text = (language: "kk" | "ru", key: LocaleKey, params?: Record<string, unknown>) =>
@@ -176,7 +181,7 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
 
       // The reminder: day in words, time, the address, "I'll come" and "I can't".
       let seq = emulator.lastSeq();
-      await h.app.delivery!.scheduler!.runAll();
+      await runJobs();
       const reminder = await delivered(member, nameKk, seq);
       expect(plain(String(reminder.params.text))).toContain("Абай к-сі 10");
       const reminderMessage = emulator.message(member, (reminder.result as { message_id: number }).message_id)!;
@@ -316,7 +321,7 @@ describe.each(testDatabases)("longevity clubs on $name", (kind) => {
         plain(await text(language, "clubs.cancelled_notice", { club: "", date: "", time: "" })).split("\n")[0]!,
         seq,
       );
-      await h.app.delivery!.scheduler!.runAll();
+      await runJobs();
       const reminders = await db()
         .select({ key: outbox.idempotencyKey })
         .from(outbox)
