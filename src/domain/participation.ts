@@ -294,6 +294,23 @@ function nearestTown(
   return near && placeName(near.place, locale);
 }
 
+/** Published actions not started yet in which the person holds a seat (pausing does not give them up). */
+export async function upcomingSeats(db: Executor, userId: number, now = new Date()): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(participations)
+    .innerJoin(actions, eq(actions.id, participations.actionId))
+    .where(
+      and(
+        eq(participations.userId, userId),
+        eq(participations.status, "joined"),
+        eq(actions.status, "published"),
+        gt(actions.startsAt, now),
+      ),
+    );
+  return Number(row?.n ?? 0);
+}
+
 /** Where the user stands in an action: joined, waitlisted (with position), or nowhere. */
 export async function standingIn(db: Database, actionId: number, userId: number): Promise<Standing | undefined> {
   const [row] = await db

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
+import { joinAction } from "../../src/domain/participation";
 import { findUser } from "../../src/domain/users";
+import { addOrganization, publishAction } from "../support/channel-fixtures";
 import { testDatabases } from "../support/db";
 import { onboardUser } from "../support/users";
 import type { BotApiEmulator } from "../support/fake-telegram";
@@ -135,6 +137,26 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       await say(id, "/language");
       await press(id, language === "kk" ? "lang:ru" : "lang:kk");
       expect((await findUser(database.db, id))!.language).toBe(language === "kk" ? "ru" : "kk");
+    });
+  }
+
+  for (const language of ["kk", "ru"] as const) {
+    it(`pausing with seats still taken says how many, no reminders for them, and where to leave them (${language})`, async () => {
+      const id = language === "kk" ? 6_020 : 6_021;
+      await onboardUser(database.db, emulator, id, { language });
+      const organizationId = await addOrganization(database.db, { ownerId: id });
+      for (let i = 0; i < 2; i++) {
+        const actionId = await publishAction(database.db, { organizationId });
+        expect((await joinAction(database.db, actionId, id)).status).toBe("joined");
+      }
+      await say(id, "/settings");
+      await press(id, "s:pause");
+      expect(last(id).text).toBe(await localized(language, "settings.paused_still_joined", { count: 2 }));
+      expect(buttonData(last(id))).toEqual(["m:mine"]);
+      // Resuming only redraws the settings (the toast says it): no new message.
+      const messages = emulator.botMessages(id).length;
+      await press(id, "s:pause", emulator.botMessages(id).at(-2)!.message_id);
+      expect(emulator.botMessages(id).length).toBe(messages);
     });
   }
 

@@ -1,6 +1,7 @@
 import { updateBrowse } from "../../../domain/actions";
 import { Composer } from "grammy";
 import { isCategory } from "../../../domain/categories";
+import { upcomingSeats } from "../../../domain/participation";
 import { nextAlertMode, nextAlertRadius, setAlertMode, setAlertRadius } from "../../../domain/preferences";
 import {
   clearLocation,
@@ -26,6 +27,7 @@ import { seniorKeyboard } from "../clubs/views";
 import { BOOK_NAME } from "../hours/name.conversation";
 import {
   locationRequestMarkup,
+  pausedSeatsView,
   settingsKeyboard,
   settingsRegionKeyboard,
   settingsText,
@@ -142,6 +144,12 @@ settingsFeature.callbackQuery(cbPattern("s", "pause"), async (ctx) => {
   const paused = await setPaused(ctx.deps.db, ctx.from.id, !ctx.user?.pausedAt);
   await ctx.answerCallbackQuery({ text: ctx.t(paused ? "settings.paused" : "settings.resumed") });
   await showSettings(ctx, "edit");
+  // Pausing keeps the seats already taken, without reminders: a likely no-show unless the person is told.
+  const seats = paused ? await upcomingSeats(ctx.deps.db, ctx.from.id) : 0;
+  if (seats > 0) {
+    const view = pausedSeatsView(ctx.t, seats);
+    await ctx.reply(view.text, { reply_markup: view.keyboard });
+  }
 });
 
 settingsFeature.callbackQuery(CONSENT_BUTTON, giveConsentAndContinue);

@@ -81,3 +81,11 @@ export const withdrawConfirmKeyboard = (t: Translate) =>
     .text(t("settings.btn_confirm_withdraw"), cb("s", "cw"))
     .row()
     .text(t("common.back"), cb("m", "settings"));
+
+/** After pausing with seats still taken: how many, and the way to give them up. */
+export function pausedSeatsView(t: Translate, seats: number) {
+  return {
+    text: t("settings.paused_still_joined", { count: seats }),
+    keyboard: new InlineKeyboard().text(t("menu.my_actions"), cb("m", "mine")),
+  };
+}
