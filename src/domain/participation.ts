@@ -311,6 +311,26 @@ export async function upcomingSeats(db: Executor, userId: number, now = new Date
   return Number(row?.n ?? 0);
 }
 
+/** The user's place in each of these actions where they hold one (a list marks what they already joined). */
+export async function standingsIn(
+  db: Executor,
+  userId: number,
+  actionIds: readonly number[],
+): Promise<Map<number, "joined" | "waitlisted">> {
+  if (actionIds.length === 0) return new Map();
+  const rows = await db
+    .select({ actionId: participations.actionId, status: participations.status })
+    .from(participations)
+    .where(
+      and(
+        eq(participations.userId, userId),
+        inArray(participations.actionId, [...actionIds]),
+        inArray(participations.status, ["joined", "waitlisted"]),
+      ),
+    );
+  return new Map(rows.map((r) => [r.actionId, r.status as "joined" | "waitlisted"]));
+}
+
 /** Where the user stands in an action: joined, waitlisted (with position), or nowhere. */
 export async function standingIn(db: Database, actionId: number, userId: number): Promise<Standing | undefined> {
   const [row] = await db

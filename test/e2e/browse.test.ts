@@ -220,6 +220,12 @@ describe.each(testDatabases)("browsing: one message per screen, places, radius o
       expect((await findUser(database.db, me))!.pausedAt).toBeNull();
       expect(last(me).message_id).toBe(list.message_id);
       expect(last(me).text).toContain(await localized(language, "actions.card_joined"));
+      // Back in the list, the joined action says so (its line and its button).
+      await press(me, "a:b");
+      expect(last(me).message_id).toBe(list.message_id);
+      expect(last(me).text).toContain(await localized(language, "actions.list_joined"));
+      const joinedButton = buttons(last(me)).find((b) => b.callback_data === `a:o:${kostanayIds[1]}:n`);
+      expect(joinedButton?.text.startsWith("✅ ")).toBe(true);
       // Forged: a resume button for another action id that does not exist changes nothing else.
       expect(toast(await press(me, "a:rj:abc:n"))).toBe(await localized(language, "common.stale_button"));
     });

@@ -13,6 +13,7 @@ import {
 } from "../../../domain/actions";
 import { type Category, isCategory } from "../../../domain/categories";
 import { isInKazakhstan, kzPlaces } from "../../../domain/places";
+import { standingsIn } from "../../../domain/participation";
 import { type GeoPoint, hasConsent, isValidPoint, setLocation } from "../../../domain/users";
 import { cb, cbPattern } from "../../callback-data";
 import type { BotContext } from "../../context";
@@ -82,7 +83,12 @@ async function renderList(ctx: BotContext, browse: Browse): Promise<Screen> {
     }),
     countNearbyActions(ctx.deps.db, query),
   ]);
-  return listView(ctx, browse, { rows, total, categories, interests });
+  const standings = await standingsIn(
+    ctx.deps.db,
+    ctx.from!.id,
+    rows.map((r) => r.id),
+  );
+  return listView(ctx, browse, { rows, total, categories, interests, standings });
 }
 
 /** Shows the list in the pressed message; without a search origin (a new session) asks for one instead. */

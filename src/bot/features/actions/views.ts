@@ -100,6 +100,8 @@ export interface ListData {
   total: number;
   categories: readonly Category[];
   interests: readonly string[];
+  /** Where the user already stands in the listed actions. */
+  standings?: ReadonlyMap<number, "joined" | "waitlisted">;
 }
 
 /** One page of the nearby list: "page 2 of 7 · 31 actions", the lines with their town, paging and widening. */
@@ -129,7 +131,9 @@ export function listView(ctx: BotContext, browse: Browse, data: ListData): Scree
   const keyboard = new InlineKeyboard();
   const items = shown.map((a, i) => {
     const n = browse.page * PAGE_SIZE + i + 1;
-    keyboard.text(`${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "n")).row();
+    const standing = data.standings?.get(a.id);
+    const mark = standing === "joined" ? "✅ " : standing === "waitlisted" ? "⏳ " : "";
+    keyboard.text(`${mark}${n}. ${icon(a.category)} ${clipChars(a.title, 40)}`, cb("a", "o", a.id, "n")).row();
     const place = placeText(ctx, a);
     return ctx.t("actions.list_item", {
       n,
@@ -138,8 +142,9 @@ export function listView(ctx: BotContext, browse: Browse, data: ListData): Scree
       distance: distanceText(ctx, a.distanceMeters),
       place: place ?? "—",
       date: formatDateTime(a.startsAt, ctx.locale),
-      spots:
-        a.spotsLeft === null
+      spots: standing
+        ? ctx.t(standing === "joined" ? "actions.list_joined" : "actions.list_waitlisted")
+        : a.spotsLeft === null
           ? ctx.t("actions.spots_unlimited")
           : a.spotsLeft > 0
             ? ctx.t("actions.spots_left", { count: a.spotsLeft })
