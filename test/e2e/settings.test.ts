@@ -50,6 +50,11 @@ describe.each(testDatabases)("menu, settings and unexpected input on $name", (ki
       expect(last(id).text).toContain(texts.settings);
       await press(id, "s:region");
       expect(last(id).reply_markup.inline_keyboard.flat()).toHaveLength(21); // 20 regions + back
+      // The person's own region is marked (onboarded in Almaty), and only it.
+      const marked = last(id)
+        .reply_markup.inline_keyboard.flat()
+        .filter((b: { text: string }) => b.text.startsWith("✅ "));
+      expect(marked.map((b: { callback_data: string }) => b.callback_data)).toEqual(["s:r:almaty"]);
       await press(id, "s:r:astana");
       expect(last(id).text).toContain(texts.region);
       await press(id, "s:int");

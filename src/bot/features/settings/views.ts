@@ -55,9 +55,14 @@ function alertsSummary(t: Translate, user: User): string {
     : mode;
 }
 
-/** The regions, then back to settings. */
+/** The regions (✅ on the person's own), then back to settings. */
 export function settingsRegionKeyboard(ctx: BotContext): InlineKeyboard {
-  return regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r").row().text(ctx.t("common.back"), cb("m", "settings"));
+  const keyboard = regionKeyboard(ctx.deps.regions, ctx.locale, "s", "r");
+  const current = ctx.user?.regionCode && cb("s", "r", ctx.user.regionCode);
+  for (const button of keyboard.inline_keyboard.flat()) {
+    if (current && "callback_data" in button && button.callback_data === current) button.text = `✅ ${button.text}`;
+  }
+  return keyboard.row().text(ctx.t("common.back"), cb("m", "settings"));
 }
 
 /** One button that asks for the location (a reply keyboard that hides itself after the press). */
