@@ -9,6 +9,7 @@ import { actionChanged, actionPublished } from "./action-events";
 import type { Category } from "./categories";
 import { pick, pickSql } from "./localized";
 import { listActiveMarathons } from "./marathons";
+import { promotionNotice } from "./participation";
 
 /** Limits of what organizers type (characters). */
 export const MAX_TITLE = 120;
@@ -447,8 +448,6 @@ async function promoteWaitlist(
       userId: participations.userId,
       queuedSeq: participations.queuedSeq,
       language: users.language,
-      titleKk: actions.titleKk,
-      titleRu: actions.titleRu,
     })
     .from(participations)
     .innerJoin(users, eq(users.id, participations.userId))
@@ -473,16 +472,23 @@ async function promoteWaitlist(
     .update(actions)
     .set({ participantsCount: sql`${actions.participantsCount} + ${waiting.length}` })
     .where(eq(actions.id, actionId));
+  const [action] = await tx
+    .select({
+      id: actions.id,
+      titleKk: actions.titleKk,
+      titleRu: actions.titleRu,
+      addressKk: actions.addressKk,
+      addressRu: actions.addressRu,
+      latitude: actions.latitude,
+      longitude: actions.longitude,
+      hasPin: actions.hasPin,
+      startsAt: actions.startsAt,
+    })
+    .from(actions)
+    .where(eq(actions.id, actionId));
   await enqueue(
     tx,
-    waiting.map((w) => {
-      const locale: Locale = w.language === "ru" ? "ru" : "kk";
-      return {
-        chatId: w.userId,
-        idempotencyKey: `promoted:${actionId}:${w.userId}:${w.queuedSeq}`,
-        content: { template: "actions.promoted_notice", params: { title: pick(w.titleKk, w.titleRu, locale) }, locale },
-      };
-    }),
+    waiting.map((w) => promotionNotice(action!, w)),
   );
   return waiting.length;
 }

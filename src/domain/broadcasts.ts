@@ -108,7 +108,9 @@ function recipients(organizationId: number | null, audience: Audience, senderLoc
       from ${users} u
       where u.region_code = ${audience.regionCode} and u.consent_at is not null and u.onboarded_at is not null
         and u.blocked_at is null
-        and (${interests.length === 0} or u.interests && ${`{${interests.join(",")}}`}::text[])`;
+        -- No interests chosen means every category (as for alerts).
+        and (${interests.length === 0} or cardinality(u.interests) = 0
+          or u.interests && ${`{${interests.join(",")}}`}::text[])`;
   }
   if (organizationId === null) throw new Error("a broadcast without an organization goes to a region");
   if (audience.kind === "channels") {

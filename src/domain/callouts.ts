@@ -309,11 +309,18 @@ export async function scheduleTallyEdit(
   if (!managesCallout(await staffOf(db, callout.tallyChatId, adminIds), callout)) {
     await db.execute(
       sql`delete from outbox where idempotency_key like ${`cot:${id}:%`} and state = 'pending'
-        and idempotency_key <> ${`cot:${id}:left`}`,
+        and idempotency_key not like ${`cot:${id}:left:%`}`,
     );
+    // Once per loss of the right: not again while the line is what the tally shows (the newest tally row), but again
+    // after a re-appointment brought the figures back and a second removal took them away.
+    const [latest] = rowsOf<{ key: string }>(
+      await db.execute(sql`select idempotency_key as key from outbox
+        where idempotency_key like ${`cot:${id}:%`} order by id desc limit 1`),
+    );
+    if (latest?.key.startsWith(`cot:${id}:left:`)) return;
     await enqueue(db, {
       chatId: callout.tallyChatId,
-      idempotencyKey: `cot:${id}:left`,
+      idempotencyKey: `cot:${id}:left:${now.getTime()}`,
       priority: "urgent",
       content: { template: "callouts.tally_left", params: { id }, locale, edit: { messageId: callout.tallyMessageId } },
     });

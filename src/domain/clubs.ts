@@ -429,7 +429,12 @@ export const MAX_MEETINGS_PER_CLUB = 14;
  */
 export async function addMeeting(db: Executor, clubId: number, weekday: number, startMinute: number, place = "") {
   return db.transaction(async (tx) => {
-    const [club] = await tx.select({ id: clubs.id }).from(clubs).where(eq(clubs.id, clubId)).for("update");
+    // Locked, and not deleted meanwhile (a deletion takes the same lock).
+    const [club] = await tx
+      .select({ id: clubs.id })
+      .from(clubs)
+      .where(and(eq(clubs.id, clubId), isNull(clubs.deletedAt)))
+      .for("update");
     if (!club) return undefined;
     const [count] = await tx
       .select({ n: sql<number>`count(*)::int` })

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { actions, type ActionStatus, participations, users } from "../db/schema";
-import { enqueue } from "../db/outbox";
+import { enqueue, type OutboxMessage } from "../db/outbox";
 import type { Locale } from "../i18n";
 import { pick, pickSql } from "./localized";
 import { kzPlaces, placeName } from "./places";
@@ -139,6 +139,45 @@ export async function joinAction(
   });
 }
 
+/** What a promotion notice needs of its action. */
+export interface PromotedAction {
+  id: number;
+  titleKk: string | null;
+  titleRu: string | null;
+  addressKk: string | null;
+  addressRu: string | null;
+  latitude: number;
+  longitude: number;
+  hasPin: boolean;
+  startsAt: Date;
+}
+
+/**
+ * The notice to someone moved from the waitlist onto the list (after a leave, or more places): when and where, the
+ * card, and "I can't" for someone whose plans changed while waiting (frees the seat for the next one).
+ */
+export function promotionNotice(
+  action: PromotedAction,
+  person: { userId: number; queuedSeq: number; language: string | null },
+): OutboxMessage {
+  const locale: Locale = person.language === "ru" ? "ru" : "kk";
+  return {
+    chatId: person.userId,
+    idempotencyKey: `promoted:${action.id}:${person.userId}:${person.queuedSeq}`,
+    content: {
+      template: "actions.promoted_notice",
+      params: {
+        title: pick(action.titleKk, action.titleRu, locale),
+        when: { $datetime: action.startsAt.toISOString() },
+        address: pick(action.addressKk, action.addressRu, locale) || nearestTown(action, locale) || "—",
+      },
+      locale,
+      buttons: [[{ kind: "action.open", actionId: action.id }], [{ kind: "reminder.cant", actionId: action.id }]],
+    },
+    expiresAt: action.startsAt,
+  };
+}
+
 /**
  * Leaves the action (or its waitlist). A joined user's spot goes, in the same transaction, to the first user on the
  * waitlist, whose notice is enqueued in the outbox then too: a crash can lose neither the promotion nor the notice.
@@ -186,23 +225,7 @@ export async function leaveAction(
       .update(participations)
       .set({ status: "joined", updatedAt: now })
       .where(and(eq(participations.actionId, actionId), eq(participations.userId, next.userId)));
-    const locale = next.language === "ru" ? "ru" : "kk";
-    await enqueue(tx, {
-      chatId: next.userId,
-      idempotencyKey: `promoted:${actionId}:${next.userId}:${next.queuedSeq}`,
-      content: {
-        template: "actions.promoted_notice",
-        params: {
-          title: pick(action.titleKk, action.titleRu, locale),
-          when: { $datetime: action.startsAt.toISOString() },
-          address: pick(action.addressKk, action.addressRu, locale) || nearestTown(action, locale) || "—",
-        },
-        locale,
-        // The card, and "I can't" for someone whose plans changed while waiting (frees the seat for the next one).
-        buttons: [[{ kind: "action.open", actionId }], [{ kind: "reminder.cant", actionId }]],
-      },
-      expiresAt: action.startsAt,
-    });
+    await enqueue(tx, promotionNotice(action, next));
     return { status: "left", from: "joined", promotedUserId: next.userId, seq };
   });
 }

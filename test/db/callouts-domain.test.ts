@@ -196,7 +196,8 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     ).toBe(true);
     // At once: the waiting tally edit is dropped and one line replaces the tally (no figures, names or buttons).
     const [left] = await tallyEdits();
-    expect(left).toMatchObject({ idempotencyKey: `cot:${callout.id}:left`, chatId: launcher, kind: "edit" });
+    expect(left).toMatchObject({ chatId: launcher, kind: "edit" });
+    expect(left!.idempotencyKey.startsWith(`cot:${callout.id}:left:`)).toBe(true);
     expect(left!.payload).toEqual({
       template: "callouts.tally_left",
       params: { id: callout.id },
@@ -208,7 +209,7 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     expect((await answerCallout(db(), callout.id, c, "cant", admins, new Date(now.getTime() + 9000))).status).toBe(
       "recorded",
     );
-    expect((await tallyEdits()).map((e) => e.idempotencyKey)).toEqual([`cot:${callout.id}:left`]);
+    expect((await tallyEdits()).map((e) => e.idempotencyKey)).toEqual([left!.idempotencyKey]);
     expect(await calloutTally(db(), callout.id)).toMatchObject({ coming: 2, cant: 1 });
 
     // The buttons: the former coordinator is refused; the region's coordinator and an admin manage it, still open.
@@ -219,7 +220,7 @@ describe.each(testDatabases)("call-outs in the domain on $name", (kind) => {
     expect(await closeCallout(db(), callout.id, "Рахмет", admins)).toEqual({ told: 2 });
     const [closed] = await db().select().from(callouts).where(eq(callouts.id, callout.id));
     expect(closed).toMatchObject({ status: "closed" });
-    expect((await tallyEdits()).map((e) => e.idempotencyKey)).toEqual([`cot:${callout.id}:left`]);
+    expect((await tallyEdits()).map((e) => e.idempotencyKey)).toEqual([left!.idempotencyKey]);
 
     // An admin's own tally: no longer an admin (ADMIN_IDS changed), no more figures either.
     const { callout: second } = await launchCallout(

@@ -133,6 +133,10 @@ describe.each(testDatabases)("front offices in the database on $name", (kind) =>
     });
     // Everyone of the region: no interests chosen.
     expect(await audienceSize(db(), { regionCode: "almaty", interests: [] })).toBe(5); // 1, 2, 3, the coordinator and "other"
+    // Someone who chose no interests (every category) is in a chosen-interests audience too.
+    const before = await audienceSize(db(), audience);
+    await person(db(), base + 7, "almaty", []);
+    expect(await audienceSize(db(), audience)).toBe(before + 1);
   });
 
   it("an announcement's progress and report come from the broadcasts job; its coordinator or an admin stops it", async () => {

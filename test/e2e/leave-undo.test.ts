@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
-import { actions, participations } from "../../src/db/schema";
+import { actions, participations, users } from "../../src/db/schema";
 import { formatDateTime } from "../../src/i18n/format";
 import { testDatabases } from "../support/db";
 import { addAction } from "../support/delivery-fixtures";
@@ -119,6 +119,13 @@ describe.each(testDatabases)("leaving with a confirmation and Undo end to end on
       await press(me, `a:ly:${id}:n`);
       const again = `a:u:${id}:${(await status(id, me))!.seq}:n`;
       expect(buttonData(last(me))[0]).toBe(again);
+      // Consent withdrawn meanwhile: Undo goes the way Join does (the consent question first), nothing restored.
+      const consentAt = (await database.db.select().from(users).where(eq(users.id, me)))[0]!.consentAt;
+      await database.db.update(users).set({ consentAt: null }).where(eq(users.id, me));
+      await press(me, again);
+      expect(last(me).text).toContain(await localized(language, "actions.consent_ask"));
+      expect((await status(id, me))!.status).toBe("left");
+      await database.db.update(users).set({ consentAt }).where(eq(users.id, me));
       await database.db
         .update(actions)
         .set({ startsAt: new Date(Date.now() - 60_000) })
@@ -174,7 +181,12 @@ describe.each(testDatabases)("leaving with a confirmation and Undo end to end on
 
       // The promoted person's "I can't" asks first; "Back" restores the notice's buttons.
       await pressOn(waiting, promoted.message_id, `rem:no:${id}`);
-      expect(buttonData(emulator.message(waiting, promoted.message_id))).toEqual([`rem:ny:${id}`, `rem:nb:${id}:p`]);
+      // The confirmation takes the place of "I can't"; the card button above stays.
+      expect(buttonData(emulator.message(waiting, promoted.message_id))).toEqual([
+        `a:o:${id}:m`,
+        `rem:ny:${id}`,
+        `rem:nb:${id}:p`,
+      ]);
       await pressOn(waiting, promoted.message_id, `rem:nb:${id}:p`);
       expect(buttonData(emulator.message(waiting, promoted.message_id))).toEqual([`a:o:${id}:m`, `rem:no:${id}`]);
       await pressOn(waiting, promoted.message_id, `rem:no:${id}`);

@@ -210,6 +210,9 @@ cardHandlers.callbackQuery(cbPattern("a", "u", 3), async (ctx) => {
   const source: Source = ctx.match[3] === "m" ? "m" : "n";
   if (id === undefined || seq === undefined)
     return ctx.answerCallbackQuery({ text: ctx.t("actions.undo_stale"), show_alert: true });
+  // Consent withdrawn (or no region) since the leave: the way Join goes (consent, region, then the card), as the
+  // name the organizer would see is gone.
+  if (!hasConsent(ctx.user) || !ctx.user?.regionCode) return join(ctx, id, source);
   const result = await undoLeave(ctx.deps.db, id, ctx.from.id, seq);
   if (result.status === "restored") {
     await ctx.answerCallbackQuery({

@@ -14,7 +14,7 @@ import { cb, cbPattern, parseId } from "../../callback-data";
 import type { BotContext } from "../../context";
 import { showScreen } from "../../screen";
 import { leftNotice, leftNoticeView } from "../actions/views";
-import { cantConfirmKeyboard, reminderKeyboard, settingsKeyboard, settingsText } from "./views";
+import { settingsKeyboard, settingsText, withCantConfirm, withoutCantConfirm } from "./views";
 
 async function showSettings(ctx: BotContext, prefs?: ReminderPreferences): Promise<void> {
   const shown = prefs ?? reminderPreferences((await findUser(ctx.deps.db, ctx.from!.id))!);
@@ -84,7 +84,8 @@ remindersFeature.callbackQuery(cbPattern("rem", "no", 1), async (ctx) => {
   const from = ctx.callbackQuery.message?.reply_markup?.inline_keyboard
     .flat()
     .some((b) => "callback_data" in b && b.callback_data === cb("rem", "yes", actionId));
-  await ctx.editMessageReplyMarkup({ reply_markup: cantConfirmKeyboard(ctx, actionId, from ? "r" : "p") });
+  const markup = ctx.callbackQuery.message?.reply_markup;
+  await ctx.editMessageReplyMarkup({ reply_markup: withCantConfirm(ctx, markup, actionId, from ? "r" : "p") });
 });
 
 /** "Back" from the confirmation: the reminder's (or the promotion notice's) own buttons again. */
@@ -92,7 +93,9 @@ remindersFeature.callbackQuery(cbPattern("rem", "nb", 2), async (ctx) => {
   const actionId = parseId(ctx.match[1]);
   if (actionId === undefined) return ctx.answerCallbackQuery({ text: ctx.t("common.stale_button") });
   await ctx.answerCallbackQuery();
-  await ctx.editMessageReplyMarkup({ reply_markup: reminderKeyboard(ctx, actionId, ctx.match[2] === "r" ? "r" : "p") });
+  const markup = ctx.callbackQuery.message?.reply_markup;
+  const source = ctx.match[2] === "r" ? "r" : "p";
+  await ctx.editMessageReplyMarkup({ reply_markup: withoutCantConfirm(ctx, markup, actionId, source) });
 });
 
 /**
