@@ -9,7 +9,7 @@ import { actionChanged, actionPublished } from "./action-events";
 import type { Category } from "./categories";
 import { pick, pickSql } from "./localized";
 import { listActiveMarathons } from "./marathons";
-import { promotionNotice } from "./participation";
+import { promotedActionColumns, promotionNotice } from "./participation";
 
 /** Limits of what organizers type (characters). */
 export const MAX_TITLE = 120;
@@ -472,20 +472,7 @@ async function promoteWaitlist(
     .update(actions)
     .set({ participantsCount: sql`${actions.participantsCount} + ${waiting.length}` })
     .where(eq(actions.id, actionId));
-  const [action] = await tx
-    .select({
-      id: actions.id,
-      titleKk: actions.titleKk,
-      titleRu: actions.titleRu,
-      addressKk: actions.addressKk,
-      addressRu: actions.addressRu,
-      latitude: actions.latitude,
-      longitude: actions.longitude,
-      hasPin: actions.hasPin,
-      startsAt: actions.startsAt,
-    })
-    .from(actions)
-    .where(eq(actions.id, actionId));
+  const [action] = await tx.select(promotedActionColumns).from(actions).where(eq(actions.id, actionId));
   await enqueue(
     tx,
     waiting.map((w) => promotionNotice(action!, w)),

@@ -51,20 +51,25 @@ export interface MyAction {
 const nextQueuedSeq = sql`nextval(pg_get_serial_sequence('participations', 'queued_seq'))`;
 
 /** Locks the action row: every join and leave of one action is decided one at a time. */
+/** What a promotion notice needs of its action (promotionNotice), as columns to select. */
+export const promotedActionColumns = {
+  id: actions.id,
+  titleKk: actions.titleKk,
+  titleRu: actions.titleRu,
+  addressKk: actions.addressKk,
+  addressRu: actions.addressRu,
+  latitude: actions.latitude,
+  longitude: actions.longitude,
+  hasPin: actions.hasPin,
+  startsAt: actions.startsAt,
+};
+
 async function lockAction(tx: Executor, actionId: number) {
   if (!Number.isSafeInteger(actionId) || actionId <= 0 || actionId > 2_147_483_647) return undefined;
   const [action] = await tx
     .select({
-      id: actions.id,
-      titleKk: actions.titleKk,
-      titleRu: actions.titleRu,
-      addressKk: actions.addressKk,
-      addressRu: actions.addressRu,
-      latitude: actions.latitude,
-      longitude: actions.longitude,
-      hasPin: actions.hasPin,
+      ...promotedActionColumns,
       status: actions.status,
-      startsAt: actions.startsAt,
       capacity: actions.capacity,
       participantsCount: actions.participantsCount,
     })
