@@ -153,6 +153,11 @@ export interface NewBroadcast {
   /** The organizer's progress message (sent before), also what makes a replayed confirm find its broadcast. */
   progressChatId: number;
   progressMessageId: number;
+  /**
+   * Made by the conversation before its last wait (so kept in its state): a confirm replayed after a crash sends a new
+   * progress message, and finds the broadcast made the first time by this key (stored in the audience JSON).
+   */
+  key?: string;
   /** The organizer's: what channels get (they have no language of their own). */
   locale: Locale;
 }
@@ -211,12 +216,15 @@ export function createBroadcastSql(input: NewBroadcast, now: Date): SQL {
   return sql`
       with existing as (
         select id, total from ${broadcasts}
-        where progress_chat_id = ${input.progressChatId} and progress_message_id = ${input.progressMessageId}),
+        where (progress_chat_id = ${input.progressChatId} and progress_message_id = ${input.progressMessageId})
+          or (${input.key ?? null}::text is not null and audience->>'key' = ${input.key ?? null}::text
+            and created_by = ${input.createdBy}::bigint)
+        limit 1),
       r as materialized (${recipients(org, input.audience, input.locale, now)}),
       b as (
         insert into ${broadcasts} (organization_id, created_by, audience, text, photo_file_id, status, total,
           progress_chat_id, progress_message_id, created_at)
-        select ${org}::int, ${input.createdBy}::bigint, ${JSON.stringify(audience)}::jsonb, ${input.text}::text,
+        select ${org}::int, ${input.createdBy}::bigint, ${JSON.stringify(input.key ? { ...audience, key: input.key } : audience)}::jsonb, ${input.text}::text,
           ${input.photoFileId ?? null}::text, 'sending', (select count(*) from r), ${input.progressChatId}::bigint,
           ${input.progressMessageId}::int, ${now.toISOString()}::timestamptz
         where not exists (select 1 from existing)

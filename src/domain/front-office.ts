@@ -261,6 +261,8 @@ export async function announce(
     text: string;
     progressChatId: number;
     progressMessageId: number;
+    /** The conversation's key for this announcement (NewBroadcast.key). */
+    key?: string;
     /** The sender's. */
     locale: Locale;
   },
@@ -284,6 +286,7 @@ export async function announce(
         text: input.text,
         progressChatId: input.progressChatId,
         progressMessageId: input.progressMessageId,
+        key: input.key,
         locale: input.locale,
       },
       now,

@@ -77,6 +77,16 @@ describe.each(testDatabases)("broadcasts on $name", (kind) => {
     const again = await createBroadcast(db, input, now);
     expect(again).toEqual(made);
     expect(await db.select().from(broadcasts)).toHaveLength(1);
+
+    // With the conversation's key: a confirm replayed after a crash sends a new progress message, and still finds
+    // the broadcast made the first time (no second one to everybody).
+    const keyed = { ...input, progressMessageId: 600, key: "k-1" };
+    const first = await createBroadcast(db, keyed, now);
+    expect(first.id).not.toBe(made.id);
+    expect(await createBroadcast(db, { ...keyed, progressMessageId: 601 }, now)).toEqual(first);
+    expect(await db.select().from(broadcasts)).toHaveLength(2);
+    // Another person's same key is theirs alone.
+    expect((await createBroadcast(db, { ...keyed, createdBy: 11, progressMessageId: 602 }, now)).id).not.toBe(first.id);
   });
 
   it("counts progress, stops only for a member, and finishes with a report edit", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { actsFor, manageableAction, staffOf } from "../../../domain/access";
 import {
   audienceSize,
@@ -33,7 +34,7 @@ import {
 
 export const BROADCAST = "broadcast";
 /** Bump when the steps change (bot/conversations/registry.ts). */
-const BROADCAST_VERSION = 1;
+const BROADCAST_VERSION = 2;
 
 export interface BroadcastPreset {
   /** From an action's organizer screen (`bc:a:<id>`): that action's participants. */
@@ -44,6 +45,9 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
   const { t, locale } = ctx;
   const { db, adminIds } = ctx.deps;
   const userId = ctx.from!.id;
+  // Made once and kept in the conversation's state from its first wait on: a Send redelivered after a crash (before
+  // the state after it was written) finds the broadcast made the first time instead of sending a second one.
+  const key = await conversation.external(() => randomUUID());
   const setup = await conversation.external(async () => {
     const staff = await staffOf(db, userId, adminIds);
     const orgs = await organizationsOf(db, staff, locale);
@@ -228,6 +232,7 @@ async function broadcast(conversation: BotConversation, ctx: InnerContext, prese
         photoFileId: photo,
         progressChatId: progress.chat.id,
         progressMessageId: progress.message_id,
+        key,
         locale,
       },
       new Date(),

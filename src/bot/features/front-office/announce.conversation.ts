@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { InlineKeyboard } from "grammy";
 import { broadcastState } from "../../../domain/broadcasts";
 import { isCategory } from "../../../domain/categories";
@@ -14,7 +15,7 @@ import { regionName } from "./views";
 
 export const FO_ANNOUNCE = "foAnnounce";
 /** Bump when the steps change (bot/conversations/registry.ts). */
-const FO_ANNOUNCE_VERSION = 2;
+const FO_ANNOUNCE_VERSION = 3;
 
 /**
  * An announcement to a region's volunteers (entered after the region was chosen and the presser checked): interests
@@ -25,6 +26,9 @@ async function announceConversation(conversation: BotConversation, ctx: InnerCon
   const { t, locale } = ctx;
   const { db, adminIds, regions } = ctx.deps;
   const userId = ctx.from!.id;
+  // Made once and kept in the conversation's state from its first wait on: a Send redelivered after a crash (before
+  // the state after it was written) finds the announcement made the first time instead of sending a second one.
+  const key = await conversation.external(() => randomUUID());
   const region = regionName(regions, regionCode, locale);
 
   const interests: string[] = [];
@@ -91,7 +95,7 @@ async function announceConversation(conversation: BotConversation, ctx: InnerCon
   if (decision.callbackQuery.data === "foa:no")
     return void (await showStep(decision, t("front_office.announce_cancelled")));
   await decision.editMessageReplyMarkup();
-  // The progress message first: its id makes a replayed confirm find the announcement made the first time.
+  // The progress message first (the job edits it); the key makes a replayed confirm find the announcement.
   const progress = await ctx.reply(t("broadcasts.progress_preparing"));
   const at = { chatId: progress.chat.id, messageId: progress.message_id };
   const outcome = await conversation.external(async () => {
@@ -103,6 +107,7 @@ async function announceConversation(conversation: BotConversation, ctx: InnerCon
         text,
         progressChatId: at.chatId,
         progressMessageId: at.messageId,
+        key,
         locale,
       });
       return { state: (await broadcastState(db, made.id))! };
