@@ -387,8 +387,11 @@ describe.each(testDatabases)("organizers: applying, deciding, /org and invites o
       expect(buttonData(last(applicant))).toContain(`om:rm:${orgId}:${invitee}`);
       await press(applicant, `om:rm:${orgId}:${invitee}`);
       expect(buttonData(last(applicant))).toEqual([`om:rmy:${orgId}:${invitee}`, `om:list:${orgId}`]);
+      const beforeRemoval = emulator.lastSeq();
       await press(applicant, `om:rmy:${orgId}:${invitee}`);
       expect((await membersOf(orgId)).map((m) => m.userId)).toEqual([applicant]);
+      // The removal notice goes through the outbox: wait for it, so it cannot land after the next reply
+      await delivered(invitee, await plainText(language, "organizer.notify_removed", { name }), beforeRemoval);
       expect((await db().select().from(users).where(eq(users.id, invitee)))[0]!.role).toBe("volunteer");
       expect(toast(await press(applicant, `om:rmy:${orgId}:${applicant}`))).toBe(
         await text(language, "organizer.owner_cannot_leave"),
