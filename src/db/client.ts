@@ -47,6 +47,8 @@ export interface DatabaseHandle {
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /** PGlite only: the data directory as a tarball (the tests make their migrated template with it). */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 type QueryLogger = { logQuery(query: string, params: unknown[]): void };
@@ -63,19 +65,22 @@ export interface OpenDatabaseOptions {
   max?: number;
   /** Called with every SQL statement drizzle sends (the benchmark counts statements per update). */
   onQuery?: (query: string) => void;
+  /** PGlite only: start from a data directory dumped by `dumpDataDir` (the tests' migrated template). */
+  loadDataDir?: Blob;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const logger = options.onQuery ? { logQuery: (query: string) => options.onQuery?.(query) } : undefined;
   if (options.url) return openPostgres(options.url, options.max ?? 10, logger);
-  return openPglite(options.dataDir, logger);
+  return openPglite(options.dataDir, logger, options.loadDataDir);
 }
 
-async function openPglite(dataDir?: string, logger?: QueryLogger): Promise<DatabaseHandle> {
+async function openPglite(dataDir?: string, logger?: QueryLogger, loadDataDir?: Blob): Promise<DatabaseHandle> {
   const inMemory = !dataDir || dataDir === "memory";
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(inMemory ? undefined : dataDir, {
     extensions: { cube, earthdistance, btree_gist },
+    loadDataDir,
   });
   const db = drizzlePglite(client, { schema, logger }) as unknown as Database;
   return {
@@ -86,6 +91,7 @@ async function openPglite(dataDir?: string, logger?: QueryLogger): Promise<Datab
     close: async () => {
       if (!client.closed) await client.close();
     },
+    dumpDataDir: () => client.dumpDataDir("none"),
   };
 }
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import postgres from "postgres";
 import { type DatabaseHandle, openDatabase } from "../../src/db/client";
+import { pgliteTemplateFile, postgresTemplateName } from "./db-template";
 
 export interface TestDatabaseKind {
   name: "pglite" | "postgres";
@@ -18,11 +20,14 @@ export interface FreshDatabaseOptions {
 export async function openFreshPostgres(url: string, { onQuery }: FreshDatabaseOptions = {}): Promise<DatabaseHandle> {
   const name = `erikti_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  const template = postgresTemplateName();
+  const [hasTemplate] = await admin`select 1 from pg_database where datname = ${template}`;
+  // From the run's migrated template when globalSetup made it (benchmarks run without it)
+  await admin.unsafe(hasTemplate ? `create database ${name} template ${template}` : `create database ${name}`);
   const target = new URL(url);
   target.pathname = `/${name}`;
   const handle = await openDatabase({ url: target.toString(), max: 20, onQuery });
-  await handle.migrate();
+  if (!hasTemplate) await handle.migrate();
   let closed = false;
   return {
     ...handle,
@@ -38,9 +43,13 @@ export async function openFreshPostgres(url: string, { onQuery }: FreshDatabaseO
 
 /** PGlite always; the real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
 export async function openFreshPglite({ onQuery }: FreshDatabaseOptions = {}): Promise<DatabaseHandle> {
-  const handle = await openDatabase({ onQuery });
-  await handle.migrate();
-  return handle;
+  const template = pgliteTemplateFile();
+  if (!existsSync(template)) {
+    const handle = await openDatabase({ onQuery });
+    await handle.migrate();
+    return handle;
+  }
+  return openDatabase({ onQuery, loadDataDir: new Blob([readFileSync(template)]) });
 }
 
 export const testDatabases: TestDatabaseKind[] = [
