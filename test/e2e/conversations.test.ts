@@ -233,7 +233,10 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
     expect(await findUser(database.db, id)).toMatchObject({ firstName: null, lastName: null, username: null });
   });
 
-  it("1,000 refused answers keep the stored state small and the step still works", async () => {
+  // Once, on the last database kind (PostgreSQL when there is one): the replies, paced at Telegram's rate like every
+  // reply, take over half a minute, and the storage code is the same for both kinds.
+  const lastKind = kind.name === testDatabases.at(-1)!.name;
+  it.runIf(lastKind)("1,000 refused answers keep the stored state small and the step still works", async () => {
     const id = 8_700_002;
     await inHoursLog(id, "ru");
     await press(id, "hl:cskip");

@@ -68,7 +68,13 @@ export async function startHarness(database: DatabaseHandle, options: HarnessOpt
     database: shared,
     botInfo: emulator.botInfo,
     pollTimeout: 1,
-    delivery: options.delivery,
+    delivery:
+      options.delivery === false
+        ? false
+        : {
+            ...options.delivery,
+            dispatcher: { perChatIntervalMs: 100, ...options.delivery?.dispatcher },
+          },
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
     onHandled: (id) => {
       handled.add(id);
