@@ -236,22 +236,26 @@ describe.each(testDatabases)("conversations that never trap a user on $name", (k
   // Once, on the last database kind (PostgreSQL when there is one): the replies, paced at Telegram's rate like every
   // reply, take over half a minute, and the storage code is the same for both kinds.
   const lastKind = kind.name === testDatabases.at(-1)!.name;
-  it.runIf(lastKind)("1,000 refused answers keep the stored state small and the step still works", async () => {
-    const id = 8_700_002;
-    await inHoursLog(id, "ru");
-    await press(id, "hl:cskip");
-    await press(id, `hl:d:${localDay(new Date())}`);
-    expect(last(id).text).toBe(t("ru")("hours.log_hours_prompt"));
-    await say(id, "много");
-    const afterOne = await stateBytes(id);
-    for (let i = 0; i < 1_000; i++) await say(id, `много ${i}`);
-    expect(last(id).text).toBe(t("ru")("hours.log_hours_hint"));
-    const afterThousand = await stateBytes(id);
-    expect(afterThousand).toBe(afterOne); // refused answers are not kept in the replay log
-    expect(afterThousand).toBeLessThan(6_000);
-    await say(id, "2");
-    expect(last(id).text).toBe(t("ru")("hours.log_note_prompt", { max: 500 }));
-  }, 120_000);
+  it.runIf(lastKind)(
+    "1,000 refused answers keep the stored state small and the step still works",
+    async () => {
+      const id = 8_700_002;
+      await inHoursLog(id, "ru");
+      await press(id, "hl:cskip");
+      await press(id, `hl:d:${localDay(new Date())}`);
+      expect(last(id).text).toBe(t("ru")("hours.log_hours_prompt"));
+      await say(id, "много");
+      const afterOne = await stateBytes(id);
+      for (let i = 0; i < 1_000; i++) await say(id, `много ${i}`);
+      expect(last(id).text).toBe(t("ru")("hours.log_hours_hint"));
+      const afterThousand = await stateBytes(id);
+      expect(afterThousand).toBe(afterOne); // refused answers are not kept in the replay log
+      expect(afterThousand).toBeLessThan(6_000);
+      await say(id, "2");
+      expect(last(id).text).toBe(t("ru")("hours.log_note_prompt", { max: 500 }));
+    },
+    120_000,
+  );
 
   it("toggling interests any number of times keeps the stored state small", async () => {
     const id = 8_700_007;
