@@ -5,6 +5,7 @@ import { Bot, type BotConfig, type BotError, GrammyError, HttpError } from "gram
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, InnerContext } from "./context";
 import { leaveOnOtherInput } from "./conversations/escape";
+import { installConversations } from "./conversations/installed";
 import { onboardingConversation } from "./conversations/onboarding";
 import { versionsOf } from "./conversations/registry";
 import { conversationKey, databaseConversationStorage } from "./conversations/storage";
@@ -147,7 +148,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   personal.use(seniorButtonsFeature);
   personal.use(cancelFeature);
   personal.use(leaveOnOtherInput(specs));
-  personal.use(...specs.map((spec) => spec.middleware));
+  personal.use(installConversations(specs));
 
   personal.use(startFeature(deepLinks));
   personal.use(languageFeature);

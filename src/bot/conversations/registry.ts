@@ -1,5 +1,5 @@
 import { createConversation } from "@grammyjs/conversations";
-import type { Middleware } from "grammy";
+import type { MiddlewareFn } from "grammy";
 import type { LocaleKey } from "../../i18n";
 import type { BotContext, BotConversation, InnerContext } from "../context";
 
@@ -14,7 +14,7 @@ export interface ConversationSpec {
   version: number;
   /** The line that says what was dropped when the user leaves it after answering something. */
   dropped: LocaleKey;
-  middleware: Middleware<BotContext>;
+  middleware: MiddlewareFn<BotContext>;
 }
 
 export function defineConversation<A extends unknown[]>(
