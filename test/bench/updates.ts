@@ -7,8 +7,9 @@
  * too) answers STATEMENT_PRESSES presses of each kind one at a time, and the SQL statements each one sent are counted.
  *
  * BENCH_DATABASE_URL (or TEST_DATABASE_URL) names the PostgreSQL server; a fresh database is created there.
- * BENCH_ONLY=pglite|postgres runs one database only; BENCH_PROFILE=<dir> writes a CPU profile of Erikti's throughput
- * rounds (one file per database, for Chrome DevTools or speedscope).
+ * BENCH_ONLY=pglite|postgres runs one database only; BENCH_PROFILE=<dir> writes a CPU profile and a sampled
+ * allocation profile (garbage-collected objects included) of Erikti's throughput rounds (one of each per database,
+ * for Chrome DevTools or speedscope).
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -104,10 +105,16 @@ async function measure(
   return { throughput, cpu, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
-async function benchErikti(
+interface Contender {
+  /** One throughput and latency measurement. */
+  round(): Promise<Measurement>;
+  stop(): Promise<void>;
+}
+
+async function prepareErikti(
   database: DatabaseHandle,
   statements: { onQuery?: () => void },
-): Promise<{ results: Measurement[]; counts: StatementCounts; tolerated: string }> {
+): Promise<Contender & { counts: StatementCounts; profile(): Promise<void>; tolerated(): string }> {
   const emulator = await BotApiEmulator.start();
   let listener: (id: number) => void = () => {};
   const start = (delivery?: false) =>
@@ -157,35 +164,50 @@ async function benchErikti(
 
   // Throughput and latency: the whole app, its outbox dispatcher and scheduler included.
   app = await start();
-  const profiler = PROFILE_DIR ? new Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post("Profiler.enable");
-    await profiler.post("Profiler.start");
-  }
-  const results: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++)
-    results.push(await measure(emulator, (cb) => (listener = cb), menus, navigate));
-  if (profiler) {
-    const { profile } = await profiler.post("Profiler.stop");
-    const file = join(PROFILE_DIR!, `erikti-${database.kind}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    console.log(`\nWhere the time goes on ${database.kind} (CPU profile of the throughput rounds, ${file}):`);
-    printProfileAreas(profile);
-    profiler.disconnect();
-  }
-  await app.stop();
-  await emulator.close();
-  const tolerated = TOLERATED.map(
-    (text) => [text, emulator.failed().filter((c) => c.error?.description.includes(text)).length] as const,
-  );
-  const rejected = emulator.failed().filter((c) => !TOLERATED.some((text) => c.error?.description.includes(text)));
-  if (rejected.length) {
-    throw new Error(
-      `${rejected.length} requests were rejected by the fake Bot API:\n${[...new Set(rejected.map((c) => `${c.method}: ${c.error?.description}`))].join("\n")}`,
-    );
-  }
-  return { results, counts, tolerated: tolerated.map(([text, n]) => `${n} × "${text}"`).join(", ") };
+  const round = () => measure(emulator, (cb) => (listener = cb), menus, navigate);
+  return {
+    counts,
+    round,
+    /** Two more rounds (BENCH_PROFILE): one under the CPU profiler, one under the allocation sampler. */
+    async profile() {
+      const profiler = new Session();
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+      await round();
+      const { profile } = await profiler.post("Profiler.stop");
+      await profiler.post("HeapProfiler.enable");
+      await profiler.post("HeapProfiler.startSampling", {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      await round();
+      const heap = await profiler.post("HeapProfiler.stopSampling");
+      profiler.disconnect();
+      writeFileSync(join(PROFILE_DIR!, `erikti-${database.kind}.heapprofile`), JSON.stringify(heap.profile));
+      const file = join(PROFILE_DIR!, `erikti-${database.kind}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`\nWhere the time goes on ${database.kind} (CPU profile of a throughput round, ${file}):`);
+      printProfileAreas(profile);
+    },
+    tolerated() {
+      const counted = TOLERATED.map(
+        (text) => [text, emulator.failed().filter((c) => c.error?.description.includes(text)).length] as const,
+      );
+      return counted.map(([text, n]) => `${n} × "${text}"`).join(", ");
+    },
+    async stop() {
+      await app.stop();
+      await emulator.close();
+      const rejected = emulator.failed().filter((c) => !TOLERATED.some((text) => c.error?.description.includes(text)));
+      if (rejected.length) {
+        throw new Error(
+          `${rejected.length} requests were rejected by the fake Bot API:\n${[...new Set(rejected.map((c) => `${c.method}: ${c.error?.description}`))].join("\n")}`,
+        );
+      }
+    },
+  };
 }
 
 function statementSummary(counts: StatementCounts): string {
@@ -201,7 +223,7 @@ function statementSummary(counts: StatementCounts): string {
  * A bare grammY bot (no database, no middleware): the ceiling answers the button only; with `edit` it also edits the
  * pressed message, alternating between two screens as Erikti does, so it makes the same two Bot API calls a press.
  */
-async function benchBareGrammy(edit = false): Promise<Measurement[]> {
+async function prepareBareGrammy(edit = false): Promise<Contender> {
   const emulator = await BotApiEmulator.start();
   const bot = new Bot(emulator.token, { client: { apiRoot: emulator.apiRoot }, botInfo: emulator.botInfo as never });
   let listener: (id: number) => void = () => {};
@@ -237,12 +259,13 @@ async function benchBareGrammy(edit = false): Promise<Measurement[]> {
   await waitFor(() => [...Array(USERS).keys()].every((i) => emulator.lastBotMessage(9_000_000_000 + i)));
   for (let i = 0; i < USERS; i++) menus.set(9_000_000_000 + i, emulator.lastBotMessage(9_000_000_000 + i)!.message_id);
   const navigate = alternating();
-  const results: Measurement[] = [];
-  for (let round = 0; round < ROUNDS; round++)
-    results.push(await measure(emulator, (cb) => (listener = cb), menus, edit ? navigate : () => "m:hours"));
-  await runner.stop();
-  await emulator.close();
-  return results;
+  return {
+    round: () => measure(emulator, (cb) => (listener = cb), menus, edit ? navigate : () => "m:hours"),
+    async stop() {
+      await runner.stop();
+      await emulator.close();
+    },
+  };
 }
 
 /** Each user goes menu → "My hours" → back → "My hours"…, a counter per user. */
@@ -263,8 +286,13 @@ async function waitFor(condition: () => boolean): Promise<void> {
   }
 }
 
-function row(name: string, database: string, results: Measurement[], ceiling?: number): string {
+/**
+ * A row of the table. `ceiling` holds the bare bot's rounds, each run just before the row's round of the same index:
+ * the ratio is the median of the rounds' ratios, so a slower or faster moment of a shared machine weighs on both.
+ */
+function row(name: string, database: string, results: Measurement[], ceiling?: Measurement[]): string {
   const throughput = median(results.map((r) => r.throughput));
+  const ratio = ceiling && median(results.map((r, i) => r.throughput / ceiling[i]!.throughput));
   const cells = [
     name,
     database,
@@ -272,7 +300,7 @@ function row(name: string, database: string, results: Measurement[], ceiling?: n
     `${throughput.toFixed(0)} updates/s`,
     `${median(results.map((r) => r.p50)).toFixed(1)} ms`,
     `${median(results.map((r) => r.p95)).toFixed(1)} ms`,
-    ceiling ? `${((throughput / ceiling) * 100).toFixed(0)}% of bare grammY` : "ceiling",
+    ratio ? `${(ratio * 100).toFixed(0)}% of bare grammY` : "ceiling",
     `${(median(results.map((r) => r.cpu)) * 100).toFixed(0)}%`,
   ];
   return `| ${cells.join(" | ")} |`;
@@ -280,19 +308,24 @@ function row(name: string, database: string, results: Measurement[], ceiling?: n
 
 async function main() {
   console.log(`Node ${process.version}, ${new Date().toISOString()}`);
-  const rows: string[] = [];
-  const bare = await benchBareGrammy();
-  const ceiling = median(bare.map((r) => r.throughput));
-  rows.push(row("bare grammY (answers the button)", "—", bare));
+  const bare = await prepareBareGrammy();
   // Not the ceiling: the same two Bot API calls a press as Erikti (answer + edit), so what is left is Erikti's own.
-  rows.push(
-    row("bare grammY answering and editing (Erikti's Bot API calls)", "—", await benchBareGrammy(true), ceiling),
-  );
+  const bareEditing = await prepareBareGrammy(true);
   const kinds = [
     { name: "pglite", open: openFreshPglite },
-    { name: "postgres", open: (options: FreshDatabaseOptions) => openFreshPostgres(POSTGRES_URL, options) },
+    {
+      name: "postgres",
+      open: (options: FreshDatabaseOptions) =>
+        openFreshPostgres(POSTGRES_URL, { ...options, max: Number(process.env.BENCH_POOL ?? 20) }),
+    },
   ];
+  const rows: string[] = [];
   const statementLines: string[] = [];
+  const contenders: Array<{
+    name: string;
+    erikti: Awaited<ReturnType<typeof prepareErikti>>;
+    database: DatabaseHandle;
+  }> = [];
   for (const kind of kinds) {
     if (ONLY && kind.name !== ONLY) continue;
     const statements: { onQuery?: () => void } = {};
@@ -303,22 +336,47 @@ async function main() {
       rows.push(`| Erikti: menu ⇄ My hours | ${kind.name} | skipped: ${(error as Error).message} | | | | | |`);
       continue;
     }
+    contenders.push({ name: kind.name, erikti: await prepareErikti(database, statements), database });
+  }
+
+  // The rounds take turns (bare, bare editing, Erikti on each database; again…), so each of Erikti's rounds has a
+  // round of the bare bot run just before it.
+  const results = {
+    bare: [] as Measurement[],
+    bareEditing: [] as Measurement[],
+    erikti: new Map<string, Measurement[]>(),
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    results.bare.push(await bare.round());
+    results.bareEditing.push(await bareEditing.round());
+    for (const { name, erikti } of contenders)
+      results.erikti.set(name, [...(results.erikti.get(name) ?? []), await erikti.round()]);
+  }
+  await bare.stop();
+  await bareEditing.stop();
+  rows.unshift(
+    row("bare grammY (answers the button)", "—", results.bare),
+    row("bare grammY answering and editing (Erikti's Bot API calls)", "—", results.bareEditing, results.bare),
+  );
+  for (const { name, erikti, database } of contenders) {
     try {
-      const { results, counts, tolerated } = await benchErikti(database, statements);
-      rows.push(row("Erikti: menu ⇄ My hours (returning user)", kind.name, results, ceiling));
+      if (PROFILE_DIR) await erikti.profile();
+      rows.push(row("Erikti: menu ⇄ My hours (returning user)", name, results.erikti.get(name)!, results.bare));
+      const counts = erikti.counts;
       const worst = (button: string) => Math.max(...(counts.get(button) ?? [Number.NaN]));
       const met = worst("m:hours") <= STATEMENT_TARGET && worst("m:home") <= STATEMENT_TARGET;
       statementLines.push(
-        `SQL statements per update on ${kind.name} (${STATEMENT_PRESSES} presses each): ${statementSummary(counts)}`,
+        `SQL statements per update on ${name} (${STATEMENT_PRESSES} presses each): ${statementSummary(counts)}`,
         `statements per press: m:hours ${worst("m:hours")}, m:home ${worst("m:home")} (target ≤ ${STATEMENT_TARGET}) ${met ? "✓" : "✗ MISSED"}`,
-        `tolerated Bot API rejections on ${kind.name}: ${tolerated}`,
+        `tolerated Bot API rejections on ${name}: ${erikti.tolerated()}`,
       );
+      await erikti.stop();
     } finally {
       await database.close();
     }
   }
   console.log(
-    "\n| what | database | load | median throughput (burst) | p50 latency | p95 latency | throughput vs baseline | node CPU in the burst |",
+    "\n| what | database | load | median throughput (burst) | p50 latency | p95 latency | throughput vs the bare bot (median of the rounds' ratios) | node CPU in the burst |",
   );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const line of rows) console.log(line);

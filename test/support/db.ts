@@ -15,9 +15,14 @@ const serverUrl = process.env.TEST_DATABASE_URL;
 /** `onQuery` is told of every SQL statement sent (statement counts in the benchmark and tests). */
 export interface FreshDatabaseOptions {
   onQuery?: (query: string) => void;
+  /** PostgreSQL's pool size (default 20: tests run many connections at once). */
+  max?: number;
 }
 
-export async function openFreshPostgres(url: string, { onQuery }: FreshDatabaseOptions = {}): Promise<DatabaseHandle> {
+export async function openFreshPostgres(
+  url: string,
+  { onQuery, max = 20 }: FreshDatabaseOptions = {},
+): Promise<DatabaseHandle> {
   const name = `erikti_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   const template = postgresTemplateName();
@@ -26,7 +31,7 @@ export async function openFreshPostgres(url: string, { onQuery }: FreshDatabaseO
   await admin.unsafe(hasTemplate ? `create database ${name} template ${template}` : `create database ${name}`);
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const handle = await openDatabase({ url: target.toString(), max: 20, onQuery });
+  const handle = await openDatabase({ url: target.toString(), max, onQuery });
   if (!hasTemplate) await handle.migrate();
   let closed = false;
   return {
