@@ -35,32 +35,35 @@ Composer.prototype.branch = branch as typeof Composer.prototype.branch;
 const RESOLVED = Promise.resolve();
 const chains = new WeakMap<Composer<Context>, MiddlewareFn<Context>[]>();
 
-/** Runs `list` from `index`; each middleware's `next` runs the rest, then the caller's `next`. */
+/** Runs `list` from `index` as grammY runs middleware: always a promise, a synchronous throw as a rejection. */
 function runFrom<C extends Context>(
   list: MiddlewareFn<C>[],
   index: number,
   ctx: C,
   last: () => Promise<void>,
-): Promise<void> | void {
+): Promise<void> {
   if (index === list.length) return last();
   let called = false;
-  return list[index]!(ctx, () => {
-    if (called) return Promise.reject(new Error("`next` already called before!"));
-    called = true;
-    try {
-      return runFrom(list, index + 1, ctx, last) ?? RESOLVED;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }) as Promise<void> | void;
+  try {
+    const result = list[index]!(ctx, () => {
+      if (called) return Promise.reject(new Error("`next` already called before!"));
+      called = true;
+      return runFrom(list, index + 1, ctx, last);
+    });
+    // No new promise for a handler that finished at once (most filters pass by without waiting)
+    return result instanceof Promise ? result : RESOLVED;
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
  * grammY's Composer.use nests every registration in two async closures (`concat`), so an update passing a few
  * hundred handlers (filters that do not match, one per conversation…) allocates several promises and closures per
  * handler: a quarter of all memory allocated per update in the updates benchmark. This keeps a composer's middleware
- * in a flat list run by index: the same order and semantics (`next` once, errors as rejections), one closure per
- * handler passed and no promise unless a handler awaits.
+ * in a flat list run by index: the same order and semantics (`next` at most once, a promise from every `next` and
+ * every handler, errors as rejections), one closure per handler passed and no new promise unless a handler awaits.
+ * One difference: grammY lets the last middleware of a composer call `next` twice, this refuses it as for the others.
  */
 function use<C extends Context>(this: Composer<C>, ...middleware: Middleware<C>[]): Composer<C> {
   const composer = flatComposer(middleware);
@@ -70,8 +73,7 @@ function use<C extends Context>(this: Composer<C>, ...middleware: Middleware<C>[
     list = initial === passThrough ? [] : [initial];
     chains.set(this as unknown as Composer<Context>, list as unknown as MiddlewareFn<Context>[]);
     const chain = list;
-    (this as unknown as { handler: MiddlewareFn<C> }).handler = (ctx, next) =>
-      runFrom(chain, 0, ctx, next) as Promise<void>;
+    (this as unknown as { handler: MiddlewareFn<C> }).handler = (ctx, next) => runFrom(chain, 0, ctx, next);
   }
   list.push((ctx, next) => composer.middleware()(ctx, next));
   return composer;

@@ -59,7 +59,28 @@ describe("grammY's Composer with flat middleware lists (src/bot/composer-branch.
       await next();
       await next();
     });
+    twice.use((_c, next) => next());
     await expect(run(twice, ctx())).rejects.toThrow("`next` already called before!");
+  });
+
+  it("gives a promise from every next() and every composer, whatever a middleware returns", async () => {
+    const root = new Composer<Ctx>();
+    const seen: unknown[] = [];
+    root.use((_c, next) => next().then((value) => void seen.push(value)));
+    root.use((() => false) as never); // a middleware returning a plain value
+    const c = ctx();
+    const result = root.middleware()(c, async () => {});
+    expect(result).toBeInstanceOf(Promise);
+    await result;
+    expect(seen).toEqual([undefined]);
+
+    const throwing = new Composer<Ctx>();
+    throwing.use(() => {
+      throw new Error("at once");
+    });
+    const rejected = throwing.middleware()(ctx(), async () => {});
+    expect(rejected).toBeInstanceOf(Promise);
+    await expect(rejected).rejects.toThrow("at once");
   });
 
   it("keeps errorBoundary and async predicates working", async () => {
