@@ -10,7 +10,10 @@ const run = (composer: Composer<Ctx>, c: Ctx) =>
 describe("grammY's Composer with flat middleware lists (src/bot/composer-branch.ts)", () => {
   it("runs middleware in registration order, nested composers and later registrations included", async () => {
     const root = new Composer<Ctx>();
-    root.use((c, next) => (c.log.push("a"), next()));
+    root.use((c, next) => {
+      c.log.push("a");
+      return next();
+    });
     const inner = root.use(async (c, next) => {
       c.log.push("b");
       await next();
@@ -18,14 +21,23 @@ describe("grammY's Composer with flat middleware lists (src/bot/composer-branch.
     });
     root.filter(
       () => true,
-      (c, next) => (c.log.push("c"), next()),
-      (c, next) => (c.log.push("d"), next()),
+      (c, next) => {
+        c.log.push("c");
+        return next();
+      },
+      (c, next) => {
+        c.log.push("d");
+        return next();
+      },
     );
     root.filter(
       () => false,
       (c) => void c.log.push("never"),
     );
-    inner.use((c, next) => (c.log.push("b.1"), next())); // added to a composer after it was installed
+    inner.use((c, next) => {
+      c.log.push("b.1");
+      return next();
+    }); // added to a composer after it was installed
     const c = ctx();
     await run(root, c);
     expect(c.log).toEqual(["a", "b", "b.1", "c", "d", "end", "b after"]);
