@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -9,7 +9,8 @@ import { MIGRATIONS_FOLDER, openDatabase } from "../../src/db/client";
  * Migrated templates, made once per test run (vitest's globalSetup) instead of once per test file: starting PGlite
  * and applying every migration costs seconds, loading a dumped data directory about half of it, and PostgreSQL copies
  * a template database in a fraction of the time the migrations take. Both are named by a hash of drizzle/ and of
- * PGlite's version, so a new migration or upgrade makes a new template and never reuses a stale one.
+ * PGlite's version, so a new migration or upgrade makes a new template and never reuses a stale one; old templates
+ * are removed once no run is likely to use them.
  */
 let memo: string | undefined;
 function templateHash(): string {
@@ -34,8 +35,10 @@ export const postgresTemplateName = (): string => `erikti_template_${templateHas
 /** Writes the migrated PGlite data directory once (atomically, so a concurrent run never reads half a file). */
 export async function ensurePgliteTemplate(): Promise<void> {
   const file = pgliteTemplateFile();
+  // Another checkout's template (another migration) may be in use by its run: only those a day old go.
   for (const old of readdirSync(tmpdir()).filter((name) => name.startsWith(PGLITE_PREFIX))) {
-    if (join(tmpdir(), old) !== file) rmSync(join(tmpdir(), old), { force: true });
+    const path = join(tmpdir(), old);
+    if (path !== file && Date.now() - statSync(path).mtimeMs > 24 * 3600_000) rmSync(path, { force: true });
   }
   if (existsSync(file)) return;
   const handle = await openDatabase({});
@@ -53,8 +56,10 @@ export async function ensurePostgresTemplate(url: string): Promise<void> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await admin`select pg_advisory_lock(7203118002)`;
+    // Another checkout's template (another migration) may be in use by its run: the three newest others stay.
     const stale = await admin<{ datname: string }[]>`
-      select datname from pg_database where datname like 'erikti_template_%' and datname <> ${name}`;
+      select datname from pg_database where datname like 'erikti_template_%' and datname <> ${name}
+        and datname not like '%_building' order by oid desc offset 3`;
     for (const { datname } of stale) await admin.unsafe(`drop database if exists ${datname} with (force)`);
     const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
     if (!exists) {
