@@ -35,7 +35,6 @@ describe.each(testDatabases)("front offices: /appoint, /stats with charts and CS
     interests: Array<"ecology" | "social" | "health"> = ["ecology"],
   ) {
     await onboardUser(db(), emulator, id, { language, firstName, regionCode, interests });
-    await setQuietHours(db(), id, { startMinute: 0, endMinute: 0 });
   }
   function delivered(chatId: number, contains: string, afterSeq: number): Promise<ApiCall> {
     return emulator.waitForCall(

@@ -11,6 +11,7 @@ import {
   organizations,
   participations,
 } from "../../src/db/schema";
+import { setQuietHours } from "../../src/domain/preferences";
 import { localMonth } from "../../src/domain/stats";
 import { completeOnboarding, touchUser } from "../../src/domain/users";
 
@@ -25,6 +26,8 @@ async function person(db: Database, id: number, regionCode: string, language: "k
     consent: true,
     profile: { firstName: `P${id % 1000}` },
   });
+  // Off, so an announcement to them arrives whatever the time of day (see onboardUser).
+  await setQuietHours(db, id, { startMinute: 0, endMinute: 0 });
 }
 
 /** The first moment of a local month "YYYY-MM" (Asia/Almaty, UTC+5). */

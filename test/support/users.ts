@@ -1,5 +1,7 @@
 import type { Database } from "../../src/db/client";
 import type { Category } from "../../src/domain/categories";
+import { setQuietHours } from "../../src/domain/preferences";
+import type { QuietHours } from "../../src/core/time";
 import { completeOnboarding, type GeoPoint, touchUser } from "../../src/domain/users";
 import type { BotApiEmulator } from "./fake-telegram";
 
@@ -10,9 +12,15 @@ export interface OnboardedUser {
   regionCode?: string;
   interests?: Category[];
   location?: GeoPoint;
+  /** Off unless asked for ("default": the product's 22:00–08:00), so a test does not depend on the time of day. */
+  quietHours?: QuietHours | "default";
 }
 
-/** A Telegram user known to the fake server who has finished onboarding (straight through the domain). */
+/**
+ * A Telegram user known to the fake server who has finished onboarding (straight through the domain). Quiet hours
+ * are off unless asked for: with the product's default, a message the outbox sends would wait until 08:00 in Almaty
+ * whenever the suite runs after 22:00 there (17:00 UTC).
+ */
 export async function onboardUser(
   db: Database,
   emulator: BotApiEmulator,
@@ -30,4 +38,6 @@ export async function onboardUser(
     location: user.location,
     profile: { firstName },
   });
+  const quiet = user.quietHours ?? { startMinute: 0, endMinute: 0 };
+  if (quiet !== "default") await setQuietHours(db, id, quiet);
 }
