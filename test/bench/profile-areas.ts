@@ -28,9 +28,9 @@ const AREAS: Array<[string, (url: string, fn: string) => boolean]> = [
     (url) => /node_modules\/(postgres|drizzle-orm|@electric-sql)\/|\/src\/db\//.test(url),
   ],
   [
-    "Bot API client (grammY's client, node-fetch, http)",
+    "Bot API client (grammY's client, undici)",
     (url) =>
-      /grammy\/out\/core\/(client|payload)|node-fetch|abort-controller|event-target-shim|node:_http_(client|agent)|\/delivery\/reply-rate/.test(
+      /grammy\/out\/core\/(client|payload)|node-fetch|undici|abort-controller|event-target-shim|node:_http_(client|agent)|\/delivery\/(reply-rate|light-fetch)/.test(
         url,
       ),
   ],
