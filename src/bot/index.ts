@@ -38,7 +38,7 @@ import { privacyFeature } from "./features/privacy";
 import { settingsFeature } from "./features/settings";
 import { startFeature } from "./features/start";
 import { translatorFor } from "../i18n";
-import { conversationReplyLimits, directReplyLimits, pacedFetch } from "../delivery/reply-rate";
+import { conversationReplyLimits, directJsonCalls, directReplyLimits, pacedFetch } from "../delivery/reply-rate";
 import { htmlByDefault } from "./html";
 import { InflightUpdates } from "./inflight";
 import { ignoreNotModified } from "./not-modified";
@@ -82,7 +82,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   const config: BotConfig<BotContext> = { client: { apiRoot: options.apiRoot, fetch: pacedFetch } };
   if (options.botInfo) config.botInfo = options.botInfo;
   const bot = new Bot<BotContext>(options.token, config) as EriktiBot;
-  bot.api.config.use(htmlByDefault, ignoreNotModified, ...directReplyLimits);
+  // directJsonCalls first: it makes the request, beneath the transformers that shape or retry it.
+  bot.api.config.use(
+    directJsonCalls(options.token, options.apiRoot),
+    htmlByDefault,
+    ignoreNotModified,
+    ...directReplyLimits,
+  );
 
   const inflight = new InflightUpdates(options.onHandled);
   bot.inflight = inflight;

@@ -54,6 +54,8 @@ export interface DatabaseHandle {
 type QueryLogger = { logQuery(query: string, params: unknown[]): void };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+/** PostgreSQL connections per process when `max` is not given (what `npm start` runs with). */
+export const DEFAULT_POOL_SIZE = 10;
 const MIGRATION_LOCK = 7_203_118_001; // arbitrary advisory-lock key for migrations
 
 export interface OpenDatabaseOptions {
@@ -61,7 +63,7 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite data directory; "memory" (or undefined) keeps it in memory. */
   dataDir?: string;
-  /** Pool size for PostgreSQL. */
+  /** Pool size for PostgreSQL (DEFAULT_POOL_SIZE). */
   max?: number;
   /** Called with every SQL statement drizzle sends (the benchmark counts statements per update). */
   onQuery?: (query: string) => void;
@@ -71,7 +73,7 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const logger = options.onQuery ? { logQuery: (query: string) => options.onQuery?.(query) } : undefined;
-  if (options.url) return openPostgres(options.url, options.max ?? 10, logger);
+  if (options.url) return openPostgres(options.url, options.max ?? DEFAULT_POOL_SIZE, logger);
   return openPglite(options.dataDir, logger, options.loadDataDir);
 }
 

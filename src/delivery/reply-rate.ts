@@ -10,15 +10,16 @@ import { type LightResponse, lightFetch } from "./light-fetch";
  * - Replies are paced in this process to at most REPLY_SHARE of the free rate (a sliding one-second window, first
  *   come first served), so a burst of new users queues here for a moment instead of drawing a storm of 429s. Under
  *   that share a reply never waits, and the pacing costs no database round trip: a returning user's button press
- *   stays cheap. The pacing sits in the bot's fetch (`pacedFetch`), below grammY's transformers: conversations
- *   replay their earlier API calls from the log on every update, and a transformer would make every replay wait
- *   for a slot again; the fetch sees only what really goes to Telegram.
+ *   stays cheap. The pacing sits below grammY's transformers, where only what really goes to Telegram passes (in
+ *   `directJsonCalls`, the bot's innermost transformer, and in `pacedFetch`, the client's fetch, for conversations
+ *   and uploads): conversations replay their earlier API calls from the log on every update, and pacing above their
+ *   replay would make every replay wait for a slot again.
  * - The pacer counts what it lets through. Each dispatcher publishes its process's recent reply rate with every
  *   claim (one row per process in `reply_rates`, in the claim transaction it runs anyway) and slows its send slots to
  *   the global rate minus the replies of every instance, keeping at least OUTBOX_FLOOR of it so the queue never stops.
  * - What still collides (several instances replying at full share at once, the second or two before the dispatcher
  *   sees a burst) is answered 429 by Telegram: replies then wait `retry_after` and try again, and the dispatcher
- *   backs off by its own rules. Slowed, never lost. JSON requests are retried in `pacedFetch`, below the
+ *   backs off by its own rules. Slowed, never lost. JSON requests are retried by `pacedJson` (beneath both), below the
  *   conversations' replay log (a replayed step never waits again); uploads, whose body can be sent only once, by
  *   the transformers in `directReplyLimits`. One layer per request, never both.
  */
@@ -95,22 +96,17 @@ async function retryAfterOf(response: Response): Promise<number | undefined> {
 }
 
 /**
- * The bot's fetch (client option `fetch`): sends wait for the pacer, everything else goes straight through. A 429
- * or a lost connection is retried here, below grammY's transformers, so a conversation's replay log records only
- * the final answer (a retry in a transformer would wait again each time the conversation replays that step).
- * Uploads, whose body is a one-time stream, are left to the transformers (directReplyLimits).
+ * A JSON request to the Bot API, paced when it sends a message; a 429 or a lost connection is retried here, below
+ * grammY's transformers, so a conversation's replay log records only the final answer (a retry in a transformer
+ * would wait again each time the conversation replays that step).
  */
-export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  const send = isSend(url.slice(url.lastIndexOf("/") + 1));
-  const again = replayable(init?.body) && url.startsWith("http");
-  const signal = init?.signal ?? undefined;
+async function pacedJson(url: string, method: string, body: string, signal: AbortSignal | undefined) {
+  const send = isSend(method);
   for (let attempt = 0; ; attempt++) {
     if (send) await replyPacer.acquire();
-    if (!again) return grammyFetch(input, init);
     let response: LightResponse;
     try {
-      response = await lightFetch(url, init as never);
+      response = await lightFetch(url, { method: "POST", headers: JSON_HEADERS, body, signal });
     } catch (error) {
       // Once more after a second, but only when no answer had begun: a connection that broke mid-answer may have
       // delivered the message already (see retryNetworkOnce for the trade-off).
@@ -118,12 +114,56 @@ export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Par
       await sleep(1000, signal);
       continue;
     }
-    if (response.status !== 429 || attempt >= MAX_FETCH_RETRIES) return response as unknown as Response;
+    if (response.status !== 429 || attempt >= MAX_FETCH_RETRIES) return response;
     const wait = await retryAfterOf(response as unknown as Response);
-    if (wait === undefined || wait > MAX_RETRY_AFTER_S) return response as unknown as Response;
+    if (wait === undefined || wait > MAX_RETRY_AFTER_S) return response;
     await sleep(wait * 1000, signal);
   }
+}
+
+const JSON_HEADERS = { "content-type": "application/json", connection: "keep-alive" };
+
+/**
+ * The bot's fetch (client option `fetch`), for the requests grammY's own client still makes: uploads (a one-time
+ * stream, left to node-fetch and to the transformers in directReplyLimits) and the calls of conversations, whose
+ * replay sits among the transformers. Sends wait for the pacer.
+ */
+export const pacedFetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const method = url.slice(url.lastIndexOf("/") + 1);
+  if (replayable(init?.body) && url.startsWith("http")) {
+    const body = typeof init?.body === "string" ? init.body : "{}";
+    return (await pacedJson(url, method, body, init?.signal ?? undefined)) as unknown as Response;
+  }
+  if (isSend(method)) await replyPacer.acquire();
+  return grammyFetch(input, init);
 }) as typeof fetch;
+
+/** grammY's JSON body: fields that are null are left out, as grammY's client does. */
+function jsonBody(payload: unknown): string {
+  const json = JSON.stringify(payload ?? {});
+  // Without a null anywhere the replacer would change nothing (most payloads): no second pass.
+  return json.includes("null") ? JSON.stringify(payload, (_key, value) => value ?? undefined) : json;
+}
+
+/**
+ * The bot's own JSON calls, made here instead of by grammY's client (installed first, so beneath every other
+ * transformer): the same request, pacing and retries as pacedFetch, without the abort controller, timers and
+ * promise race grammY's client sets up around each request (a tenth of the memory allocated per button press).
+ * Uploads go on to grammY's client. Not for a conversation's Api, whose replay transformer must see every call.
+ */
+export function directJsonCalls(token: string, apiRoot = "https://api.telegram.org"): Transformer {
+  return async (prev, method, payload, signal) => {
+    if (hasUpload(payload)) return prev(method, payload, signal);
+    const url = `${apiRoot}/bot${token}/${method}`;
+    try {
+      const response = await pacedJson(url, method, jsonBody(payload), signal as AbortSignal | undefined);
+      return (await response.json()) as Awaited<ReturnType<typeof prev>>;
+    } catch (error) {
+      throw new HttpError(`Network request for '${method}' failed!`, error);
+    }
+  };
+}
 
 /** Waits, unless grammY aborts the request meanwhile (a timeout, or the bot stopping). */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -177,8 +217,8 @@ const lateCallbackAnswer: Transformer = async (prev, method, payload, signal) =>
 export const directReplyLimits: Transformer[] = [
   forUploads(
     autoRetry({ maxDelaySeconds: 10, maxRetryAttempts: 5, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
+    retryNetworkOnce,
   ),
-  forUploads(retryNetworkOnce),
   lateCallbackAnswer,
 ];
 
@@ -186,17 +226,17 @@ export const directReplyLimits: Transformer[] = [
 export function hasUpload(payload: unknown): boolean {
   if (payload instanceof InputFile) return true;
   if (payload === null || typeof payload !== "object") return false;
-  return Object.values(payload).some((value) =>
-    Array.isArray(value)
-      ? value.some(hasUpload)
-      : value instanceof InputFile || (typeof value === "object" && hasUpload(value)),
-  );
+  for (const key in payload) if (hasUpload((payload as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
-/** A transformer for uploads only: JSON requests are retried in pacedFetch already. */
-function forUploads(transformer: Transformer): Transformer {
-  return (prev, method, payload, signal) =>
-    hasUpload(payload) ? transformer(prev, method, payload, signal) : prev(method, payload, signal);
+/** Transformers for uploads only (the first one innermost): JSON requests are retried in pacedJson already. */
+function forUploads(...transformers: Transformer[]): Transformer {
+  return (prev, method, payload, signal) => {
+    if (!hasUpload(payload)) return prev(method, payload, signal);
+    const call = transformers.reduce<typeof prev>((inner, t) => (m, p, s) => t(inner, m, p, s), prev);
+    return call(method, payload, signal);
+  };
 }
 
 /**
