@@ -3,8 +3,15 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { lightFetch } from "../../src/delivery/light-fetch";
-import { Api, InputFile } from "grammy";
-import { directReplyLimits, hasUpload, isSend, pacedFetch, ReplyPacer } from "../../src/delivery/reply-rate";
+import { Api, GrammyError, HttpError, InputFile } from "grammy";
+import {
+  directJsonCalls,
+  directReplyLimits,
+  hasUpload,
+  isSend,
+  pacedFetch,
+  ReplyPacer,
+} from "../../src/delivery/reply-rate";
 
 describe("reply pacer", () => {
   it("lets replies through at once under its share, then keeps any second to the share, first come first served", async () => {
@@ -178,5 +185,102 @@ describe("one retry layer per request", () => {
     expect(hasUpload({ chat_id: 1, document: new InputFile(Buffer.from("x"), "a.txt") })).toBe(true);
     expect(hasUpload({ chat_id: 1, media: [{ type: "photo", media: new InputFile(Buffer.from("x")) }] })).toBe(true);
     expect(hasUpload({ chat_id: 1, text: "hi", reply_markup: { inline_keyboard: [] } })).toBe(false);
+  });
+});
+
+describe("directJsonCalls (the bot's own Api)", () => {
+  /** A Bot API stand-in that records what it receives and answers with `answer`. */
+  async function recordingServer(answer: (res: import("node:http").ServerResponse) => void) {
+    const received: Array<{ url: string; type: string; body: string }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push({
+          url: req.url ?? "",
+          type: String(req.headers["content-type"]),
+          body: Buffer.concat(chunks).toString(),
+        });
+        answer(res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      apiRoot: `http://127.0.0.1:${port}`,
+      received,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+  const ok = (res: import("node:http").ServerResponse) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ ok: true, result: true }));
+  };
+  const botApi = (apiRoot: string) => {
+    const api = new Api("1:TOKEN", { apiRoot, fetch: pacedFetch });
+    api.config.use(directJsonCalls("1:TOKEN", apiRoot), ...directReplyLimits);
+    return api;
+  };
+
+  it("sends what grammY's client would: the method's URL, JSON without the null fields", async () => {
+    const server = await recordingServer(ok);
+    try {
+      await botApi(server.apiRoot).raw.sendMessage({ chat_id: 1, text: "null or not", reply_markup: null } as never);
+      expect(server.received).toEqual([
+        {
+          url: "/bot1:TOKEN/sendMessage",
+          type: "application/json",
+          body: JSON.stringify({ chat_id: 1, text: "null or not" }),
+        },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a 429 is retried beneath the transformers: 1 + 5 requests in all, and the error is grammY's", async () => {
+    const server = await recordingServer((res) => {
+      res.statusCode = 429;
+      res.setHeader("content-type", "application/json");
+      res.end(
+        JSON.stringify({
+          ok: false,
+          error_code: 429,
+          description: "Too Many Requests",
+          parameters: { retry_after: 0 },
+        }),
+      );
+    });
+    try {
+      await expect(botApi(server.apiRoot).sendMessage(1, "hi")).rejects.toBeInstanceOf(GrammyError);
+      expect(server.received).toHaveLength(6);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a broken connection is tried twice and then fails as grammY's HttpError (what the apology expects)", async () => {
+    const server = await recordingServer((res) => res.socket?.destroy());
+    try {
+      await expect(botApi(server.apiRoot).sendMessage(1, "hi")).rejects.toBeInstanceOf(HttpError);
+      expect(server.received).toHaveLength(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("leaves uploads to grammY's client (multipart)", async () => {
+    const server = await recordingServer(ok);
+    try {
+      await botApi(server.apiRoot).sendDocument(1, new InputFile(Buffer.from("a;b\n"), "a.csv"));
+      expect(server.received).toHaveLength(1);
+      expect(server.received[0]!.type).toMatch(/^multipart\/form-data/);
+      expect(server.received[0]!.body).toContain("a;b");
+    } finally {
+      server.close();
+    }
   });
 });
