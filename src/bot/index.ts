@@ -84,7 +84,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions): EriktiBot {
   const bot = new Bot<BotContext>(options.token, config) as EriktiBot;
   // directJsonCalls first: it makes the request, beneath the transformers that shape or retry it.
   bot.api.config.use(
-    directJsonCalls(options.token, options.apiRoot),
+    directJsonCalls(options.token, config.client),
     htmlByDefault,
     ignoreNotModified,
     ...directReplyLimits,

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { autoRetry } from "@grammyjs/auto-retry";
-import { HttpError, InputFile, type Transformer } from "grammy";
+import { type ApiClientOptions, HttpError, InputFile, type Transformer } from "grammy";
 import { type LightResponse, lightFetch } from "./light-fetch";
 
 /**
@@ -86,7 +86,7 @@ function replayable(body: unknown): boolean {
   return body === undefined || body === null || typeof body === "string";
 }
 
-async function retryAfterOf(response: Response): Promise<number | undefined> {
+async function retryAfterOf(response: LightResponse): Promise<number | undefined> {
   try {
     const answer = (await response.clone().json()) as { parameters?: { retry_after?: number } };
     return answer.parameters?.retry_after;
@@ -115,7 +115,7 @@ async function pacedJson(url: string, method: string, body: string, signal: Abor
       continue;
     }
     if (response.status !== 429 || attempt >= MAX_FETCH_RETRIES) return response;
-    const wait = await retryAfterOf(response as unknown as Response);
+    const wait = await retryAfterOf(response);
     if (wait === undefined || wait > MAX_RETRY_AFTER_S) return response;
     await sleep(wait * 1000, signal);
   }
@@ -152,12 +152,21 @@ function jsonBody(payload: unknown): string {
  * promise race grammY's client sets up around each request (a tenth of the memory allocated per button press).
  * Uploads go on to grammY's client. Not for a conversation's Api, whose replay transformer must see every call.
  */
-export function directJsonCalls(token: string, apiRoot = "https://api.telegram.org"): Transformer {
+export function directJsonCalls(token: string, client: ApiClientOptions = {}): Transformer {
+  // What grammY's client would do differently for these options: leave the calls to it.
+  if (client.buildUrl || client.environment === "test" || client.canUseWebhookReply || client.timeoutSeconds) {
+    return (prev, method, payload, signal) => prev(method, payload, signal);
+  }
+  const root = client.apiRoot ?? "https://api.telegram.org";
   return async (prev, method, payload, signal) => {
     if (hasUpload(payload)) return prev(method, payload, signal);
-    const url = `${apiRoot}/bot${token}/${method}`;
     try {
-      const response = await pacedJson(url, method, jsonBody(payload), signal as AbortSignal | undefined);
+      const response = await pacedJson(
+        `${root}/bot${token}/${method}`,
+        method,
+        jsonBody(payload),
+        signal as AbortSignal | undefined, // grammY's polyfill: undici and sleep use what it has
+      );
       return (await response.json()) as Awaited<ReturnType<typeof prev>>;
     } catch (error) {
       throw new HttpError(`Network request for '${method}' failed!`, error);

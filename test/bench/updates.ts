@@ -19,6 +19,7 @@ import { run } from "@grammyjs/runner";
 import { Bot } from "grammy";
 import { startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
+import { directJsonCalls } from "../../src/delivery/reply-rate";
 import { type DatabaseHandle, DEFAULT_POOL_SIZE } from "../../src/db/client";
 import { completeOnboarding, touchUser } from "../../src/domain/users";
 import { createLogger } from "../../src/logger";
@@ -222,11 +223,14 @@ function statementSummary(counts: StatementCounts): string {
 
 /**
  * A bare grammY bot (no database, no middleware): the ceiling answers the button only; with `edit` it also edits the
- * pressed message, alternating between two screens as Erikti does, so it makes the same two Bot API calls a press.
+ * pressed message, alternating between two screens as Erikti does, so it makes the same two Bot API calls a press;
+ * with `eriktiClient` it makes them through Erikti's HTTP client, so what is left between it and Erikti is Erikti's own.
  */
-async function prepareBareGrammy(edit = false): Promise<Contender> {
+async function prepareBareGrammy({ edit = false, eriktiClient = false } = {}): Promise<Contender> {
   const emulator = await BotApiEmulator.start();
   const bot = new Bot(emulator.token, { client: { apiRoot: emulator.apiRoot }, botInfo: emulator.botInfo as never });
+  // The HTTP client Erikti's bot uses (undici beneath grammY's transformers) instead of grammY's own.
+  if (eriktiClient) bot.api.config.use(directJsonCalls(emulator.token, { apiRoot: emulator.apiRoot }));
   let listener: (id: number) => void = () => {};
   bot.use(async (ctx, next) => {
     await next();
@@ -310,8 +314,9 @@ function row(name: string, database: string, results: Measurement[], ceiling?: M
 async function main() {
   console.log(`Node ${process.version}, ${new Date().toISOString()}`);
   const bare = await prepareBareGrammy();
-  // Not the ceiling: the same two Bot API calls a press as Erikti (answer + edit), so what is left is Erikti's own.
-  const bareEditing = await prepareBareGrammy(true);
+  // Not the ceiling: the same two Bot API calls a press as Erikti (answer + edit), by grammY's client and by Erikti's.
+  const bareEditing = await prepareBareGrammy({ edit: true });
+  const bareEditingErikti = await prepareBareGrammy({ edit: true, eriktiClient: true });
   const kinds = [
     { name: "pglite", open: openFreshPglite },
     {
@@ -343,25 +348,35 @@ async function main() {
   // One round each that is not counted: the first burst of a contender runs code V8 has not optimized for it yet.
   await bare.round();
   await bareEditing.round();
+  await bareEditingErikti.round();
   for (const { erikti } of contenders) await erikti.round();
   // The rounds take turns (bare, bare editing, Erikti on each database; again…), so each of Erikti's rounds has a
   // round of the bare bot run just before it.
   const results = {
     bare: [] as Measurement[],
     bareEditing: [] as Measurement[],
+    bareEditingErikti: [] as Measurement[],
     erikti: new Map<string, Measurement[]>(),
   };
   for (let round = 0; round < ROUNDS; round++) {
     results.bare.push(await bare.round());
     results.bareEditing.push(await bareEditing.round());
+    results.bareEditingErikti.push(await bareEditingErikti.round());
     for (const { name, erikti } of contenders)
       results.erikti.set(name, [...(results.erikti.get(name) ?? []), await erikti.round()]);
   }
   await bare.stop();
   await bareEditing.stop();
+  await bareEditingErikti.stop();
   rows.unshift(
     row("bare grammY (answers the button)", "—", results.bare),
     row("bare grammY answering and editing (Erikti's Bot API calls)", "—", results.bareEditing, results.bare),
+    row(
+      "the same through Erikti's HTTP client (directJsonCalls, undici)",
+      "—",
+      results.bareEditingErikti,
+      results.bare,
+    ),
   );
   for (const { name, erikti, database } of contenders) {
     try {

@@ -221,7 +221,7 @@ describe("directJsonCalls (the bot's own Api)", () => {
   };
   const botApi = (apiRoot: string) => {
     const api = new Api("1:TOKEN", { apiRoot, fetch: pacedFetch });
-    api.config.use(directJsonCalls("1:TOKEN", apiRoot), ...directReplyLimits);
+    api.config.use(directJsonCalls("1:TOKEN", { apiRoot }), ...directReplyLimits);
     return api;
   };
 
@@ -267,6 +267,19 @@ describe("directJsonCalls (the bot's own Api)", () => {
     try {
       await expect(botApi(server.apiRoot).sendMessage(1, "hi")).rejects.toBeInstanceOf(HttpError);
       expect(server.received).toHaveLength(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("leaves every call to grammY's client when an option it does not follow is set (the test environment)", async () => {
+    const server = await recordingServer(ok);
+    try {
+      const client = { apiRoot: server.apiRoot, environment: "test" as const, fetch: pacedFetch };
+      const api = new Api("1:TOKEN", client);
+      api.config.use(directJsonCalls("1:TOKEN", client));
+      await api.sendMessage(1, "hi");
+      expect(server.received.map((r) => r.url)).toEqual(["/bot1:TOKEN/test/sendMessage"]);
     } finally {
       server.close();
     }
