@@ -309,7 +309,11 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     for (const id of [601, 602]) emulator.addUser({ id, first_name: "F" });
     await addUsers(db, [601], { quiet: { start: 22 * 60, end: 8 * 60 } });
     await addUsers(db, [602], { quiet: false });
-    const night = new Date("2026-12-02T18:00:00Z"); // 23:00 in Almaty
+    // 23:00 in Almaty (18:00 UTC) of a coming night: the shifted clock stays ahead of the send slots that earlier
+    // tests stored at the real time (a clock behind them would wait for those slots).
+    const [HOUR, DAY] = [3_600_000, 86_400_000];
+    const night = new Date(Math.ceil((Date.now() - 18 * HOUR) / DAY) * DAY + 18 * HOUR + DAY);
+    const later = (hours: number, ms = 0) => new Date(night.getTime() + hours * HOUR + ms);
     await enqueue(db, [
       { chatId: 601, idempotencyKey: "q:normal", content: { text: "normal" }, notBefore: night },
       { chatId: 601, idempotencyKey: "q:urgent", priority: "urgent", content: { text: "urgent" }, notBefore: night },
@@ -321,7 +325,7 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
         idempotencyKey: "q:late-reminder",
         content: { text: "reminder" },
         notBefore: night,
-        expiresAt: new Date("2026-12-03T01:00:00Z"),
+        expiresAt: later(7), // 06:00
       },
       // An alert about an action that starts before the morning: dropped rather than sent at night.
       {
@@ -329,7 +333,7 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
         idempotencyKey: "q:alert",
         content: { text: "new action" },
         notBefore: night,
-        expiresAt: new Date("2026-12-03T01:00:00Z"),
+        expiresAt: later(7), // 06:00
         dropInQuietHours: true,
       },
     ]);
@@ -343,13 +347,13 @@ describe.each(testDatabases)("dispatcher on $name", (kind) => {
     expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent", "reminder"]);
     expect(emulator.botMessages(602).map((m) => m.text)).toEqual(["no quiet hours"]);
     let rows = await rowsByKey(db);
-    expect(rows["q:normal"]).toMatchObject({ state: "pending", notBefore: new Date("2026-12-03T03:00:00Z") }); // 08:00
+    expect(rows["q:normal"]).toMatchObject({ state: "pending", notBefore: later(9) }); // 08:00
     expect(rows["q:expired"]).toMatchObject({ state: "dead", lastError: "expired" });
     expect(rows["q:alert"]).toMatchObject({ state: "dead", lastError: "would arrive in quiet hours" });
 
-    await runUntilIdle(dispatcher({ clock: shifted(new Date("2026-12-03T02:59:00Z")) }));
+    await runUntilIdle(dispatcher({ clock: shifted(later(9, -60_000)) }));
     expect(emulator.botMessages(601)).toHaveLength(2);
-    await runUntilIdle(dispatcher({ clock: shifted(new Date("2026-12-03T03:00:01Z")) }));
+    await runUntilIdle(dispatcher({ clock: shifted(later(9, 1000)) }));
     expect(emulator.botMessages(601).map((m) => m.text)).toEqual(["urgent", "reminder", "normal"]);
     rows = await rowsByKey(db);
     expect(rows["q:normal"]!.state).toBe("sent");
