@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, eq, exists, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, exists, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client";
 import { enqueue } from "../db/outbox";
 import { type Action, actions, hourEntries, organizations, participations, users } from "../db/schema";
@@ -98,7 +98,10 @@ export interface OrganizerAction {
   endsAt: Date;
 }
 
-/** The organizations' actions that run today (Asia/Almaty) or right now, not cancelled, by start. */
+/**
+ * The organizations' published actions that run today (Asia/Almaty) or whose check-in is open now, by start. The second
+ * half matters near midnight: at 23:50 an action starting at 00:30 is tomorrow's, but its volunteers can already check in.
+ */
 export async function actionsOfToday(
   db: Database,
   organizationIds: readonly number[],
@@ -119,8 +122,13 @@ export async function actionsOfToday(
       and(
         inArray(actions.organizationId, [...organizationIds]),
         eq(actions.status, "published"),
-        sql`(${actions.startsAt} at time zone 'Asia/Almaty')::date <= ${day}`,
-        sql`(${actions.endsAt} at time zone 'Asia/Almaty')::date >= ${day}`,
+        or(
+          and(
+            sql`(${actions.startsAt} at time zone 'Asia/Almaty')::date <= ${day}`,
+            sql`(${actions.endsAt} at time zone 'Asia/Almaty')::date >= ${day}`,
+          ),
+          and(lte(actions.startsAt, new Date(now.getTime() + CHECKIN_OPENS_BEFORE_MS)), gte(actions.endsAt, now)),
+        ),
       ),
     )
     .orderBy(asc(actions.startsAt), asc(actions.id))

@@ -11,6 +11,7 @@ import {
   users,
 } from "../../src/db/schema";
 import {
+  actionsOfToday,
   askToConfirmAttendance,
   checkIn,
   checkinTokenOf,
@@ -107,6 +108,29 @@ describe.each(testDatabases)("check-in, attendance and the claims queue on $name
     expect((await checkIn(database.db, token, volunteers[1]!, opens)).status).toBe("not_joined");
     expect((await checkIn(database.db, "x".repeat(24), volunteers[0]!, opens)).status).toBe("invalid");
     expect((await checkIn(database.db, "'; drop table", volunteers[0]!, opens)).status).toBe("invalid");
+  });
+
+  it("lists for /checkin the actions of the Almaty day and, near midnight, those whose check-in is already open", async () => {
+    const [own] = await database.db
+      .insert(organizations)
+      .values({ status: "approved", nameKk: "Түнгі", ownerId: organizer })
+      .returning({ id: organizations.id });
+    const at = (iso: string) => new Date(iso);
+    const add = (title: string, startsAt: string, endsAt: string, status: "published" | "cancelled" = "published") =>
+      addAction({ organizationId: own!.id, titleRu: title, status, startsAt: at(startsAt), endsAt: at(endsAt) });
+    // 23:50 on 11 March in Almaty (UTC+5)
+    const now = at("2026-03-11T18:50:00Z");
+    await add("morning, ended", "2026-03-11T04:00:00Z", "2026-03-11T06:00:00Z");
+    await add("over midnight", "2026-03-11T17:00:00Z", "2026-03-11T20:00:00Z");
+    await add("00:30 tomorrow", "2026-03-11T19:30:00Z", "2026-03-11T21:00:00Z");
+    await add("02:00 tomorrow", "2026-03-11T21:00:00Z", "2026-03-11T23:00:00Z");
+    await add("yesterday", "2026-03-10T04:00:00Z", "2026-03-10T06:00:00Z");
+    await add("cancelled", "2026-03-11T18:00:00Z", "2026-03-11T20:00:00Z", "cancelled");
+    const titles = async (when: Date) => (await actionsOfToday(database.db, [own!.id], "ru", when)).map((a) => a.title);
+    expect(await titles(now)).toEqual(["morning, ended", "over midnight", "00:30 tomorrow"]);
+    // Ten minutes later it is 12 March: yesterday's morning action has gone, the night ones stay
+    expect(await titles(at("2026-03-11T19:00:00Z"))).toEqual(["over midnight", "00:30 tomorrow", "02:00 tomorrow"]);
+    expect(await actionsOfToday(database.db, [], "ru", now)).toEqual([]);
   });
 
   it("gives the last place to one walk-in of two arriving at once", async () => {
