@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Database, type DatabaseHandle, openDatabase } from "../../src/db/client";
 import {
   actions,
+  chatLimits,
   clubAnswers,
   clubCoordinators,
   clubMeetingExceptions,
@@ -15,6 +16,7 @@ import {
   marathons,
   outbox,
   participations,
+  replyRates,
   users,
 } from "../../src/db/schema";
 import { renderOutboxButton } from "../../src/bot/outbox-buttons";
@@ -36,6 +38,8 @@ const silent = createLogger("silent");
 async function wipe(db: Database): Promise<void> {
   for (const table of [
     outbox,
+    chatLimits,
+    replyRates,
     participations,
     actions,
     marathonDeeds,
